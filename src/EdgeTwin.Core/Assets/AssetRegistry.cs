@@ -1,0 +1,70 @@
+using System.Collections.Concurrent;
+using EdgeTwin.Core.Config;
+using EdgeTwin.Core.Telemetry;
+
+namespace EdgeTwin.Core.Assets;
+
+/// <summary>
+/// The asset registry and the source-address mappings, built from the configuration. Sources that name the
+/// asset and metric themselves (topic templates, multi-metric payloads) are resolved against the registry:
+/// an asset it does not know is quarantined, never invented.
+/// </summary>
+public sealed class AssetRegistry
+{
+    private readonly Dictionary<string, AssetDefinition> _assets = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, MappingTarget> _mappings = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Address, string Asset, string Metric), MappingTarget> _dynamic = new();
+
+    public AssetRegistry(EdgeTwinConfig config)
+    {
+        foreach (var a in config.Assets)
+        {
+            _assets[a.Id] = new AssetDefinition(a.Id, a.Name ?? a.Id, a.Parent, a.ModelVersion, a.Config);
+        }
+        foreach (var m in config.Mappings)
+        {
+            AddMapping(m.Source, m.Asset, m.Metric, m.Unit, m.Scale, m.Offset, m.Tags);
+        }
+    }
+
+    public IReadOnlyCollection<AssetDefinition> Assets => _assets.Values;
+
+    public int MappingCount => _mappings.Count;
+
+    public IEnumerable<KeyValuePair<string, MappingTarget>> Mappings => _mappings;
+
+    public bool TryGetAsset(string id, out AssetDefinition? asset) => _assets.TryGetValue(id, out asset);
+
+    /// <summary>Adds an asset that a source generates from its own config (simulator load tests).</summary>
+    public void AddGeneratedAsset(string id, string name, string? parent, string? modelVersion)
+    {
+        if (SeriesKey.Check(id) is { } why) throw new ArgumentException($"generated asset id '{id}' {why}");
+        _assets.TryAdd(id, new AssetDefinition(id, name, parent, modelVersion, null));
+    }
+
+    /// <summary>Adds a mapping unless the address is mapped already (an explicit mapping wins over a generated one).</summary>
+    public bool AddMapping(string source, string asset, string metric, string? unit, double scale = 1, double offset = 0, IReadOnlyDictionary<string, string>? tags = null)
+    {
+        if (_mappings.ContainsKey(source)) return false;
+        _mappings.Add(source, new MappingTarget(new StreamDescriptor(asset, metric, source, TagsOf(unit, tags)), scale, offset, unit));
+        return true;
+    }
+
+    public bool TryMap(string address, out MappingTarget? target) => _mappings.TryGetValue(address, out target);
+
+    /// <summary>A target for a reading that names its own asset and metric; the asset must be registered.</summary>
+    public MappingTarget GetOrAddDynamic(string address, string asset, string metric) =>
+        _dynamic.GetOrAdd((address, asset, metric), static k => new MappingTarget(new StreamDescriptor(k.Asset, k.Metric, k.Address), 1, 0, null));
+
+    private static IEnumerable<KeyValuePair<string, string>> TagsOf(string? unit, IReadOnlyDictionary<string, string>? tags)
+    {
+        if (tags is not null)
+        {
+            foreach (var t in tags)
+            {
+                if (t.Key != "unit") yield return t;
+            }
+        }
+        if (unit is not null) yield return new("unit", unit);
+    }
+}

@@ -1,0 +1,30 @@
+using EdgeTwin.Core.Dedup;
+using EdgeTwin.Core.Telemetry;
+
+namespace EdgeTwin.Core.Assets;
+
+/// <summary>Where a source address lands: the stream (asset, metric, source, tags) and its linear scaling.</summary>
+public sealed class MappingTarget
+{
+    public MappingTarget(StreamDescriptor stream, double scale, double offset, string? unit)
+    {
+        Stream = stream;
+        Scale = scale;
+        Offset = offset;
+        Unit = unit;
+    }
+
+    public StreamDescriptor Stream { get; }
+
+    public double Scale { get; }
+
+    public double Offset { get; }
+
+    public string? Unit { get; }
+
+    public bool IsIdentity => Scale == 1 && Offset == 0;
+
+    // The pipeline thread caches the series' dedup state here; the generation detects a rebuilt index.
+    internal SeriesState? CachedState;
+    internal DedupIndex? CachedIndex;
+}

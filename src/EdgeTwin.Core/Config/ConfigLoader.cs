@@ -1,0 +1,64 @@
+using System.Text.Json;
+
+namespace EdgeTwin.Core.Config;
+
+/// <summary>Reads, binds and validates a configuration, reporting every error with its JSON path.</summary>
+public static class ConfigLoader
+{
+    public const string EmbeddedDemoName = "(embedded demo)";
+
+    /// <summary>Loads a config file. Relative paths inside it are resolved against the file's folder.</summary>
+    public static EdgeTwinConfig LoadFile(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException(path, [new ConfigError("$", $"cannot read the file: {ex.Message}")]);
+        }
+        return Load(text, path, Path.GetDirectoryName(Path.GetFullPath(path))!);
+    }
+
+    /// <summary>Binds and validates <paramref name="json"/>; throws <see cref="ConfigException"/> listing every error.</summary>
+    public static EdgeTwinConfig Load(string json, string sourceName, string baseDirectory)
+    {
+        EdgeTwinConfig? config;
+        try
+        {
+            config = JsonSerializer.Deserialize(json, ConfigJsonContext.Default.EdgeTwinConfig);
+        }
+        catch (JsonException ex)
+        {
+            var where = ex.LineNumber is { } line ? $" (line {line + 1}, column {ex.BytePositionInLine + 1})" : "";
+            var message = ex.Message;
+            var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+            if (cut > 0) message = message[..cut];
+            throw new ConfigException(sourceName, [new ConfigError(ex.Path ?? "$", message + where)]);
+        }
+        if (config is null)
+        {
+            throw new ConfigException(sourceName, [new ConfigError("$", "the file holds null, not a configuration object")]);
+        }
+        var errors = ConfigValidator.Validate(config);
+        if (errors.Count > 0) throw new ConfigException(sourceName, errors);
+        ResolvePaths(config, baseDirectory);
+        return config;
+    }
+
+    private static void ResolvePaths(EdgeTwinConfig config, string baseDirectory)
+    {
+        config.Gateway.StateDirectory = Path.GetFullPath(config.Gateway.StateDirectory, baseDirectory);
+        foreach (var sink in config.Sinks.File) sink.Directory = Path.GetFullPath(sink.Directory, baseDirectory);
+        foreach (var spool in config.Sources.Spool) spool.Directory = Path.GetFullPath(spool.Directory, baseDirectory);
+    }
+
+    /// <summary>A stable hash of the effective configuration, shown on the status page and in logs.</summary>
+    public static string Hash(EdgeTwinConfig config)
+    {
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(config, ConfigJsonContext.Default.EdgeTwinConfig);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes))[..12];
+    }
+}

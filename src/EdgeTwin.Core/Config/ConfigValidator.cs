@@ -1,0 +1,129 @@
+using EdgeTwin.Core.Telemetry;
+
+namespace EdgeTwin.Core.Config;
+
+/// <summary>
+/// Checks a bound configuration as a whole: ranges, names, and the references between assets, mappings,
+/// sources and sinks. Collects every error instead of stopping at the first, so a technician fixes a file
+/// in one pass.
+/// </summary>
+public static class ConfigValidator
+{
+    public static IReadOnlyList<ConfigError> Validate(EdgeTwinConfig config)
+    {
+        var errors = new List<ConfigError>();
+        void Error(string path, string message) => errors.Add(new ConfigError(path, message));
+        void Positive(string path, double value) { if (!(value > 0) || !double.IsFinite(value)) Error(path, $"must be a positive number (got {value})"); }
+        void Name(string path, string? value)
+        {
+            if (SeriesKey.Check(value) is { } why) Error(path, $"'{value}' {why}");
+        }
+
+        Name("$.gateway.id", config.Gateway.Id);
+        if (string.IsNullOrWhiteSpace(config.Gateway.StateDirectory)) Error("$.gateway.stateDirectory", "must name a directory");
+        Positive("$.gateway.shutdownTimeoutSeconds", config.Gateway.ShutdownTimeoutSeconds);
+        if (!Enum.TryParse<Microsoft.Extensions.Logging.LogLevel>(config.Gateway.LogLevel, ignoreCase: true, out _))
+        {
+            Error("$.gateway.logLevel", $"'{config.Gateway.LogLevel}' is not one of Trace, Debug, Information, Warning, Error, Critical");
+        }
+
+        var q = config.Queue;
+        if (q.MaxBytes < 1 << 20) Error("$.queue.maxBytes", $"must be at least 1048576 (1 MiB), got {q.MaxBytes}");
+        if (q.MinFreeDiskBytes < 0) Error("$.queue.minFreeDiskBytes", $"must not be negative, got {q.MinFreeDiskBytes}");
+        if (q.FullPolicy is not ("block" or "dropOldest")) Error("$.queue.fullPolicy", $"'{q.FullPolicy}' is not 'block' or 'dropOldest'");
+        if (q.MaxSegmentPoints is < 1 or > 1_000_000) Error("$.queue.maxSegmentPoints", $"must be between 1 and 1000000, got {q.MaxSegmentPoints}");
+        Positive("$.queue.maxCommitDelayMs", q.MaxCommitDelayMs);
+        if (q.IngestCapacityBatches < 1) Error("$.queue.ingestCapacityBatches", $"must be at least 1, got {q.IngestCapacityBatches}");
+        Positive("$.queue.stateCheckpointSeconds", q.StateCheckpointSeconds);
+
+        if (config.Dedup.HistoryPerSeries is < 1 or > 65536) Error("$.dedup.historyPerSeries", $"must be between 1 and 65536, got {config.Dedup.HistoryPerSeries}");
+        Positive("$.validation.maxPastSkewSeconds", config.Validation.MaxPastSkewSeconds);
+        Positive("$.validation.maxFutureSkewSeconds", config.Validation.MaxFutureSkewSeconds);
+        if (config.Quarantine.MaxEntries < 1) Error("$.quarantine.maxEntries", $"must be at least 1, got {config.Quarantine.MaxEntries}");
+        if (config.Quarantine.MaxBytes < 4096) Error("$.quarantine.maxBytes", $"must be at least 4096, got {config.Quarantine.MaxBytes}");
+        Positive("$.quarantine.maxAgeDays", config.Quarantine.MaxAgeDays);
+
+        var assets = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < config.Assets.Count; i++)
+        {
+            var asset = config.Assets[i];
+            var path = $"$.assets[{i}]";
+            if (asset is null) { Error(path, "is null"); continue; }
+            Name(path + ".id", asset.Id);
+            if (!string.IsNullOrEmpty(asset.Id) && !assets.TryAdd(asset.Id, i)) Error(path + ".id", $"'{asset.Id}' is already defined at $.assets[{assets[asset.Id]}]");
+        }
+        for (var i = 0; i < config.Assets.Count; i++)
+        {
+            var asset = config.Assets[i];
+            if (asset?.Parent is null) continue;
+            if (!assets.ContainsKey(asset.Parent)) { Error($"$.assets[{i}].parent", $"'{asset.Parent}' is not an asset in $.assets"); continue; }
+            var seen = new HashSet<string>(StringComparer.Ordinal) { asset.Id };
+            for (var p = asset.Parent; p is not null; p = assets.TryGetValue(p, out var pi) ? config.Assets[pi].Parent : null)
+            {
+                if (!seen.Add(p)) { Error($"$.assets[{i}].parent", $"'{asset.Id}' is its own ancestor (cycle through '{p}')"); break; }
+            }
+        }
+
+        var sources = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < config.Mappings.Count; i++)
+        {
+            var m = config.Mappings[i];
+            var path = $"$.mappings[{i}]";
+            if (m is null) { Error(path, "is null"); continue; }
+            if (string.IsNullOrWhiteSpace(m.Source)) Error(path + ".source", "must name a source address");
+            else if (!sources.TryAdd(m.Source, i)) Error(path + ".source", $"'{m.Source}' is already mapped at $.mappings[{sources[m.Source]}]");
+            if (string.IsNullOrEmpty(m.Asset)) Error(path + ".asset", "must name an asset");
+            else if (!assets.ContainsKey(m.Asset)) Error(path + ".asset", $"'{m.Asset}' is not an asset in $.assets");
+            Name(path + ".metric", m.Metric);
+            if (!double.IsFinite(m.Scale) || m.Scale == 0) Error(path + ".scale", $"must be a finite, non-zero number (got {m.Scale})");
+            if (!double.IsFinite(m.Offset)) Error(path + ".offset", $"must be finite (got {m.Offset})");
+        }
+
+        var sourceNames = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < config.Sources.Simulator.Count; i++)
+        {
+            var s = config.Sources.Simulator[i];
+            var path = $"$.sources.simulator[{i}]";
+            if (string.IsNullOrWhiteSpace(s.Name) || !sourceNames.Add(s.Name)) Error(path + ".name", $"'{s.Name}' must be a unique, non-empty source name");
+            Positive(path + ".pointsPerSecond", s.PointsPerSecond);
+            if (s.BatchSize is < 1 or > 65536) Error(path + ".batchSize", $"must be between 1 and 65536, got {s.BatchSize}");
+            if (s.StopAfter < 0) Error(path + ".stopAfter", "must not be negative");
+            if (s.GeneratedPumps < 0) Error(path + ".generatedPumps", "must not be negative");
+            if (s.GeneratedThermalMachines < 0) Error(path + ".generatedThermalMachines", "must not be negative");
+            if (s.Epoch is { Length: > 0 } epoch && !DateTime.TryParse(epoch, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out _))
+            {
+                Error(path + ".epoch", $"'{epoch}' is not an ISO 8601 time");
+            }
+            if (s.Assets.Count == 0 && s.GeneratedPumps == 0 && s.GeneratedThermalMachines == 0) Error(path + ".assets", "simulates nothing: list assets or generate some");
+            for (var j = 0; j < s.Assets.Count; j++)
+            {
+                var a = s.Assets[j];
+                if (!assets.ContainsKey(a.Asset)) Error($"{path}.assets[{j}].asset", $"'{a.Asset}' is not an asset in $.assets");
+                if (a.Model is not ("pump" or "thermal")) Error($"{path}.assets[{j}].model", $"'{a.Model}' is not 'pump' or 'thermal'");
+            }
+        }
+        for (var i = 0; i < config.Sources.Spool.Count; i++)
+        {
+            var s = config.Sources.Spool[i];
+            var path = $"$.sources.spool[{i}]";
+            if (string.IsNullOrWhiteSpace(s.Name) || !sourceNames.Add(s.Name)) Error(path + ".name", $"'{s.Name}' must be a unique, non-empty source name");
+            if (string.IsNullOrWhiteSpace(s.Directory)) Error(path + ".directory", "must name a directory");
+            Positive(path + ".pollIntervalSeconds", s.PollIntervalSeconds);
+        }
+
+        var sinkNames = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < config.Sinks.File.Count; i++)
+        {
+            var s = config.Sinks.File[i];
+            var path = $"$.sinks.file[{i}]";
+            if (string.IsNullOrWhiteSpace(s.Name) || !sinkNames.Add(s.Name)) Error(path + ".name", $"'{s.Name}' must be a unique, non-empty sink name");
+            if (string.IsNullOrWhiteSpace(s.Directory)) Error(path + ".directory", "must name a directory");
+            if (s.MaxFileBytes < 4096) Error(path + ".maxFileBytes", $"must be at least 4096, got {s.MaxFileBytes}");
+            if (s.MaxFiles < 0) Error(path + ".maxFiles", "must not be negative");
+            if (s.MaxBatchPoints < 1) Error(path + ".maxBatchPoints", "must be at least 1");
+        }
+        if (sinkNames.Count == 0) Error("$.sinks", "no sink is configured: points would stay in the queue forever");
+
+        return errors;
+    }
+}

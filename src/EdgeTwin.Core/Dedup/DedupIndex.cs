@@ -1,0 +1,240 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text;
+using EdgeTwin.Core.Telemetry;
+
+namespace EdgeTwin.Core.Dedup;
+
+/// <summary>
+/// Drops exact duplicates by asset + metric + timestamp (design.md §2.2) while keeping out-of-order points
+/// that are new. Per series it keeps the high-water mark and the last <see cref="HistoryPerSeries"/>
+/// admitted timestamps, so memory is bounded by series count, not by rate.
+/// <para>
+/// Admission is tentative until the queue commits: <see cref="Admit"/> records an undo entry, and
+/// <see cref="Rollback"/> restores the state when a commit fails, so a point that was never made durable is
+/// never remembered as seen (its redelivery must be accepted). <see cref="Accept"/> forgets the undo log.
+/// </para>
+/// </summary>
+public sealed class DedupIndex
+{
+    private readonly Dictionary<SeriesKey, SeriesState> _series = new();
+    private readonly List<Undo> _undo = new(1024);
+
+    public DedupIndex(int historyPerSeries)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(historyPerSeries, 1);
+        HistoryPerSeries = historyPerSeries;
+    }
+
+    public int HistoryPerSeries { get; }
+
+    public int SeriesCount => _series.Count;
+
+    public IEnumerable<SeriesState> Series => _series.Values;
+
+    public SeriesState GetOrAdd(SeriesKey key)
+    {
+        if (!_series.TryGetValue(key, out var state))
+        {
+            state = new SeriesState(key);
+            _series.Add(key, state);
+        }
+        return state;
+    }
+
+    public bool TryGet(SeriesKey key, out SeriesState? state) => _series.TryGetValue(key, out state);
+
+    /// <summary>Checks <paramref name="ticks"/> against the series and, unless it is a duplicate, remembers it.</summary>
+    public DedupOutcome Admit(SeriesState state, long ticks)
+    {
+        var hwm = state.HighWaterMark;
+        if (ticks == hwm) return DedupOutcome.Duplicate;
+        var outcome = DedupOutcome.New;
+        if (ticks < hwm)
+        {
+            var history = state.History!;
+            var count = state.HistoryCount;
+            var oldest = long.MaxValue;
+            for (var i = 0; i < count; i++)
+            {
+                var seen = history[i];
+                if (seen == ticks) return DedupOutcome.Duplicate;
+                if (seen < oldest) oldest = seen;
+            }
+            if (count == history.Length && ticks < oldest) outcome = DedupOutcome.LateUnverified;
+        }
+
+        var ring = state.History ??= new long[HistoryPerSeries];
+        var slot = state.HistoryNext;
+        _undo.Add(new Undo(state, hwm, slot, ring[slot], state.HistoryCount));
+        ring[slot] = ticks;
+        state.HistoryNext = slot + 1 == ring.Length ? 0 : slot + 1;
+        if (state.HistoryCount < ring.Length) state.HistoryCount++;
+        if (ticks > hwm) state.HighWaterMark = ticks;
+        return outcome;
+    }
+
+    /// <summary>The tentative admissions since the last <see cref="Accept"/> are now durable.</summary>
+    public void Accept() => _undo.Clear();
+
+    /// <summary>Undoes every admission since the last <see cref="Accept"/>, newest first.</summary>
+    public void Rollback()
+    {
+        for (var i = _undo.Count - 1; i >= 0; i--)
+        {
+            var u = _undo[i];
+            u.State.History![u.Slot] = u.SlotValue;
+            u.State.HistoryNext = u.Slot;
+            u.State.HistoryCount = u.Count;
+            u.State.HighWaterMark = u.HighWaterMark;
+        }
+        _undo.Clear();
+    }
+
+    public int PendingAdmissions => _undo.Count;
+
+    private readonly record struct Undo(SeriesState State, long HighWaterMark, int Slot, long SlotValue, int Count);
+
+    private const uint SnapshotMagic = 0x50534445; // "EDSP" little-endian
+    private const byte SnapshotVersion = 1;
+
+    /// <summary>
+    /// Writes the whole state (history and shadow) for the queue's checkpoint. Layout, little-endian:
+    /// magic u32, version u8, history-per-series i32, series count i32; per series: asset and metric as
+    /// length-prefixed UTF-8, high-water mark i64, history count i32, history i64[] oldest first, then the
+    /// shadow (has-value u8, and if set: ticks i64, quality u8, status u32, value).
+    /// The shadow's stream is written as its catalog id by <paramref name="streamId"/>.
+    /// </summary>
+    public void WriteSnapshot(IBufferWriter<byte> output, Func<StreamDescriptor, int> streamId)
+    {
+        var w = new SpanWriter(output);
+        w.U32(SnapshotMagic);
+        w.U8(SnapshotVersion);
+        w.I32(HistoryPerSeries);
+        w.I32(_series.Count);
+        foreach (var s in _series.Values)
+        {
+            w.Str(s.Key.AssetId);
+            w.Str(s.Key.Metric);
+            w.I64(s.HighWaterMark);
+            w.I32(s.HistoryCount);
+            if (s.History is { } ring)
+            {
+                var start = s.HistoryCount < ring.Length ? 0 : s.HistoryNext;
+                for (var i = 0; i < s.HistoryCount; i++) w.I64(ring[(start + i) % ring.Length]);
+            }
+            var latest = s.Latest;
+            if (latest is { } p)
+            {
+                w.U8(1);
+                w.I32(streamId(p.Stream));
+                w.I64(p.TimestampTicks);
+                w.U8((byte)p.Quality);
+                w.U32(p.StatusCode);
+                w.Value(p.Value);
+            }
+            else
+            {
+                w.U8(0);
+            }
+        }
+    }
+
+    /// <summary>Restores a state written by <see cref="WriteSnapshot"/>; throws <see cref="InvalidDataException"/> on a malformed snapshot.</summary>
+    public static DedupIndex ReadSnapshot(ReadOnlySpan<byte> data, int historyPerSeries, Func<int, StreamDescriptor?> stream)
+    {
+        var r = new SpanReader(data);
+        if (r.U32() != SnapshotMagic) throw new InvalidDataException("dedup snapshot: bad magic");
+        if (r.U8() != SnapshotVersion) throw new InvalidDataException("dedup snapshot: unknown version");
+        r.I32(); // the history length it was written with; we re-fit to the configured one
+        var count = r.I32();
+        if (count < 0) throw new InvalidDataException("dedup snapshot: negative series count");
+        var index = new DedupIndex(historyPerSeries);
+        for (var n = 0; n < count; n++)
+        {
+            var state = index.GetOrAdd(new SeriesKey(r.Str(), r.Str()));
+            var hwm = r.I64();
+            var histCount = r.I32();
+            if (histCount < 0 || histCount > 65536) throw new InvalidDataException($"dedup snapshot: history count {histCount} at offset {r.Offset}");
+            for (var i = 0; i < histCount; i++) index.Admit(state, r.I64());
+            state.HighWaterMark = Math.Max(state.HighWaterMark, hwm);
+            if (r.U8() == 1)
+            {
+                var id = r.I32();
+                var ticks = r.I64();
+                var quality = (Quality)r.U8();
+                var status = r.U32();
+                var value = r.Value();
+                if (stream(id) is { } s) state.ApplyToShadow(new TelemetryPoint(s, ticks, value, quality, status));
+            }
+        }
+        index.Accept();
+        return index;
+    }
+
+    private ref struct SpanWriter(IBufferWriter<byte> output)
+    {
+        private readonly IBufferWriter<byte> _output = output;
+
+        public void U8(byte v) { _output.GetSpan(1)[0] = v; _output.Advance(1); }
+
+        public void U32(uint v) { BinaryPrimitives.WriteUInt32LittleEndian(_output.GetSpan(4), v); _output.Advance(4); }
+
+        public void I32(int v) { BinaryPrimitives.WriteInt32LittleEndian(_output.GetSpan(4), v); _output.Advance(4); }
+
+        public void I64(long v) { BinaryPrimitives.WriteInt64LittleEndian(_output.GetSpan(8), v); _output.Advance(8); }
+
+        public void Str(string s)
+        {
+            var n = Encoding.UTF8.GetByteCount(s);
+            I32(n);
+            Encoding.UTF8.GetBytes(s, _output.GetSpan(n));
+            _output.Advance(n);
+        }
+
+        public void Value(PointValue v)
+        {
+            U8((byte)v.Kind);
+            switch (v.Kind)
+            {
+                case PointValueKind.Number: I64(BitConverter.DoubleToInt64Bits(v.Number)); break;
+                case PointValueKind.Boolean: U8(v.Boolean ? (byte)1 : (byte)0); break;
+                case PointValueKind.String: Str(v.Text); break;
+            }
+        }
+    }
+
+    private ref struct SpanReader(ReadOnlySpan<byte> data)
+    {
+        private readonly ReadOnlySpan<byte> _data = data;
+        private int _pos;
+
+        public readonly int Offset => _pos;
+
+        private ReadOnlySpan<byte> Take(int n)
+        {
+            if (n < 0 || _pos + n > _data.Length) throw new InvalidDataException($"dedup snapshot: truncated at offset {_pos} (wanted {n} bytes)");
+            var s = _data.Slice(_pos, n);
+            _pos += n;
+            return s;
+        }
+
+        public byte U8() => Take(1)[0];
+
+        public uint U32() => BinaryPrimitives.ReadUInt32LittleEndian(Take(4));
+
+        public int I32() => BinaryPrimitives.ReadInt32LittleEndian(Take(4));
+
+        public long I64() => BinaryPrimitives.ReadInt64LittleEndian(Take(8));
+
+        public string Str() => Encoding.UTF8.GetString(Take(I32()));
+
+        public PointValue Value() => (PointValueKind)U8() switch
+        {
+            PointValueKind.Number => PointValue.FromNumber(BitConverter.Int64BitsToDouble(I64())),
+            PointValueKind.Boolean => PointValue.FromBoolean(U8() != 0),
+            PointValueKind.String => PointValue.FromString(Str()),
+            var k => throw new InvalidDataException($"dedup snapshot: unknown value kind {k} at offset {_pos}"),
+        };
+    }
+}

@@ -1,0 +1,155 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Text.Json;
+using EdgeTwin.Core.Telemetry;
+
+namespace EdgeTwin.Core.Wire;
+
+/// <summary>
+/// Writes points in the schema-1.0 wire format (design.md §4, config/schema/telemetry-point-1.0.schema.json),
+/// one JSON object per point. The parts that never change for a stream (gateway, asset, metric, source,
+/// tags, model) are encoded once per stream and copied; per point only the timestamp, value, quality and
+/// status code are formatted, so the hot path does not allocate.
+/// </summary>
+public sealed class WirePointWriter
+{
+    public const string SchemaVersion = "1.0";
+
+    private readonly string _gatewayId;
+
+    public WirePointWriter(string gatewayId) => _gatewayId = gatewayId;
+
+    public string GatewayId => _gatewayId;
+
+    /// <summary>Writes one point as a JSON object followed by <paramref name="terminator"/> (e.g. '\n'; 0 for none).</summary>
+    public void Write(in TelemetryPoint point, IBufferWriter<byte> output, byte terminator = (byte)'\n')
+    {
+        var parts = PartsOf(point.Stream);
+        Copy(parts.Prefix, output);
+
+        var span = output.GetSpan(128);
+        var n = 0;
+        n += Literal("\"ts\":\"", span[n..]);
+        n += WriteTimestamp(point.TimestampTicks, span[n..]);
+        n += Literal("\",\"value\":", span[n..]);
+        var value = point.Value;
+        switch (value.Kind)
+        {
+            case PointValueKind.Number:
+                if (!Utf8Formatter.TryFormat(value.Number, span[n..], out var written)) throw new InvalidOperationException("number did not fit");
+                // Utf8Formatter writes "E+" exponents, which JSON accepts; NaN/Infinity never reach here (quarantined).
+                n += written;
+                break;
+            case PointValueKind.Boolean:
+                n += Literal(value.Boolean ? "true" : "false", span[n..]);
+                break;
+            case PointValueKind.String:
+                output.Advance(n);
+                WriteJsonString(value.Text, output);
+                span = output.GetSpan(96);
+                n = 0;
+                break;
+            default:
+                throw new InvalidOperationException($"point {point.IdempotentKey} has no value");
+        }
+        n += Literal(",\"quality\":\"", span[n..]);
+        n += Literal(QualityCodes.ToWire(point.Quality), span[n..]);
+        n += Literal("\",\"status_code\":", span[n..]);
+        Utf8Formatter.TryFormat(point.StatusCode, span[n..], out var statusLength);
+        n += statusLength;
+        output.Advance(n);
+
+        Copy(parts.Suffix, output);
+        span = output.GetSpan(24);
+        n = 0;
+        if (point.Replayed) n += Literal(",\"replayed\":true", span[n..]);
+        span[n++] = (byte)'}';
+        if (terminator != 0) span[n++] = terminator;
+        output.Advance(n);
+    }
+
+    /// <summary>Formats UTC ticks as ISO 8601 with seven fractional digits: fixed width, so text order is time order.</summary>
+    public static int WriteTimestamp(long ticks, Span<byte> destination)
+    {
+        var dt = new DateTime(ticks, DateTimeKind.Utc);
+        if (!dt.TryFormat(destination, out var written, "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture))
+        {
+            throw new InvalidOperationException("timestamp did not fit");
+        }
+        return written;
+    }
+
+    private static int Literal(string ascii, Span<byte> destination)
+    {
+        for (var i = 0; i < ascii.Length; i++) destination[i] = (byte)ascii[i];
+        return ascii.Length;
+    }
+
+    private static void Copy(byte[] bytes, IBufferWriter<byte> output)
+    {
+        bytes.CopyTo(output.GetSpan(bytes.Length));
+        output.Advance(bytes.Length);
+    }
+
+    private static void WriteJsonString(string text, IBufferWriter<byte> output)
+    {
+        using var writer = new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = true });
+        writer.WriteStringValue(text);
+    }
+
+    private Parts PartsOf(StreamDescriptor stream)
+    {
+        if (stream.WireCache is Parts cached && ReferenceEquals(cached.GatewayId, _gatewayId)) return cached;
+        var parts = new Parts(_gatewayId, EncodePrefix(stream), EncodeSuffix(stream));
+        stream.WireCache = parts;
+        return parts;
+    }
+
+    private byte[] EncodePrefix(StreamDescriptor stream)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("schema_version", SchemaVersion);
+            w.WriteString("gateway_id", _gatewayId);
+            w.WriteString("asset_id", stream.AssetId);
+            w.WriteString("metric", stream.Metric);
+            w.WriteString("ts", "");
+            w.Flush();
+        }
+        // Keep everything up to the "ts" property name; the per-point part writes it itself.
+        var bytes = buffer.WrittenSpan;
+        var cut = bytes.LastIndexOf("\"ts\""u8);
+        return bytes[..cut].ToArray();
+    }
+
+    private static byte[] EncodeSuffix(StreamDescriptor stream)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("source", stream.Source);
+            if (stream.Tags.Count > 0)
+            {
+                w.WriteStartObject("tags");
+                foreach (var t in stream.Tags) w.WriteString(t.Key, t.Value);
+                w.WriteEndObject();
+            }
+            if (stream.Model is not null) w.WriteString("model", stream.Model);
+            if (stream.ModelVersion is not null) w.WriteString("model_version", stream.ModelVersion);
+            if (EventKinds.ToWire(stream.EventKind) is { } kind) w.WriteString("event", kind);
+            w.WriteEndObject();
+        }
+        // Drop the braces: the suffix continues the point's object after status_code.
+        var bytes = buffer.WrittenSpan;
+        var inner = bytes[1..^1];
+        var result = new byte[inner.Length + 1];
+        result[0] = (byte)',';
+        inner.CopyTo(result.AsSpan(1));
+        return result;
+    }
+
+    private sealed record Parts(string GatewayId, byte[] Prefix, byte[] Suffix);
+}

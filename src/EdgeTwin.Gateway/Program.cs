@@ -1,0 +1,1 @@
+namespace EdgeTwin.Gateway; internal static class Program { private static int Main() => 0; }
