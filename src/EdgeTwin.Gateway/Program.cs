@@ -1,1 +1,61 @@
-namespace EdgeTwin.Gateway; internal static class Program { private static int Main() => 0; }
+using System.CommandLine;
+using EdgeTwin.Gateway.Cli;
+
+namespace EdgeTwin.Gateway;
+
+internal static class Program
+{
+    private static async Task<int> Main(string[] args)
+    {
+        var config = new Option<string?>("--config", "-c") { Description = "Configuration file (default: $EDGETWIN_CONFIG, /etc/edgetwin/edgetwin.json, else the embedded demo)" };
+        var json = new Option<bool>("--json") { Description = "Machine-readable output" };
+
+        var run = new Command("run", "Run the gateway daemon (Ctrl-C or SIGTERM stops it gracefully)");
+        var exitWhenDrained = new Option<bool>("--exit-when-drained") { Description = "Stop once every source has finished and every sink has confirmed the queue (tests, benchmarks)" };
+        run.Options.Add(config);
+        run.Options.Add(exitWhenDrained);
+        run.SetAction((r, ct) => RunCommand.RunAsync(r.GetValue(config), r.GetValue(exitWhenDrained), ct));
+
+        var checkFile = new Argument<string>("file") { Description = "The configuration file to check" };
+        var check = new Command("check-config", "Validate a configuration file; every error is reported with its JSON path (exit 78 when invalid)");
+        check.Arguments.Add(checkFile);
+        check.SetAction(r => OfflineCommands.CheckConfig(r.GetValue(checkFile)!));
+
+        var stats = new Command("stats", "Queue depth, sink cursors, quarantine and loss-ledger totals");
+        stats.Options.Add(config);
+        stats.Options.Add(json);
+        stats.SetAction(r => OfflineCommands.QueueStats(r.GetValue(config), r.GetValue(json)));
+        var queue = new Command("queue", "Inspect the durable queue") { stats };
+
+        var reason = new Option<string?>("--reason") { Description = "Only entries with this reason (e.g. unmapped_source)" };
+        var limit = new Option<int>("--limit") { Description = "At most this many entries", DefaultValueFactory = _ => 1000 };
+        var list = new Command("list", "List quarantined readings with their reasons");
+        list.Options.Add(config);
+        list.Options.Add(reason);
+        list.Options.Add(limit);
+        list.Options.Add(json);
+        list.SetAction(r => OfflineCommands.QuarantineList(r.GetValue(config), r.GetValue(reason), r.GetValue(limit), r.GetValue(json)));
+        var replay = new Command("replay", "Re-run quarantined readings through the current mappings; cured ones are queued (stop the daemon first)");
+        replay.Options.Add(config);
+        replay.Options.Add(reason);
+        replay.Options.Add(limit);
+        replay.SetAction(r => OfflineCommands.QuarantineReplay(r.GetValue(config), r.GetValue(reason), r.GetValue(limit)));
+        var quarantine = new Command("quarantine", "Readings that could not be forwarded, and why") { list, replay };
+
+        var series = new Option<int[]>("--series") { Description = "Series counts to measure", DefaultValueFactory = _ => [1, 10000], AllowMultipleArgumentsPerToken = true };
+        var seconds = new Option<double>("--seconds") { Description = "Measured seconds per run (after warm-up)", DefaultValueFactory = _ => 20 };
+        var rate = new Option<double>("--rate") { Description = "Offered points/s (0 = as fast as the pipeline takes them)", DefaultValueFactory = _ => 0 };
+        var dir = new Option<string>("--dir") { Description = "Scratch directory on the disk to measure", DefaultValueFactory = _ => Path.Combine(Path.GetTempPath(), "edgetwin-bench") };
+        var child = new Option<bool>("--child") { Hidden = true };
+        var bench = new Command("bench", "Measure the real pipeline (simulator → validate → dedup → durable queue → file sink) and the disk's fsync'd write limit");
+        bench.Options.Add(series);
+        bench.Options.Add(seconds);
+        bench.Options.Add(rate);
+        bench.Options.Add(dir);
+        bench.Options.Add(child);
+        bench.SetAction((r, ct) => BenchCommand.RunAsync(r.GetValue(series)!, r.GetValue(seconds), r.GetValue(rate), r.GetValue(dir)!, r.GetValue(child), ct));
+
+        var root = new RootCommand("EdgeTwin: edge digital-twin gateway") { run, check, queue, quarantine, bench };
+        return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+    }
+}

@@ -24,7 +24,9 @@ public sealed class MappingTarget
 
     public bool IsIdentity => Scale == 1 && Offset == 0;
 
-    // The pipeline thread caches the series' dedup state here; the generation detects a rebuilt index.
-    internal SeriesState? CachedState;
-    internal DedupIndex? CachedIndex;
+    /// <summary>The pipeline thread's cache of this mapping's series state, valid for <see cref="CachedIndex"/> only.</summary>
+    public SeriesState? CachedState { get; set; }
+
+    /// <summary>The dedup index <see cref="CachedState"/> belongs to; a reopened queue brings a new one.</summary>
+    public DedupIndex? CachedIndex { get; set; }
 }

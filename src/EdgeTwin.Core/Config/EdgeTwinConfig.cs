@@ -150,6 +150,9 @@ public sealed class SimulatorSourceConfig
 
     public int GeneratedThermalMachines { get; set; }
 
+    /// <summary>Only these channels are simulated (e.g. ["pressure"]); null or empty means every channel of each model.</summary>
+    public List<string>? Channels { get; set; }
+
     /// <summary>Readings per batch handed to the pipeline.</summary>
     public int BatchSize { get; set; } = 1024;
 

@@ -54,19 +54,19 @@ public sealed class DedupIndex
         {
             var history = state.History!;
             var count = state.HistoryCount;
-            var oldest = long.MaxValue;
             for (var i = 0; i < count; i++)
             {
-                var seen = history[i];
-                if (seen == ticks) return DedupOutcome.Duplicate;
-                if (seen < oldest) oldest = seen;
+                if (history[i] == ticks) return DedupOutcome.Duplicate;
             }
-            if (count == history.Length && ticks < oldest) outcome = DedupOutcome.LateUnverified;
+            // The history forgets in admission order, not time order, so "older than the oldest remembered" is
+            // not the test: every admitted timestamp above the highest forgotten one is still remembered.
+            if (ticks <= state.HighestForgotten) outcome = DedupOutcome.LateUnverified;
         }
 
         var ring = state.History ??= new long[HistoryPerSeries];
         var slot = state.HistoryNext;
-        _undo.Add(new Undo(state, hwm, slot, ring[slot], state.HistoryCount));
+        _undo.Add(new Undo(state, hwm, slot, ring[slot], state.HistoryCount, state.HighestForgotten));
+        if (state.HistoryCount == ring.Length && ring[slot] > state.HighestForgotten) state.HighestForgotten = ring[slot];
         ring[slot] = ticks;
         state.HistoryNext = slot + 1 == ring.Length ? 0 : slot + 1;
         if (state.HistoryCount < ring.Length) state.HistoryCount++;
@@ -87,13 +87,14 @@ public sealed class DedupIndex
             u.State.HistoryNext = u.Slot;
             u.State.HistoryCount = u.Count;
             u.State.HighWaterMark = u.HighWaterMark;
+            u.State.HighestForgotten = u.HighestForgotten;
         }
         _undo.Clear();
     }
 
     public int PendingAdmissions => _undo.Count;
 
-    private readonly record struct Undo(SeriesState State, long HighWaterMark, int Slot, long SlotValue, int Count);
+    private readonly record struct Undo(SeriesState State, long HighWaterMark, int Slot, long SlotValue, int Count, long HighestForgotten);
 
     private const uint SnapshotMagic = 0x50534445; // "EDSP" little-endian
     private const byte SnapshotVersion = 1;
@@ -140,13 +141,17 @@ public sealed class DedupIndex
         }
     }
 
-    /// <summary>Restores a state written by <see cref="WriteSnapshot"/>; throws <see cref="InvalidDataException"/> on a malformed snapshot.</summary>
+    /// <summary>
+    /// Restores a state written by <see cref="WriteSnapshot"/>; throws <see cref="InvalidDataException"/> (and nothing
+    /// else: the queue's recovery relies on it) on a malformed snapshot.
+    /// </summary>
     public static DedupIndex ReadSnapshot(ReadOnlySpan<byte> data, int historyPerSeries, Func<int, StreamDescriptor?> stream)
     {
         var r = new SpanReader(data);
         if (r.U32() != SnapshotMagic) throw new InvalidDataException("dedup snapshot: bad magic");
         if (r.U8() != SnapshotVersion) throw new InvalidDataException("dedup snapshot: unknown version");
-        r.I32(); // the history length it was written with; we re-fit to the configured one
+        var writtenHistory = r.I32(); // the history length it was written with; we re-fit to the configured one
+        if (writtenHistory < 1) throw new InvalidDataException($"dedup snapshot: history length {writtenHistory}");
         var count = r.I32();
         if (count < 0) throw new InvalidDataException("dedup snapshot: negative series count");
         var index = new DedupIndex(historyPerSeries);
@@ -158,16 +163,29 @@ public sealed class DedupIndex
             if (histCount < 0 || histCount > 65536) throw new InvalidDataException($"dedup snapshot: history count {histCount} at offset {r.Offset}");
             for (var i = 0; i < histCount; i++) index.Admit(state, r.I64());
             state.HighWaterMark = Math.Max(state.HighWaterMark, hwm);
+            if (state.History is null)
+            {
+                // Every admission enters the history, so a mark without one is corrupt; kept, it would break Admit.
+                if (state.HighWaterMark != long.MinValue) throw new InvalidDataException($"dedup snapshot: series {state.Key} has a high-water mark but no history");
+            }
+            else if (histCount >= writtenHistory)
+            {
+                // A full history may have forgotten any timestamp below the mark, and the snapshot does not say which.
+                state.HighestForgotten = Math.Max(state.HighestForgotten, state.HighWaterMark - 1);
+            }
             if (r.U8() == 1)
             {
                 var id = r.I32();
                 var ticks = r.I64();
-                var quality = (Quality)r.U8();
+                var qualityByte = r.U8();
+                if (qualityByte > (byte)Quality.Bad) throw new InvalidDataException($"dedup snapshot: unknown quality {qualityByte} at offset {r.Offset - 1}");
+                var quality = (Quality)qualityByte;
                 var status = r.U32();
                 var value = r.Value();
                 if (stream(id) is { } s) state.ApplyToShadow(new TelemetryPoint(s, ticks, value, quality, status));
             }
         }
+        if (r.Offset != data.Length) throw new InvalidDataException($"dedup snapshot: {data.Length - r.Offset} bytes after the last series");
         index.Accept();
         return index;
     }
@@ -213,7 +231,8 @@ public sealed class DedupIndex
 
         private ReadOnlySpan<byte> Take(int n)
         {
-            if (n < 0 || _pos + n > _data.Length) throw new InvalidDataException($"dedup snapshot: truncated at offset {_pos} (wanted {n} bytes)");
+            // Compared as a remainder: _pos + n overflows for a corrupt length near int.MaxValue.
+            if (n < 0 || n > _data.Length - _pos) throw new InvalidDataException($"dedup snapshot: truncated at offset {_pos} (wanted {n} bytes)");
             var s = _data.Slice(_pos, n);
             _pos += n;
             return s;

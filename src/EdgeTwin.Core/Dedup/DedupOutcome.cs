@@ -9,7 +9,7 @@ public enum DedupOutcome : byte
     Duplicate,
 
     /// <summary>
-    /// Older than the remembered history of its series, so whether it was seen cannot be told. It is kept
+    /// At or below a timestamp its series' history has forgotten, so whether it was seen cannot be told. It is kept
     /// (losing data is worse than a duplicate the cloud upserts by key) and counted.
     /// </summary>
     LateUnverified,

@@ -13,6 +13,9 @@ public sealed class SeriesState
     internal int HistoryCount;
     internal int HistoryNext;
 
+    /// <summary>Highest timestamp the history has forgotten (or may have, after a restore); <see cref="long.MinValue"/> for none.</summary>
+    internal long HighestForgotten = long.MinValue;
+
     public SeriesState(SeriesKey key) => Key = key;
 
     public SeriesKey Key { get; }
@@ -43,7 +46,8 @@ public sealed class SeriesState
     /// <summary>Points committed for this series since start-up (including restored state).</summary>
     public long Updates { get { lock (this) return UpdateCount; } }
 
-    internal void ApplyToShadow(in TelemetryPoint point)
+    /// <summary>Updates the shadow if <paramref name="point"/> is at least as new as the latest value; called after commit.</summary>
+    public void ApplyToShadow(in TelemetryPoint point)
     {
         if (point.TimestampTicks < LatestTicks) return;
         lock (this)

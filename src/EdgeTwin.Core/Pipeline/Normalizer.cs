@@ -31,6 +31,11 @@ public sealed class Normalizer
     public bool TryNormalize(in Reading reading, long nowTicks, out TelemetryPoint point, out MappingTarget? target, out QuarantineReason reason, out string? detail)
     {
         point = default;
+        if (reading.Error is not null)
+        {
+            target = null;
+            return Fail(QuarantineReason.InvalidPayload, $"{reading.Address}: {reading.Error}", out reason, out detail);
+        }
         if (!TryResolve(reading, out target, out reason, out detail)) return false;
 
         var ticks = reading.TimestampTicks;

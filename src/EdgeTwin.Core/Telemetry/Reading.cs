@@ -5,6 +5,8 @@ namespace EdgeTwin.Core.Telemetry;
 /// the reading (an OPC UA node id, an MQTT topic, a simulator channel); it may also name the asset and metric
 /// itself (an MQTT topic template, a multi-metric payload). <see cref="TimestampTicks"/> is 0 when the
 /// source gave no timestamp. <see cref="Raw"/> keeps the original input, when there is one, for quarantine.
+/// A source that could not parse its input at all sets <see cref="Error"/>: the reading is quarantined as an
+/// invalid payload, with the error and the raw input, instead of being dropped.
 /// </summary>
 public readonly record struct Reading(
     string Address,
@@ -14,7 +16,8 @@ public readonly record struct Reading(
     Quality? Quality = null,
     string? AssetId = null,
     string? Metric = null,
-    string? Raw = null)
+    string? Raw = null,
+    string? Error = null)
 {
     public Quality EffectiveQuality => Quality ?? QualityCodes.FromStatusCode(StatusCode);
 }

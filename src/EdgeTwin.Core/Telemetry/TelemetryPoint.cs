@@ -6,8 +6,9 @@ namespace EdgeTwin.Core.Telemetry;
 /// </summary>
 public readonly struct TelemetryPoint
 {
-    public TelemetryPoint(StreamDescriptor stream, long timestampTicks, PointValue value, Quality quality, uint statusCode, bool replayed = false)
+    public TelemetryPoint(StreamDescriptor stream, long timestampTicks, PointValue value, Quality quality, uint statusCode, bool replayed = false, long endTicks = 0)
     {
+        EndTicks = endTicks;
         Stream = stream;
         TimestampTicks = timestampTicks;
         Value = value;
@@ -29,11 +30,14 @@ public readonly struct TelemetryPoint
 
     public bool Replayed { get; }
 
+    /// <summary>For events that cover a time range (a loss-ledger record): the range's last timestamp; 0 for none.</summary>
+    public long EndTicks { get; }
+
     public DateTime Timestamp => new(TimestampTicks, DateTimeKind.Utc);
 
     public SeriesKey Series => Stream.Series;
 
     public string IdempotentKey => Telemetry.IdempotentKey.Format(Stream.Series, TimestampTicks);
 
-    public TelemetryPoint AsReplayed() => new(Stream, TimestampTicks, Value, Quality, StatusCode, replayed: true);
+    public TelemetryPoint AsReplayed() => new(Stream, TimestampTicks, Value, Quality, StatusCode, replayed: true, EndTicks);
 }

@@ -60,8 +60,14 @@ public sealed class WirePointWriter
         output.Advance(n);
 
         Copy(parts.Suffix, output);
-        span = output.GetSpan(24);
+        span = output.GetSpan(64);
         n = 0;
+        if (point.EndTicks != 0)
+        {
+            n += Literal(",\"ts_end\":\"", span[n..]);
+            n += WriteTimestamp(point.EndTicks, span[n..]);
+            span[n++] = (byte)'"';
+        }
         if (point.Replayed) n += Literal(",\"replayed\":true", span[n..]);
         span[n++] = (byte)'}';
         if (terminator != 0) span[n++] = terminator;

@@ -1,0 +1,174 @@
+using System.Globalization;
+using System.Text.Json;
+using EdgeTwin.Core.Config;
+using EdgeTwin.Core.Pipeline;
+using EdgeTwin.Core.Telemetry;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeTwin.Connectors.Spool;
+
+/// <summary>
+/// A drop folder: equipment or scripts write <c>*.jsonl</c> files of readings into a directory, and EdgeTwin
+/// takes them in name order. One JSON object per line:
+/// <c>{"source":"…","asset_id":"…","metric":"…","ts":"2026-11-24T03:00:00Z" or epoch seconds,"value":…,"quality":"good","status_code":0}</c>
+/// (only <c>source</c> or <c>asset_id</c>+<c>metric</c> identify the series; everything else is optional and
+/// validated by the pipeline). A file is moved to <c>done/</c> only after every reading in it is durable,
+/// and its progress is committed with the readings, so a crash neither loses nor repeats a line. A line
+/// that is not valid JSON is quarantined with the file, line number and parser error.
+/// </summary>
+public sealed partial class SpoolSource : ISource
+{
+    private const int BatchSize = 1000;
+    private readonly SpoolSourceConfig _config;
+    private readonly TimeProvider _time;
+    private readonly ILogger _log;
+    private long _files;
+    private long _lines;
+
+    public SpoolSource(SpoolSourceConfig config, TimeProvider time, ILogger<SpoolSource> log)
+    {
+        _config = config;
+        _time = time;
+        _log = log;
+        State = "starting";
+    }
+
+    public string Name => _config.Name;
+
+    public string State { get; private set; }
+
+    private string CheckpointKey => "spool:" + _config.Name;
+
+    public async Task RunAsync(IIngestWriter writer, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(_config.Directory);
+        var done = Path.Combine(_config.Directory, "done");
+        Directory.CreateDirectory(done);
+        var period = TimeSpan.FromSeconds(_config.PollIntervalSeconds);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var files = Directory.GetFiles(_config.Directory, "*.jsonl");
+            Array.Sort(files, StringComparer.Ordinal);
+            foreach (var file in files)
+            {
+                await TakeFile(writer, file, done, cancellationToken).ConfigureAwait(false);
+            }
+            State = $"watching {_config.Directory} ({_files} files, {_lines} lines taken)";
+            await Task.Delay(period, _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task TakeFile(IIngestWriter writer, string path, string done, CancellationToken ct)
+    {
+        var name = Path.GetFileName(path);
+        var skip = 0L;
+        if (writer.GetCheckpoint(CheckpointKey) is { } cp && cp.LastIndexOf(':') is var colon and > 0
+            && cp[..colon] == name && long.TryParse(cp[(colon + 1)..], CultureInfo.InvariantCulture, out var n))
+        {
+            skip = n; // this file was partly (or wholly) committed before a restart
+        }
+        State = $"reading {name}";
+        var pending = new List<Task<IngestResult>>();
+        var batch = IngestBatch.Rent(Name, BatchSize);
+        long lineNo = 0;
+        using (var reader = new StreamReader(path))
+        {
+            while (await reader.ReadLineAsync(ct).ConfigureAwait(false) is { } line)
+            {
+                lineNo++;
+                if (lineNo <= skip || string.IsNullOrWhiteSpace(line)) continue;
+                batch.Add(Parse(line, name, lineNo));
+                if (batch.IsFull)
+                {
+                    batch.Checkpoint = new(CheckpointKey, $"{name}:{lineNo}");
+                    pending.Add(batch.Durable);
+                    await writer.WriteAsync(batch, ct).ConfigureAwait(false);
+                    batch = IngestBatch.Rent(Name, BatchSize);
+                }
+            }
+        }
+        batch.Checkpoint = new(CheckpointKey, $"{name}:{lineNo}");
+        pending.Add(batch.Durable);
+        await writer.WriteAsync(batch, ct).ConfigureAwait(false);
+        await Task.WhenAll(pending).ConfigureAwait(false);
+        // Every line is durable (as a point, a duplicate or in quarantine): only now may the file leave the inbox.
+        System.IO.File.Move(path, Path.Combine(done, name), overwrite: true);
+        _files++;
+        _lines += lineNo;
+        LogTaken(_log, name, lineNo);
+    }
+
+    /// <summary>Parses one line; a line that cannot be parsed becomes a reading carrying the error, for quarantine.</summary>
+    public static Reading Parse(string line, string file, long lineNo)
+    {
+        var where = $"spool:{file}:{lineNo}";
+        try
+        {
+            using var doc = JsonDocument.Parse(line);
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) return new Reading(where, 0, PointValue.None, Raw: line, Error: $"line is a JSON {root.ValueKind}, not an object");
+            string? source = null, asset = null, metric = null;
+            long ticks = 0;
+            var value = PointValue.None;
+            uint status = 0;
+            Quality? quality = null;
+            foreach (var p in root.EnumerateObject())
+            {
+                switch (p.Name)
+                {
+                    case "source": source = p.Value.GetString(); break;
+                    case "asset_id": asset = p.Value.GetString(); break;
+                    case "metric": metric = p.Value.GetString(); break;
+                    case "ts":
+                        if (!TryParseTimestamp(p.Value, out ticks)) return new Reading(where, 0, PointValue.None, Raw: line, Error: $"\"ts\" {p.Value.GetRawText()} is neither ISO 8601 nor epoch seconds");
+                        break;
+                    case "value":
+                        value = p.Value.ValueKind switch
+                        {
+                            JsonValueKind.Number => PointValue.FromNumber(p.Value.GetDouble()),
+                            JsonValueKind.True => PointValue.FromBoolean(true),
+                            JsonValueKind.False => PointValue.FromBoolean(false),
+                            JsonValueKind.String => PointValue.FromString(p.Value.GetString()!),
+                            _ => PointValue.None,
+                        };
+                        if (p.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
+                        {
+                            return new Reading(where, 0, PointValue.None, Raw: line, Error: $"\"value\" is a JSON {p.Value.ValueKind}, not a number, boolean or string");
+                        }
+                        break;
+                    case "quality":
+                        if (!QualityCodes.TryParse(p.Value.GetString(), out var q)) return new Reading(where, 0, PointValue.None, Raw: line, Error: $"\"quality\" {p.Value.GetRawText()} is not good, uncertain or bad");
+                        quality = q;
+                        break;
+                    case "status_code": status = p.Value.GetUInt32(); break;
+                }
+            }
+            return new Reading(source ?? where, ticks, value, status, quality, asset, metric, line);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
+        {
+            return new Reading(where, 0, PointValue.None, Raw: line, Error: ex.Message);
+        }
+    }
+
+    private static bool TryParseTimestamp(JsonElement e, out long ticks)
+    {
+        ticks = 0;
+        if (e.ValueKind == JsonValueKind.Number && e.TryGetDouble(out var seconds))
+        {
+            if (!double.IsFinite(seconds) || seconds < 0 || seconds > 253402300799) return false;
+            ticks = DateTime.UnixEpoch.Ticks + (long)Math.Round(seconds * TimeSpan.TicksPerSecond);
+            return true;
+        }
+        if (e.ValueKind == JsonValueKind.String
+            && DateTimeOffset.TryParse(e.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var dto))
+        {
+            ticks = dto.UtcTicks;
+            return true;
+        }
+        return false;
+    }
+
+    [LoggerMessage(1300, LogLevel.Information, "Spool file {File} taken: {Lines} lines durable")]
+    private static partial void LogTaken(ILogger logger, string file, long lines);
+}

@@ -1,0 +1,18 @@
+namespace EdgeTwin.Gateway.Cli;
+
+/// <summary>Process exit codes, from sysexits.h, so systemd and scripts can tell failures apart.</summary>
+public static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int Error = 1;
+    public const int Usage = 64;
+    public const int DataError = 65;
+    public const int Software = 70;
+    public const int IoError = 74;
+
+    /// <summary>The state directory is locked by another EdgeTwin process: try again later.</summary>
+    public const int TempFail = 75;
+
+    /// <summary>EX_CONFIG: the configuration is invalid. The unit file prevents restarts on it.</summary>
+    public const int Config = 78;
+}

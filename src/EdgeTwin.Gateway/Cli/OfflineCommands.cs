@@ -1,0 +1,226 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using EdgeTwin.Core.Config;
+using EdgeTwin.Core.Quarantine;
+using EdgeTwin.Core.Telemetry;
+using EdgeTwin.Gateway.Hosting;
+using EdgeTwin.Gateway.Status;
+using EdgeTwin.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EdgeTwin.Gateway.Cli;
+
+/// <summary>check-config, queue stats, quarantine list/replay: verbs a technician runs beside (or instead of) the daemon.</summary>
+public static class OfflineCommands
+{
+    public static int CheckConfig(string path)
+    {
+        try
+        {
+            var config = ConfigLoader.LoadFile(path);
+            Console.WriteLine($"{path}: OK — gateway '{config.Gateway.Id}', {config.Assets.Count} asset(s), {config.Mappings.Count} mapping(s), " +
+                $"{config.Sources.Simulator.Count + config.Sources.Spool.Count} source(s), {config.Sinks.File.Count} sink(s); state in {config.Gateway.StateDirectory}; hash {ConfigLoader.Hash(config)}");
+            return ExitCodes.Ok;
+        }
+        catch (ConfigException ex)
+        {
+            Console.Error.WriteLine(ex.Message);
+            return ExitCodes.Config;
+        }
+    }
+
+    public static int QueueStats(string? configPath, bool json)
+    {
+        if (!TryConfig(configPath, out var config, out var code)) return code;
+        var statusPath = Path.Combine(config.Gateway.StateDirectory, StatusWriter.FileName);
+        try
+        {
+            using var queue = DurableQueue.Open(QueueOptions.FromConfig(config), NullLogger.Instance);
+            var s = queue.GetStats();
+            if (json)
+            {
+                Console.WriteLine(JsonSerializer.Serialize(ToStatus(s), StatusJsonContext.Default.QueueStatus));
+                return ExitCodes.Ok;
+            }
+            PrintStats(s, config.Gateway.StateDirectory, live: false);
+            foreach (var problem in queue.Recovery.Problems) Console.WriteLine($"  recovery: {problem}");
+            return ExitCodes.Ok;
+        }
+        catch (QueueLockedException)
+        {
+            // The daemon holds the queue: report what it last published instead of touching its database.
+            if (!File.Exists(statusPath))
+            {
+                Console.Error.WriteLine($"edgetwin: the queue in {config.Gateway.StateDirectory} is in use and no {StatusWriter.FileName} is there yet; try again in a few seconds");
+                return ExitCodes.TempFail;
+            }
+            var text = File.ReadAllText(statusPath);
+            if (json)
+            {
+                Console.WriteLine(text);
+                return ExitCodes.Ok;
+            }
+            var status = JsonSerializer.Deserialize(text, StatusJsonContext.Default.GatewayStatus)!;
+            var q = status.Queue;
+            Console.WriteLine($"Queue in {config.Gateway.StateDirectory} (live, from the running daemon pid {status.Pid}, updated {status.UpdatedUtc:O})");
+            Console.WriteLine($"  segments {q.Segments} ({q.FirstSegmentId}..{q.LastSegmentId}), points {q.Points}, bytes {q.Bytes} of {q.MaxBytes}, free disk {q.FreeDiskBytes}{(q.Full ? ", FULL" : "")}");
+            Console.WriteLine($"  oldest point {q.OldestPointUtc?.ToString("O") ?? "-"}, series {q.Series}, quarantine {q.QuarantineEntries}, loss ledger {q.LossRecords} record(s) / {q.LostPoints} point(s)");
+            foreach (var sink in status.Sinks) Console.WriteLine($"  sink {sink.Key}: {sink.Value.State}, cursor {sink.Value.Cursor}, lag {sink.Value.LagPoints} points, forwarded {sink.Value.Forwarded}");
+            var p = status.Pipeline;
+            Console.WriteLine($"  pipeline: {p.ReadingsIn} in, {p.Accepted} committed, {p.Duplicates} duplicates, {p.Quarantined} quarantined, commit p99 {p.CommitP99Micros} µs");
+            return ExitCodes.Ok;
+        }
+    }
+
+    private static void PrintStats(QueueStats s, string directory, bool live)
+    {
+        Console.WriteLine($"Queue in {directory}{(live ? " (live)" : "")}");
+        Console.WriteLine($"  segments {s.Segments} ({s.FirstSegmentId}..{s.LastSegmentId}), points {s.Points}, bytes {s.Bytes} of {s.MaxBytes}, free disk {s.FreeDiskBytes}{(s.Full ? ", FULL" : "")}");
+        Console.WriteLine($"  oldest point {(s.OldestPointTicks > 0 ? new DateTime(s.OldestPointTicks, DateTimeKind.Utc).ToString("O") : "-")}, series {s.Series}, streams {s.Streams}");
+        Console.WriteLine($"  quarantine {s.QuarantineEntries} entr{(s.QuarantineEntries == 1 ? "y" : "ies")}, loss ledger {s.LossRecords} record(s) / {s.LostPoints} point(s)");
+        foreach (var c in s.SinkCursors) Console.WriteLine($"  sink {c.Key}: cursor {c.Value}, lag {s.SinkLagPoints.GetValueOrDefault(c.Key)} points");
+    }
+
+    private static QueueStatus ToStatus(QueueStats s) => new()
+    {
+        Segments = s.Segments, Points = s.Points, Bytes = s.Bytes, MaxBytes = s.MaxBytes, FreeDiskBytes = s.FreeDiskBytes,
+        FirstSegmentId = s.FirstSegmentId, LastSegmentId = s.LastSegmentId,
+        OldestPointUtc = s.OldestPointTicks > 0 ? new DateTime(s.OldestPointTicks, DateTimeKind.Utc) : null,
+        QuarantineEntries = s.QuarantineEntries, LossRecords = s.LossRecords, LostPoints = s.LostPoints,
+        Series = s.Series, Streams = s.Streams, Full = s.Full,
+    };
+
+    public static int QuarantineList(string? configPath, string? reasonText, int limit, bool json)
+    {
+        if (!TryConfig(configPath, out var config, out var code)) return code;
+        if (!TryReason(reasonText, out var reason)) return ExitCodes.Usage;
+        if (!TryOpen(config, out var queue)) return ExitCodes.TempFail;
+        using (queue)
+        {
+            var records = queue!.ListQuarantine(limit, reason);
+            var total = queue.GetStats().QuarantineEntries;
+            if (json)
+            {
+                using var stdout = Console.OpenStandardOutput();
+                using var w = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true });
+                w.WriteStartArray();
+                foreach (var r in records) WriteRecord(w, r);
+                w.WriteEndArray();
+                w.Flush();
+                Console.WriteLine();
+                return ExitCodes.Ok;
+            }
+            Console.WriteLine($"{total} quarantined entr{(total == 1 ? "y" : "ies")}{(reason is null ? "" : $", showing reason {reasonText}")} (first {records.Count}):");
+            foreach (var r in records)
+            {
+                var at = new DateTime(r.ReceivedTicks, DateTimeKind.Utc).ToString("O");
+                Console.WriteLine($"  #{r.Id} {at} {QuarantineReasons.ToText(r.Reason)} [{r.SourceName}] {r.Detail}");
+                if (r.Reading.Raw is { Length: > 0 } raw && r.Reason != QuarantineReason.CorruptRecord) Console.WriteLine($"      raw: {Truncate(raw, 200)}");
+            }
+            return ExitCodes.Ok;
+        }
+    }
+
+    public static int QuarantineReplay(string? configPath, string? reasonText, int limit)
+    {
+        if (!TryConfig(configPath, out var config, out var code)) return code;
+        if (!TryReason(reasonText, out var reason)) return ExitCodes.Usage;
+        GatewayRuntime runtime;
+        try
+        {
+            runtime = GatewayRuntime.Open(config, "replay", NullLoggerFactory.Instance, TimeProvider.System);
+        }
+        catch (QueueLockedException ex)
+        {
+            Console.Error.WriteLine($"edgetwin: {ex.Message}. Stop the daemon (systemctl stop edgetwin) and replay again.");
+            return ExitCodes.TempFail;
+        }
+        using (runtime)
+        {
+            var records = runtime.Queue.ListQuarantine(limit, reason);
+            var request = new CommitRequest();
+            var (cured, remaining, duplicates) = runtime.Processor.Replay(records, request);
+            runtime.Queue.Commit(request);
+            runtime.Queue.Maintain(force: true);
+            Console.WriteLine($"Replayed {records.Count} quarantined entr{(records.Count == 1 ? "y" : "ies")} with the current configuration: " +
+                $"{cured} cured ({cured - duplicates} queued as points, {duplicates} already present), {remaining} still quarantined.");
+            return remaining == 0 ? ExitCodes.Ok : ExitCodes.DataError;
+        }
+    }
+
+    private static void WriteRecord(Utf8JsonWriter w, QuarantineRecord r)
+    {
+        w.WriteStartObject();
+        w.WriteNumber("id", r.Id);
+        w.WriteString("received", new DateTime(r.ReceivedTicks, DateTimeKind.Utc));
+        w.WriteString("reason", QuarantineReasons.ToText(r.Reason));
+        w.WriteString("detail", r.Detail);
+        w.WriteString("source", r.SourceName);
+        w.WriteString("address", r.Reading.Address);
+        if (r.Reading.AssetId is not null) w.WriteString("asset_id", r.Reading.AssetId);
+        if (r.Reading.Metric is not null) w.WriteString("metric", r.Reading.Metric);
+        if (r.Reading.TimestampTicks > 0) w.WriteString("ts", new DateTime(r.Reading.TimestampTicks, DateTimeKind.Utc));
+        switch (r.Reading.Value.Kind)
+        {
+            case PointValueKind.Number:
+                var n = r.Reading.Value.Number;
+                if (double.IsFinite(n)) w.WriteNumber("value", n); else w.WriteString("value", n.ToString(CultureInfo.InvariantCulture));
+                break;
+            case PointValueKind.Boolean: w.WriteBoolean("value", r.Reading.Value.Boolean); break;
+            case PointValueKind.String: w.WriteString("value", r.Reading.Value.Text); break;
+        }
+        if (r.Reading.Raw is not null) w.WriteString("raw", r.Reading.Raw);
+        w.WriteEndObject();
+    }
+
+    private static string Truncate(string s, int max) => s.Length <= max ? s : string.Concat(s.AsSpan(0, max), "…");
+
+    private static bool TryConfig(string? path, out EdgeTwinConfig config, out int code)
+    {
+        try
+        {
+            (config, _) = ConfigSource.Resolve(path);
+            code = 0;
+            return true;
+        }
+        catch (ConfigException ex)
+        {
+            Console.Error.WriteLine(ex.Message);
+            config = null!;
+            code = ExitCodes.Config;
+            return false;
+        }
+    }
+
+    private static bool TryReason(string? text, out QuarantineReason? reason)
+    {
+        reason = null;
+        if (text is null) return true;
+        if (QuarantineReasons.TryParse(text, out var r))
+        {
+            reason = r;
+            return true;
+        }
+        var known = new StringBuilder();
+        foreach (var v in Enum.GetValues<QuarantineReason>()) known.Append(' ').Append(QuarantineReasons.ToText(v));
+        Console.Error.WriteLine($"edgetwin: unknown reason '{text}'; known:{known}");
+        return false;
+    }
+
+    private static bool TryOpen(EdgeTwinConfig config, out DurableQueue? queue)
+    {
+        try
+        {
+            queue = DurableQueue.Open(QueueOptions.FromConfig(config), NullLogger.Instance);
+            return true;
+        }
+        catch (QueueLockedException ex)
+        {
+            Console.Error.WriteLine($"edgetwin: {ex.Message}. Stop the daemon first, or read its status with 'edgetwin queue stats'.");
+            queue = null;
+            return false;
+        }
+    }
+}

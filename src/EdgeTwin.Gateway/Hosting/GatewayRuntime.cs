@@ -1,0 +1,162 @@
+using EdgeTwin.Connectors.File;
+using EdgeTwin.Connectors.Simulator;
+using EdgeTwin.Connectors.Spool;
+using EdgeTwin.Core.Assets;
+using EdgeTwin.Core.Config;
+using EdgeTwin.Core.Pipeline;
+using EdgeTwin.Core.Quarantine;
+using EdgeTwin.Gateway.Metrics;
+using EdgeTwin.Gateway.Pipeline;
+using EdgeTwin.Gateway.Status;
+using EdgeTwin.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeTwin.Gateway.Hosting;
+
+/// <summary>
+/// The composition root: registry, normalizer, queue, sources, sinks and the workers that connect them,
+/// built from one validated configuration. Used by <c>run</c>, <c>bench</c> and the offline CLI verbs.
+/// </summary>
+public sealed class GatewayRuntime : IDisposable
+{
+    private GatewayRuntime(EdgeTwinConfig config, string configSource, DurableQueue queue, AssetRegistry registry, TimeProvider time)
+    {
+        Config = config;
+        ConfigSource = configSource;
+        ConfigHash = ConfigLoader.Hash(config);
+        Queue = queue;
+        Registry = registry;
+        Time = time;
+        Normalizer = new Normalizer(registry, config.Validation);
+        Metrics = new PipelineMetrics();
+        Channel = new IngestChannel(config.Queue.IngestCapacityBatches, queue);
+        Processor = new IngestProcessor(queue, Normalizer, Metrics, time);
+        StartedUtc = time.GetUtcNow().UtcDateTime;
+    }
+
+    public EdgeTwinConfig Config { get; }
+
+    public string ConfigSource { get; }
+
+    public string ConfigHash { get; }
+
+    public DurableQueue Queue { get; }
+
+    public AssetRegistry Registry { get; }
+
+    public Normalizer Normalizer { get; }
+
+    public PipelineMetrics Metrics { get; }
+
+    public IngestChannel Channel { get; }
+
+    public IngestProcessor Processor { get; }
+
+    public TimeProvider Time { get; }
+
+    public DateTime StartedUtc { get; }
+
+    public List<ISource> Sources { get; } = [];
+
+    public List<ISink> Sinks { get; } = [];
+
+    public PipelineWorker? Pipeline { get; private set; }
+
+    public static string Version => typeof(GatewayRuntime).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    /// <summary>Builds the registry and opens the queue (running its integrity check). Sources and sinks are created by <see cref="CreateEndpoints"/>.</summary>
+    public static GatewayRuntime Open(EdgeTwinConfig config, string configSource, ILoggerFactory loggers, TimeProvider time)
+    {
+        var registry = new AssetRegistry(config);
+        foreach (var sim in config.Sources.Simulator) SimulatorSource.Register(sim, registry);
+        var queue = DurableQueue.Open(QueueOptions.FromConfig(config), loggers.CreateLogger<DurableQueue>(), time);
+        return new GatewayRuntime(config, configSource, queue, registry, time);
+    }
+
+    public void CreateEndpoints(ILoggerFactory loggers)
+    {
+        foreach (var sim in Config.Sources.Simulator) Sources.Add(new SimulatorSource(sim, Time));
+        foreach (var spool in Config.Sources.Spool) Sources.Add(new SpoolSource(spool, Time, loggers.CreateLogger<SpoolSource>()));
+        foreach (var file in Config.Sinks.File) Sinks.Add(new JsonlFileSink(file, Config.Gateway.Id, Time, loggers.CreateLogger<JsonlFileSink>()));
+        Queue.SetSinks(Sinks.Select(s => s.Name));
+    }
+
+    /// <summary>The hosted services in start order; the host stops them in reverse (sources, sinks, pipeline).</summary>
+    public IEnumerable<IHostedService> HostedServices(ILoggerFactory loggers)
+    {
+        Pipeline = new PipelineWorker(Processor, Channel, Metrics, loggers.CreateLogger<PipelineWorker>(), Time,
+            Config.Queue.MaxSegmentPoints, TimeSpan.FromMilliseconds(Config.Queue.MaxCommitDelayMs));
+        yield return Pipeline;
+        yield return new StatusWriter(this, loggers.CreateLogger<StatusWriter>());
+        for (var i = 0; i < Sinks.Count; i++)
+        {
+            var max = Config.Sinks.File.FirstOrDefault(f => f.Name == Sinks[i].Name)?.MaxBatchPoints ?? 65536;
+            yield return new SinkWorker(Sinks[i], Queue, Metrics, loggers.CreateLogger<SinkWorker>(), Time, max);
+        }
+        yield return new SourceWorker(Sources, Channel, loggers.CreateLogger<SourceWorker>(), Time);
+    }
+
+    /// <summary>True when every source has finished and every sink has confirmed the whole queue.</summary>
+    public bool IsDrained()
+    {
+        if (Sources.Any(s => !s.State.StartsWith("completed", StringComparison.Ordinal))) return false;
+        if (Channel.Backlog > 0) return false;
+        var stats = Queue.GetStats();
+        return stats.SinkLagPoints.Values.All(v => v == 0);
+    }
+
+    public GatewayStatus Snapshot()
+    {
+        var q = Queue.GetStats();
+        var m = Metrics;
+        var status = new GatewayStatus
+        {
+            Version = Version,
+            GatewayId = Config.Gateway.Id,
+            ConfigHash = ConfigHash,
+            Pid = Environment.ProcessId,
+            UpdatedUtc = Time.GetUtcNow().UtcDateTime,
+            StartedUtc = StartedUtc,
+            Queue = new QueueStatus
+            {
+                Segments = q.Segments, Points = q.Points, Bytes = q.Bytes, MaxBytes = q.MaxBytes, FreeDiskBytes = q.FreeDiskBytes,
+                FirstSegmentId = q.FirstSegmentId, LastSegmentId = q.LastSegmentId,
+                OldestPointUtc = q.OldestPointTicks > 0 ? new DateTime(q.OldestPointTicks, DateTimeKind.Utc) : null,
+                QuarantineEntries = q.QuarantineEntries, LossRecords = q.LossRecords, LostPoints = q.LostPoints,
+                Series = q.Series, Streams = q.Streams, Full = q.Full,
+            },
+            Pipeline = new PipelineStatus
+            {
+                ReadingsIn = m.ReadingsIn, Accepted = m.Accepted, Duplicates = m.Duplicates, LateUnverified = m.LateUnverified,
+                Quarantined = m.Quarantined,
+                QuarantinedByReason = m.QuarantinedPerReason.ToDictionary(kv => QuarantineReasons.ToText(kv.Key), kv => kv.Value),
+                Commits = m.Commits, CommitP50Micros = m.CommitLatency.PercentileMicros(0.5), CommitP99Micros = m.CommitLatency.PercentileMicros(0.99),
+                CommitMaxMicros = m.CommitLatency.MaxMicros, DroppedPoints = m.DroppedPoints, BlockedMillis = m.BlockedMillis,
+                StorageError = m.StorageError,
+            },
+            RecoveryProblems = [.. Queue.Recovery.Problems],
+        };
+        foreach (var s in Sources) status.Sources[s.Name] = s.State;
+        foreach (var s in Sinks)
+        {
+            status.Sinks[s.Name] = new SinkStatus
+            {
+                State = m.SinkStates.GetValueOrDefault(s.Name, "starting"),
+                Forwarded = m.ForwardedPerSink.GetValueOrDefault(s.Name),
+                Cursor = q.SinkCursors.GetValueOrDefault(s.Name),
+                LagPoints = q.SinkLagPoints.GetValueOrDefault(s.Name),
+            };
+        }
+        return status;
+    }
+
+    public void Dispose()
+    {
+        foreach (var sink in Sinks)
+        {
+            if (sink is IAsyncDisposable d) d.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+        Queue.Dispose();
+    }
+}

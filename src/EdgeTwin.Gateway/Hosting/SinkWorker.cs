@@ -1,0 +1,105 @@
+using EdgeTwin.Core.Pipeline;
+using EdgeTwin.Core.Quarantine;
+using EdgeTwin.Core.Telemetry;
+using EdgeTwin.Gateway.Metrics;
+using EdgeTwin.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
+
+namespace EdgeTwin.Gateway.Hosting;
+
+/// <summary>
+/// Feeds one sink from the queue, in segment order, from its own cursor. A segment is confirmed for the
+/// sink only after <see cref="ISink.SendAsync"/> returned; failures are retried with exponential backoff
+/// and jitter (Polly) while the segments stay queued.
+/// </summary>
+public sealed class SinkWorker : BackgroundService
+{
+    private readonly ISink _sink;
+    private readonly DurableQueue _queue;
+    private readonly PipelineMetrics _metrics;
+    private readonly ILogger _log;
+    private readonly TimeProvider _time;
+    private readonly int _maxBatchPoints;
+    private readonly ResiliencePipeline _retry;
+
+    public SinkWorker(ISink sink, DurableQueue queue, PipelineMetrics metrics, ILogger log, TimeProvider time, int maxBatchPoints)
+    {
+        _sink = sink;
+        _queue = queue;
+        _metrics = metrics;
+        _log = log;
+        _time = time;
+        _maxBatchPoints = maxBatchPoints;
+        _retry = new ResiliencePipelineBuilder { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is not OperationCanceledException),
+                MaxRetryAttempts = int.MaxValue,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromMilliseconds(200),
+                MaxDelay = TimeSpan.FromSeconds(30),
+                OnRetry = args =>
+                {
+                    var error = args.Outcome.Exception?.Message ?? "unknown error";
+                    _metrics.SinkStates[_sink.Name] = "retrying: " + error;
+                    Log.SinkFailed(_log, _sink.Name, error);
+                    return default;
+                },
+            })
+            .Build();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var cursor = await _retry.ExecuteAsync(async ct =>
+        {
+            var recovered = await _sink.RecoverAsync(ct).ConfigureAwait(false);
+            return _queue.RegisterSink(_sink.Name, recovered);
+        }, stoppingToken).ConfigureAwait(false);
+        Log.SinkResumes(_log, _sink.Name, cursor);
+        _metrics.SinkStates[_sink.Name] = "up";
+
+        var points = new List<TelemetryPoint>(_maxBatchPoints + 16384);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            points.Clear();
+            long first = 0, last = cursor;
+            while (points.Count < _maxBatchPoints && _queue.ReadNext(last, points, out var id))
+            {
+                if (first == 0) first = id;
+                last = id;
+            }
+            if (first == 0)
+            {
+                await _queue.WaitForDataAsync(cursor, TimeSpan.FromMilliseconds(250), stoppingToken).ConfigureAwait(false);
+                continue;
+            }
+            var batch = new SinkBatch(first, last, points);
+            var result = await _retry.ExecuteAsync(async ct => await _sink.SendAsync(batch, ct).ConfigureAwait(false), stoppingToken).ConfigureAwait(false);
+            _queue.Confirm(_sink.Name, last, Rejections(batch, result));
+            _metrics.AddForwarded(_sink.Name, points.Count - result.Rejected.Count);
+            _metrics.SinkStates[_sink.Name] = "up";
+            cursor = last;
+        }
+    }
+
+    private List<QuarantineRecord>? Rejections(SinkBatch batch, SinkResult result)
+    {
+        if (result.Rejected.Count == 0) return null;
+        Log.SinkRejected(_log, _sink.Name, result.Rejected.Count, result.Rejected[0].Reason);
+        var now = _time.GetUtcNow().UtcTicks;
+        var records = new List<QuarantineRecord>(result.Rejected.Count);
+        foreach (var r in result.Rejected)
+        {
+            var p = batch.Points[r.Index];
+            records.Add(new QuarantineRecord(QuarantineReason.SinkRejected, $"sink {_sink.Name}: {r.Reason}", "sink:" + _sink.Name, now,
+                new Reading(p.Stream.Source, p.TimestampTicks, p.Value, p.StatusCode, p.Quality, p.Stream.AssetId, p.Stream.Metric)));
+            _metrics.AddQuarantineReason(QuarantineReason.SinkRejected);
+        }
+        return records;
+    }
+}

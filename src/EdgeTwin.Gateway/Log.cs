@@ -1,0 +1,64 @@
+using Microsoft.Extensions.Logging;
+
+namespace EdgeTwin.Gateway;
+
+/// <summary>Gateway log messages; event ids 1000–1099 hosting, 1100–1199 pipeline, 1200–1299 sinks and sources.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1000, LogLevel.Information, "EdgeTwin {Version} starting: gateway {GatewayId}, config {ConfigSource} (hash {ConfigHash}), state in {StateDirectory}")]
+    public static partial void Starting(ILogger logger, string version, string gatewayId, string configSource, string configHash, string stateDirectory);
+
+    [LoggerMessage(1001, LogLevel.Information, "Pipeline up: {Sources} source(s), {Sinks} sink(s), {Assets} asset(s), {Mappings} mapping(s)")]
+    public static partial void Ready(ILogger logger, int sources, int sinks, int assets, int mappings);
+
+    [LoggerMessage(1002, LogLevel.Warning, "Queue recovery: {Problem}")]
+    public static partial void RecoveryProblem(ILogger logger, string problem);
+
+    [LoggerMessage(1003, LogLevel.Information, "Stopped: {Readings} readings in, {Accepted} points committed, {Duplicates} duplicates dropped, {Quarantined} quarantined")]
+    public static partial void Stopped(ILogger logger, long readings, long accepted, long duplicates, long quarantined);
+
+    [LoggerMessage(1004, LogLevel.Critical, "Cannot start: {Reason}")]
+    public static partial void CannotStart(ILogger logger, string reason);
+
+    [LoggerMessage(1005, LogLevel.Critical, "Cannot open the state directory {Directory}: {Reason}")]
+    public static partial void StateDirectoryFailed(ILogger logger, string directory, string reason);
+
+    [LoggerMessage(1006, LogLevel.Debug, "status.json not written")]
+    public static partial void StatusNotWritten(ILogger logger, Exception error);
+
+    [LoggerMessage(1099, LogLevel.Critical, "Pipeline thread failed")]
+    public static partial void PipelineFailed(ILogger logger, Exception error);
+
+    [LoggerMessage(1100, LogLevel.Warning, "Queue full, sources are being slowed (block policy): {Reason}")]
+    public static partial void QueueBlocked(ILogger logger, string reason);
+
+    [LoggerMessage(1101, LogLevel.Information, "Queue accepting again after {Millis} ms blocked")]
+    public static partial void QueueUnblocked(ILogger logger, long millis);
+
+    [LoggerMessage(1102, LogLevel.Error, "Commit failed ({Error}); retrying in {DelayMs} ms. Nothing was acknowledged upstream")]
+    public static partial void CommitFailed(ILogger logger, string error, long delayMs);
+
+    [LoggerMessage(1103, LogLevel.Error, "Queue maintenance failed: {Error}")]
+    public static partial void MaintenanceFailed(ILogger logger, string error);
+
+    [LoggerMessage(1104, LogLevel.Warning, "Stopping with {Batches} batch(es) not committed: their sources were not acknowledged and will redeliver")]
+    public static partial void AbandonedBatches(ILogger logger, int batches);
+
+    [LoggerMessage(1105, LogLevel.Information, "Storage recovered after a failure; pipeline resumed")]
+    public static partial void StorageRecovered(ILogger logger);
+
+    [LoggerMessage(1200, LogLevel.Warning, "Sink {Sink} failed ({Error}); retrying with backoff, its segments stay queued")]
+    public static partial void SinkFailed(ILogger logger, string sink, string error);
+
+    [LoggerMessage(1201, LogLevel.Information, "Sink {Sink} resumes after segment {Cursor}")]
+    public static partial void SinkResumes(ILogger logger, string sink, long cursor);
+
+    [LoggerMessage(1202, LogLevel.Warning, "Sink {Sink} rejected {Count} point(s) for good; quarantined (first: {Reason})")]
+    public static partial void SinkRejected(ILogger logger, string sink, int count, string reason);
+
+    [LoggerMessage(1210, LogLevel.Error, "Source {Source} failed ({Error}); restarting it with backoff")]
+    public static partial void SourceFailed(ILogger logger, string source, string error);
+
+    [LoggerMessage(1211, LogLevel.Information, "Source {Source} finished: {State}")]
+    public static partial void SourceFinished(ILogger logger, string source, string state);
+}

@@ -1,0 +1,67 @@
+using System.Text.Json.Serialization;
+
+namespace EdgeTwin.Gateway.Status;
+
+/// <summary>What the daemon writes to <c>status.json</c> in its state directory every few seconds.</summary>
+public sealed class GatewayStatus
+{
+    public string Version { get; set; } = "";
+    public string GatewayId { get; set; } = "";
+    public string ConfigHash { get; set; } = "";
+    public int Pid { get; set; }
+    public DateTime UpdatedUtc { get; set; }
+    public DateTime StartedUtc { get; set; }
+    public QueueStatus Queue { get; set; } = new();
+    public PipelineStatus Pipeline { get; set; } = new();
+    public Dictionary<string, string> Sources { get; set; } = [];
+    public Dictionary<string, SinkStatus> Sinks { get; set; } = [];
+    public List<string> RecoveryProblems { get; set; } = [];
+}
+
+public sealed class QueueStatus
+{
+    public long Segments { get; set; }
+    public long Points { get; set; }
+    public long Bytes { get; set; }
+    public long MaxBytes { get; set; }
+    public long FreeDiskBytes { get; set; }
+    public long FirstSegmentId { get; set; }
+    public long LastSegmentId { get; set; }
+    public DateTime? OldestPointUtc { get; set; }
+    public long QuarantineEntries { get; set; }
+    public long LossRecords { get; set; }
+    public long LostPoints { get; set; }
+    public int Series { get; set; }
+    public int Streams { get; set; }
+    public bool Full { get; set; }
+}
+
+public sealed class PipelineStatus
+{
+    public long ReadingsIn { get; set; }
+    public long Accepted { get; set; }
+    public long Duplicates { get; set; }
+    public long LateUnverified { get; set; }
+    public long Quarantined { get; set; }
+    public Dictionary<string, long> QuarantinedByReason { get; set; } = [];
+    public long Commits { get; set; }
+    public long CommitP50Micros { get; set; }
+    public long CommitP99Micros { get; set; }
+    public long CommitMaxMicros { get; set; }
+    public long DroppedPoints { get; set; }
+    public long BlockedMillis { get; set; }
+    public string? StorageError { get; set; }
+}
+
+public sealed class SinkStatus
+{
+    public string State { get; set; } = "";
+    public long Forwarded { get; set; }
+    public long Cursor { get; set; }
+    public long LagPoints { get; set; }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(GatewayStatus))]
+[JsonSerializable(typeof(QueueStatus))]
+internal sealed partial class StatusJsonContext : JsonSerializerContext;

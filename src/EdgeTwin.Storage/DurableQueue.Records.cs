@@ -1,0 +1,167 @@
+using EdgeTwin.Core.Quarantine;
+using EdgeTwin.Core.Telemetry;
+using LiteDB;
+
+namespace EdgeTwin.Storage;
+
+public sealed partial class DurableQueue
+{
+    /// <summary>The checkpoint a source committed last under <paramref name="key"/>, or null.</summary>
+    public string? GetCheckpoint(string key)
+    {
+        lock (_gate) return _meta.FindById("cp:" + key)?["v"].AsString;
+    }
+
+    public QueueStats GetStats()
+    {
+        lock (_gate)
+        {
+            var lag = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var sink in _sinks)
+            {
+                var cursor = _cursors.TryGetValue(sink, out var c) ? c : 0;
+                long behind = 0;
+                for (var i = _index.Count - 1; i >= _indexHead && _index[i].Id > cursor; i--) behind += _index[i].Count;
+                lag[sink] = behind;
+            }
+            var segments = _index.Count - _indexHead;
+            return new QueueStats(
+                segments, _points, _bytes, _options.MaxBytes, FreeDiskBytes(),
+                segments > 0 ? _index[_indexHead].Id : 0, _lastId,
+                segments > 0 ? _index[_indexHead].MinTicks : 0,
+                new Dictionary<string, long>(_cursors, StringComparer.Ordinal), lag,
+                _quarantineCount, _lossRecords, _lostPoints, Dedup.SeriesCount, Streams.Count, _full);
+        }
+    }
+
+    /// <summary>Quarantine entries, oldest first, optionally only those with <paramref name="reason"/>.</summary>
+    public IReadOnlyList<QuarantineRecord> ListQuarantine(int limit = 1000, QuarantineReason? reason = null, long afterId = 0)
+    {
+        lock (_gate)
+        {
+            var result = new List<QuarantineRecord>();
+            foreach (var doc in _quarantine.Find(Query.GT("_id", afterId)))
+            {
+                var record = DocToQuarantine(doc);
+                if (reason is { } r && record.Reason != r) continue;
+                result.Add(record);
+                if (result.Count >= limit) break;
+            }
+            return result;
+        }
+    }
+
+    public IReadOnlyList<LossRecord> ListLoss(int limit = 1000)
+    {
+        lock (_gate)
+        {
+            return _loss.Find(Query.All(Query.Descending), limit: limit).Select(d => new LossRecord(
+                d["at"].AsInt64, d["a"].AsString, d["m"].AsString, d["t0"].AsInt64, d["t1"].AsInt64, d["n"].AsInt64, d["r"].AsString)
+            { Id = d["_id"].AsInt64 }).ToList();
+        }
+    }
+
+    private void SweepQuarantine(long now)
+    {
+        var overCount = _quarantineCount > _options.QuarantineMaxEntries;
+        var overBytes = _quarantineBytes > _options.QuarantineMaxBytes;
+        var ageDue = now - _lastQuarantineSweepTicks > TimeSpan.TicksPerMinute;
+        if (!overCount && !overBytes && !ageDue) return;
+        _lastQuarantineSweepTicks = now;
+        var cutoff = now - _options.QuarantineMaxAge.Ticks;
+        var evict = new List<(long Id, long At, int Bytes)>();
+        var count = _quarantineCount;
+        var bytes = _quarantineBytes;
+        foreach (var doc in _quarantine.FindAll())
+        {
+            var at = doc["at"].AsInt64;
+            if (count <= _options.QuarantineMaxEntries && bytes <= _options.QuarantineMaxBytes && at >= cutoff) break;
+            var size = doc["sz"].AsInt32;
+            evict.Add((doc["_id"].AsInt64, at, size));
+            count--;
+            bytes -= size;
+        }
+        if (evict.Count == 0) return;
+        _db.BeginTrans();
+        try
+        {
+            foreach (var e in evict) _quarantine.Delete(e.Id);
+            _loss.Insert(LossToDoc(new LossRecord(now, "(quarantine)", "(entries)", evict.Min(e => e.At), evict.Max(e => e.At), evict.Count,
+                "quarantine_evicted: over $.quarantine bounds (maxEntries, maxBytes or maxAgeDays)")));
+            _meta.Upsert(new BsonDocument { ["_id"] = "quarantine", ["bytes"] = Math.Max(0, bytes) });
+            _db.Commit();
+        }
+        catch
+        {
+            TryRollback();
+            throw;
+        }
+        _quarantineCount = count;
+        _quarantineBytes = Math.Max(0, bytes);
+        _lossRecords++;
+        _lostPoints += evict.Count;
+        Log.QuarantineEvicted(_log, evict.Count);
+    }
+
+    private void WriteQuarantineBytes(long bytes) => _meta.Upsert(new BsonDocument { ["_id"] = "quarantine", ["bytes"] = bytes });
+
+    private static BsonDocument LossToDoc(LossRecord l) => new()
+    {
+        ["at"] = l.AtTicks,
+        ["a"] = l.AssetId,
+        ["m"] = l.Metric,
+        ["t0"] = l.FromTicks,
+        ["t1"] = l.ToTicks,
+        ["n"] = l.Count,
+        ["r"] = l.Reason,
+    };
+
+    private static BsonDocument QuarantineToDoc(QuarantineRecord q)
+    {
+        var r = q.Reading;
+        return new BsonDocument
+        {
+            ["at"] = q.ReceivedTicks,
+            ["r"] = (int)q.Reason,
+            ["d"] = q.Detail,
+            ["src"] = q.SourceName,
+            ["addr"] = r.Address,
+            ["asset"] = r.AssetId is null ? BsonValue.Null : r.AssetId,
+            ["metric"] = r.Metric is null ? BsonValue.Null : r.Metric,
+            ["ts"] = r.TimestampTicks,
+            ["vk"] = (int)r.Value.Kind,
+            ["vn"] = r.Value.Kind switch
+            {
+                PointValueKind.Number => r.Value.Number,
+                PointValueKind.Boolean => r.Value.Boolean ? 1.0 : 0.0,
+                _ => 0.0,
+            },
+            ["vs"] = r.Value.Kind == PointValueKind.String ? r.Value.Text : BsonValue.Null,
+            ["st"] = (long)r.StatusCode,
+            ["q"] = r.Quality is { } quality ? (int)quality : -1,
+            ["raw"] = r.Raw is null ? BsonValue.Null : r.Raw,
+            ["sz"] = q.ApproximateBytes,
+        };
+    }
+
+    private static QuarantineRecord DocToQuarantine(BsonDocument d)
+    {
+        var kind = (PointValueKind)d["vk"].AsInt32;
+        var value = kind switch
+        {
+            PointValueKind.Number => PointValue.FromNumber(d["vn"].AsDouble),
+            PointValueKind.Boolean => PointValue.FromBoolean(d["vn"].AsDouble != 0),
+            PointValueKind.String => PointValue.FromString(d["vs"].AsString),
+            _ => PointValue.None,
+        };
+        var q = d["q"].AsInt32;
+        var reading = new Reading(
+            d["addr"].AsString, d["ts"].AsInt64, value, (uint)d["st"].AsInt64, q < 0 ? null : (Quality)q,
+            d["asset"].IsString ? d["asset"].AsString : null, d["metric"].IsString ? d["metric"].AsString : null,
+            d["raw"].IsString ? d["raw"].AsString : null);
+        return new QuarantineRecord((QuarantineReason)d["r"].AsInt32, d["d"].AsString, d["src"].AsString, d["at"].AsInt64, reading)
+        {
+            Id = d["_id"].AsInt64,
+        };
+    }
+}

@@ -1,0 +1,203 @@
+using EdgeTwin.Core.Quarantine;
+using EdgeTwin.Core.Telemetry;
+using LiteDB;
+
+namespace EdgeTwin.Storage;
+
+public sealed partial class DurableQueue
+{
+    /// <summary>
+    /// Declares the sinks of this run. A segment is deleted only when every one of them has confirmed it.
+    /// Cursors of sinks no longer configured are forgotten, so a removed sink cannot pin the queue.
+    /// </summary>
+    public void SetSinks(IEnumerable<string> names)
+    {
+        lock (_gate)
+        {
+            _sinks.Clear();
+            _sinks.UnionWith(names);
+            foreach (var stale in _cursors.Keys.Where(k => !_sinks.Contains(k)).ToList())
+            {
+                _cursors.Remove(stale);
+                _cursorDocs.Delete(stale);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The position a sink resumes from: its stored cursor, moved forward to what the sink itself durably
+    /// holds (<paramref name="recovered"/>), if that is within the queue. A sink without a cursor starts at
+    /// the oldest queued segment.
+    /// </summary>
+    public long RegisterSink(string name, long? recovered)
+    {
+        lock (_gate)
+        {
+            _sinks.Add(name);
+            if (!_cursors.TryGetValue(name, out var cursor))
+            {
+                cursor = _indexHead < _index.Count ? _index[_indexHead].Id - 1 : _lastId;
+            }
+            if (recovered is { } r && r > cursor)
+            {
+                if (r <= _lastId) cursor = r;
+                else Log.SinkAhead(_log, name, r, _lastId);
+            }
+            SetCursor(name, cursor);
+            return cursor;
+        }
+    }
+
+    public long GetCursor(string name)
+    {
+        lock (_gate) return _cursors.TryGetValue(name, out var c) ? c : 0;
+    }
+
+    /// <summary>Records that <paramref name="sink"/> holds every segment up to <paramref name="segmentId"/>.</summary>
+    /// <remarks>Points the sink refused for good (<paramref name="rejected"/>) are quarantined in the same transaction.</remarks>
+    public void Confirm(string sink, long segmentId, IReadOnlyList<QuarantineRecord>? rejected = null)
+    {
+        lock (_gate)
+        {
+            if (rejected is not { Count: > 0 })
+            {
+                if (_cursors.TryGetValue(sink, out var c) && c >= segmentId) return;
+                SetCursor(sink, segmentId);
+                return;
+            }
+            var bytes = _quarantineBytes + rejected.Sum(q => (long)q.ApproximateBytes);
+            _db.BeginTrans();
+            try
+            {
+                foreach (var q in rejected) _quarantine.Insert(QuarantineToDoc(q));
+                WriteQuarantineBytes(bytes);
+                _cursorDocs.Upsert(new BsonDocument { ["_id"] = sink, ["seg"] = segmentId });
+                _db.Commit();
+            }
+            catch
+            {
+                TryRollback();
+                throw;
+            }
+            _cursors[sink] = Math.Max(segmentId, _cursors.GetValueOrDefault(sink));
+            _quarantineCount += rejected.Count;
+            _quarantineBytes = bytes;
+        }
+    }
+
+    private void SetCursor(string sink, long segmentId)
+    {
+        _cursorDocs.Upsert(new BsonDocument { ["_id"] = sink, ["seg"] = segmentId });
+        _cursors[sink] = segmentId;
+    }
+
+    /// <summary>
+    /// Appends the points of the first segment after <paramref name="afterId"/> to <paramref name="into"/>.
+    /// Returns false when there is none yet. A segment found corrupt here is quarantined and skipped.
+    /// </summary>
+    public bool ReadNext(long afterId, List<TelemetryPoint> into, out long segmentId)
+    {
+        while (true)
+        {
+            lock (_gate)
+            {
+                var at = FindFirstAfter(afterId);
+                if (at < 0)
+                {
+                    segmentId = 0;
+                    return false;
+                }
+                segmentId = _index[at].Id;
+                if (TryRecent(segmentId, into)) return true;
+            }
+            var before = into.Count;
+            try
+            {
+                var doc = _segments.FindById(segmentId);
+                if (doc is null)
+                {
+                    afterId = segmentId; // dropped meanwhile (drop-oldest): move on
+                    continue;
+                }
+                SegmentCodec.Decode(doc["b"].AsBinary, Streams.Get, into);
+                return true;
+            }
+            catch (InvalidDataException ex)
+            {
+                into.RemoveRange(before, into.Count - before);
+                var corruptId = segmentId;
+                lock (_gate)
+                {
+                    var info = _index.Find(s => s.Id == corruptId);
+                    QuarantineCorruptSegment(segmentId, ex.Message);
+                    RemoveFromIndex(info);
+                }
+                afterId = segmentId;
+            }
+        }
+    }
+
+    private int FindFirstAfter(long afterId)
+    {
+        int lo = _indexHead, hi = _index.Count - 1, found = -1;
+        while (lo <= hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (_index[mid].Id > afterId) { found = mid; hi = mid - 1; }
+            else lo = mid + 1;
+        }
+        return found;
+    }
+
+    private long MinCursor()
+    {
+        if (_sinks.Count == 0) return 0;
+        var min = long.MaxValue;
+        foreach (var s in _sinks) min = Math.Min(min, _cursors.TryGetValue(s, out var c) ? c : 0);
+        return min;
+    }
+
+    /// <summary>
+    /// Housekeeping on the writer thread, between commits: checkpoints the dedup/shadow state when due (or
+    /// when <paramref name="force"/>), deletes segments every sink has confirmed and the snapshot covers, and
+    /// keeps the quarantine within its bounds.
+    /// </summary>
+    public void Maintain(bool force = false)
+    {
+        lock (_gate)
+        {
+            if (Dedup.PendingAdmissions != 0) throw new InvalidOperationException("Maintain called with uncommitted dedup admissions");
+            var now = NowTicks;
+            var minCursor = MinCursor();
+            var due = _commitsSinceSnapshot > 0
+                && (force || now - _lastSnapshotTicks >= _options.CheckpointInterval.Ticks || minCursor > _snapshotUpTo && _full);
+            var deletable = Math.Min(minCursor, due ? _lastId : _snapshotUpTo);
+            var delete = new List<SegmentInfo>();
+            for (var i = _indexHead; i < _index.Count && _index[i].Id <= deletable; i++) delete.Add(_index[i]);
+            if (due || delete.Count > 0)
+            {
+                _db.BeginTrans();
+                try
+                {
+                    if (due) WriteSnapshot(_lastId);
+                    foreach (var s in delete) _segments.Delete(s.Id);
+                    _db.Commit();
+                }
+                catch
+                {
+                    TryRollback();
+                    throw;
+                }
+                if (due)
+                {
+                    _snapshotUpTo = _lastId;
+                    _lastSnapshotTicks = now;
+                    _commitsSinceSnapshot = 0;
+                }
+                foreach (var s in delete) RemoveFromIndex(s);
+            }
+            if (_full) _full = OverBudget(0).Over;
+            SweepQuarantine(now);
+        }
+    }
+}

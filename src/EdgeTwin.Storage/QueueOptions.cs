@@ -1,0 +1,50 @@
+using EdgeTwin.Core.Config;
+
+namespace EdgeTwin.Storage;
+
+public enum QueueFullPolicy
+{
+    /// <summary>Refuse new segments until sinks confirm old ones: sources are slowed, nothing is lost.</summary>
+    Block,
+
+    /// <summary>Drop the oldest segments and record every dropped point in the loss ledger.</summary>
+    DropOldest,
+}
+
+/// <summary>Everything the queue needs to know, taken from the config's queue, dedup and quarantine sections.</summary>
+public sealed class QueueOptions
+{
+    public required string Directory { get; init; }
+
+    public long MaxBytes { get; init; } = 1L << 30;
+
+    public long MinFreeDiskBytes { get; init; } = 256L << 20;
+
+    public QueueFullPolicy FullPolicy { get; init; } = QueueFullPolicy.Block;
+
+    public int HistoryPerSeries { get; init; } = 64;
+
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    public int QuarantineMaxEntries { get; init; } = 100_000;
+
+    public long QuarantineMaxBytes { get; init; } = 64L << 20;
+
+    public TimeSpan QuarantineMaxAge { get; init; } = TimeSpan.FromDays(14);
+
+    /// <summary>Decoded segments kept in memory for sinks that are caught up, so they do not re-read the file.</summary>
+    public int RecentSegmentCache { get; init; } = 8;
+
+    public static QueueOptions FromConfig(EdgeTwinConfig config) => new()
+    {
+        Directory = config.Gateway.StateDirectory,
+        MaxBytes = config.Queue.MaxBytes,
+        MinFreeDiskBytes = config.Queue.MinFreeDiskBytes,
+        FullPolicy = config.Queue.FullPolicy == "dropOldest" ? QueueFullPolicy.DropOldest : QueueFullPolicy.Block,
+        HistoryPerSeries = config.Dedup.HistoryPerSeries,
+        CheckpointInterval = TimeSpan.FromSeconds(config.Queue.StateCheckpointSeconds),
+        QuarantineMaxEntries = config.Quarantine.MaxEntries,
+        QuarantineMaxBytes = config.Quarantine.MaxBytes,
+        QuarantineMaxAge = TimeSpan.FromDays(config.Quarantine.MaxAgeDays),
+    };
+}
