@@ -25,7 +25,13 @@ internal static class Program
         stats.Options.Add(config);
         stats.Options.Add(json);
         stats.SetAction(r => OfflineCommands.QueueStats(r.GetValue(config), r.GetValue(json)));
-        var queue = new Command("queue", "Inspect the durable queue") { stats };
+        var lossLimit = new Option<int>("--limit") { Description = "At most this many records", DefaultValueFactory = _ => 1000 };
+        var loss = new Command("loss", "The loss ledger: points the queue dropped (drop-oldest), evicted quarantine entries, unreadable files");
+        loss.Options.Add(config);
+        loss.Options.Add(lossLimit);
+        loss.Options.Add(json);
+        loss.SetAction(r => OfflineCommands.QueueLoss(r.GetValue(config), r.GetValue(lossLimit), r.GetValue(json)));
+        var queue = new Command("queue", "Inspect the durable queue") { stats, loss };
 
         var reason = new Option<string?>("--reason") { Description = "Only entries with this reason (e.g. unmapped_source)" };
         var limit = new Option<int>("--limit") { Description = "At most this many entries", DefaultValueFactory = _ => 1000 };

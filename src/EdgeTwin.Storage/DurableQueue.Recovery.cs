@@ -17,11 +17,13 @@ public sealed partial class DurableQueue
             OpenDatabase();
             RecoverState();
         }
-        catch (Exception ex) when (ex is not (UnauthorizedAccessException or QueueLockedException or OutOfMemoryException))
+        catch (Exception ex) when (ex is not (IOException or UnauthorizedAccessException or QueueLockedException or OutOfMemoryException))
         {
+            // Only a file LiteDB (or our integrity check) cannot make sense of lands here. An I/O error — a full
+            // disk, a file still held — says nothing about the data: it propagates and the caller retries.
             // The file is unreadable as a database (torn header, garbage pages). Crash-looping would help no one:
             // keep the file for forensics, start an empty queue, and say so loudly and in the loss ledger.
-            try { _db?.Dispose(); } catch (Exception disposeError) when (disposeError is LiteException or IOException) { }
+            CloseDatabase();
             var movedTo = MoveAside();
             Recovery = new RecoveryReport { MovedAsidePath = movedTo };
             Recovery.Problems.Add($"{DatabasePath} could not be opened ({ex.GetType().Name}: {ex.Message}); moved aside to {movedTo}");
@@ -29,6 +31,7 @@ public sealed partial class DurableQueue
             _index.Clear();
             _indexHead = 0;
             _cursors.Clear();
+            Streams.Reset();
             OpenDatabase();
             RecoverState();
             var now = NowTicks;
@@ -46,14 +49,18 @@ public sealed partial class DurableQueue
         var stamp = new DateTime(NowTicks, DateTimeKind.Utc).ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture);
         var target = Path.Combine(folder, $"queue-{stamp}.db");
         File.Move(DatabasePath, target, overwrite: true);
-        var log = Path.Combine(_options.Directory, "queue-log.db");
-        if (File.Exists(log)) File.Move(log, Path.Combine(folder, $"queue-{stamp}-log.db"), overwrite: true);
+        if (File.Exists(LogPath)) File.Move(LogPath, Path.Combine(folder, $"queue-{stamp}-log.db"), overwrite: true);
         return target;
     }
 
     private void OpenDatabase()
     {
-        _db = new LiteDatabase(new ConnectionString { Filename = DatabasePath, Connection = ConnectionType.Direct });
+        // We open the files ourselves, unbuffered, so that we can always close them: after an I/O error (a full
+        // disk) LiteDB's engine stays faulted and its own Dispose may leave its files open, which would make the
+        // reopen that recovers from the error impossible. LiteDB still fsyncs them (FileStream.Flush(true)).
+        _dataStream = OpenFile(DatabasePath);
+        _logStream = OpenFile(LogPath);
+        _db = new LiteDatabase(_dataStream, null, _logStream);
         _segments = _db.GetCollection("segments", BsonAutoId.Int64);
         _streams = _db.GetCollection("streams", BsonAutoId.Int32);
         _cursorDocs = _db.GetCollection("cursors", BsonAutoId.ObjectId);
@@ -62,11 +69,34 @@ public sealed partial class DurableQueue
         _loss = _db.GetCollection("loss", BsonAutoId.Int64);
     }
 
+    private string LogPath => Path.Combine(_options.Directory, "queue-log.db");
+
+    private static FileStream OpenFile(string path) =>
+        new(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0, FileOptions.RandomAccess);
+
+    /// <summary>Closes the database and, whatever LiteDB managed, our file handles.</summary>
+    private void CloseDatabase()
+    {
+        try { _db?.Dispose(); } catch (Exception ex) when (ex is LiteException or IOException or ObjectDisposedException or InvalidOperationException) { }
+        try { _logStream?.Dispose(); } catch (IOException) { }
+        try { _dataStream?.Dispose(); } catch (IOException) { }
+        _db = null!;
+        _logStream = null;
+        _dataStream = null;
+    }
+
+    private FileStream? _dataStream;
+    private FileStream? _logStream;
+
     private void RecoverState()
     {
         var report = Recovery;
         Streams.Load(_streams);
         foreach (var doc in _cursorDocs.FindAll()) _cursors[doc["_id"].AsString] = doc["seg"].AsInt64;
+        // Before the segment scan: a corrupt segment found there is quarantined on top of these.
+        _quarantineCount = _quarantine.Count();
+        var qmeta = _meta.FindById("quarantine");
+        _quarantineBytes = qmeta is null ? 0 : qmeta["bytes"].AsInt64;
 
         // Dedup and shadow: the snapshot, then every segment committed after it.
         _snapshotUpTo = 0;
@@ -143,6 +173,8 @@ public sealed partial class DurableQueue
             }
         }
         report.PointsQueued = _points;
+        // Replayed segments are newer than the snapshot: until one covers them, Maintain must not consider it current.
+        _commitsSinceSnapshot = report.SegmentsReplayed;
 
         var maxCursor = _cursors.Count == 0 ? 0 : _cursors.Values.Max();
         _lastId = Math.Max(Math.Max(maxId, _snapshotUpTo), maxCursor);
@@ -155,9 +187,6 @@ public sealed partial class DurableQueue
         if (restored is null) _snapshotUpTo = 0;
         _lastSnapshotTicks = NowTicks;
 
-        _quarantineCount = _quarantine.Count();
-        var qmeta = _meta.FindById("quarantine");
-        _quarantineBytes = qmeta is null ? 0 : qmeta["bytes"].AsInt64;
         _lossRecords = 0;
         _lostPoints = 0;
         foreach (var l in _loss.FindAll())
@@ -182,10 +211,12 @@ public sealed partial class DurableQueue
         }
         var record = new QuarantineRecord(QuarantineReason.CorruptRecord, $"queue segment {id}: {reason}", "queue", NowTicks,
             new Reading($"queue:segment/{id}", 0, PointValue.None, Raw: raw));
+        var bytes = _quarantineBytes + record.ApproximateBytes;
         _db.BeginTrans();
         try
         {
             _quarantine.Insert(QuarantineToDoc(record));
+            WriteQuarantineBytes(bytes);
             _segments.Delete(id);
             _db.Commit();
         }
@@ -195,18 +226,23 @@ public sealed partial class DurableQueue
             throw;
         }
         _quarantineCount++;
+        _quarantineBytes = bytes;
         Recovery.CorruptSegmentsQuarantined++;
         Recovery.Problems.Add($"segment {id} quarantined: {reason}");
         Log.CorruptSegment(_log, id, reason);
     }
 
-    private void WriteSnapshot(long upTo)
+    /// <summary>
+    /// Writes the dedup/shadow snapshot inside the caller's transaction. Returns how many pending streams it wrote with
+    /// it; the caller marks them written (<see cref="StreamCatalog.PendingWritten"/>) only once the transaction commits.
+    /// </summary>
+    private int WriteSnapshot(long upTo)
     {
         var buffer = new ArrayBufferWriter<byte>(Math.Max(4096, Dedup.SeriesCount * 128));
         Dedup.WriteSnapshot(buffer, Streams.GetOrAdd);
         // Streams first seen by the shadow are already in the catalog; any new ones go in the same transaction.
         var written = Streams.WritePending(_streams);
-        Streams.PendingWritten(written);
         _meta.Upsert(new BsonDocument { ["_id"] = "state", ["upTo"] = upTo, ["b"] = buffer.WrittenSpan.ToArray(), ["at"] = NowTicks });
+        return written;
     }
 }

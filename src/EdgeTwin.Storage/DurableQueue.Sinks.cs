@@ -176,10 +176,11 @@ public sealed partial class DurableQueue
             for (var i = _indexHead; i < _index.Count && _index[i].Id <= deletable; i++) delete.Add(_index[i]);
             if (due || delete.Count > 0)
             {
+                var streamsWritten = 0;
                 _db.BeginTrans();
                 try
                 {
-                    if (due) WriteSnapshot(_lastId);
+                    if (due) streamsWritten = WriteSnapshot(_lastId);
                     foreach (var s in delete) _segments.Delete(s.Id);
                     _db.Commit();
                 }
@@ -188,6 +189,7 @@ public sealed partial class DurableQueue
                     TryRollback();
                     throw;
                 }
+                Streams.PendingWritten(streamsWritten);
                 if (due)
                 {
                     _snapshotUpTo = _lastId;
@@ -196,7 +198,8 @@ public sealed partial class DurableQueue
                 }
                 foreach (var s in delete) RemoveFromIndex(s);
             }
-            if (_full) _full = OverBudget(0).Over;
+            // Room was made: let the next commit find out whether it fits.
+            if (delete.Count > 0) _full = false;
             SweepQuarantine(now);
         }
     }

@@ -18,9 +18,9 @@ namespace EdgeTwin.Storage;
 /// <item><c>quarantine</c> and <c>loss</c>: the quarantine store and the loss ledger.</item>
 /// </list>
 /// A commit writes a segment, its new streams, its quarantined readings and the sources' checkpoints in one
-/// transaction; LiteDB's commit writes and fsyncs its log before it returns, so what a commit returned is on
-/// disk. The dedup state is recovered from the last snapshot plus the segments committed after it, and a
-/// segment newer than the snapshot is never deleted, so dedup survives any crash.
+/// transaction, then checkpoints it into the data file (LiteDB's own commit returns before its log is written), so
+/// what a commit returned is on disk. The dedup state is recovered from the last snapshot plus the segments
+/// committed after it, and a segment newer than the snapshot is never deleted, so dedup survives any crash.
 /// <para>Thread model: one writer (the pipeline thread) calls <see cref="Commit"/> and <see cref="Maintain"/>;
 /// sink threads call <see cref="ReadNext"/> and <see cref="Confirm"/>.</para>
 /// </summary>
@@ -129,7 +129,7 @@ public sealed partial class DurableQueue : IDisposable
     {
         lock (_gate)
         {
-            try { _db?.Dispose(); } catch (Exception ex) when (ex is LiteException or IOException or ObjectDisposedException) { }
+            CloseDatabase();
             _recent.Clear();
             _recentOrder.Clear();
             Recovery = new RecoveryReport();
@@ -189,6 +189,9 @@ public sealed partial class DurableQueue : IDisposable
         var segmentBytes = request.Points.Count > 0 ? _blob.WrittenCount : 0;
         var streamCount = 0;
         var quarantineIds = new long[request.Quarantine.Count];
+        var addedQuarantineBytes = request.Quarantine.Sum(q => (long)q.ApproximateBytes);
+        long curedQuarantineBytes = 0;
+        var curedQuarantineCount = 0;
         _db.BeginTrans();
         try
         {
@@ -213,14 +216,27 @@ public sealed partial class DurableQueue : IDisposable
                 foreach (var l in losses!) _loss.Insert(LossToDoc(l));
             }
             for (var i = 0; i < request.Quarantine.Count; i++) quarantineIds[i] = _quarantine.Insert(QuarantineToDoc(request.Quarantine[i])).AsInt64;
-            foreach (var qid in request.CuredQuarantineIds) _quarantine.Delete(qid);
+            foreach (var qid in request.CuredQuarantineIds)
+            {
+                // Account for what is really removed: an id evicted meanwhile (or listed twice) removes nothing.
+                if (_quarantine.FindById(qid) is not { } cured) continue;
+                curedQuarantineBytes += cured["sz"].AsInt32;
+                curedQuarantineCount++;
+                _quarantine.Delete(qid);
+            }
             if (request.Quarantine.Count > 0 || request.CuredQuarantineIds.Count > 0)
             {
-                WriteQuarantineBytes(_quarantineBytes + request.Quarantine.Sum(q => (long)q.ApproximateBytes));
+                WriteQuarantineBytes(Math.Max(0, _quarantineBytes + addedQuarantineBytes - curedQuarantineBytes));
             }
             foreach (var cp in request.Checkpoints) _meta.Upsert(new BsonDocument { ["_id"] = "cp:" + cp.Key, ["v"] = cp.Value });
-            if (snapshotNeeded) WriteSnapshot(request.Points.Count > 0 ? id : _lastId);
+            // The snapshot covers up to the previous segment, not this one: this segment's values reach the shadow only
+            // after the commit, so recovery must replay it (its dedup admissions, already in the snapshot, replay as no-ops).
+            if (snapshotNeeded) streamCount = WriteSnapshot(_lastId);
             _db.Commit();
+            // LiteDB 5 hands the log pages to a background writer and returns from Commit before they reach the file, so
+            // a kill -9 right after could lose a commit the sources were already told is durable (design.md §2.3).
+            // Checkpoint waits for that writer, then copies the log into the data file and flushes it.
+            _db.Checkpoint();
         }
         catch
         {
@@ -237,10 +253,9 @@ public sealed partial class DurableQueue : IDisposable
             _lostPoints += losses.Sum(l => l.Count);
             Log.DroppedOldest(_log, "byte budget or free-disk watermark", drop.Count, drop.Sum(s => (long)s.Count));
         }
-        if (snapshotNeeded) { _snapshotUpTo = request.Points.Count > 0 ? id : _lastId; _lastSnapshotTicks = now; _commitsSinceSnapshot = 0; }
-        _quarantineCount += request.Quarantine.Count;
-        _quarantineBytes += request.Quarantine.Sum(q => (long)q.ApproximateBytes);
-        _quarantineCount -= request.CuredQuarantineIds.Count;
+        if (snapshotNeeded) { _snapshotUpTo = _lastId; _lastSnapshotTicks = now; _commitsSinceSnapshot = 0; }
+        _quarantineCount += request.Quarantine.Count - curedQuarantineCount;
+        _quarantineBytes = Math.Max(0, _quarantineBytes + addedQuarantineBytes - curedQuarantineBytes);
         if (request.Points.Count == 0) return new CommitResult(0, drop?.Count ?? 0, drop?.Sum(s => (long)s.Count) ?? 0);
 
         _lastId = id;
@@ -445,14 +460,8 @@ public sealed partial class DurableQueue : IDisposable
     {
         lock (_gate)
         {
-            try
-            {
-                _db?.Dispose();
-            }
-            catch (Exception ex) when (ex is LiteException or IOException)
-            {
-                // Disposing after a failed write: LiteDB recovers from its log at the next open.
-            }
+            // After a failed write LiteDB may not close cleanly; it recovers from its log at the next open.
+            CloseDatabase();
             _lockFile.Dispose();
         }
     }

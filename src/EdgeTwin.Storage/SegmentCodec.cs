@@ -27,7 +27,6 @@ public static class SegmentCodec
 {
     public const int HeaderSize = 16;
     private static ReadOnlySpan<byte> Magic => "ETS1"u8;
-    private const int MaxStringBytes = 1 << 20;
 
     public static void Encode(IReadOnlyList<TelemetryPoint> points, Func<StreamDescriptor, int> streamId, ArrayBufferWriter<byte> output)
     {
@@ -125,7 +124,8 @@ public static class SegmentCodec
                     break;
                 case PointValueKind.String:
                     var len = ReadVarUInt(data, ref pos);
-                    if (len > MaxStringBytes || pos + len > data.Length) throw new InvalidDataException($"segment point {i} string of {len} bytes exceeds the payload (offset {pos})");
+                    // Bounded by the bytes left, not by a fixed cap: the encoder takes any string, and what it wrote must read back.
+                    if (pos + len > data.Length) throw new InvalidDataException($"segment point {i} string of {len} bytes exceeds the payload (offset {pos})");
                     value = PointValue.FromString(Encoding.UTF8.GetString(data.Slice(pos, (int)len)));
                     pos += (int)len;
                     break;

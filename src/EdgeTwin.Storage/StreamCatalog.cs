@@ -35,6 +35,21 @@ public sealed class StreamCatalog
         lock (_lock) return id > 0 && id < _byId.Count ? _byId[id] : null;
     }
 
+    /// <summary>
+    /// Forgets every stream, for a queue whose database was moved aside: ids from the old file mean nothing in the new
+    /// one, and a stream the catalog still knew would never be written to it (its segments would read back as corrupt).
+    /// </summary>
+    internal void Reset()
+    {
+        lock (_lock)
+        {
+            _ids.Clear();
+            _byId.Clear();
+            _byId.Add(null);
+            _pending.Clear();
+        }
+    }
+
     internal void Load(ILiteCollection<BsonDocument> collection)
     {
         foreach (var doc in collection.FindAll())

@@ -53,7 +53,7 @@ public sealed partial class SpoolSource : ISource
             {
                 await TakeFile(writer, file, done, cancellationToken).ConfigureAwait(false);
             }
-            State = $"watching {_config.Directory} ({_files} files, {_lines} lines taken)";
+            State = $"idle: watching {_config.Directory} ({_files} files, {_lines} lines taken)";
             await Task.Delay(period, _time, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -128,7 +128,7 @@ public sealed partial class SpoolSource : ISource
                             JsonValueKind.Number => PointValue.FromNumber(p.Value.GetDouble()),
                             JsonValueKind.True => PointValue.FromBoolean(true),
                             JsonValueKind.False => PointValue.FromBoolean(false),
-                            JsonValueKind.String => PointValue.FromString(p.Value.GetString()!),
+                            JsonValueKind.String => StringOrNonFinite(p.Value.GetString()!),
                             _ => PointValue.None,
                         };
                         if (p.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
@@ -150,6 +150,19 @@ public sealed partial class SpoolSource : ISource
             return new Reading(where, 0, PointValue.None, Raw: line, Error: ex.Message);
         }
     }
+
+    /// <summary>
+    /// JSON cannot carry NaN or infinities; like System.Text.Json's named floating-point literals, the quoted
+    /// forms "NaN", "Infinity" and "-Infinity" stand for them, so a sensor's NaN reaches validation (and
+    /// quarantine) as a number instead of passing as text.
+    /// </summary>
+    private static PointValue StringOrNonFinite(string text) => text switch
+    {
+        "NaN" => PointValue.FromNumber(double.NaN),
+        "Infinity" => PointValue.FromNumber(double.PositiveInfinity),
+        "-Infinity" => PointValue.FromNumber(double.NegativeInfinity),
+        _ => PointValue.FromString(text),
+    };
 
     private static bool TryParseTimestamp(JsonElement e, out long ticks)
     {

@@ -3,8 +3,12 @@ using System.Text.Json.Serialization;
 
 namespace EdgeTwin.Core.Config;
 
-/// <summary>Source-generated (reflection-free) JSON binding of the configuration.</summary>
+/// <summary>
+/// Source-generated (reflection-free) JSON binding of the configuration. Nullable annotations are enforced so
+/// that <c>"gateway": null</c> is reported with its path instead of reaching the validator as a null section.
+/// </summary>
 [JsonSourceGenerationOptions(
+    RespectNullableAnnotations = true,
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     ReadCommentHandling = JsonCommentHandling.Skip,
     AllowTrailingCommas = true,

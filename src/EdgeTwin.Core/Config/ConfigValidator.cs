@@ -60,7 +60,7 @@ public static class ConfigValidator
             var seen = new HashSet<string>(StringComparer.Ordinal) { asset.Id };
             for (var p = asset.Parent; p is not null; p = assets.TryGetValue(p, out var pi) ? config.Assets[pi].Parent : null)
             {
-                if (!seen.Add(p)) { Error($"$.assets[{i}].parent", $"'{asset.Id}' is its own ancestor (cycle through '{p}')"); break; }
+                if (!seen.Add(p)) { Error($"$.assets[{i}].parent", $"the parent chain of '{asset.Id}' runs into a cycle at '{p}'"); break; }
             }
         }
 
@@ -77,6 +77,11 @@ public static class ConfigValidator
             Name(path + ".metric", m.Metric);
             if (!double.IsFinite(m.Scale) || m.Scale == 0) Error(path + ".scale", $"must be a finite, non-zero number (got {m.Scale})");
             if (!double.IsFinite(m.Offset)) Error(path + ".offset", $"must be finite (got {m.Offset})");
+            // Element and value nullability is not enforced by the binder; a null tag would reach the wire as null.
+            foreach (var tag in m.Tags ?? [])
+            {
+                if (tag.Value is null) Error($"{path}.tags.{tag.Key}", "must be a string, not null");
+            }
         }
 
         var sourceNames = new HashSet<string>(StringComparer.Ordinal);
@@ -84,6 +89,7 @@ public static class ConfigValidator
         {
             var s = config.Sources.Simulator[i];
             var path = $"$.sources.simulator[{i}]";
+            if (s is null) { Error(path, "is null"); continue; }
             if (string.IsNullOrWhiteSpace(s.Name) || !sourceNames.Add(s.Name)) Error(path + ".name", $"'{s.Name}' must be a unique, non-empty source name");
             Positive(path + ".pointsPerSecond", s.PointsPerSecond);
             if (s.BatchSize is < 1 or > 65536) Error(path + ".batchSize", $"must be between 1 and 65536, got {s.BatchSize}");
@@ -98,6 +104,7 @@ public static class ConfigValidator
             for (var j = 0; j < s.Assets.Count; j++)
             {
                 var a = s.Assets[j];
+                if (a is null) { Error($"{path}.assets[{j}]", "is null"); continue; }
                 if (!assets.ContainsKey(a.Asset)) Error($"{path}.assets[{j}].asset", $"'{a.Asset}' is not an asset in $.assets");
                 if (a.Model is not ("pump" or "thermal")) Error($"{path}.assets[{j}].model", $"'{a.Model}' is not 'pump' or 'thermal'");
             }
@@ -106,6 +113,7 @@ public static class ConfigValidator
         {
             var s = config.Sources.Spool[i];
             var path = $"$.sources.spool[{i}]";
+            if (s is null) { Error(path, "is null"); continue; }
             if (string.IsNullOrWhiteSpace(s.Name) || !sourceNames.Add(s.Name)) Error(path + ".name", $"'{s.Name}' must be a unique, non-empty source name");
             if (string.IsNullOrWhiteSpace(s.Directory)) Error(path + ".directory", "must name a directory");
             Positive(path + ".pollIntervalSeconds", s.PollIntervalSeconds);
@@ -116,6 +124,7 @@ public static class ConfigValidator
         {
             var s = config.Sinks.File[i];
             var path = $"$.sinks.file[{i}]";
+            if (s is null) { Error(path, "is null"); continue; }
             if (string.IsNullOrWhiteSpace(s.Name) || !sinkNames.Add(s.Name)) Error(path + ".name", $"'{s.Name}' must be a unique, non-empty sink name");
             if (string.IsNullOrWhiteSpace(s.Directory)) Error(path + ".directory", "must name a directory");
             if (s.MaxFileBytes < 4096) Error(path + ".maxFileBytes", $"must be at least 4096, got {s.MaxFileBytes}");

@@ -44,34 +44,63 @@ public sealed class DedupIndex
 
     public bool TryGet(SeriesKey key, out SeriesState? state) => _series.TryGetValue(key, out state);
 
-    /// <summary>Checks <paramref name="ticks"/> against the series and, unless it is a duplicate, remembers it.</summary>
+    /// <summary>
+    /// Checks <paramref name="ticks"/> against the series and, unless it is a duplicate, remembers it. The
+    /// history holds the <see cref="HistoryPerSeries"/> most recent timestamps by time (not by arrival), so a
+    /// late point never pushes newer ones out of the window.
+    /// </summary>
     public DedupOutcome Admit(SeriesState state, long ticks)
     {
         var hwm = state.HighWaterMark;
         if (ticks == hwm) return DedupOutcome.Duplicate;
-        var outcome = DedupOutcome.New;
-        if (ticks < hwm)
+        var ring = state.History ??= new long[HistoryPerSeries];
+        bool evicted = false;
+        long evictedValue = 0;
+        if (ticks > hwm)
         {
-            var history = state.History!;
-            var count = state.HistoryCount;
-            for (var i = 0; i < count; i++)
+            // In order (the common case): append as the newest, evicting the oldest when full.
+            if (state.HistoryCount == ring.Length)
             {
-                if (history[i] == ticks) return DedupOutcome.Duplicate;
+                evicted = true;
+                evictedValue = ring[state.HistoryHead];
+                state.HistoryHead = (state.HistoryHead + 1) % ring.Length;
+                state.HistoryCount--;
             }
-            // The history forgets in admission order, not time order, so "older than the oldest remembered" is
-            // not the test: every admitted timestamp above the highest forgotten one is still remembered.
-            if (ticks <= state.HighestForgotten) outcome = DedupOutcome.LateUnverified;
+            state.HistorySet(state.HistoryCount++, ticks);
+            state.HighWaterMark = ticks;
+            _undo.Add(new Undo(state, hwm, UndoKind.Append, evicted, evictedValue, 0));
+            return DedupOutcome.New;
         }
 
-        var ring = state.History ??= new long[HistoryPerSeries];
-        var slot = state.HistoryNext;
-        _undo.Add(new Undo(state, hwm, slot, ring[slot], state.HistoryCount, state.HighestForgotten));
-        if (state.HistoryCount == ring.Length && ring[slot] > state.HighestForgotten) state.HighestForgotten = ring[slot];
-        ring[slot] = ticks;
-        state.HistoryNext = slot + 1 == ring.Length ? 0 : slot + 1;
-        if (state.HistoryCount < ring.Length) state.HistoryCount++;
-        if (ticks > hwm) state.HighWaterMark = ticks;
-        return outcome;
+        // Out of order: binary search the sorted history.
+        int lo = 0, hi = state.HistoryCount - 1;
+        while (lo <= hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            var seen = state.HistoryAt(mid);
+            if (seen == ticks) return DedupOutcome.Duplicate;
+            if (seen < ticks) lo = mid + 1;
+            else hi = mid - 1;
+        }
+        if (lo == 0 && state.HistoryCount == ring.Length)
+        {
+            // Older than everything remembered: kept (and counted), but not remembered, so it cannot evict
+            // the newer timestamps that recognise the duplicates that matter (a reconnect's republish).
+            return DedupOutcome.LateUnverified;
+        }
+        if (state.HistoryCount == ring.Length)
+        {
+            evicted = true;
+            evictedValue = ring[state.HistoryHead];
+            state.HistoryHead = (state.HistoryHead + 1) % ring.Length;
+            state.HistoryCount--;
+            lo--;
+        }
+        for (var i = state.HistoryCount; i > lo; i--) state.HistorySet(i, state.HistoryAt(i - 1));
+        state.HistorySet(lo, ticks);
+        state.HistoryCount++;
+        _undo.Add(new Undo(state, hwm, UndoKind.Insert, evicted, evictedValue, lo));
+        return DedupOutcome.New;
     }
 
     /// <summary>The tentative admissions since the last <see cref="Accept"/> are now durable.</summary>
@@ -83,18 +112,33 @@ public sealed class DedupIndex
         for (var i = _undo.Count - 1; i >= 0; i--)
         {
             var u = _undo[i];
-            u.State.History![u.Slot] = u.SlotValue;
-            u.State.HistoryNext = u.Slot;
-            u.State.HistoryCount = u.Count;
-            u.State.HighWaterMark = u.HighWaterMark;
-            u.State.HighestForgotten = u.HighestForgotten;
+            var s = u.State;
+            var ring = s.History!;
+            if (u.Kind == UndoKind.Append)
+            {
+                s.HistoryCount--;
+            }
+            else
+            {
+                for (var j = u.Position; j < s.HistoryCount - 1; j++) s.HistorySet(j, s.HistoryAt(j + 1));
+                s.HistoryCount--;
+            }
+            if (u.Evicted)
+            {
+                s.HistoryHead = (s.HistoryHead - 1 + ring.Length) % ring.Length;
+                ring[s.HistoryHead] = u.EvictedValue;
+                s.HistoryCount++;
+            }
+            s.HighWaterMark = u.HighWaterMark;
         }
         _undo.Clear();
     }
 
     public int PendingAdmissions => _undo.Count;
 
-    private readonly record struct Undo(SeriesState State, long HighWaterMark, int Slot, long SlotValue, int Count, long HighestForgotten);
+    private enum UndoKind : byte { Append, Insert }
+
+    private readonly record struct Undo(SeriesState State, long HighWaterMark, UndoKind Kind, bool Evicted, long EvictedValue, int Position);
 
     private const uint SnapshotMagic = 0x50534445; // "EDSP" little-endian
     private const byte SnapshotVersion = 1;
@@ -119,11 +163,7 @@ public sealed class DedupIndex
             w.Str(s.Key.Metric);
             w.I64(s.HighWaterMark);
             w.I32(s.HistoryCount);
-            if (s.History is { } ring)
-            {
-                var start = s.HistoryCount < ring.Length ? 0 : s.HistoryNext;
-                for (var i = 0; i < s.HistoryCount; i++) w.I64(ring[(start + i) % ring.Length]);
-            }
+            for (var i = 0; i < s.HistoryCount; i++) w.I64(s.HistoryAt(i));
             var latest = s.Latest;
             if (latest is { } p)
             {

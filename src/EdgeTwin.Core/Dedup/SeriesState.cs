@@ -9,9 +9,15 @@ namespace EdgeTwin.Core.Dedup;
 /// </summary>
 public sealed class SeriesState
 {
+    // The most recent admitted timestamps, sorted ascending, as a circular buffer: logical element i is
+    // History[(HistoryHead + i) % History.Length]. In-order arrival appends and evicts the oldest in O(1).
     internal long[]? History;
+    internal int HistoryHead;
     internal int HistoryCount;
-    internal int HistoryNext;
+
+    internal long HistoryAt(int i) => History![(HistoryHead + i) % History.Length];
+
+    internal void HistorySet(int i, long value) => History![(HistoryHead + i) % History.Length] = value;
 
     /// <summary>Highest timestamp the history has forgotten (or may have, after a restore); <see cref="long.MinValue"/> for none.</summary>
     internal long HighestForgotten = long.MinValue;

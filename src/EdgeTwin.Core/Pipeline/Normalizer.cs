@@ -43,11 +43,17 @@ public sealed class Normalizer
         {
             return Fail(QuarantineReason.MissingTimestamp, $"reading from '{reading.Address}' has no timestamp", out reason, out detail);
         }
-        if (ticks < nowTicks - _maxPastTicks)
+        if (ticks > DateTime.MaxValue.Ticks)
+        {
+            // Whatever the allowance: the wire format (and DateTime) cannot carry it, so a sink could never send it.
+            return Fail(QuarantineReason.ClockSkewFuture, $"timestamp of {ticks} ticks from '{reading.Address}' is after 9999-12-31, the last time the wire format carries", out reason, out detail);
+        }
+        // Compared as differences: a huge allowance saturates to long.MaxValue, and now + allowance would wrap.
+        if (nowTicks - ticks > _maxPastTicks)
         {
             return Fail(QuarantineReason.ClockSkewPast, $"timestamp {Iso(ticks)} is more than {TimeSpan.FromTicks(_maxPastTicks)} before the gateway clock {Iso(nowTicks)}", out reason, out detail);
         }
-        if (ticks > nowTicks + _maxFutureTicks)
+        if (ticks - nowTicks > _maxFutureTicks)
         {
             return Fail(QuarantineReason.ClockSkewFuture, $"timestamp {Iso(ticks)} is more than {TimeSpan.FromTicks(_maxFutureTicks)} after the gateway clock {Iso(nowTicks)}", out reason, out detail);
         }

@@ -92,6 +92,46 @@ public static class OfflineCommands
         Series = s.Series, Streams = s.Streams, Full = s.Full,
     };
 
+    public static int QueueLoss(string? configPath, int limit, bool json)
+    {
+        if (!TryConfig(configPath, out var config, out var code)) return code;
+        if (!TryOpen(config, out var queue)) return ExitCodes.TempFail;
+        using (queue)
+        {
+            var records = queue!.ListLoss(limit);
+            if (json)
+            {
+                using var stdout = Console.OpenStandardOutput();
+                using var w = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true });
+                w.WriteStartArray();
+                foreach (var l in records)
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("id", l.Id);
+                    w.WriteString("at", new DateTime(l.AtTicks, DateTimeKind.Utc));
+                    w.WriteString("asset_id", l.AssetId);
+                    w.WriteString("metric", l.Metric);
+                    w.WriteNumber("from_ticks", l.FromTicks);
+                    w.WriteNumber("to_ticks", l.ToTicks);
+                    w.WriteNumber("count", l.Count);
+                    w.WriteString("reason", l.Reason);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.Flush();
+                Console.WriteLine();
+                return ExitCodes.Ok;
+            }
+            Console.WriteLine($"Loss ledger: {records.Count} record(s), newest first");
+            foreach (var l in records)
+            {
+                Console.WriteLine($"  #{l.Id} {new DateTime(l.AtTicks, DateTimeKind.Utc):O} {l.AssetId}/{l.Metric}: {l.Count} point(s) " +
+                    $"from {new DateTime(Math.Max(0, l.FromTicks), DateTimeKind.Utc):O} to {new DateTime(Math.Max(0, l.ToTicks), DateTimeKind.Utc):O} — {l.Reason}");
+            }
+            return ExitCodes.Ok;
+        }
+    }
+
     public static int QuarantineList(string? configPath, string? reasonText, int limit, bool json)
     {
         if (!TryConfig(configPath, out var config, out var code)) return code;

@@ -59,11 +59,24 @@ public static class RunCommand
         using (runtime)
         {
             foreach (var problem in runtime.Queue.Recovery.Problems) Log.RecoveryProblem(log, problem);
-            runtime.CreateEndpoints(loggers);
+            try
+            {
+                runtime.CreateEndpoints(loggers);
+            }
+            catch (ArgumentException ex)
+            {
+                // A source or sink refused its settings (a check only it can make): that is a configuration error too.
+                Log.CannotStart(log, ex.Message);
+                return ExitCodes.Config;
+            }
             foreach (var service in runtime.HostedServices(loggers)) builder.Services.AddSingleton(service);
             if (exitWhenDrained) builder.Services.AddSingleton<IHostedService>(sp => new DrainWatcher(runtime, sp.GetRequiredService<IHostApplicationLifetime>()));
 
             using var host = builder.Build();
+            // A pipeline that died cannot do its job: stop, exit non-zero (70), and let systemd restart us.
+            _ = runtime.Pipeline!.Completion.ContinueWith(
+                _ => host.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication(),
+                CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             Log.Ready(log, runtime.Sources.Count, runtime.Sinks.Count, runtime.Registry.Assets.Count, runtime.Registry.MappingCount);
             await host.RunAsync(cancellationToken).ConfigureAwait(false);
             var m = runtime.Metrics;

@@ -29,6 +29,7 @@ public sealed class PipelineWorker : IHostedService
     private Thread? _thread;
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _lastMaintainTicks;
+    private volatile bool _stopping;
 
     public PipelineWorker(IngestProcessor processor, IngestChannel channel, PipelineMetrics metrics, ILogger<PipelineWorker> log, TimeProvider time, int maxSegmentPoints, TimeSpan maxCommitDelay)
     {
@@ -53,9 +54,11 @@ public sealed class PipelineWorker : IHostedService
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         // Sources were stopped first and completed the channel; let the loop drain and commit what is left.
+        _stopping = true;
         _channel.Complete();
         using var reg = cancellationToken.Register(() => _abort.Cancel());
-        await _finished.Task.ConfigureAwait(false);
+        // A failed pipeline was logged when it failed; RunCommand turns it into exit code 70.
+        await ((Task)_finished.Task).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
     }
 
     private void Run()
@@ -124,9 +127,34 @@ public sealed class PipelineWorker : IHostedService
     {
         var blockedSince = 0L;
         var failures = 0;
+        var reprocess = false;
         while (true)
         {
             _abort.Token.ThrowIfCancellationRequested();
+            if (_needsReopen)
+            {
+                // After an I/O error LiteDB's engine stays faulted: reopen it, which replays its log and our
+                // recovery (the dedup index is rebuilt from what is durable, so the batches are re-run below).
+                try
+                {
+                    _processor.Queue.Reopen();
+                    _needsReopen = false;
+                    reprocess = true;
+                }
+                catch (Exception ex) when (IsStorageFailure(ex))
+                {
+                    Backoff(ref failures, ex);
+                    continue;
+                }
+            }
+            if (reprocess)
+            {
+                // A failed commit rolled the dedup admissions back: run the same batches again from scratch.
+                request.Clear();
+                results.Clear();
+                foreach (var b in pending) results.Add(_processor.Process(b, request));
+                reprocess = false;
+            }
             var start = Stopwatch.GetTimestamp();
             try
             {
@@ -136,6 +164,9 @@ public sealed class PipelineWorker : IHostedService
             }
             catch (QueueFullException ex)
             {
+                // Stopping while full: no sink will make room now. The batches were never acknowledged
+                // upstream, so giving them up loses nothing: their sources redeliver after the restart.
+                if (_stopping) throw new OperationCanceledException("stopping while the queue is full");
                 if (blockedSince == 0)
                 {
                     blockedSince = Stopwatch.GetTimestamp();
@@ -144,26 +175,13 @@ public sealed class PipelineWorker : IHostedService
                 MaintainIfDue(force: true);
                 _abort.Token.WaitHandle.WaitOne(50);
             }
-            catch (Exception ex) when (ex is IOException or LiteException or UnauthorizedAccessException or InvalidOperationException)
+            catch (Exception ex) when (IsStorageFailure(ex))
             {
-                failures++;
-                var delay = TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * (1 << Math.Min(failures, 7))));
-                _metrics.StorageError = ex.Message;
-                Log.CommitFailed(_log, ex.Message, (long)delay.TotalMilliseconds);
-                _abort.Token.WaitHandle.WaitOne(delay);
-                try
-                {
-                    _processor.Queue.Reopen();
-                }
-                catch (Exception reopen) when (reopen is IOException or LiteException or UnauthorizedAccessException)
-                {
-                    _metrics.StorageError = reopen.Message;
-                }
+                // A full disk or an I/O error: nothing was acknowledged. Back off, reopen, retry the same batches.
+                _needsReopen = true;
+                Backoff(ref failures, ex);
             }
-            // The failed commit rolled the dedup admissions back: run the same batches again from scratch.
-            request.Clear();
-            results.Clear();
-            foreach (var b in pending) results.Add(_processor.Process(b, request));
+            reprocess = true;
         }
         if (blockedSince != 0)
         {
@@ -188,18 +206,43 @@ public sealed class PipelineWorker : IHostedService
         request.Clear();
     }
 
+    private void Backoff(ref int failures, Exception error)
+    {
+        failures++;
+        var delay = TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * (1 << Math.Min(failures, 7))));
+        _metrics.StorageError = error.Message;
+        Log.CommitFailed(_log, error.Message, (long)delay.TotalMilliseconds);
+        if (_stopping) throw new OperationCanceledException("stopping during a storage failure");
+        _abort.Token.WaitHandle.WaitOne(delay);
+    }
+
+    private bool _needsReopen;
+
+    /// <summary>
+    /// Failures of the storage rather than of our logic. After an I/O error LiteDB marks its engine faulted and
+    /// later calls throw ObjectDisposedException; a reopen (once there is space again) clears all of them.
+    /// </summary>
+    private static bool IsStorageFailure(Exception ex) => ex is IOException or UnauthorizedAccessException or LiteException or ObjectDisposedException;
+
     private void MaintainIfDue(bool force)
     {
         var now = Stopwatch.GetTimestamp();
-        if (!force && Stopwatch.GetElapsedTime(_lastMaintainTicks, now) < TimeSpan.FromMilliseconds(100)) return;
+        var interval = _maintenanceFailures == 0 ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromSeconds(Math.Min(30, _maintenanceFailures));
+        if ((!force || _maintenanceFailures > 0) && Stopwatch.GetElapsedTime(_lastMaintainTicks, now) < interval) return;
         _lastMaintainTicks = now;
         try
         {
             _processor.Queue.Maintain(force);
+            _maintenanceFailures = 0;
         }
-        catch (Exception ex) when (ex is IOException or LiteException or UnauthorizedAccessException)
+        catch (Exception ex) when (IsStorageFailure(ex))
         {
+            // Backed off like commits, so a full disk yields one line every few seconds, not twenty a second.
+            _maintenanceFailures++;
+            _needsReopen |= ex is IOException or ObjectDisposedException;
             Log.MaintenanceFailed(_log, ex.Message);
         }
     }
+
+    private int _maintenanceFailures;
 }

@@ -64,27 +64,45 @@ public sealed class SinkWorker : BackgroundService
         _metrics.SinkStates[_sink.Name] = "up";
 
         var points = new List<TelemetryPoint>(_maxBatchPoints + 16384);
+        var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
-            points.Clear();
-            long first = 0, last = cursor;
-            while (points.Count < _maxBatchPoints && _queue.ReadNext(last, points, out var id))
+            try
             {
-                if (first == 0) first = id;
-                last = id;
+                cursor = await DeliverNextAsync(points, cursor, stoppingToken).ConfigureAwait(false);
+                failures = 0;
             }
-            if (first == 0)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                await _queue.WaitForDataAsync(cursor, TimeSpan.FromMilliseconds(250), stoppingToken).ConfigureAwait(false);
-                continue;
+                // The queue itself failed (being reopened after a disk error): its segments stay, try again later.
+                failures++;
+                _metrics.SinkStates[_sink.Name] = "waiting for the queue: " + ex.Message;
+                Log.SinkFailed(_log, _sink.Name, ex.Message);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(30_000, 200 << Math.Min(failures, 7))), _time, stoppingToken).ConfigureAwait(false);
             }
-            var batch = new SinkBatch(first, last, points);
-            var result = await _retry.ExecuteAsync(async ct => await _sink.SendAsync(batch, ct).ConfigureAwait(false), stoppingToken).ConfigureAwait(false);
-            _queue.Confirm(_sink.Name, last, Rejections(batch, result));
-            _metrics.AddForwarded(_sink.Name, points.Count - result.Rejected.Count);
-            _metrics.SinkStates[_sink.Name] = "up";
-            cursor = last;
         }
+    }
+
+    private async Task<long> DeliverNextAsync(List<TelemetryPoint> points, long cursor, CancellationToken stoppingToken)
+    {
+        points.Clear();
+        long first = 0, last = cursor;
+        while (points.Count < _maxBatchPoints && _queue.ReadNext(last, points, out var id))
+        {
+            if (first == 0) first = id;
+            last = id;
+        }
+        if (first == 0)
+        {
+            await _queue.WaitForDataAsync(cursor, TimeSpan.FromMilliseconds(250), stoppingToken).ConfigureAwait(false);
+            return cursor;
+        }
+        var batch = new SinkBatch(first, last, points);
+        var result = await _retry.ExecuteAsync(async ct => await _sink.SendAsync(batch, ct).ConfigureAwait(false), stoppingToken).ConfigureAwait(false);
+        _queue.Confirm(_sink.Name, last, Rejections(batch, result));
+        _metrics.AddForwarded(_sink.Name, points.Count - result.Rejected.Count);
+        _metrics.SinkStates[_sink.Name] = "up";
+        return last;
     }
 
     private List<QuarantineRecord>? Rejections(SinkBatch batch, SinkResult result)

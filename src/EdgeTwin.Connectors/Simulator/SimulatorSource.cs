@@ -1,0 +1,285 @@
+using System.Globalization;
+using EdgeTwin.Core.Assets;
+using EdgeTwin.Core.Config;
+using EdgeTwin.Core.Pipeline;
+
+namespace EdgeTwin.Connectors.Simulator;
+
+/// <summary>
+/// The built-in simulator: pumps and thermal machines with plausible physics, for demos, tests and load runs.
+/// <para>
+/// Readings are deterministic: the same seed, epoch and sequence number give bit-identical readings on the
+/// same platform, also across restarts. Reading n is channel n mod C of sample n / C, addressed
+/// <c>sim:{asset}/{channel}</c> and stamped epoch + sample · C / <see cref="SimulatorSourceConfig.PointsPerSecond"/>.
+/// </para>
+/// <para>
+/// Pacing: reading n is due at epoch + n / rate on the injected clock. The source emits whatever is due, in
+/// batches, and sleeps only when it is ahead; behind schedule (a restart after downtime, a past epoch,
+/// back-pressure) it catches up at full speed. A future epoch therefore waits until the epoch.
+/// </para>
+/// <para>
+/// Each batch carries the checkpoint <c>sim:{Name}</c> = <c>{epoch ticks}:{next n}</c>, committed with its
+/// readings; a start resumes there. A configured <see cref="SimulatorSourceConfig.Epoch"/> that differs from
+/// the checkpoint's means the simulation was redefined, so it starts over at n = 0.
+/// </para>
+/// </summary>
+public sealed class SimulatorSource : ISource
+{
+    /// <summary>Most a reading waits for its batch to fill at low rates; it bounds latency, not throughput.</summary>
+    private static readonly long LingerTicks = TimeSpan.FromMilliseconds(100).Ticks;
+
+    /// <summary>Longest single sleep: Task.Delay rejects delays over ~49 days, and a shorter nap re-reads a clock that may have been stepped.</summary>
+    private static readonly long MaxSleepTicks = TimeSpan.FromHours(1).Ticks;
+
+    private const string StoppedState = "stopped";
+    private const string RunningState = "running";
+
+    private readonly TimeProvider _time;
+    private readonly double _pointsPerSecond;
+    private readonly int _batchSize;
+    private readonly long _stopAfter;
+    private readonly long? _configuredEpochTicks;
+    private readonly string _checkpointKey;
+    private readonly ulong _noiseKey;
+    private readonly SimulatorChannel[] _channels;
+    private volatile string _state = StoppedState;
+    private long _next;
+    private int _running;
+
+    public SimulatorSource(SimulatorSourceConfig config, TimeProvider timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        if (string.IsNullOrWhiteSpace(config.Name)) throw new ArgumentException("a simulator needs a name", nameof(config));
+        if (!double.IsFinite(config.PointsPerSecond) || config.PointsPerSecond <= 0)
+        {
+            throw new ArgumentException($"simulator '{config.Name}': pointsPerSecond must be a positive number, got {config.PointsPerSecond}", nameof(config));
+        }
+        if (config.BatchSize < 1) throw new ArgumentException($"simulator '{config.Name}': batchSize must be positive, got {config.BatchSize}", nameof(config));
+        if (config.StopAfter < 0) throw new ArgumentException($"simulator '{config.Name}': stopAfter must not be negative", nameof(config));
+
+        Name = config.Name;
+        _time = timeProvider;
+        _pointsPerSecond = config.PointsPerSecond;
+        _batchSize = config.BatchSize;
+        _stopAfter = config.StopAfter;
+        _configuredEpochTicks = ParseEpoch(config);
+        _checkpointKey = SimulatorCheckpoint.KeyFor(config.Name);
+        _noiseKey = SplitMix64.Mix(config.Seed ^ 0x6E6F697365UL);
+
+        var channels = new List<SimulatorChannel>();
+        foreach (var planned in Plan(config))
+        {
+            SimulatedAsset asset = planned.Model == PumpModel.ModelName
+                ? new PumpModel(planned.Id, config.Seed)
+                : new ThermalMachineModel(planned.Id, config.Seed);
+            var specs = asset.Channels;
+            for (var c = 0; c < specs.Length; c++)
+            {
+                if (!Simulates(config, specs[c].Name)) continue;
+                channels.Add(new SimulatorChannel(AddressOf(planned.Id, specs[c].Name), asset, c));
+            }
+        }
+        if (channels.Count == 0)
+        {
+            throw new ArgumentException($"simulator '{config.Name}': no channel of its assets is in channels [{string.Join(", ", config.Channels ?? [])}]", nameof(config));
+        }
+        _channels = [.. channels];
+        // Fail at construction, not at the first run, when the rate is too high for unique timestamps.
+        _ = new SimulationTimeline(1, _channels.Length, _pointsPerSecond);
+    }
+
+    public string Name { get; }
+
+    /// <summary>"stopped", "running", "completed (N readings)" or "failed: …".</summary>
+    public string State => _state;
+
+    /// <summary>The key of this source's checkpoint: <c>sim:{Name}</c>.</summary>
+    public string CheckpointKey => _checkpointKey;
+
+    /// <summary>Channels emitted round-robin (assets × channels per asset).</summary>
+    public int ChannelCount => _channels.Length;
+
+    /// <summary>The sequence number of the next reading (counting from 0 across restarts).</summary>
+    public long NextSequence => Volatile.Read(ref _next);
+
+    /// <summary>True when <paramref name="channel"/> is simulated: <see cref="SimulatorSourceConfig.Channels"/> is empty or names it.</summary>
+    private static bool Simulates(SimulatorSourceConfig config, string channel) =>
+        config.Channels is not { Count: > 0 } only || only.Contains(channel, StringComparer.Ordinal);
+
+    /// <summary>The address of one simulated channel: <c>sim:{assetId}/{channel}</c>.</summary>
+    public static string AddressOf(string assetId, string channel) => string.Concat("sim:", assetId, "/", channel);
+
+    /// <summary>
+    /// Registers what <paramref name="config"/> simulates: generated assets are added to the registry, and every
+    /// channel of a listed or generated asset gets a mapping (metric = channel name, with its unit) unless its
+    /// address is mapped already, so an explicit mapping in the config wins. Listed assets must be in the
+    /// registry. Returns the number of mappings added.
+    /// </summary>
+    public static int Register(SimulatorSourceConfig config, AssetRegistry registry)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(registry);
+        var added = 0;
+        foreach (var planned in Plan(config))
+        {
+            if (planned.GeneratedName is { } name)
+            {
+                var version = planned.Model == PumpModel.ModelName ? PumpModel.ModelVersion : ThermalMachineModel.ModelVersion;
+                registry.AddGeneratedAsset(planned.Id, name, parent: null, version);
+            }
+            else if (!registry.TryGetAsset(planned.Id, out _))
+            {
+                throw new ArgumentException($"simulator '{config.Name}' simulates '{planned.Id}', which is not an asset in the registry", nameof(config));
+            }
+            var specs = planned.Model == PumpModel.ModelName ? PumpModel.ChannelSpecs : ThermalMachineModel.ChannelSpecs;
+            foreach (var spec in specs)
+            {
+                if (!Simulates(config, spec.Name)) continue;
+                if (registry.AddMapping(AddressOf(planned.Id, spec.Name), planned.Id, spec.Name, spec.Unit)) added++;
+            }
+        }
+        return added;
+    }
+
+    /// <summary>
+    /// Emits readings until cancelled, or until sequence <see cref="SimulatorSourceConfig.StopAfter"/> is reached.
+    /// Cancellation ends the returned task as cancelled.
+    /// </summary>
+    public async Task RunAsync(IIngestWriter writer, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        if (Interlocked.Exchange(ref _running, 1) != 0) throw new InvalidOperationException($"simulator '{Name}' is already running");
+        try
+        {
+            var (epoch, start) = ResolveStart(writer.GetCheckpoint(_checkpointKey));
+            var timeline = new SimulationTimeline(epoch, _channels.Length, _pointsPerSecond);
+            var generator = new ReadingGenerator(_channels, timeline, _noiseKey, start);
+            var stopAt = _stopAfter > 0 ? _stopAfter : long.MaxValue;
+            Volatile.Write(ref _next, start);
+            _state = RunningState;
+
+            while (generator.Next < stopAt)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var n = generator.Next;
+                var wanted = (int)Math.Min(_batchSize, stopAt - n);
+                var now = _time.GetUtcNow().UtcTicks;
+                var available = timeline.DueCount(now) - n;
+                var oldestDue = timeline.DueTicks(n);
+                // Ahead of schedule: wait for a full batch, or until the oldest due reading has lingered long
+                // enough. Behind schedule, `available` covers whole batches and the loop never sleeps.
+                if (available < wanted && (available <= 0 || now < oldestDue + LingerTicks))
+                {
+                    var wake = Math.Min(timeline.DueTicks(n + wanted - 1), oldestDue + LingerTicks);
+                    await Task.Delay(SleepFor(wake - now), _time, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                var count = (int)Math.Min(available, wanted);
+                // Sized to what is emitted: at low rates a batch holds a few readings, and renting BatchSize
+                // (up to 65 536 readings, ~5 MB) would have the pool clear that much on every return.
+                var batch = IngestBatch.Rent(Name, count);
+                generator.Fill(batch, count);
+                batch.Checkpoint = new(_checkpointKey, SimulatorCheckpoint.Format(epoch, generator.Next));
+                // Not awaiting batch.Durable: it would serialise the source on every commit's fsync; the
+                // checkpoint committed with the batch already makes a restart resume exactly.
+                await writer.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
+                Volatile.Write(ref _next, generator.Next);
+            }
+            _state = $"completed ({generator.Next} readings)";
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            _state = StoppedState;
+            throw;
+        }
+        catch (Exception e)
+        {
+            _state = "failed: " + e.Message;
+            throw;
+        }
+        finally
+        {
+            Volatile.Write(ref _running, 0);
+        }
+    }
+
+    /// <summary>A generator positioned at <paramref name="start"/>, for tests and benchmarks that bypass pacing.</summary>
+    internal ReadingGenerator CreateGenerator(long epochTicks, long start) =>
+        new(_channels, new SimulationTimeline(epochTicks, _channels.Length, _pointsPerSecond), _noiseKey, start);
+
+    /// <summary>
+    /// Task.Delay truncates to whole milliseconds and completes at once below one, which would spin the loop
+    /// at high rates; so sleeps round up to the next millisecond (the schedule, not the sleep, sets the rate).
+    /// </summary>
+    private static TimeSpan SleepFor(long ticks)
+    {
+        var milliseconds = (Math.Min(ticks, MaxSleepTicks) + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond;
+        return TimeSpan.FromMilliseconds(Math.Max(1, milliseconds));
+    }
+
+    private (long Epoch, long Start) ResolveStart(string? checkpoint)
+    {
+        var resumable = SimulatorCheckpoint.TryParse(checkpoint, out var checkpointEpoch, out var next);
+        if (checkpoint is not null && !resumable)
+        {
+            throw new InvalidOperationException($"simulator '{Name}': checkpoint '{_checkpointKey}' is '{checkpoint}', not '<epoch ticks>:<next sequence>'");
+        }
+        if (_configuredEpochTicks is { } configured) return (configured, resumable && checkpointEpoch == configured ? next : 0);
+        if (resumable) return (checkpointEpoch, next);
+        // First ever start without a configured epoch: the clock, truncated to the second for readable timestamps.
+        var now = _time.GetUtcNow().UtcTicks;
+        return (now - (now % TimeSpan.TicksPerSecond), 0);
+    }
+
+    private static long? ParseEpoch(SimulatorSourceConfig config)
+    {
+        if (string.IsNullOrEmpty(config.Epoch)) return null;
+        if (!DateTime.TryParse(config.Epoch, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var epoch) || epoch.Ticks == 0)
+        {
+            throw new ArgumentException($"simulator '{config.Name}': epoch '{config.Epoch}' is not an ISO 8601 time", nameof(config));
+        }
+        return epoch.Ticks;
+    }
+
+    /// <summary>Listed assets in config order, then generated pumps, then generated thermal machines; ids must be unique.</summary>
+    private static List<PlannedAsset> Plan(SimulatorSourceConfig config)
+    {
+        if (config.GeneratedPumps < 0 || config.GeneratedThermalMachines < 0)
+        {
+            throw new ArgumentException($"simulator '{config.Name}': generated asset counts must not be negative", nameof(config));
+        }
+        var planned = new List<PlannedAsset>(config.Assets.Count + config.GeneratedPumps + config.GeneratedThermalMachines);
+        foreach (var a in config.Assets)
+        {
+            if (a.Model is not (PumpModel.ModelName or ThermalMachineModel.ModelName))
+            {
+                throw new ArgumentException($"simulator '{config.Name}': asset '{a.Asset}' has model '{a.Model}', not '{PumpModel.ModelName}' or '{ThermalMachineModel.ModelName}'", nameof(config));
+            }
+            planned.Add(new PlannedAsset(a.Asset, a.Model, null));
+        }
+        for (var i = 1; i <= config.GeneratedPumps; i++)
+        {
+            var number = i.ToString("D5", CultureInfo.InvariantCulture);
+            planned.Add(new PlannedAsset($"{config.Name}-pump-{number}", PumpModel.ModelName, $"Simulated pump {number} ({config.Name})"));
+        }
+        for (var i = 1; i <= config.GeneratedThermalMachines; i++)
+        {
+            var number = i.ToString("D5", CultureInfo.InvariantCulture);
+            planned.Add(new PlannedAsset($"{config.Name}-thermal-{number}", ThermalMachineModel.ModelName, $"Simulated thermal machine {number} ({config.Name})"));
+        }
+        if (planned.Count == 0) throw new ArgumentException($"simulator '{config.Name}' simulates nothing: list assets or generate some", nameof(config));
+
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var p in planned)
+        {
+            if (string.IsNullOrEmpty(p.Id)) throw new ArgumentException($"simulator '{config.Name}': a simulated asset has no id", nameof(config));
+            // Two channels with one address would emit the same series twice per sample, with different values.
+            if (!ids.Add(p.Id)) throw new ArgumentException($"simulator '{config.Name}' simulates '{p.Id}' twice", nameof(config));
+        }
+        return planned;
+    }
+
+    private readonly record struct PlannedAsset(string Id, string Model, string? GeneratedName);
+}

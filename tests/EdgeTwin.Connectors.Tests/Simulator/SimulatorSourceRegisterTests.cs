@@ -1,0 +1,117 @@
+using EdgeTwin.Connectors.Simulator;
+using EdgeTwin.Core.Assets;
+using EdgeTwin.Core.Config;
+
+namespace EdgeTwin.Connectors.Tests.Simulator;
+
+public sealed class SimulatorSourceRegisterTests
+{
+    [Fact]
+    public void Register_MapsEveryChannelOfListedAssets_WithMetricAndUnit()
+    {
+        var registry = RegistryWith("pump-1", "oven-1");
+
+        var added = SimulatorSource.Register(SimulatorScenario.PumpAndOven(), registry);
+
+        Assert.Equal(9, added);
+        AssertMapped(registry, "sim:pump-1/speed", "pump-1", "speed", "rpm");
+        AssertMapped(registry, "sim:pump-1/flow", "pump-1", "flow", "m3/h");
+        AssertMapped(registry, "sim:pump-1/pressure", "pump-1", "pressure", "bar");
+        AssertMapped(registry, "sim:pump-1/power", "pump-1", "power", "kW");
+        AssertMapped(registry, "sim:pump-1/vibration", "pump-1", "vibration", "mm/s");
+        AssertMapped(registry, "sim:pump-1/temperature", "pump-1", "temperature", "°C");
+        AssertMapped(registry, "sim:oven-1/heater_power", "oven-1", "heater_power", "kW");
+        AssertMapped(registry, "sim:oven-1/core_temp", "oven-1", "core_temp", "°C");
+        AssertMapped(registry, "sim:oven-1/ambient_temp", "oven-1", "ambient_temp", "°C");
+        Assert.Equal(2, registry.Assets.Count);
+    }
+
+    [Fact]
+    public void Register_AddsGeneratedAssets_WithTheirMappings()
+    {
+        var registry = RegistryWith("pump-1", "oven-1");
+        var config = SimulatorScenario.PumpAndOven();
+        config.Name = "load";
+        config.GeneratedPumps = 3;
+        config.GeneratedThermalMachines = 2;
+
+        var added = SimulatorSource.Register(config, registry);
+
+        Assert.Equal(9 + (3 * 6) + (2 * 3), added);
+        Assert.True(registry.TryGetAsset("load-pump-00003", out var pump));
+        Assert.Equal("sim-pump-v1", pump!.ModelVersion);
+        Assert.True(registry.TryGetAsset("load-thermal-00002", out var oven));
+        Assert.Equal("sim-thermal-v1", oven!.ModelVersion);
+        Assert.False(registry.TryGetAsset("load-pump-00004", out _));
+        AssertMapped(registry, "sim:load-pump-00001/pressure", "load-pump-00001", "pressure", "bar");
+        AssertMapped(registry, "sim:load-thermal-00002/core_temp", "load-thermal-00002", "core_temp", "°C");
+    }
+
+    [Fact]
+    public void Register_KeepsAnExplicitMapping_OfAnAlreadyMappedAddress()
+    {
+        var config = new EdgeTwinConfig
+        {
+            Assets = [new AssetConfig { Id = "pump-1" }, new AssetConfig { Id = "oven-1" }],
+            Mappings = [new MappingConfig { Source = "sim:pump-1/pressure", Asset = "pump-1", Metric = "discharge_pressure", Unit = "kPa", Scale = 100 }],
+        };
+        var registry = new AssetRegistry(config);
+
+        var added = SimulatorSource.Register(SimulatorScenario.PumpAndOven(), registry);
+
+        Assert.Equal(8, added);
+        AssertMapped(registry, "sim:pump-1/pressure", "pump-1", "discharge_pressure", "kPa");
+    }
+
+    [Fact]
+    public void Register_Twice_AddsNothingTheSecondTime()
+    {
+        var registry = RegistryWith("pump-1", "oven-1");
+        var config = SimulatorScenario.PumpAndOven();
+        config.GeneratedPumps = 2;
+
+        SimulatorSource.Register(config, registry);
+        var count = registry.MappingCount;
+
+        Assert.Equal(0, SimulatorSource.Register(config, registry));
+        Assert.Equal(count, registry.MappingCount);
+    }
+
+    [Fact]
+    public void Register_AListedAssetMissingFromTheRegistry_Throws()
+    {
+        var registry = RegistryWith("pump-1");
+
+        var error = Assert.Throws<ArgumentException>(() => SimulatorSource.Register(SimulatorScenario.PumpAndOven(), registry));
+        Assert.Contains("'oven-1'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Register_CoversEveryAddressTheSourceEmits()
+    {
+        var registry = RegistryWith("pump-1", "oven-1");
+        var config = SimulatorScenario.PumpAndOven(stopAfter: 9 + (4 * 6) + (4 * 3));
+        config.GeneratedPumps = 4;
+        config.GeneratedThermalMachines = 4;
+        SimulatorSource.Register(config, registry);
+
+        var writer = await SimulatorScenario.RunToEndAsync(config);
+
+        Assert.All(writer.Readings, r => Assert.True(registry.TryMap(r.Address, out _), $"{r.Address} is not mapped"));
+    }
+
+    private static AssetRegistry RegistryWith(params string[] assets)
+    {
+        var config = new EdgeTwinConfig();
+        foreach (var id in assets) config.Assets.Add(new AssetConfig { Id = id });
+        return new AssetRegistry(config);
+    }
+
+    private static void AssertMapped(AssetRegistry registry, string address, string asset, string metric, string unit)
+    {
+        Assert.True(registry.TryMap(address, out var target), $"{address} is not mapped");
+        Assert.Equal(asset, target!.Stream.Series.AssetId);
+        Assert.Equal(metric, target.Stream.Series.Metric);
+        Assert.Equal(unit, target.Unit);
+    }
+}

@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace EdgeTwin.Gateway.Tests.Infrastructure;
+
+/// <summary>A running <c>edgetwin</c> process with its output captured, that tests can SIGTERM or kill -9.</summary>
+public sealed partial class GatewayProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private GatewayProcess(Process process)
+    {
+        _process = process;
+        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.AppendLine(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.AppendLine(e.Data); };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public static GatewayProcess Start(params string[] args)
+    {
+        var psi = new ProcessStartInfo(GatewayBinary.Path)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment.Remove("JOURNAL_STREAM");
+        psi.Environment.Remove("INVOCATION_ID");
+        return new GatewayProcess(Process.Start(psi) ?? throw new InvalidOperationException("could not start " + GatewayBinary.Path));
+    }
+
+    /// <summary>Runs the binary to completion and returns its exit code and combined output.</summary>
+    public static (int ExitCode, string Output) Run(TimeSpan timeout, params string[] args)
+    {
+        using var p = Start(args);
+        if (!p.WaitForExit(timeout))
+        {
+            p.Kill();
+            throw new TimeoutException($"edgetwin {string.Join(' ', args)} did not finish within {timeout}:{Environment.NewLine}{p.Output}");
+        }
+        return (p.ExitCode, p.Output);
+    }
+
+    public int Pid => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    public string Output
+    {
+        get { lock (_output) return _output.ToString(); }
+    }
+
+    public bool WaitForExit(TimeSpan timeout)
+    {
+        if (!_process.WaitForExit(timeout)) return false;
+        _process.WaitForExit(); // flush the asynchronous output readers
+        return true;
+    }
+
+    /// <summary>kill -9: no chance to flush anything.</summary>
+    public void Kill()
+    {
+        if (_process.HasExited) return;
+        _process.Kill(entireProcessTree: false);
+        _process.WaitForExit();
+    }
+
+    /// <summary>SIGTERM: what systemd sends on stop.</summary>
+    public void Terminate()
+    {
+        if (_process.HasExited) return;
+        if (SendSignal(_process.Id, 15) != 0) throw new InvalidOperationException($"kill(-TERM) failed: errno {Marshal.GetLastPInvokeError()}");
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _process.Dispose();
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int SendSignal(int pid, int signal);
+}

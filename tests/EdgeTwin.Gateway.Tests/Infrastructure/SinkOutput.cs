@@ -1,0 +1,55 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace EdgeTwin.Gateway.Tests.Infrastructure;
+
+/// <summary>One line the file sink wrote, parsed.</summary>
+public sealed record SinkLine(string AssetId, string Metric, long Ticks, string Ts, JsonElement Value, string? Event, string Json)
+{
+    public string Key => $"{AssetId}|{Metric}|{Ticks}";
+}
+
+/// <summary>Reads everything the JSONL file sink wrote, in file order.</summary>
+public static class SinkOutput
+{
+    public static List<SinkLine> Read(string directory)
+    {
+        var lines = new List<SinkLine>();
+        if (!Directory.Exists(directory)) return lines;
+        foreach (var file in Directory.GetFiles(directory, "*.jsonl").OrderBy(f => f, StringComparer.Ordinal))
+        {
+            var n = 0;
+            foreach (var line in File.ReadLines(file))
+            {
+                n++;
+                JsonElement root;
+                try
+                {
+                    root = JsonDocument.Parse(line).RootElement;
+                }
+                catch (JsonException ex)
+                {
+                    throw new InvalidDataException($"{file}:{n} is not JSON ({ex.Message}): {line}", ex);
+                }
+                var ts = root.GetProperty("ts").GetString()!;
+                var ticks = DateTime.ParseExact(ts, "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal).Ticks;
+                lines.Add(new SinkLine(
+                    root.GetProperty("asset_id").GetString()!,
+                    root.GetProperty("metric").GetString()!,
+                    ticks, ts, root.GetProperty("value").Clone(),
+                    root.TryGetProperty("event", out var ev) ? ev.GetString() : null,
+                    line));
+            }
+        }
+        return lines;
+    }
+
+    public static List<SinkLine> Telemetry(this List<SinkLine> lines) => lines.Where(l => l.Event is null).ToList();
+
+    /// <summary>Asserts no idempotent key occurs twice, naming the first duplicates when one does.</summary>
+    public static void AssertNoDuplicates(IEnumerable<SinkLine> lines)
+    {
+        var dupes = lines.GroupBy(l => l.Key).Where(g => g.Count() > 1).Take(5).Select(g => $"{g.Key} ×{g.Count()}").ToList();
+        Assert.True(dupes.Count == 0, "duplicate keys in the sink: " + string.Join(", ", dupes));
+    }
+}

@@ -1,0 +1,106 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace EdgeTwin.Gateway.Tests.Infrastructure;
+
+/// <summary>Builds gateway configurations for tests: a simulator and/or a spool folder, a file sink, a queue policy.</summary>
+public sealed class TestConfig
+{
+    public TestConfig(TestDirectory dir)
+    {
+        Dir = dir;
+        StateDirectory = dir["state"];
+        SinkDirectory = dir["out"];
+        SpoolDirectory = dir["inbox"];
+    }
+
+    public TestDirectory Dir { get; }
+
+    public string StateDirectory { get; set; }
+
+    public string SinkDirectory { get; set; }
+
+    public string SpoolDirectory { get; set; }
+
+    public bool Spool { get; set; }
+
+    public double SimulatorRate { get; set; }
+
+    public long SimulatorStopAfter { get; set; }
+
+    public int SimulatorPumps { get; set; } = 2;
+
+    public int SimulatorThermal { get; set; } = 1;
+
+    public int SimulatorBatchSize { get; set; } = 1024;
+
+    /// <summary>First simulated timestamp; fixed per test so expected keys are known.</summary>
+    public DateTime Epoch { get; set; } = DateTime.UtcNow.AddMinutes(-1);
+
+    public string FullPolicy { get; set; } = "block";
+
+    public long MaxBytes { get; set; } = 1L << 30;
+
+    public long MinFreeDiskBytes { get; set; } = 64L << 20;
+
+    public int MaxSegmentPoints { get; set; } = 16384;
+
+    public List<JsonObject> ExtraMappings { get; } = [];
+
+    public List<JsonObject> ExtraAssets { get; } = [];
+
+    public string Write(string name = "edgetwin.json")
+    {
+        var assets = new JsonArray
+        {
+            new JsonObject { ["id"] = "line-1", ["name"] = "Line 1" },
+            new JsonObject { ["id"] = "pump-1", ["name"] = "Pump 1", ["parent"] = "line-1" },
+            new JsonObject { ["id"] = "oven-1", ["name"] = "Oven 1", ["parent"] = "line-1" },
+        };
+        foreach (var a in ExtraAssets) assets.Add(a.DeepClone());
+        var mappings = new JsonArray { new JsonObject { ["source"] = "spool:pressure-1", ["asset"] = "pump-1", ["metric"] = "inlet_pressure", ["unit"] = "bar" } };
+        foreach (var m in ExtraMappings) mappings.Add(m.DeepClone());
+        var sources = new JsonObject();
+        if (SimulatorRate > 0)
+        {
+            sources["simulator"] = new JsonArray
+            {
+                new JsonObject
+                {
+                    ["name"] = "sim",
+                    ["seed"] = 11,
+                    ["pointsPerSecond"] = SimulatorRate,
+                    ["generatedPumps"] = SimulatorPumps,
+                    ["generatedThermalMachines"] = SimulatorThermal,
+                    ["stopAfter"] = SimulatorStopAfter,
+                    ["batchSize"] = SimulatorBatchSize,
+                    ["epoch"] = Epoch.ToString("O", CultureInfo.InvariantCulture),
+                },
+            };
+        }
+        if (Spool)
+        {
+            sources["spool"] = new JsonArray { new JsonObject { ["name"] = "inbox", ["directory"] = SpoolDirectory, ["pollIntervalSeconds"] = 0.2 } };
+        }
+        var config = new JsonObject
+        {
+            ["gateway"] = new JsonObject { ["id"] = "gw-test", ["stateDirectory"] = StateDirectory, ["shutdownTimeoutSeconds"] = 20 },
+            ["queue"] = new JsonObject
+            {
+                ["maxBytes"] = MaxBytes,
+                ["minFreeDiskBytes"] = MinFreeDiskBytes,
+                ["fullPolicy"] = FullPolicy,
+                ["maxSegmentPoints"] = MaxSegmentPoints,
+                ["stateCheckpointSeconds"] = 1,
+            },
+            ["validation"] = new JsonObject { ["maxPastSkewSeconds"] = 86400 * 3, ["maxFutureSkewSeconds"] = 300 },
+            ["assets"] = assets,
+            ["mappings"] = mappings,
+            ["sources"] = sources,
+            ["sinks"] = new JsonObject { ["file"] = new JsonArray { new JsonObject { ["name"] = "out", ["directory"] = SinkDirectory, ["maxFileBytes"] = 8L << 20, ["maxFiles"] = 0 } } },
+        };
+        var path = Dir[name];
+        File.WriteAllText(path, config.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        return path;
+    }
+}

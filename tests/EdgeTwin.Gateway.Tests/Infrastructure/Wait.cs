@@ -1,0 +1,17 @@
+using System.Diagnostics;
+
+namespace EdgeTwin.Gateway.Tests.Infrastructure;
+
+public static class Wait
+{
+    /// <summary>Polls <paramref name="condition"/> until it holds; throws with <paramref name="what"/> on timeout.</summary>
+    public static void Until(Func<bool> condition, TimeSpan timeout, string what)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (watch.Elapsed > timeout) throw new TimeoutException($"timed out after {timeout.TotalSeconds:F0} s waiting for {what}");
+            Thread.Sleep(50);
+        }
+    }
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Runs every EdgeTwin test on a fresh Debian machine that has the .NET SDK:
+#   1. installs what the tests need (the native-AOT toolchain, util-linux for tmpfs mounts);
+#   2. builds the solution with zero warnings (TreatWarningsAsErrors);
+#   3. publishes the gateway as a native-AOT binary and fails on any IL2xxx/IL3xxx warning from our assemblies;
+#   4. runs every test project; the gateway tests drive the published binary (kill -9, full disk, corrupt files).
+# Run it as root: the full-disk tests mount a size-limited tmpfs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+artifacts="$root/artifacts"
+mkdir -p "$artifacts"
+
+say() { printf '\n== %s\n' "$*"; }
+die() { printf 'tests/run.sh: %s\n' "$*" >&2; exit 1; }
+
+say "checking prerequisites"
+command -v dotnet >/dev/null || die "the .NET SDK (dotnet) is not on PATH"
+[ "$(id -u)" = 0 ] || die "run as root: the full-disk tests mount a size-limited tmpfs (sudo tests/run.sh)"
+missing=()
+command -v clang >/dev/null || command -v gcc >/dev/null || missing+=(clang)
+dpkg -s zlib1g-dev >/dev/null 2>&1 || missing+=(zlib1g-dev)
+command -v mount >/dev/null || missing+=(mount)
+command -v dd >/dev/null || missing+=(coreutils)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq || die "apt-get update failed; cannot install ${missing[*]}"
+  apt-get install -y -qq "${missing[@]}" || die "apt-get install ${missing[*]} failed"
+fi
+
+say "restore"
+dotnet restore EdgeTwin.sln
+
+say "build (zero warnings)"
+dotnet build EdgeTwin.sln -c Release --no-restore -warnaserror
+
+say "publish the native-AOT gateway"
+publish_log="$artifacts/publish.log"
+dotnet publish src/EdgeTwin.Gateway -c Release -o "$artifacts/edgetwin" 2>&1 | tee "$publish_log"
+# Third-party assemblies (LiteDB) report one IL2104/IL3053 summary each; any trim or AOT warning that names one
+# of our assemblies or source files fails the run.
+if grep -E 'IL[23][0-9]{3}' "$publish_log" | grep -E "EdgeTwin\.|$root/src/" ; then
+  die "native-AOT publish reported trim/AOT warnings from EdgeTwin assemblies (above)"
+fi
+binary="$artifacts/edgetwin/edgetwin"
+[ -x "$binary" ] || die "publish did not produce $binary"
+"$binary" --version
+export EDGETWIN_BINARY="$binary"
+
+status=0
+for project in tests/*/*.Tests.csproj; do
+  name=$(basename "$project" .csproj)
+  say "test $name"
+  if ! dotnet test "$project" -c Release --no-build --blame-hang-timeout 10m \
+      --logger "console;verbosity=normal" --logger "trx;LogFileName=$name.trx" --results-directory "$artifacts/test-results"; then
+    status=1
+  fi
+done
+[ $status = 0 ] && say "all tests passed" || say "some tests failed"
+exit $status
