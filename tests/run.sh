@@ -40,7 +40,8 @@ publish_log="$artifacts/publish.log"
 dotnet publish src/EdgeTwin.Gateway -c Release -o "$artifacts/edgetwin" 2>&1 | tee "$publish_log"
 # Third-party assemblies (LiteDB) report one IL2104/IL3053 summary each; any trim or AOT warning that names one
 # of our assemblies or source files fails the run.
-if grep -E 'IL[23][0-9]{3}' "$publish_log" | grep -E "EdgeTwin\.|$root/src/" ; then
+# (MSBuild appends the project being built in brackets; that is not where a warning comes from, so cut it.)
+if grep -E 'IL[23][0-9]{3}' "$publish_log" | sed 's/ \[[^]]*\]$//' | grep -E "EdgeTwin\.|$root/src/" ; then
   die "native-AOT publish reported trim/AOT warnings from EdgeTwin assemblies (above)"
 fi
 binary="$artifacts/edgetwin/edgetwin"

@@ -61,7 +61,14 @@ internal static class Program
         bench.Options.Add(child);
         bench.SetAction((r, ct) => BenchCommand.RunAsync(r.GetValue(series)!, r.GetValue(seconds), r.GetValue(rate), r.GetValue(dir)!, r.GetValue(child), ct));
 
-        var root = new RootCommand("EdgeTwin: edge digital-twin gateway") { run, check, queue, quarantine, bench };
+        var shadowAsset = new Option<string?>("--asset") { Description = "Only this asset" };
+        var shadow = new Command("shadow", "The digital shadow: the latest value per asset and metric, as restored from the queue (stop the daemon first)");
+        shadow.Options.Add(config);
+        shadow.Options.Add(shadowAsset);
+        shadow.Options.Add(json);
+        shadow.SetAction(r => OfflineCommands.Shadow(r.GetValue(config), r.GetValue(shadowAsset), r.GetValue(json)));
+
+        var root = new RootCommand("EdgeTwin: edge digital-twin gateway") { run, check, queue, quarantine, shadow, bench };
         return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
     }
 }

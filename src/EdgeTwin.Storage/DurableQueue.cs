@@ -288,8 +288,19 @@ public sealed partial class DurableQueue : IDisposable
         {
             return (true, $"{free} bytes free on {_options.Directory}, below $.queue.minFreeDiskBytes = {_options.MinFreeDiskBytes}");
         }
+        // Whatever the configured watermark, never let LiteDB itself meet a full disk: when its background
+        // log writer fails with ENOSPC, LiteDB 5.0.20 never completes the commit's checkpoint and the pipeline
+        // would hang. A commit goes ahead only with room for the segment twice plus the engine's headroom.
+        var floor = (2 * adding) + EngineHeadroomBytes;
+        if (free < floor)
+        {
+            return (true, $"{free} bytes free on {_options.Directory}; a commit needs {floor} (the segment twice plus {EngineHeadroomBytes} for the database engine)");
+        }
         return (false, "");
     }
+
+    /// <summary>Free space kept for LiteDB's log and checkpoint beyond the segment itself.</summary>
+    public const long EngineHeadroomBytes = 4L << 20;
 
     public long FreeDiskBytes()
     {

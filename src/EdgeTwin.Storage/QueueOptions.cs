@@ -33,7 +33,7 @@ public sealed class QueueOptions
     public TimeSpan QuarantineMaxAge { get; init; } = TimeSpan.FromDays(14);
 
     /// <summary>Decoded segments kept in memory for sinks that are caught up, so they do not re-read the file.</summary>
-    public int RecentSegmentCache { get; init; } = 8;
+    public int RecentSegmentCache { get; init; } = 4;
 
     public static QueueOptions FromConfig(EdgeTwinConfig config) => new()
     {

@@ -22,7 +22,8 @@ public static class ConfigValidator
         Name("$.gateway.id", config.Gateway.Id);
         if (string.IsNullOrWhiteSpace(config.Gateway.StateDirectory)) Error("$.gateway.stateDirectory", "must name a directory");
         Positive("$.gateway.shutdownTimeoutSeconds", config.Gateway.ShutdownTimeoutSeconds);
-        if (!Enum.TryParse<Microsoft.Extensions.Logging.LogLevel>(config.Gateway.LogLevel, ignoreCase: true, out _))
+        if (config.Gateway.LogLevel is not { Length: > 0 } level || char.IsDigit(level[0]) || level[0] == '-'
+            || !Enum.TryParse<Microsoft.Extensions.Logging.LogLevel>(level, ignoreCase: true, out var parsed) || parsed == Microsoft.Extensions.Logging.LogLevel.None)
         {
             Error("$.gateway.logLevel", $"'{config.Gateway.LogLevel}' is not one of Trace, Debug, Information, Warning, Error, Critical");
         }
@@ -120,6 +121,7 @@ public static class ConfigValidator
         }
 
         var sinkNames = new HashSet<string>(StringComparer.Ordinal);
+        var sinkDirectories = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < config.Sinks.File.Count; i++)
         {
             var s = config.Sinks.File[i];
@@ -127,6 +129,8 @@ public static class ConfigValidator
             if (s is null) { Error(path, "is null"); continue; }
             if (string.IsNullOrWhiteSpace(s.Name) || !sinkNames.Add(s.Name)) Error(path + ".name", $"'{s.Name}' must be a unique, non-empty sink name");
             if (string.IsNullOrWhiteSpace(s.Directory)) Error(path + ".directory", "must name a directory");
+            else if (sinkDirectories.TryGetValue(s.Directory, out var other)) Error(path + ".directory", $"'{s.Directory}' is also the directory of $.sinks.file[{other}]: two sinks would overwrite each other's position");
+            else sinkDirectories[s.Directory] = i;
             if (s.MaxFileBytes < 4096) Error(path + ".maxFileBytes", $"must be at least 4096, got {s.MaxFileBytes}");
             if (s.MaxFiles < 0) Error(path + ".maxFiles", "must not be negative");
             if (s.MaxBatchPoints < 1) Error(path + ".maxBatchPoints", "must be at least 1");

@@ -199,5 +199,5 @@ public sealed class FileSinkConfig
     public int MaxFiles { get; set; } = 50;
 
     /// <summary>Most points written (and fsync'd) per confirmation.</summary>
-    public int MaxBatchPoints { get; set; } = 65536;
+    public int MaxBatchPoints { get; set; } = 16384;
 }

@@ -208,11 +208,7 @@ public sealed class DedupIndex
                 // Every admission enters the history, so a mark without one is corrupt; kept, it would break Admit.
                 if (state.HighWaterMark != long.MinValue) throw new InvalidDataException($"dedup snapshot: series {state.Key} has a high-water mark but no history");
             }
-            else if (histCount >= writtenHistory)
-            {
-                // A full history may have forgotten any timestamp below the mark, and the snapshot does not say which.
-                state.HighestForgotten = Math.Max(state.HighestForgotten, state.HighWaterMark - 1);
-            }
+
             if (r.U8() == 1)
             {
                 var id = r.I32();

@@ -19,9 +19,6 @@ public sealed class SeriesState
 
     internal void HistorySet(int i, long value) => History![(HistoryHead + i) % History.Length] = value;
 
-    /// <summary>Highest timestamp the history has forgotten (or may have, after a restore); <see cref="long.MinValue"/> for none.</summary>
-    internal long HighestForgotten = long.MinValue;
-
     public SeriesState(SeriesKey key) => Key = key;
 
     public SeriesKey Key { get; }

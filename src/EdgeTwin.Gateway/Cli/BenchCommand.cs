@@ -19,6 +19,12 @@ public static class BenchCommand
 {
     private const double WarmupSeconds = 3;
 
+    /// <summary>
+    /// "Unbounded" offers more than the pipeline can take, so back-pressure sets the pace; 2 M/s keeps one
+    /// series' timestamps 5 ticks apart (a faster clock would make many readings exact duplicates).
+    /// </summary>
+    private const double UnboundedRate = 2_000_000;
+
     public static async Task<int> RunAsync(int[] seriesCounts, double seconds, double rate, string dir, bool child, CancellationToken ct)
     {
         if (child) return await RunChildAsync(seriesCounts[0], seconds, rate, dir, ct).ConfigureAwait(false);
@@ -155,7 +161,7 @@ public static class BenchCommand
           "gateway": { "id": "bench", "stateDirectory": "{{root}}/state", "logLevel": "Warning" },
           "queue": { "maxBytes": 8589934592, "minFreeDiskBytes": 268435456, "fullPolicy": "block" },
           "sources": { "simulator": [ {
-              "name": "bench", "seed": 7, "pointsPerSecond": {{(rate > 0 ? rate : 50_000_000).ToString(CultureInfo.InvariantCulture)}},
+              "name": "bench", "seed": 7, "pointsPerSecond": {{(rate > 0 ? rate : UnboundedRate).ToString(CultureInfo.InvariantCulture)}},
               "generatedPumps": {{pumps}}, "channels": [{{string.Join(",", channels.Select(c => "\"" + c + "\""))}}], "batchSize": 4096 } ] },
           "sinks": { "file": [ { "name": "out", "directory": "{{root}}/out", "maxFileBytes": 268435456, "maxFiles": 3 } ] }
         }

@@ -132,6 +132,39 @@ public static class OfflineCommands
         }
     }
 
+    /// <summary>The digital shadow as restored from the queue: the latest value per asset and metric.</summary>
+    public static int Shadow(string? configPath, string? asset, bool json)
+    {
+        if (!TryConfig(configPath, out var config, out var code)) return code;
+        if (!TryOpen(config, out var queue)) return ExitCodes.TempFail;
+        using (queue)
+        {
+            var latest = queue!.Dedup.Series
+                .Where(s => asset is null || s.Key.AssetId == asset)
+                .Select(s => s.Latest)
+                .Where(p => p is not null && p.Value.Stream.EventKind == EventKind.None)
+                .Select(p => p!.Value)
+                .OrderBy(p => p.Stream.AssetId, StringComparer.Ordinal).ThenBy(p => p.Stream.Metric, StringComparer.Ordinal)
+                .ToList();
+            if (json)
+            {
+                var writer = new Core.Wire.WirePointWriter(config.Gateway.Id);
+                var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+                foreach (var p in latest) writer.Write(p, buffer);
+                using var stdout = Console.OpenStandardOutput();
+                stdout.Write(buffer.WrittenSpan);
+                return ExitCodes.Ok;
+            }
+            Console.WriteLine($"Digital shadow: {latest.Count} series{(asset is null ? "" : $" of asset {asset}")}");
+            foreach (var p in latest)
+            {
+                var unit = p.Stream.Tags.FirstOrDefault(t => t.Key == "unit").Value;
+                Console.WriteLine($"  {p.Stream.AssetId,-20} {p.Stream.Metric,-16} {p.Value,14} {unit,-6} {QualityCodes.ToWire(p.Quality),-9} {p.Timestamp:O}");
+            }
+            return ExitCodes.Ok;
+        }
+    }
+
     public static int QuarantineList(string? configPath, string? reasonText, int limit, bool json)
     {
         if (!TryConfig(configPath, out var config, out var code)) return code;

@@ -1,0 +1,180 @@
+using EdgeTwin.Core.Config;
+
+namespace EdgeTwin.Core.Tests.Config;
+
+public class ConfigValidatorTests
+{
+    /// <summary>
+    /// One mistake each, applied to an otherwise valid config, with the path the error must name and a word the
+    /// message must contain. Keyed by name so each case is its own test in the runner.
+    /// </summary>
+    private static readonly Dictionary<string, (Action<EdgeTwinConfig> Break, string Path, string Says)> Mistakes = new()
+    {
+        ["gateway id with the key separator"] = (c => c.Gateway.Id = "gw|7", "$.gateway.id", "'|'"),
+        ["empty gateway id"] = (c => c.Gateway.Id = "", "$.gateway.id", "empty"),
+        ["blank state directory"] = (c => c.Gateway.StateDirectory = " ", "$.gateway.stateDirectory", "directory"),
+        ["zero shutdown timeout"] = (c => c.Gateway.ShutdownTimeoutSeconds = 0, "$.gateway.shutdownTimeoutSeconds", "positive"),
+        ["NaN shutdown timeout"] = (c => c.Gateway.ShutdownTimeoutSeconds = double.NaN, "$.gateway.shutdownTimeoutSeconds", "positive"),
+        ["unknown log level"] = (c => c.Gateway.LogLevel = "Verbose", "$.gateway.logLevel", "'Verbose'"),
+        ["queue under 1 MiB"] = (c => c.Queue.MaxBytes = 1000, "$.queue.maxBytes", "1048576"),
+        ["negative free-disk watermark"] = (c => c.Queue.MinFreeDiskBytes = -1, "$.queue.minFreeDiskBytes", "negative"),
+        ["unknown full policy"] = (c => c.Queue.FullPolicy = "dropNewest", "$.queue.fullPolicy", "'dropNewest'"),
+        ["full policy in the wrong case"] = (c => c.Queue.FullPolicy = "DropOldest", "$.queue.fullPolicy", "'DropOldest'"),
+        ["zero segment points"] = (c => c.Queue.MaxSegmentPoints = 0, "$.queue.maxSegmentPoints", "between"),
+        ["zero commit delay"] = (c => c.Queue.MaxCommitDelayMs = 0, "$.queue.maxCommitDelayMs", "positive"),
+        ["no ingest capacity"] = (c => c.Queue.IngestCapacityBatches = 0, "$.queue.ingestCapacityBatches", "at least 1"),
+        ["infinite checkpoint interval"] = (c => c.Queue.StateCheckpointSeconds = double.PositiveInfinity, "$.queue.stateCheckpointSeconds", "positive"),
+        ["no dedup history"] = (c => c.Dedup.HistoryPerSeries = 0, "$.dedup.historyPerSeries", "between 1 and 65536"),
+        ["dedup history too long"] = (c => c.Dedup.HistoryPerSeries = 65537, "$.dedup.historyPerSeries", "between 1 and 65536"),
+        ["negative past skew"] = (c => c.Validation.MaxPastSkewSeconds = -1, "$.validation.maxPastSkewSeconds", "positive"),
+        ["zero future skew"] = (c => c.Validation.MaxFutureSkewSeconds = 0, "$.validation.maxFutureSkewSeconds", "positive"),
+        ["no quarantine entries"] = (c => c.Quarantine.MaxEntries = 0, "$.quarantine.maxEntries", "at least 1"),
+        ["tiny quarantine"] = (c => c.Quarantine.MaxBytes = 100, "$.quarantine.maxBytes", "4096"),
+        ["zero quarantine age"] = (c => c.Quarantine.MaxAgeDays = 0, "$.quarantine.maxAgeDays", "positive"),
+
+        ["null asset"] = (c => c.Assets.Add(null!), "$.assets[4]", "null"),
+        ["asset id with the key separator"] = (c => c.Assets[3].Id = "valve|1", "$.assets[3].id", "'|'"),
+        ["asset id with a control character"] = (c => c.Assets[3].Id = "valve\t1", "$.assets[3].id", "control"),
+        ["empty asset id"] = (c => c.Assets[3].Id = "", "$.assets[3].id", "empty"),
+        ["duplicate asset id"] = (c => c.Assets.Add(new AssetConfig { Id = "pump-1" }), "$.assets[4].id", "$.assets[1]"),
+        ["unknown parent"] = (c => c.Assets[1].Parent = "line-9", "$.assets[1].parent", "'line-9'"),
+        ["own parent"] = (c => c.Assets[3].Parent = "valve-1", "$.assets[3].parent", "cycle"),
+
+        ["null mapping"] = (c => c.Mappings.Insert(0, null!), "$.mappings[0]", "null"),
+        ["mapping of an unknown asset"] = (c => c.Mappings[1].Asset = "pump-9", "$.mappings[1].asset", "'pump-9'"),
+        ["mapping without an asset"] = (c => c.Mappings[1].Asset = "", "$.mappings[1].asset", "asset"),
+        ["mapping without a source"] = (c => c.Mappings[1].Source = "", "$.mappings[1].source", "source"),
+        ["source mapped twice"] = (c => c.Mappings[1].Source = c.Mappings[0].Source, "$.mappings[1].source", "$.mappings[0]"),
+        ["metric with the key separator"] = (c => c.Mappings[0].Metric = "pressure|max", "$.mappings[0].metric", "'|'"),
+        ["empty metric"] = (c => c.Mappings[0].Metric = "", "$.mappings[0].metric", "empty"),
+        ["zero scale"] = (c => c.Mappings[0].Scale = 0, "$.mappings[0].scale", "non-zero"),
+        ["NaN scale"] = (c => c.Mappings[0].Scale = double.NaN, "$.mappings[0].scale", "finite"),
+        ["infinite offset"] = (c => c.Mappings[0].Offset = double.NegativeInfinity, "$.mappings[0].offset", "finite"),
+        ["null tag value"] = (c => c.Mappings[0].Tags = new() { ["site"] = null! }, "$.mappings[0].tags.site", "null"),
+
+        ["null simulator"] = (c => c.Sources.Simulator.Add(null!), "$.sources.simulator[1]", "null"),
+        ["simulator without a name"] = (c => c.Sources.Simulator[0].Name = "", "$.sources.simulator[0].name", "unique"),
+        ["simulator named like the spool"] = (c => c.Sources.Simulator[0].Name = "spool", "$.sources.spool[0].name", "unique"),
+        ["simulator at zero rate"] = (c => c.Sources.Simulator[0].PointsPerSecond = 0, "$.sources.simulator[0].pointsPerSecond", "positive"),
+        ["simulator batch of zero"] = (c => c.Sources.Simulator[0].BatchSize = 0, "$.sources.simulator[0].batchSize", "between"),
+        ["negative stop-after"] = (c => c.Sources.Simulator[0].StopAfter = -1, "$.sources.simulator[0].stopAfter", "negative"),
+        ["negative generated pumps"] = (c => c.Sources.Simulator[0].GeneratedPumps = -1, "$.sources.simulator[0].generatedPumps", "negative"),
+        ["negative generated machines"] = (c => c.Sources.Simulator[0].GeneratedThermalMachines = -1, "$.sources.simulator[0].generatedThermalMachines", "negative"),
+        ["epoch that is no time"] = (c => c.Sources.Simulator[0].Epoch = "yesterday", "$.sources.simulator[0].epoch", "'yesterday'"),
+        ["simulator of nothing"] = (c => c.Sources.Simulator[0].Assets.Clear(), "$.sources.simulator[0].assets", "nothing"),
+        ["null simulated asset"] = (c => c.Sources.Simulator[0].Assets.Add(null!), "$.sources.simulator[0].assets[1]", "null"),
+        ["simulated unknown asset"] = (c => c.Sources.Simulator[0].Assets[0].Asset = "pump-9", "$.sources.simulator[0].assets[0].asset", "'pump-9'"),
+        ["simulated unknown model"] = (c => c.Sources.Simulator[0].Assets[0].Model = "turbine", "$.sources.simulator[0].assets[0].model", "'turbine'"),
+
+        ["null spool"] = (c => c.Sources.Spool.Add(null!), "$.sources.spool[1]", "null"),
+        ["spool without a directory"] = (c => c.Sources.Spool[0].Directory = "", "$.sources.spool[0].directory", "directory"),
+        ["spool never polled"] = (c => c.Sources.Spool[0].PollIntervalSeconds = 0, "$.sources.spool[0].pollIntervalSeconds", "positive"),
+
+        ["null file sink"] = (c => c.Sinks.File.Add(null!), "$.sinks.file[1]", "null"),
+        ["two sinks of one name"] = (c => c.Sinks.File.Add(new FileSinkConfig { Name = "out", Directory = "/x" }), "$.sinks.file[1].name", "unique"),
+        ["sink without a directory"] = (c => c.Sinks.File[0].Directory = "", "$.sinks.file[0].directory", "directory"),
+        ["tiny sink files"] = (c => c.Sinks.File[0].MaxFileBytes = 10, "$.sinks.file[0].maxFileBytes", "4096"),
+        ["negative sink file count"] = (c => c.Sinks.File[0].MaxFiles = -1, "$.sinks.file[0].maxFiles", "negative"),
+        ["sink batch of zero"] = (c => c.Sinks.File[0].MaxBatchPoints = 0, "$.sinks.file[0].maxBatchPoints", "at least 1"),
+        ["no sinks"] = (c => c.Sinks.File.Clear(), "$.sinks", "no sink"),
+    };
+
+    public static TheoryData<string> MistakeNames => [.. Mistakes.Keys];
+
+    [Fact]
+    public void Validate_TheBaseConfig_HasNoErrors() => Assert.Empty(ConfigValidator.Validate(Valid()));
+
+    [Theory]
+    [MemberData(nameof(MistakeNames))]
+    public void Validate_OneMistake_GivesOneErrorAtItsPath(string mistake)
+    {
+        var (breakIt, path, says) = Mistakes[mistake];
+        var config = Valid();
+        breakIt(config);
+
+        var errors = ConfigValidator.Validate(config);
+
+        var error = Assert.Single(errors);
+        Assert.Equal(path, error.Path);
+        Assert.Contains(says, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_ParentCycle_ReportsEveryAssetWhoseParentChainLoops()
+    {
+        var config = Valid();
+        config.Assets[0].Parent = "pump-1"; // line-1 → pump-1 → line-1; pump-2 and valve-1 hang below it
+
+        var errors = ConfigValidator.Validate(config);
+
+        Assert.Equal(["$.assets[0].parent", "$.assets[1].parent", "$.assets[2].parent", "$.assets[3].parent"], errors.Select(e => e.Path));
+        Assert.All(errors, e => Assert.Contains("cycle", e.Message, StringComparison.Ordinal));
+        // valve-1 is not on the cycle, only below it: the message must not call it its own ancestor.
+        Assert.Contains("'valve-1'", errors[3].Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("own ancestor", errors[3].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_LongerParentCycle_IsFound()
+    {
+        var config = Valid();
+        config.Assets[0].Parent = "pump-2"; // line-1 → pump-2 → pump-1 → line-1
+
+        var errors = ConfigValidator.Validate(config);
+
+        Assert.Equal(["$.assets[0].parent", "$.assets[1].parent", "$.assets[2].parent", "$.assets[3].parent"], errors.Select(e => e.Path));
+    }
+
+    [Fact]
+    public void Validate_ThreeMistakes_ReportsAllThreeInFileOrder()
+    {
+        var config = Valid();
+        config.Queue.FullPolicy = "sometimes";
+        config.Assets.Add(new AssetConfig { Id = "line-1" });
+        config.Mappings[1].Asset = "pump-9";
+
+        var errors = ConfigValidator.Validate(config);
+
+        Assert.Equal(["$.queue.fullPolicy", "$.assets[4].id", "$.mappings[1].asset"], errors.Select(e => e.Path));
+    }
+
+    [Fact]
+    public void Validate_EveryMistakeAtOnce_ReportsEveryOne()
+    {
+        // Mistakes that do not overlap: each one's error must survive the others.
+        var config = Valid();
+        var applied = new[] { "unknown full policy", "no dedup history", "mapping of an unknown asset", "zero scale", "simulated unknown model", "tiny sink files" };
+        foreach (var name in applied) Mistakes[name].Break(config);
+
+        var errors = ConfigValidator.Validate(config);
+
+        Assert.Equal(applied.Select(n => Mistakes[n].Path).Order(StringComparer.Ordinal), errors.Select(e => e.Path).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void ConfigError_ToString_IsPathThenMessage() =>
+        Assert.Equal("$.queue.fullPolicy: 'x' is not 'block' or 'dropOldest'", new ConfigError("$.queue.fullPolicy", "'x' is not 'block' or 'dropOldest'").ToString());
+
+    private static EdgeTwinConfig Valid() => new()
+    {
+        Gateway = new GatewayConfig { Id = "gw-7", StateDirectory = "/var/lib/edgetwin" },
+        Assets =
+        [
+            new AssetConfig { Id = "line-1" },
+            new AssetConfig { Id = "pump-1", Parent = "line-1" },
+            new AssetConfig { Id = "pump-2", Parent = "pump-1" },
+            new AssetConfig { Id = "valve-1", Parent = "line-1" }, // referenced by nothing, so its own mistakes stay alone
+        ],
+        Mappings =
+        [
+            new MappingConfig { Source = "opcua:nsu=urn:plc;s=Pump1.Pressure", Asset = "pump-1", Metric = "pressure", Unit = "bar", Scale = 0.01, Tags = new() { ["site"] = "north" } },
+            new MappingConfig { Source = "opcua:nsu=urn:plc;s=Pump2.Flow", Asset = "pump-2", Metric = "flow" },
+        ],
+        Sources = new SourcesConfig
+        {
+            Simulator = [new SimulatorSourceConfig { Name = "sim", Assets = [new SimulatedAssetConfig { Asset = "pump-1", Model = "pump" }], Epoch = "2026-11-24T00:00:00Z" }],
+            Spool = [new SpoolSourceConfig { Name = "spool", Directory = "/var/spool/edgetwin" }],
+        },
+        Sinks = new SinksConfig { File = [new FileSinkConfig { Name = "out", Directory = "/var/lib/edgetwin/out" }] },
+    };
+}

@@ -1,0 +1,22 @@
+namespace EdgeTwin.Core.Tests;
+
+/// <summary>
+/// Files committed in the repository (schemas, shipped configs), read in place rather than copied into the test
+/// output, so the tests check the very files that ship.
+/// </summary>
+internal static class RepositoryFiles
+{
+    private static readonly Lazy<string> Root = new(FindRoot);
+
+    public static string Path(params string[] parts) => System.IO.Path.Combine([Root.Value, .. parts]);
+
+    // The tests run from bin/Debug/net10.0 several levels below the solution folder.
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(System.IO.Path.Combine(dir.FullName, "EdgeTwin.sln"))) return dir.FullName;
+        }
+        throw new InvalidOperationException($"no EdgeTwin.sln above {AppContext.BaseDirectory}");
+    }
+}

@@ -1,0 +1,153 @@
+using EdgeTwin.Core.Dedup;
+using EdgeTwin.Core.Quarantine;
+using EdgeTwin.Core.Telemetry;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EdgeTwin.Storage.Tests.Infrastructure;
+
+/// <summary>One test's queue directory and clock; opens queues on them and deletes the directory at the end.</summary>
+public sealed class QueueContext : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+    private readonly List<DurableQueue> _opened = [];
+
+    public ManualTimeProvider Clock { get; } = new(TestPoints.Epoch);
+
+    public string Directory => _dir.Path;
+
+    public string DatabasePath => _dir.Combine(DurableQueue.DatabaseFileName);
+
+    public string LogPath => _dir.Combine("queue-log.db");
+
+    /// <summary>Default options for tests: no free-disk watermark, so the host's disk never decides a test.</summary>
+    public QueueOptions Options(
+        long maxBytes = 1L << 30,
+        QueueFullPolicy policy = QueueFullPolicy.Block,
+        TimeSpan? checkpointInterval = null,
+        int quarantineMaxEntries = 100_000,
+        long quarantineMaxBytes = 64L << 20,
+        TimeSpan? quarantineMaxAge = null,
+        int recentSegmentCache = 8,
+        int historyPerSeries = 64,
+        string? directory = null) => new()
+        {
+            Directory = directory ?? Directory,
+            MaxBytes = maxBytes,
+            MinFreeDiskBytes = 0,
+            FullPolicy = policy,
+            CheckpointInterval = checkpointInterval ?? TimeSpan.FromSeconds(10),
+            QuarantineMaxEntries = quarantineMaxEntries,
+            QuarantineMaxBytes = quarantineMaxBytes,
+            QuarantineMaxAge = quarantineMaxAge ?? TimeSpan.FromDays(14),
+            RecentSegmentCache = recentSegmentCache,
+            HistoryPerSeries = historyPerSeries,
+        };
+
+    public DurableQueue Open(QueueOptions? options = null)
+    {
+        var queue = DurableQueue.Open(options ?? Options(), NullLogger.Instance, Clock);
+        _opened.Add(queue);
+        return queue;
+    }
+
+    public string Combine(string relative) => _dir.Combine(relative);
+
+    /// <summary>
+    /// What a kill -9 at this instant would leave: a byte copy of the database files as they are now, while the queue is
+    /// still open, in a new directory (so the copy is not locked by the live queue).
+    /// </summary>
+    public string CrashImage()
+    {
+        var image = _dir.Combine("crash-" + Guid.NewGuid().ToString("N"));
+        System.IO.Directory.CreateDirectory(image);
+        foreach (var name in new[] { DurableQueue.DatabaseFileName, "queue-log.db" })
+        {
+            var source = _dir.Combine(name);
+            if (!File.Exists(source)) continue;
+            using var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var output = File.Create(Path.Combine(image, name));
+            input.CopyTo(output);
+        }
+        return image;
+    }
+
+    /// <summary>Offsets of every segment header ("ETS1") in the database file.</summary>
+    public List<int> FindSegmentHeaders()
+    {
+        var bytes = File.ReadAllBytes(DatabasePath);
+        var found = new List<int>();
+        for (var i = 0; i + SegmentCodec.HeaderSize <= bytes.Length; i++)
+        {
+            if (bytes.AsSpan(i, 4).SequenceEqual("ETS1"u8)) found.Add(i);
+        }
+        return found;
+    }
+
+    public void Dispose()
+    {
+        foreach (var q in _opened) q.Dispose();
+        _dir.Dispose();
+    }
+}
+
+/// <summary>The pipeline's side of the queue contract: admit into dedup, then commit (which accepts or rolls back).</summary>
+public static class QueueDriver
+{
+    /// <summary>Admits <paramref name="points"/> like the ingest processor does and commits the new ones.</summary>
+    public static CommitResult CommitPoints(this DurableQueue queue, IEnumerable<TelemetryPoint> points, Action<CommitRequest>? more = null) =>
+        queue.CommitPoints(points, out _, more);
+
+    public static CommitResult CommitPoints(this DurableQueue queue, IEnumerable<TelemetryPoint> points, out CommitRequest request, Action<CommitRequest>? more = null)
+    {
+        request = new CommitRequest();
+        foreach (var p in points)
+        {
+            var state = queue.Dedup.GetOrAdd(p.Series);
+            if (queue.Dedup.Admit(state, p.TimestampTicks) != DedupOutcome.Duplicate) request.Points.Add(p);
+        }
+        more?.Invoke(request);
+        return queue.Commit(request);
+    }
+
+    public static CommitResult CommitRecords(this DurableQueue queue, params QuarantineRecord[] records)
+    {
+        var request = new CommitRequest();
+        request.Quarantine.AddRange(records);
+        return queue.Commit(request);
+    }
+
+    /// <summary>What dedup would say about each point, without keeping any admission.</summary>
+    public static DedupOutcome[] Probe(this DurableQueue queue, IEnumerable<TelemetryPoint> points)
+    {
+        var outcomes = points.Select(p => queue.Dedup.Admit(queue.Dedup.GetOrAdd(p.Series), p.TimestampTicks)).ToArray();
+        queue.Dedup.Rollback();
+        return outcomes;
+    }
+
+    /// <summary>Every segment after <paramref name="afterId"/>, as a sink would read them.</summary>
+    public static List<(long Id, List<TelemetryPoint> Points)> ReadAll(this DurableQueue queue, long afterId = 0)
+    {
+        var segments = new List<(long, List<TelemetryPoint>)>();
+        while (true)
+        {
+            var points = new List<TelemetryPoint>();
+            if (!queue.ReadNext(afterId, points, out var id)) return segments;
+            Assert.True(id > afterId, $"ReadNext after {afterId} returned segment {id}");
+            segments.Add((id, points));
+            afterId = id;
+        }
+    }
+
+    public static List<TelemetryPoint> ReadAllPoints(this DurableQueue queue, long afterId = 0) =>
+        queue.ReadAll(afterId).SelectMany(s => s.Points).ToList();
+
+    public static QuarantineRecord Record(
+        long receivedTicks,
+        QuarantineReason reason = QuarantineReason.MissingAsset,
+        string address = "plant/line-1/pressure",
+        string detail = "reading has no asset id",
+        string? raw = "{\"v\":42.5}",
+        int padding = 0) =>
+        new(reason, detail + new string('x', padding), "mqtt:plant", receivedTicks,
+            new Reading(address, receivedTicks - TimeSpan.TicksPerSecond, PointValue.FromNumber(42.5), 0x40000000, Quality.Uncertain, null, "pressure", raw));
+}
