@@ -39,7 +39,7 @@ public sealed partial class DurableQueue : IDisposable
     private int _indexHead;
     private readonly Dictionary<string, long> _cursors = new(StringComparer.Ordinal);
     private readonly HashSet<string> _sinks = new(StringComparer.Ordinal);
-    private readonly Dictionary<long, TelemetryPoint[]> _recent = [];
+    private readonly Dictionary<long, ArraySegment<TelemetryPoint>> _recent = [];
     private readonly Queue<long> _recentOrder = new();
     private readonly SemaphoreSlim _dataSignal = new(0, int.MaxValue);
     private int _waiters;
@@ -130,6 +130,7 @@ public sealed partial class DurableQueue : IDisposable
         lock (_gate)
         {
             CloseDatabase();
+            foreach (var cached in _recent.Values) ArrayPool<TelemetryPoint>.Shared.Return(cached.Array!, clearArray: true);
             _recent.Clear();
             _recentOrder.Clear();
             Recovery = new RecoveryReport();
@@ -265,7 +266,7 @@ public sealed partial class DurableQueue : IDisposable
         _index.Add(new SegmentInfo(id, request.Points.Count, segmentBytes, tmin));
         _bytes += segmentBytes;
         _points += request.Points.Count;
-        CacheRecent(id, [.. request.Points]);
+        CacheRecent(id, request.Points);
         SignalData();
         return new CommitResult(id, drop?.Count ?? 0, drop?.Sum(s => (long)s.Count) ?? 0);
     }
@@ -420,15 +421,25 @@ public sealed partial class DurableQueue : IDisposable
         {
             _index.RemoveAt(at);
         }
-        if (_recent.Remove(s.Id)) { /* order queue entries expire lazily */ }
+        // Its entry in the order queue expires lazily.
+        if (_recent.Remove(s.Id, out var cached)) ArrayPool<TelemetryPoint>.Shared.Return(cached.Array!, clearArray: true);
     }
 
-    private void CacheRecent(long id, TelemetryPoint[] points)
+    /// <summary>
+    /// Keeps a copy of a just-committed segment's points for sinks that are caught up. The copies live in pooled
+    /// arrays: a fresh array per commit would be a large-object allocation several times a second.
+    /// </summary>
+    private void CacheRecent(long id, List<TelemetryPoint> points)
     {
         if (_options.RecentSegmentCache <= 0) return;
-        _recent[id] = points;
+        var array = ArrayPool<TelemetryPoint>.Shared.Rent(points.Count);
+        points.CopyTo(array);
+        _recent[id] = new ArraySegment<TelemetryPoint>(array, 0, points.Count);
         _recentOrder.Enqueue(id);
-        while (_recentOrder.Count > _options.RecentSegmentCache) _recent.Remove(_recentOrder.Dequeue());
+        while (_recentOrder.Count > _options.RecentSegmentCache)
+        {
+            if (_recent.Remove(_recentOrder.Dequeue(), out var evicted)) ArrayPool<TelemetryPoint>.Shared.Return(evicted.Array!, clearArray: true);
+        }
     }
 
     private bool TryRecent(long id, List<TelemetryPoint> into)

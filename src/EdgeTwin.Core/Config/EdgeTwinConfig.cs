@@ -56,7 +56,7 @@ public sealed class QueueConfig
     public string FullPolicy { get; set; } = "block";
 
     /// <summary>Most points committed in one transaction (one segment).</summary>
-    public int MaxSegmentPoints { get; set; } = 16384;
+    public int MaxSegmentPoints { get; set; } = 4096;
 
     /// <summary>Longest a received point waits for its group commit.</summary>
     public double MaxCommitDelayMs { get; set; } = 20;

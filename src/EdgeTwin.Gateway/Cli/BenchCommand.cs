@@ -58,12 +58,12 @@ public static class BenchCommand
 
         var (smallBlock, largeBlock) = MeasureDisk(dir);
         Console.WriteLine();
-        Console.WriteLine("| series | committed points/s | forwarded points/s | commit p50 | commit p99 | commits/s | peak RSS | CPU s / s | bytes/point |");
-        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| series | committed points/s | forwarded points/s | commit p50 | commit p99 | commits/s | peak RSS | GC heap (committed) | CPU s / s | bytes/point |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results)
         {
             Console.WriteLine(FormattableString.Invariant(
-                $"| {r.Series:N0} | {r.CommittedPerSecond:N0} | {r.ForwardedPerSecond:N0} | {r.CommitP50Micros / 1000.0:F1} ms | {r.CommitP99Micros / 1000.0:F1} ms | {r.CommitsPerSecond:F0} | {r.PeakRssBytes / 1048576.0:F1} MiB | {r.CpuSeconds / r.Seconds:F2} | {r.QueueBytesPerPoint:F1} |"));
+                $"| {r.Series:N0} | {r.CommittedPerSecond:N0} | {r.ForwardedPerSecond:N0} | {r.CommitP50Micros / 1000.0:F1} ms | {r.CommitP99Micros / 1000.0:F1} ms | {r.CommitsPerSecond:F0} | {r.PeakRssBytes / 1048576.0:F1} MiB | {r.GcHeapBytes / 1048576.0:F1} ({r.GcCommittedBytes / 1048576.0:F1}) MiB | {r.CpuSeconds / r.Seconds:F2} | {r.QueueBytesPerPoint:F1} |"));
         }
         Console.WriteLine();
         Console.WriteLine($"Disk fsync'd write limit (dd oflag=dsync in {dir}): {smallBlock}; {largeBlock}");
@@ -141,6 +141,8 @@ public static class BenchCommand
             CommitP50Micros = m.CommitLatency.PercentileMicros(0.50),
             CommitP99Micros = m.CommitLatency.PercentileMicros(0.99),
             PeakRssBytes = PeakRss(),
+            GcHeapBytes = GC.GetGCMemoryInfo().HeapSizeBytes,
+            GcCommittedBytes = GC.GetGCMemoryInfo().TotalCommittedBytes,
             CpuSeconds = cpu,
             QueueBytesPerPoint = stats.Points > 0 ? (double)stats.Bytes / stats.Points : 0,
             QueueBytesPerSecond = committed / elapsed * (stats.Points > 0 ? (double)stats.Bytes / stats.Points : 0),
@@ -162,7 +164,7 @@ public static class BenchCommand
           "queue": { "maxBytes": 8589934592, "minFreeDiskBytes": 268435456, "fullPolicy": "block" },
           "sources": { "simulator": [ {
               "name": "bench", "seed": 7, "pointsPerSecond": {{(rate > 0 ? rate : UnboundedRate).ToString(CultureInfo.InvariantCulture)}},
-              "generatedPumps": {{pumps}}, "channels": [{{string.Join(",", channels.Select(c => "\"" + c + "\""))}}], "batchSize": 4096 } ] },
+              "generatedPumps": {{pumps}}, "channels": [{{string.Join(",", channels.Select(c => "\"" + c + "\""))}}], "batchSize": 1024 } ] },
           "sinks": { "file": [ { "name": "out", "directory": "{{root}}/out", "maxFileBytes": 268435456, "maxFiles": 3 } ] }
         }
         """;
@@ -193,6 +195,8 @@ public sealed class BenchResult
     public long CommitP50Micros { get; set; }
     public long CommitP99Micros { get; set; }
     public long PeakRssBytes { get; set; }
+    public long GcHeapBytes { get; set; }
+    public long GcCommittedBytes { get; set; }
     public double CpuSeconds { get; set; }
     public double QueueBytesPerPoint { get; set; }
     public double QueueBytesPerSecond { get; set; }
