@@ -195,6 +195,7 @@ public sealed partial class DurableQueue
             _lostPoints += l["n"].AsInt64;
         }
         _lastQuarantineSweepTicks = 0;
+        _lastRecycleTicks = NowTicks;
     }
 
     private void QuarantineCorruptSegment(long id, string reason)

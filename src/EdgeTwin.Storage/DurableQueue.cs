@@ -39,7 +39,8 @@ public sealed partial class DurableQueue : IDisposable
     private int _indexHead;
     private readonly Dictionary<string, long> _cursors = new(StringComparer.Ordinal);
     private readonly HashSet<string> _sinks = new(StringComparer.Ordinal);
-    private readonly Dictionary<long, ArraySegment<TelemetryPoint>> _recent = [];
+    private readonly Dictionary<long, byte[]> _recent = [];
+    private long _recentBytes;
     private readonly Queue<long> _recentOrder = new();
     private readonly SemaphoreSlim _dataSignal = new(0, int.MaxValue);
     private int _waiters;
@@ -130,8 +131,8 @@ public sealed partial class DurableQueue : IDisposable
         lock (_gate)
         {
             CloseDatabase();
-            foreach (var cached in _recent.Values) ArrayPool<TelemetryPoint>.Shared.Return(cached.Array!, clearArray: true);
             _recent.Clear();
+            _recentBytes = 0;
             _recentOrder.Clear();
             Recovery = new RecoveryReport();
             OpenAndRecover();
@@ -190,6 +191,7 @@ public sealed partial class DurableQueue : IDisposable
         var segmentBytes = request.Points.Count > 0 ? _blob.WrittenCount : 0;
         var streamCount = 0;
         var quarantineIds = new long[request.Quarantine.Count];
+        byte[]? segmentBlob = null;
         var addedQuarantineBytes = request.Quarantine.Sum(q => (long)q.ApproximateBytes);
         long curedQuarantineBytes = 0;
         var curedQuarantineCount = 0;
@@ -201,10 +203,11 @@ public sealed partial class DurableQueue : IDisposable
             {
                 long t0 = long.MaxValue, t1 = long.MinValue;
                 foreach (var p in request.Points) { t0 = Math.Min(t0, p.TimestampTicks); t1 = Math.Max(t1, p.TimestampTicks); }
+                segmentBlob = _blob.WrittenSpan.ToArray();
                 _segments.Insert(new BsonDocument
                 {
                     ["_id"] = id,
-                    ["b"] = _blob.WrittenSpan.ToArray(),
+                    ["b"] = segmentBlob,
                     ["n"] = request.Points.Count,
                     ["t0"] = t0,
                     ["t1"] = t1,
@@ -266,7 +269,7 @@ public sealed partial class DurableQueue : IDisposable
         _index.Add(new SegmentInfo(id, request.Points.Count, segmentBytes, tmin));
         _bytes += segmentBytes;
         _points += request.Points.Count;
-        CacheRecent(id, request.Points);
+        CacheRecent(id, segmentBlob!);
         SignalData();
         return new CommitResult(id, drop?.Count ?? 0, drop?.Sum(s => (long)s.Count) ?? 0);
     }
@@ -421,31 +424,30 @@ public sealed partial class DurableQueue : IDisposable
         {
             _index.RemoveAt(at);
         }
-        // Its entry in the order queue expires lazily.
-        if (_recent.Remove(s.Id, out var cached)) ArrayPool<TelemetryPoint>.Shared.Return(cached.Array!, clearArray: true);
+        // Its cached blob, if any, ages out of the recent cache by the cache's byte budget.
     }
 
     /// <summary>
-    /// Keeps a copy of a just-committed segment's points for sinks that are caught up. The copies live in pooled
-    /// arrays: a fresh array per commit would be a large-object allocation several times a second.
+    /// Keeps the encoded blobs of recently committed segments (the very arrays handed to LiteDB) for sinks that
+    /// are caught up, within <see cref="QueueOptions.RecentSegmentCacheBytes"/>. Sinks then decode them instead
+    /// of reading the database, which keeps LiteDB's own page cache — which never shrinks — small.
     /// </summary>
-    private void CacheRecent(long id, List<TelemetryPoint> points)
+    private void CacheRecent(long id, byte[] blob)
     {
-        if (_options.RecentSegmentCache <= 0) return;
-        var array = ArrayPool<TelemetryPoint>.Shared.Rent(points.Count);
-        points.CopyTo(array);
-        _recent[id] = new ArraySegment<TelemetryPoint>(array, 0, points.Count);
+        if (_options.RecentSegmentCacheBytes <= 0) return;
+        _recent[id] = blob;
+        _recentBytes += blob.Length;
         _recentOrder.Enqueue(id);
-        while (_recentOrder.Count > _options.RecentSegmentCache)
+        while (_recentBytes > _options.RecentSegmentCacheBytes && _recentOrder.Count > 0)
         {
-            if (_recent.Remove(_recentOrder.Dequeue(), out var evicted)) ArrayPool<TelemetryPoint>.Shared.Return(evicted.Array!, clearArray: true);
+            if (_recent.Remove(_recentOrder.Dequeue(), out var evicted)) _recentBytes -= evicted.Length;
         }
     }
 
     private bool TryRecent(long id, List<TelemetryPoint> into)
     {
-        if (!_recent.TryGetValue(id, out var points)) return false;
-        into.AddRange(points);
+        if (!_recent.TryGetValue(id, out var blob)) return false;
+        SegmentCodec.Decode(blob, Streams.Get, into);
         return true;
     }
 

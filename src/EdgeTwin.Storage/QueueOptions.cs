@@ -26,14 +26,17 @@ public sealed class QueueOptions
 
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How often the database engine is closed and reopened to release its page cache.</summary>
+    public TimeSpan EngineRecycleInterval { get; init; } = TimeSpan.FromSeconds(5);
+
     public int QuarantineMaxEntries { get; init; } = 100_000;
 
     public long QuarantineMaxBytes { get; init; } = 64L << 20;
 
     public TimeSpan QuarantineMaxAge { get; init; } = TimeSpan.FromDays(14);
 
-    /// <summary>Decoded segments kept in memory for sinks that are caught up, so they do not re-read the file.</summary>
-    public int RecentSegmentCache { get; init; } = 4;
+    /// <summary>Bytes of recently committed (encoded) segments kept in memory for sinks that are caught up, so they do not re-read the database.</summary>
+    public long RecentSegmentCacheBytes { get; init; } = 8L << 20;
 
     public static QueueOptions FromConfig(EdgeTwinConfig config) => new()
     {

@@ -37,7 +37,7 @@ public class DurableQueueTests
     public void ReadNext_WithoutTheRecentCache_DecodesTheSamePointsFromTheDatabase()
     {
         using var ctx = new QueueContext();
-        using var queue = ctx.Open(ctx.Options(recentSegmentCache: 0));
+        using var queue = ctx.Open(ctx.Options(recentSegmentCacheBytes: 0));
         var points = Series(Pressure, 0, 100).Concat(Series(Flow, 50, 100)).ToList();
 
         var result = queue.CommitPoints(points);

@@ -147,6 +147,14 @@ public static class BenchCommand
             QueueBytesPerPoint = stats.Points > 0 ? (double)stats.Bytes / stats.Points : 0,
             QueueBytesPerSecond = committed / elapsed * (stats.Points > 0 ? (double)stats.Bytes / stats.Points : 0),
         };
+        if (Environment.GetEnvironmentVariable("EDGETWIN_BENCH_GCINFO") is not null)
+        {
+            var info = GC.GetGCMemoryInfo(GCKind.Any);
+            var gens = string.Join(", ", Enumerable.Range(0, info.GenerationInfo.Length).Select(g => $"gen{g} {info.GenerationInfo[g].SizeAfterBytes / 1048576.0:F1}/{info.GenerationInfo[g].FragmentationAfterBytes / 1048576.0:F1} MiB"));
+            await Console.Error.WriteLineAsync($"GC after last collection (size/fragmentation): {gens}; promoted {info.PromotedBytes / 1048576.0:F1} MiB; pinned objects {info.PinnedObjectsCount}").ConfigureAwait(false);
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+            await Console.Error.WriteLineAsync($"after a full compacting GC: heap {GC.GetGCMemoryInfo().HeapSizeBytes / 1048576.0:F1} MiB, total memory {GC.GetTotalMemory(false) / 1048576.0:F1} MiB").ConfigureAwait(false);
+        }
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         for (var i = services.Count - 1; i >= 0; i--) await services[i].StopAsync(stop.Token).ConfigureAwait(false);
         Console.WriteLine(JsonSerializer.Serialize(result, BenchJsonContext.Default.BenchResult));

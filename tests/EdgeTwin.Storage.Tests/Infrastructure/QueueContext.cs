@@ -27,7 +27,7 @@ public sealed class QueueContext : IDisposable
         int quarantineMaxEntries = 100_000,
         long quarantineMaxBytes = 64L << 20,
         TimeSpan? quarantineMaxAge = null,
-        int recentSegmentCache = 8,
+        long recentSegmentCacheBytes = 8L << 20,
         int historyPerSeries = 64,
         string? directory = null) => new()
         {
@@ -39,7 +39,7 @@ public sealed class QueueContext : IDisposable
             QuarantineMaxEntries = quarantineMaxEntries,
             QuarantineMaxBytes = quarantineMaxBytes,
             QuarantineMaxAge = quarantineMaxAge ?? TimeSpan.FromDays(14),
-            RecentSegmentCache = recentSegmentCache,
+            RecentSegmentCacheBytes = recentSegmentCacheBytes,
             HistoryPerSeries = historyPerSeries,
         };
 
