@@ -16,7 +16,11 @@ die() { printf 'tests/run.sh: %s\n' "$*" >&2; exit 1; }
 
 say "checking prerequisites"
 command -v dotnet >/dev/null || die "the .NET SDK (dotnet) is not on PATH"
-[ "$(id -u)" = 0 ] || die "run as root: the full-disk tests mount a size-limited tmpfs (sudo tests/run.sh)"
+if [ "$(id -u)" != 0 ]; then
+  # The full-disk tests mount a size-limited tmpfs, which needs root.
+  if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then exec sudo -E "$0" "$@"; fi
+  die "run as root: the full-disk tests mount a size-limited tmpfs (sudo tests/run.sh)"
+fi
 missing=()
 command -v clang >/dev/null || command -v gcc >/dev/null || missing+=(clang)
 dpkg -s zlib1g-dev >/dev/null 2>&1 || missing+=(zlib1g-dev)

@@ -31,7 +31,7 @@ public sealed class GatewayRuntime : IDisposable
         Normalizer = new Normalizer(registry, config.Validation);
         Metrics = new PipelineMetrics();
         Channel = new IngestChannel(config.Queue.IngestCapacityBatches, queue);
-        Processor = new IngestProcessor(queue, Normalizer, Metrics, time);
+        Processor = new IngestProcessor(queue, Normalizer, time);
         StartedUtc = time.GetUtcNow().UtcDateTime;
     }
 

@@ -3,7 +3,6 @@ using EdgeTwin.Core.Dedup;
 using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Quarantine;
 using EdgeTwin.Core.Telemetry;
-using EdgeTwin.Gateway.Metrics;
 using EdgeTwin.Storage;
 
 namespace EdgeTwin.Gateway.Pipeline;
@@ -17,14 +16,12 @@ public sealed class IngestProcessor
 {
     private readonly DurableQueue _queue;
     private readonly Normalizer _normalizer;
-    private readonly PipelineMetrics _metrics;
     private readonly TimeProvider _time;
 
-    public IngestProcessor(DurableQueue queue, Normalizer normalizer, PipelineMetrics metrics, TimeProvider time)
+    public IngestProcessor(DurableQueue queue, Normalizer normalizer, TimeProvider time)
     {
         _queue = queue;
         _normalizer = normalizer;
-        _metrics = metrics;
         _time = time;
     }
 
