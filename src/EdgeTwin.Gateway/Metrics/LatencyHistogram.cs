@@ -60,17 +60,4 @@ public sealed class LatencyHistogram
         }
         return MaxMicros;
     }
-
-    /// <summary>Cumulative counts at the given upper bounds (µs), for a Prometheus-style histogram.</summary>
-    public IReadOnlyList<(long UpperMicros, long Count)> Cumulative(IReadOnlyList<long> boundsMicros)
-    {
-        var result = new List<(long, long)>(boundsMicros.Count);
-        foreach (var bound in boundsMicros)
-        {
-            long c = 0;
-            for (var i = 0; i < _counts.Length && UpperBoundOf(i) <= bound; i++) c += Volatile.Read(ref _counts[i]);
-            result.Add((bound, c));
-        }
-        return result;
-    }
 }
