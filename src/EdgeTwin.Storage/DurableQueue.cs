@@ -176,12 +176,17 @@ public sealed partial class DurableQueue : IDisposable
         if (request.Points.Count > 0)
         {
             Encode(request.Points);
-            var (over, why) = OverBudget(_blob.WrittenCount);
-            _full = over;
-            if (over)
+            var (overBudget, budgetWhy) = OverByteBudget(_blob.WrittenCount);
+            var (diskShort, hard, diskWhy) = DiskShort(_blob.WrittenCount);
+            _full = overBudget || diskShort;
+            // Dropping segments frees pages inside the database file, not disk: without room for the engine's
+            // log no policy can write, so that is always a refusal.
+            if (hard) throw new QueueFullException(diskWhy);
+            if (_full)
             {
+                var why = overBudget ? budgetWhy : diskWhy;
                 if (_options.FullPolicy == QueueFullPolicy.Block) throw new QueueFullException(why);
-                (drop, losses) = PlanDrop(_blob.WrittenCount, why, now);
+                (drop, losses) = PlanDrop(_blob.WrittenCount, reuseFreedPages: diskShort, why, now);
                 AppendLossPoints(request, losses);
                 Encode(request.Points);
             }
@@ -280,27 +285,33 @@ public sealed partial class DurableQueue : IDisposable
         SegmentCodec.Encode(points, Streams.GetOrAdd, _blob);
     }
 
-    private (bool Over, string Why) OverBudget(long adding)
+    private (bool Over, string Why) OverByteBudget(long adding) =>
+        _bytes + adding > _options.MaxBytes
+            ? (true, $"queue holds {_bytes} bytes, adding {adding} exceeds $.queue.maxBytes = {_options.MaxBytes}")
+            : (false, "");
+
+    /// <summary>
+    /// Whether the state directory's file system is short for a segment of <paramref name="adding"/> bytes:
+    /// below the configured watermark (soft: dropping old segments lets the file reuse their pages), or below
+    /// the engine's own floor (hard: LiteDB needs fresh disk for its log whatever is dropped).
+    /// </summary>
+    private (bool Short, bool Hard, string Why) DiskShort(long adding)
     {
-        if (_bytes + adding > _options.MaxBytes)
-        {
-            return (true, $"queue holds {_bytes} bytes, adding {adding} exceeds $.queue.maxBytes = {_options.MaxBytes}");
-        }
         var free = FreeDiskBytes();
-        // Reserve twice the segment: LiteDB writes it to its log and later to the data file.
-        if (free - (2 * adding) < _options.MinFreeDiskBytes)
-        {
-            return (true, $"{free} bytes free on {_options.Directory}, below $.queue.minFreeDiskBytes = {_options.MinFreeDiskBytes}");
-        }
         // Whatever the configured watermark, never let LiteDB itself meet a full disk: when its background
         // log writer fails with ENOSPC, LiteDB 5.0.20 never completes the commit's checkpoint and the pipeline
         // would hang. A commit goes ahead only with room for the segment twice plus the engine's headroom.
         var floor = (2 * adding) + EngineHeadroomBytes;
         if (free < floor)
         {
-            return (true, $"{free} bytes free on {_options.Directory}; a commit needs {floor} (the segment twice plus {EngineHeadroomBytes} for the database engine)");
+            return (true, true, $"{free} bytes free on {_options.Directory}; a commit needs {floor} (the segment twice plus {EngineHeadroomBytes} for the database engine)");
         }
-        return (false, "");
+        // Reserve twice the segment: LiteDB writes it to its log and then to the data file.
+        if (free - (2 * adding) < _options.MinFreeDiskBytes)
+        {
+            return (true, false, $"{free} bytes free on {_options.Directory}, below $.queue.minFreeDiskBytes = {_options.MinFreeDiskBytes}");
+        }
+        return (false, false, "");
     }
 
     /// <summary>Free space kept for LiteDB's log and checkpoint beyond the segment itself.</summary>
@@ -319,8 +330,11 @@ public sealed partial class DurableQueue : IDisposable
     }
 
     /// <summary>Chooses the oldest segments to drop so the new one fits, and what the loss ledger records for them.</summary>
-    private (List<SegmentInfo> Drop, List<LossRecord> Losses) PlanDrop(long adding, string why, long now)
+    private (List<SegmentInfo> Drop, List<LossRecord> Losses) PlanDrop(long adding, bool reuseFreedPages, string why, long now)
     {
+        // Enough is dropped when the byte budget holds and, below the disk watermark, when the dropped
+        // segments' pages can take the new one so the file does not grow.
+        bool Enough(long need, long freed) => _bytes + need - freed <= _options.MaxBytes && (!reuseFreedPages || freed >= need);
         var drop = new List<SegmentInfo>();
         var freed = 0L;
         var perSeries = new Dictionary<SeriesKey, (long From, long To, long Count)>();
@@ -330,8 +344,7 @@ public sealed partial class DurableQueue : IDisposable
         var slack = 4096L;
         while (i < _index.Count)
         {
-            var (over, _) = OverBudget(adding + slack - freed);
-            if (!over) break;
+            if (Enough(adding + slack, freed)) break;
             var s = _index[i++];
             drop.Add(s);
             freed += s.Bytes;
@@ -355,10 +368,9 @@ public sealed partial class DurableQueue : IDisposable
             }
             slack += 64L * perSeries.Count;
         }
-        var (stillOver, reason) = OverBudget(adding + slack - freed);
-        if (stillOver)
+        if (!Enough(adding + slack, freed))
         {
-            throw new QueueFullException($"cannot make room even after dropping every queued segment: {reason}");
+            throw new QueueFullException($"cannot make room even after dropping every queued segment: {why}");
         }
         var losses = perSeries.Select(kv => new LossRecord(now, kv.Key.AssetId, kv.Key.Metric, kv.Value.From, kv.Value.To, kv.Value.Count, "queue_full_drop_oldest: " + why)).ToList();
         return (drop, losses);
@@ -397,7 +409,7 @@ public sealed partial class DurableQueue : IDisposable
     {
         try
         {
-            _db.Rollback();
+            _db?.Rollback();
         }
         catch (Exception ex) when (ex is LiteException or IOException or InvalidOperationException)
         {
@@ -469,7 +481,11 @@ public sealed partial class DurableQueue : IDisposable
         Interlocked.Increment(ref _waiters);
         try
         {
-            if (LastSegmentId > afterId) return;
+            // A readable segment, not merely a higher id: an id can be taken by a segment that was then quarantined.
+            lock (_gate)
+            {
+                if (FindFirstAfter(afterId) >= 0) return;
+            }
             await _dataSignal.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
         }
         finally

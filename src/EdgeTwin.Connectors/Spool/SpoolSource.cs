@@ -77,7 +77,7 @@ public sealed partial class SpoolSource : ISource
             {
                 lineNo++;
                 if (lineNo <= skip || string.IsNullOrWhiteSpace(line)) continue;
-                batch.Add(Parse(line, name, lineNo));
+                batch.Add(Parse(line, name, lineNo, Name));
                 if (batch.IsFull)
                 {
                     batch.Checkpoint = new(CheckpointKey, $"{name}:{lineNo}");
@@ -93,13 +93,22 @@ public sealed partial class SpoolSource : ISource
         await Task.WhenAll(pending).ConfigureAwait(false);
         // Every line is durable (as a point, a duplicate or in quarantine): only now may the file leave the inbox.
         System.IO.File.Move(path, Path.Combine(done, name), overwrite: true);
+        // Forget the position: a later file of the same name is a new file and must be read from its start.
+        var reset = IngestBatch.Of(Name);
+        reset.Checkpoint = new(CheckpointKey, "");
+        await writer.WriteAsync(reset, ct).ConfigureAwait(false);
+        await reset.Durable.ConfigureAwait(false);
         _files++;
         _lines += lineNo;
         LogTaken(_log, name, lineNo);
     }
 
     /// <summary>Parses one line; a line that cannot be parsed becomes a reading carrying the error, for quarantine.</summary>
-    public static Reading Parse(string line, string file, long lineNo)
+    /// <remarks>
+    /// A line without <c>source</c> is addressed as <c>spool:{sourceName}</c>, one stable address per source,
+    /// so it does not become a new stream per line; the file and line go into quarantine details only.
+    /// </remarks>
+    public static Reading Parse(string line, string file, long lineNo, string sourceName)
     {
         var where = $"spool:{file}:{lineNo}";
         try
@@ -143,7 +152,7 @@ public sealed partial class SpoolSource : ISource
                     case "status_code": status = p.Value.GetUInt32(); break;
                 }
             }
-            return new Reading(source ?? where, ticks, value, status, quality, asset, metric, line);
+            return new Reading(source ?? (asset is null && metric is null ? where : "spool:" + sourceName), ticks, value, status, quality, asset, metric, line);
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
         {

@@ -85,6 +85,7 @@ public sealed class PipelineWorker : IHostedService
                     }
                     if (pending.Count > 0) break; // nothing more waiting: commit now
                     if (reader.Completion.IsCompleted) goto drained;
+                    ReopenIfNeeded();
                     MaintainIfDue(force: false);
                     WaitForData(reader, TimeSpan.FromMilliseconds(100));
                     _metrics.LastProgressTicks = _time.GetUtcNow().UtcTicks;
@@ -217,6 +218,27 @@ public sealed class PipelineWorker : IHostedService
     }
 
     private bool _needsReopen;
+    private long _lastIdleReopenTicks;
+
+    /// <summary>
+    /// An idle pipeline still owns the queue: if maintenance faulted the engine, reopen it (at most every few
+    /// seconds) so that sinks can go on draining the backlog without waiting for new readings.
+    /// </summary>
+    private void ReopenIfNeeded()
+    {
+        if (!_needsReopen || Stopwatch.GetElapsedTime(_lastIdleReopenTicks) < TimeSpan.FromSeconds(5)) return;
+        _lastIdleReopenTicks = Stopwatch.GetTimestamp();
+        try
+        {
+            _processor.Queue.Reopen();
+            _needsReopen = false;
+        }
+        catch (Exception ex) when (IsStorageFailure(ex))
+        {
+            _metrics.StorageError = ex.Message;
+            Log.MaintenanceFailed(_log, ex.Message);
+        }
+    }
 
     /// <summary>
     /// Failures of the storage rather than of our logic. After an I/O error LiteDB marks its engine faulted and
@@ -239,7 +261,7 @@ public sealed class PipelineWorker : IHostedService
         {
             // Backed off like commits, so a full disk yields one line every few seconds, not twenty a second.
             _maintenanceFailures++;
-            _needsReopen |= ex is IOException or ObjectDisposedException;
+            _needsReopen = true;
             Log.MaintenanceFailed(_log, ex.Message);
         }
     }

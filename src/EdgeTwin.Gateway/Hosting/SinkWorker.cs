@@ -36,7 +36,9 @@ public sealed class SinkWorker : BackgroundService
         _retry = new ResiliencePipelineBuilder { TimeProvider = time }
             .AddRetry(new RetryStrategyOptions
             {
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is not OperationCanceledException),
+                // Any failure is retried, a sink's own timeout (an OperationCanceledException) included; only our
+                // stopping ends the retries.
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is not null && !args.Context.CancellationToken.IsCancellationRequested),
                 MaxRetryAttempts = int.MaxValue,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
@@ -72,7 +74,7 @@ public sealed class SinkWorker : BackgroundService
                 cursor = await DeliverNextAsync(points, cursor, stoppingToken).ConfigureAwait(false);
                 failures = 0;
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 // The queue itself failed (being reopened after a disk error): its segments stay, try again later.
                 failures++;

@@ -59,7 +59,7 @@ public sealed class StatusWriter : BackgroundService
             File.WriteAllBytes(tmp, JsonSerializer.SerializeToUtf8Bytes(_runtime.Snapshot(), StatusJsonContext.Default.GatewayStatus));
             File.Move(tmp, path, overwrite: true);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
             Log.StatusNotWritten(_log, ex);
         }
