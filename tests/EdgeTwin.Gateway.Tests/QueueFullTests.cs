@@ -140,7 +140,7 @@ public sealed class QueueFullTests(ITestOutputHelper output)
         const long total = 100_000;
         var config = new TestConfig(dir)
         {
-            FullPolicy = "block", MinFreeDiskBytes = 4L << 20, MaxSegmentPoints = 2048,
+            FullPolicy = "block", MinFreeDiskBytes = 8L << 20, MaxSegmentPoints = 2048,
             SimulatorRate = 50_000, SimulatorStopAfter = total, SimulatorPumps = 2, SimulatorThermal = 1,
             Epoch = DateTime.UtcNow,
         };
@@ -148,7 +148,8 @@ public sealed class QueueFullTests(ITestOutputHelper output)
         Mount(config.StateDirectory, "16m");
         try
         {
-            var filler = Fill(config.StateDirectory, leaveFree: 3L << 20);
+            // Above the engine's own floor (the segment twice plus 4 MiB), below the configured watermark.
+            var filler = Fill(config.StateDirectory, leaveFree: 6L << 20);
             var path = config.Write();
             using var daemon = GatewayProcess.Start("run", "--config", path);
             Wait.Until(() => daemon.Output.Contains("Queue full", StringComparison.Ordinal) || daemon.HasExited, TimeSpan.FromSeconds(60), "the queue to refuse points below the watermark");
@@ -175,14 +176,17 @@ public sealed class QueueFullTests(ITestOutputHelper output)
     /// nothing is acknowledged, the daemon neither crashes nor loses anything, and when space returns every
     /// point is delivered exactly once.
     /// </summary>
-    [Fact]
-    public void FullDisk_DoesNotCrashTheDaemon_AndNothingIsLostWhenSpaceReturns()
+    /// <remarks>Under dropOldest too: dropping segments frees pages inside the file, not disk, so it must not bypass the engine's floor.</remarks>
+    [Theory]
+    [InlineData("block")]
+    [InlineData("dropOldest")]
+    public void FullDisk_DoesNotCrashTheDaemon_AndNothingIsLostWhenSpaceReturns(string policy)
     {
         using var dir = new TestDirectory("fulldisk");
         const long total = 200_000;
         var config = new TestConfig(dir)
         {
-            FullPolicy = "block", MinFreeDiskBytes = 0, MaxSegmentPoints = 2048,
+            FullPolicy = policy, MinFreeDiskBytes = 0, MaxSegmentPoints = 2048,
             SimulatorRate = 50_000, SimulatorStopAfter = total, SimulatorPumps = 2, SimulatorThermal = 1,
             Epoch = DateTime.UtcNow,
         };
