@@ -51,15 +51,17 @@ internal static class Program
         var series = new Option<int[]>("--series") { Description = "Series counts to measure", DefaultValueFactory = _ => [1, 10000], AllowMultipleArgumentsPerToken = true };
         var seconds = new Option<double>("--seconds") { Description = "Measured seconds per run (after warm-up)", DefaultValueFactory = _ => 20 };
         var rate = new Option<double>("--rate") { Description = "Offered points/s (0 = as fast as the pipeline takes them)", DefaultValueFactory = _ => 0 };
+        var linger = new Option<double>("--linger-ms") { Description = "$.queue.commitLingerMs for the runs (0 = commit as soon as the sources pause)", DefaultValueFactory = _ => 0 };
         var dir = new Option<string>("--dir") { Description = "Scratch directory on the disk to measure", DefaultValueFactory = _ => Path.Combine(Path.GetTempPath(), "edgetwin-bench") };
         var child = new Option<bool>("--child") { Hidden = true };
         var bench = new Command("bench", "Measure the real pipeline (simulator → validate → dedup → durable queue → file sink) and the disk's fsync'd write limit");
         bench.Options.Add(series);
         bench.Options.Add(seconds);
         bench.Options.Add(rate);
+        bench.Options.Add(linger);
         bench.Options.Add(dir);
         bench.Options.Add(child);
-        bench.SetAction((r, ct) => BenchCommand.RunAsync(r.GetValue(series)!, r.GetValue(seconds), r.GetValue(rate), r.GetValue(dir)!, r.GetValue(child), ct));
+        bench.SetAction((r, ct) => BenchCommand.RunAsync(r.GetValue(series)!, r.GetValue(seconds), r.GetValue(rate), r.GetValue(linger), r.GetValue(dir)!, r.GetValue(child), ct));
 
         var shadowAsset = new Option<string?>("--asset") { Description = "Only this asset" };
         var shadow = new Command("shadow", "The digital shadow: the latest value per asset and metric, as restored from the queue (stop the daemon first)");

@@ -34,6 +34,7 @@ public static class ConfigValidator
         if (q.FullPolicy is not ("block" or "dropOldest")) Error("$.queue.fullPolicy", $"'{q.FullPolicy}' is not 'block' or 'dropOldest'");
         if (q.MaxSegmentPoints is < 1 or > 1_000_000) Error("$.queue.maxSegmentPoints", $"must be between 1 and 1000000, got {q.MaxSegmentPoints}");
         Positive("$.queue.maxCommitDelayMs", q.MaxCommitDelayMs);
+        if (!(q.CommitLingerMs >= 0) || q.CommitLingerMs > q.MaxCommitDelayMs) Error("$.queue.commitLingerMs", $"must be between 0 and $.queue.maxCommitDelayMs ({q.MaxCommitDelayMs}), got {q.CommitLingerMs}");
         if (q.IngestCapacityBatches < 1) Error("$.queue.ingestCapacityBatches", $"must be at least 1, got {q.IngestCapacityBatches}");
         Positive("$.queue.stateCheckpointSeconds", q.StateCheckpointSeconds);
 

@@ -61,6 +61,12 @@ public sealed class QueueConfig
     /// <summary>Longest a received point waits for its group commit.</summary>
     public double MaxCommitDelayMs { get; set; } = 20;
 
+    /// <summary>
+    /// How long a commit may wait for more points once the sources have paused (0 = commit at once). Fewer,
+    /// larger commits cost fewer fsyncs and database pages at the price of this much latency.
+    /// </summary>
+    public double CommitLingerMs { get; set; }
+
     /// <summary>Batches that may wait between the sources and the pipeline before sources are slowed.</summary>
     public int IngestCapacityBatches { get; set; } = 64;
 

@@ -86,7 +86,7 @@ public sealed class GatewayRuntime : IDisposable
     public IEnumerable<IHostedService> HostedServices(ILoggerFactory loggers)
     {
         Pipeline = new PipelineWorker(Processor, Channel, Metrics, loggers.CreateLogger<PipelineWorker>(), Time,
-            Config.Queue.MaxSegmentPoints, TimeSpan.FromMilliseconds(Config.Queue.MaxCommitDelayMs));
+            Config.Queue.MaxSegmentPoints, TimeSpan.FromMilliseconds(Config.Queue.MaxCommitDelayMs), TimeSpan.FromMilliseconds(Config.Queue.CommitLingerMs));
         yield return Pipeline;
         yield return new StatusWriter(this, loggers.CreateLogger<StatusWriter>());
         for (var i = 0; i < Sinks.Count; i++)

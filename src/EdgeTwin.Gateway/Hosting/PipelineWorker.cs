@@ -31,7 +31,7 @@ public sealed class PipelineWorker : IHostedService
     private long _lastMaintainTicks;
     private volatile bool _stopping;
 
-    public PipelineWorker(IngestProcessor processor, IngestChannel channel, PipelineMetrics metrics, ILogger<PipelineWorker> log, TimeProvider time, int maxSegmentPoints, TimeSpan maxCommitDelay)
+    public PipelineWorker(IngestProcessor processor, IngestChannel channel, PipelineMetrics metrics, ILogger<PipelineWorker> log, TimeProvider time, int maxSegmentPoints, TimeSpan maxCommitDelay, TimeSpan commitLinger)
     {
         _processor = processor;
         _channel = channel;
@@ -40,7 +40,10 @@ public sealed class PipelineWorker : IHostedService
         _time = time;
         _maxPoints = maxSegmentPoints;
         _maxDelay = maxCommitDelay;
+        _linger = commitLinger;
     }
+
+    private readonly TimeSpan _linger;
 
     public Task Completion => _finished.Task;
 
@@ -83,7 +86,15 @@ public sealed class PipelineWorker : IHostedService
                         if (Stopwatch.GetElapsedTime(firstTicks) >= _maxDelay) break;
                         continue;
                     }
-                    if (pending.Count > 0) break; // nothing more waiting: commit now
+                    if (pending.Count > 0)
+                    {
+                        // Nothing more waiting: commit now, or linger a little for a larger group commit.
+                        var waited = Stopwatch.GetElapsedTime(firstTicks);
+                        if (waited >= _linger) break;
+                        WaitForData(reader, _linger - waited);
+                        if (!reader.TryPeek(out _)) break;
+                        continue;
+                    }
                     if (reader.Completion.IsCompleted) goto drained;
                     ReopenIfNeeded();
                     MaintainIfDue(force: false);
