@@ -39,7 +39,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
             Thread.Sleep(delay);
             Assert.False(daemon.HasExited, $"daemon exited on its own in round {round}:{Environment.NewLine}{daemon.Output}");
             daemon.Kill();
-            var written = SinkOutput.Read(config.SinkDirectory).Count;
+            var written = SinkOutput.CountCompleteLines(config.SinkDirectory);
             output.WriteLine($"round {round}: killed after {delay} ms; {written} lines in the sink");
             if (written < total) underLoad++;
         }

@@ -44,6 +44,21 @@ public static class SinkOutput
         return lines;
     }
 
+    /// <summary>
+    /// Complete lines written so far, without parsing: right after a kill -9 the active file may end in a torn
+    /// line, which the sink truncates when it recovers; <see cref="Read"/> is for output after a clean stop.
+    /// </summary>
+    public static long CountCompleteLines(string directory)
+    {
+        if (!Directory.Exists(directory)) return 0;
+        long n = 0;
+        foreach (var file in Directory.GetFiles(directory, "*.jsonl"))
+        {
+            foreach (var b in File.ReadAllBytes(file)) if (b == (byte)'\n') n++;
+        }
+        return n;
+    }
+
     public static List<SinkLine> Telemetry(this List<SinkLine> lines) => lines.Where(l => l.Event is null).ToList();
 
     /// <summary>Asserts no idempotent key occurs twice, naming the first duplicates when one does.</summary>
