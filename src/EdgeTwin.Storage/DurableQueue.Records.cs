@@ -88,7 +88,7 @@ public sealed partial class DurableQueue
             foreach (var e in evict) _quarantine.Delete(e.Id);
             _loss.Insert(LossToDoc(new LossRecord(now, "(quarantine)", "(entries)", evict.Min(e => e.At), evict.Max(e => e.At), evict.Count,
                 "quarantine_evicted: over $.quarantine bounds (maxEntries, maxBytes or maxAgeDays)")));
-            _meta.Upsert(new BsonDocument { ["_id"] = "quarantine", ["bytes"] = Math.Max(0, bytes) });
+            WriteQuarantineBytes(Math.Max(0, bytes));
             _db.Commit();
         }
         catch

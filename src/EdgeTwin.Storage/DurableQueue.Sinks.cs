@@ -65,13 +65,14 @@ public sealed partial class DurableQueue
                 SetCursor(sink, segmentId);
                 return;
             }
+            var cursor = Math.Max(segmentId, _cursors.GetValueOrDefault(sink));
             var bytes = _quarantineBytes + rejected.Sum(q => (long)q.ApproximateBytes);
             _db.BeginTrans();
             try
             {
                 foreach (var q in rejected) _quarantine.Insert(QuarantineToDoc(q));
                 WriteQuarantineBytes(bytes);
-                _cursorDocs.Upsert(new BsonDocument { ["_id"] = sink, ["seg"] = segmentId });
+                _cursorDocs.Upsert(CursorDoc(sink, cursor));
                 _db.Commit();
             }
             catch
@@ -79,7 +80,7 @@ public sealed partial class DurableQueue
                 TryRollback();
                 throw;
             }
-            _cursors[sink] = Math.Max(segmentId, _cursors.GetValueOrDefault(sink));
+            _cursors[sink] = cursor;
             _quarantineCount += rejected.Count;
             _quarantineBytes = bytes;
         }
@@ -87,9 +88,11 @@ public sealed partial class DurableQueue
 
     private void SetCursor(string sink, long segmentId)
     {
-        _cursorDocs.Upsert(new BsonDocument { ["_id"] = sink, ["seg"] = segmentId });
+        _cursorDocs.Upsert(CursorDoc(sink, segmentId));
         _cursors[sink] = segmentId;
     }
+
+    private static BsonDocument CursorDoc(string sink, long segmentId) => new() { ["_id"] = sink, ["seg"] = segmentId };
 
     /// <summary>
     /// Appends the points of the first segment after <paramref name="afterId"/> to <paramref name="into"/>.

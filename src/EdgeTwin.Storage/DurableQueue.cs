@@ -197,6 +197,7 @@ public sealed partial class DurableQueue : IDisposable
         var streamCount = 0;
         var quarantineIds = new long[request.Quarantine.Count];
         byte[]? segmentBlob = null;
+        long t0 = long.MaxValue, t1 = long.MinValue;
         var addedQuarantineBytes = request.Quarantine.Sum(q => (long)q.ApproximateBytes);
         long curedQuarantineBytes = 0;
         var curedQuarantineCount = 0;
@@ -206,7 +207,6 @@ public sealed partial class DurableQueue : IDisposable
             streamCount = Streams.WritePending(_streams);
             if (request.Points.Count > 0)
             {
-                long t0 = long.MaxValue, t1 = long.MinValue;
                 foreach (var p in request.Points) { t0 = Math.Min(t0, p.TimestampTicks); t1 = Math.Max(t1, p.TimestampTicks); }
                 segmentBlob = _blob.WrittenSpan.ToArray();
                 _segments.Insert(new BsonDocument
@@ -265,18 +265,17 @@ public sealed partial class DurableQueue : IDisposable
         if (snapshotNeeded) { _snapshotUpTo = _lastId; _lastSnapshotTicks = now; _commitsSinceSnapshot = 0; }
         _quarantineCount += request.Quarantine.Count - curedQuarantineCount;
         _quarantineBytes = Math.Max(0, _quarantineBytes + addedQuarantineBytes - curedQuarantineBytes);
-        if (request.Points.Count == 0) return new CommitResult(0, drop?.Count ?? 0, drop?.Sum(s => (long)s.Count) ?? 0);
+        var dropped = new CommitResult(0, drop?.Count ?? 0, drop?.Sum(s => (long)s.Count) ?? 0);
+        if (request.Points.Count == 0) return dropped;
 
         _lastId = id;
         _commitsSinceSnapshot++;
-        long tmin = long.MaxValue;
-        foreach (var p in request.Points) tmin = Math.Min(tmin, p.TimestampTicks);
-        _index.Add(new SegmentInfo(id, request.Points.Count, segmentBytes, tmin));
+        _index.Add(new SegmentInfo(id, request.Points.Count, segmentBytes, t0));
         _bytes += segmentBytes;
         _points += request.Points.Count;
         CacheRecent(id, segmentBlob!);
         SignalData();
-        return new CommitResult(id, drop?.Count ?? 0, drop?.Sum(s => (long)s.Count) ?? 0);
+        return dropped with { SegmentId = id };
     }
 
     private void Encode(List<TelemetryPoint> points)

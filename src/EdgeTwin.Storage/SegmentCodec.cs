@@ -31,7 +31,6 @@ public static class SegmentCodec
     public static void Encode(IReadOnlyList<TelemetryPoint> points, Func<StreamDescriptor, int> streamId, ArrayBufferWriter<byte> output)
     {
         var start = output.WrittenCount;
-        output.Advance(0);
         var header = output.GetSpan(HeaderSize);
         header[..HeaderSize].Clear();
         output.Advance(HeaderSize);

@@ -94,6 +94,11 @@ public sealed class SimulatorSource : ISource
     /// <summary>"stopped", "running", "completed (N readings)" or "failed: …".</summary>
     public string State => _state;
 
+    /// <summary>True once StopAfter is reached: the simulator has nothing more to send.</summary>
+    public bool IsIdle => Volatile.Read(ref _completed);
+
+    private bool _completed;
+
     /// <summary>The key of this source's checkpoint: <c>sim:{Name}</c>.</summary>
     public string CheckpointKey => _checkpointKey;
 
@@ -188,6 +193,7 @@ public sealed class SimulatorSource : ISource
                 Volatile.Write(ref _next, generator.Next);
             }
             _state = $"completed ({generator.Next} readings)";
+            Volatile.Write(ref _completed, true);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

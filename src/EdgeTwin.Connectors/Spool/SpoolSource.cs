@@ -37,6 +37,8 @@ public sealed partial class SpoolSource : ISource
 
     public string State { get; private set; }
 
+    public bool IsIdle { get; private set; }
+
     private string CheckpointKey => "spool:" + _config.Name;
 
     public async Task RunAsync(IIngestWriter writer, CancellationToken cancellationToken)
@@ -53,7 +55,8 @@ public sealed partial class SpoolSource : ISource
             {
                 await TakeFile(writer, file, done, cancellationToken).ConfigureAwait(false);
             }
-            State = $"idle: watching {_config.Directory} ({_files} files, {_lines} lines taken)";
+            State = $"watching {_config.Directory} ({_files} files, {_lines} lines taken)";
+            IsIdle = true;
             await Task.Delay(period, _time, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -68,6 +71,7 @@ public sealed partial class SpoolSource : ISource
             skip = n; // this file was partly (or wholly) committed before a restart
         }
         State = $"reading {name}";
+        IsIdle = false;
         var pending = new List<Task<IngestResult>>();
         var batch = IngestBatch.Rent(Name, BatchSize);
         long lineNo = 0;

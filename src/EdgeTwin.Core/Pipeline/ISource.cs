@@ -8,5 +8,11 @@ public interface ISource
     /// <summary>Human-readable connection state for status output ("connected", "reconnecting: …").</summary>
     string State { get; }
 
+    /// <summary>
+    /// True when the source has nothing more to send until new input arrives (a simulator past StopAfter, a
+    /// drop folder with an empty inbox). Lets <c>run --exit-when-drained</c> know when everything is through.
+    /// </summary>
+    bool IsIdle { get; }
+
     Task RunAsync(IIngestWriter writer, CancellationToken cancellationToken);
 }

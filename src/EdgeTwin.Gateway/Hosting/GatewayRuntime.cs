@@ -100,7 +100,7 @@ public sealed class GatewayRuntime : IDisposable
     /// <summary>True when every source has finished (or is idle, waiting for input) and every sink has confirmed the whole queue.</summary>
     public bool IsDrained()
     {
-        if (Sources.Any(s => !s.State.StartsWith("completed", StringComparison.Ordinal) && !s.State.StartsWith("idle", StringComparison.Ordinal))) return false;
+        if (Sources.Any(s => !s.IsIdle)) return false;
         if (Channel.Backlog > 0) return false;
         var stats = Queue.GetStats();
         return stats.SinkLagPoints.Values.All(v => v == 0);
