@@ -25,9 +25,12 @@ internal static class Crc32
         return table;
     }
 
-    public static uint Compute(ReadOnlySpan<byte> data)
+    public static uint Compute(ReadOnlySpan<byte> data) => Append(0, data);
+
+    /// <summary>The CRC of the bytes <paramref name="crc"/> was computed over, followed by <paramref name="data"/> (start from 0).</summary>
+    public static uint Append(uint crc, ReadOnlySpan<byte> data)
     {
-        var crc = 0xFFFFFFFFu;
+        crc = ~crc;
         var t = Table;
         var i = 0;
         for (; i + 4 <= data.Length; i += 4)

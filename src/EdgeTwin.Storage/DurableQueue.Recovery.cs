@@ -14,6 +14,7 @@ public sealed partial class DurableQueue
         var watch = Stopwatch.StartNew();
         try
         {
+            _files = SegmentLog.Open(SegmentFolder, _options.SegmentFileBytes);
             OpenDatabase();
             RecoverState();
         }
@@ -24,6 +25,7 @@ public sealed partial class DurableQueue
             // The file is unreadable as a database (torn header, garbage pages). Crash-looping would help no one:
             // keep the file for forensics, start an empty queue, and say so loudly and in the loss ledger.
             CloseDatabase();
+            _files?.Dispose();
             var movedTo = MoveAside();
             Recovery = new RecoveryReport { MovedAsidePath = movedTo };
             Recovery.Problems.Add($"{DatabasePath} could not be opened ({ex.GetType().Name}: {ex.Message}); moved aside to {movedTo}");
@@ -32,6 +34,7 @@ public sealed partial class DurableQueue
             _indexHead = 0;
             _cursors.Clear();
             Streams.Reset();
+            _files = SegmentLog.Open(SegmentFolder, _options.SegmentFileBytes);
             OpenDatabase();
             RecoverState();
             var now = NowTicks;
@@ -48,8 +51,11 @@ public sealed partial class DurableQueue
         System.IO.Directory.CreateDirectory(folder);
         var stamp = new DateTime(NowTicks, DateTimeKind.Utc).ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture);
         var target = Path.Combine(folder, $"queue-{stamp}.db");
-        File.Move(DatabasePath, target, overwrite: true);
+        if (File.Exists(DatabasePath)) File.Move(DatabasePath, target, overwrite: true);
         if (File.Exists(LogPath)) File.Move(LogPath, Path.Combine(folder, $"queue-{stamp}-log.db"), overwrite: true);
+        // The segment files and the snapshot mean nothing without the database that says what they hold.
+        if (System.IO.Directory.Exists(SegmentFolder)) System.IO.Directory.Move(SegmentFolder, Path.Combine(folder, $"segments-{stamp}"));
+        if (File.Exists(_snapshot.Path)) File.Move(_snapshot.Path, Path.Combine(folder, $"{SnapshotFile.FileName}-{stamp}"), overwrite: true);
         return target;
     }
 
@@ -70,6 +76,9 @@ public sealed partial class DurableQueue
     }
 
     private string LogPath => Path.Combine(_options.Directory, "queue-log.db");
+
+    /// <summary>Where the segment files are (<see cref="SegmentLog"/>).</summary>
+    public string SegmentFolder => Path.Combine(_options.Directory, SegmentLog.FolderName);
 
     private static FileStream OpenFile(string path) =>
         new(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0, FileOptions.RandomAccess);
@@ -100,21 +109,20 @@ public sealed partial class DurableQueue
 
         // Dedup and shadow: the snapshot, then every segment committed after it.
         _snapshotUpTo = 0;
-        var state = _meta.FindById("state");
         DedupIndex? restored = null;
-        if (state is not null)
+        try
         {
-            try
+            if (_snapshot.Read() is var (upTo, payload))
             {
-                restored = DedupIndex.ReadSnapshot(state["b"].AsBinary, _options.HistoryPerSeries, Streams.Get);
-                _snapshotUpTo = state["upTo"].AsInt64;
+                restored = DedupIndex.ReadSnapshot(payload, _options.HistoryPerSeries, Streams.Get);
+                _snapshotUpTo = upTo;
                 report.SnapshotRestored = true;
             }
-            catch (InvalidDataException ex)
-            {
-                report.Problems.Add("dedup snapshot unusable: " + ex.Message);
-                Log.SnapshotUnusable(_log, ex.Message);
-            }
+        }
+        catch (InvalidDataException ex)
+        {
+            report.Problems.Add("dedup snapshot unusable: " + ex.Message);
+            Log.SnapshotUnusable(_log, ex.Message);
         }
         Dedup = restored ?? new DedupIndex(_options.HistoryPerSeries);
         var replayFrom = restored is null ? 0 : _snapshotUpTo;
@@ -132,14 +140,15 @@ public sealed partial class DurableQueue
             var points = new List<TelemetryPoint>();
             for (var id = first; id <= last; id++)
             {
-                BsonDocument? doc;
-                byte[] blob;
+                BsonDocument? doc = null;
+                SegmentLocation at;
                 int count;
                 try
                 {
                     doc = _segments.FindById(id);
                     if (doc is null) continue;
-                    blob = doc["b"].AsBinary ?? throw new InvalidDataException("segment document has no blob");
+                    at = LocationOf(doc);
+                    var blob = _files.Read(at, id);
                     report.SegmentsChecked++;
                     if (id > replayFrom)
                     {
@@ -163,15 +172,17 @@ public sealed partial class DurableQueue
                 catch (InvalidDataException ex)
                 {
                     Dedup.Rollback();
-                    QuarantineCorruptSegment(id, ex.Message);
+                    QuarantineCorruptSegment(id, doc is null ? null : LocationOf(doc), ex.Message);
                     continue;
                 }
+                _files.Attach(at);
                 var minTicks = doc["t0"].IsInt64 ? doc["t0"].AsInt64 : 0;
-                _index.Add(new SegmentInfo(id, count, blob.Length, minTicks));
-                _bytes += blob.Length;
+                _index.Add(new SegmentInfo(id, count, at.Length, minTicks, at));
+                _bytes += at.Length;
                 _points += count;
             }
         }
+        foreach (var cut in _files.FinishRecovery()) Log.SegmentFileTrimmed(_log, cut);
         report.PointsQueued = _points;
         // Replayed segments are newer than the snapshot: until one covers them, Maintain must not consider it current.
         _commitsSinceSnapshot = report.SegmentsReplayed;
@@ -198,18 +209,16 @@ public sealed partial class DurableQueue
         _lastRecycleTicks = NowTicks;
     }
 
-    private void QuarantineCorruptSegment(long id, string reason)
+    /// <summary>Where a segment document says its blob is; a document that does not say reads as a missing file.</summary>
+    private static SegmentLocation LocationOf(BsonDocument doc) =>
+        doc["f"].IsInt32 && doc["o"].IsInt64 && doc["l"].IsInt32
+            ? new SegmentLocation(doc["f"].AsInt32, doc["o"].AsInt64, doc["l"].AsInt32)
+            : new SegmentLocation(0, SegmentLog.FrameHeaderSize, 0);
+
+    private void QuarantineCorruptSegment(long id, SegmentLocation? at, string reason)
     {
-        string raw;
-        try
-        {
-            var doc = _segments.FindById(id);
-            raw = doc?["b"].IsBinary == true ? Convert.ToBase64String(doc["b"].AsBinary) : "";
-        }
-        catch (LiteException)
-        {
-            raw = "";
-        }
+        // Whatever bytes are there, kept for forensics (base64).
+        var raw = at is { } where ? Convert.ToBase64String(_files.ReadRaw(where)) : "";
         var record = new QuarantineRecord(QuarantineReason.CorruptRecord, $"queue segment {id}: {reason}", "queue", NowTicks,
             new Reading($"queue:segment/{id}", 0, PointValue.None, Raw: raw));
         var bytes = _quarantineBytes + record.ApproximateBytes;
@@ -234,16 +243,47 @@ public sealed partial class DurableQueue
     }
 
     /// <summary>
-    /// Writes the dedup/shadow snapshot inside the caller's transaction. Returns how many pending streams it wrote with
-    /// it; the caller marks them written (<see cref="StreamCatalog.PendingWritten"/>) only once the transaction commits.
+    /// Writes the dedup/shadow snapshot, covering every segment committed so far, to its own file. Called between
+    /// commits (no admission pending), so the snapshot holds only what is durable.
     /// </summary>
-    private int WriteSnapshot(long upTo)
+    private void WriteSnapshot(long now)
     {
-        var buffer = new ArrayBufferWriter<byte>(Math.Max(4096, Dedup.SeriesCount * 128));
-        Dedup.WriteSnapshot(buffer, Streams.GetOrAdd);
-        // Streams first seen by the shadow are already in the catalog; any new ones go in the same transaction.
-        var written = Streams.WritePending(_streams);
-        _meta.Upsert(new BsonDocument { ["_id"] = "state", ["upTo"] = upTo, ["b"] = buffer.WrittenSpan.ToArray(), ["at"] = NowTicks });
-        return written;
+        if (Dedup.PendingAdmissions != 0) throw new InvalidOperationException("snapshot with uncommitted dedup admissions");
+        // The shadow refers to streams by catalog id; any stream not yet in the database goes there first.
+        if (Streams.HasPending)
+        {
+            _db.BeginTrans();
+            int written;
+            try
+            {
+                written = Streams.WritePending(_streams);
+                _db.Commit();
+                _db.Checkpoint();
+            }
+            catch
+            {
+                TryRollback();
+                throw;
+            }
+            Streams.PendingWritten(written);
+        }
+        _snapshot.Write(_lastId, now, buffer => Dedup.WriteSnapshot(buffer, Streams.GetOrAdd));
+        _snapshotUpTo = _lastId;
+        _lastSnapshotTicks = now;
+        _commitsSinceSnapshot = 0;
+        _droppedPastSnapshot = false;
+    }
+
+    /// <summary>After a drop of segments the snapshot did not cover; a failure leaves it to <see cref="Maintain"/>.</summary>
+    private void TrySnapshotAfterDrop()
+    {
+        try
+        {
+            WriteSnapshot(NowTicks);
+        }
+        catch (Exception ex) when (ex is IOException or LiteException or UnauthorizedAccessException)
+        {
+            Log.SnapshotFailed(_log, ex.Message);
+        }
     }
 }

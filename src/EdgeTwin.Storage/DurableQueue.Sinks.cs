@@ -1,3 +1,4 @@
+using System.Buffers;
 using EdgeTwin.Core.Quarantine;
 using EdgeTwin.Core.Telemetry;
 using LiteDB;
@@ -102,6 +103,8 @@ public sealed partial class DurableQueue
     {
         while (true)
         {
+            SegmentInfo info;
+            byte[] blob;
             lock (_gate)
             {
                 var at = FindFirstAfter(afterId);
@@ -110,34 +113,47 @@ public sealed partial class DurableQueue
                     segmentId = 0;
                     return false;
                 }
-                segmentId = _index[at].Id;
-                if (TryRecent(segmentId, into)) return true;
+                info = _index[at];
+                segmentId = info.Id;
+                blob = ArrayPool<byte>.Shared.Rent(info.At.Length);
+                try
+                {
+                    // Under the gate: a drop (drop-oldest) may delete the file this segment is in.
+                    _files.Read(info.At, info.Id, blob.AsSpan(0, info.At.Length));
+                }
+                catch (InvalidDataException ex)
+                {
+                    ArrayPool<byte>.Shared.Return(blob);
+                    QuarantineCorruptSegment(info.Id, info.At, ex.Message);
+                    RemoveFromIndex(info);
+                    afterId = info.Id;
+                    continue;
+                }
+                catch
+                {
+                    ArrayPool<byte>.Shared.Return(blob);
+                    throw;
+                }
             }
             var before = into.Count;
             try
             {
-                BsonDocument? doc;
-                // Under the gate: the writer may be recycling the engine (see RecycleEngine).
-                lock (_gate) doc = _segments.FindById(segmentId);
-                if (doc is null)
-                {
-                    afterId = segmentId; // dropped meanwhile (drop-oldest): move on
-                    continue;
-                }
-                SegmentCodec.Decode(doc["b"].AsBinary, Streams.Get, into);
+                SegmentCodec.Decode(blob.AsSpan(0, info.At.Length), Streams.Get, into);
                 return true;
             }
             catch (InvalidDataException ex)
             {
                 into.RemoveRange(before, into.Count - before);
-                var corruptId = segmentId;
                 lock (_gate)
                 {
-                    var info = _index.Find(s => s.Id == corruptId);
-                    QuarantineCorruptSegment(segmentId, ex.Message);
+                    QuarantineCorruptSegment(info.Id, info.At, ex.Message);
                     RemoveFromIndex(info);
                 }
-                afterId = segmentId;
+                afterId = info.Id;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(blob);
             }
         }
     }
@@ -179,13 +195,13 @@ public sealed partial class DurableQueue
             var deletable = Math.Min(minCursor, due ? _lastId : _snapshotUpTo);
             var delete = new List<SegmentInfo>();
             for (var i = _indexHead; i < _index.Count && _index[i].Id <= deletable; i++) delete.Add(_index[i]);
-            if (due || delete.Count > 0)
+            // The snapshot first: a segment leaves the queue only once a snapshot holds its dedup history.
+            if (due) WriteSnapshot(now);
+            if (delete.Count > 0)
             {
-                var streamsWritten = 0;
                 _db.BeginTrans();
                 try
                 {
-                    if (due) streamsWritten = WriteSnapshot(_lastId);
                     foreach (var s in delete) _segments.Delete(s.Id);
                     _db.Commit();
                 }
@@ -194,13 +210,7 @@ public sealed partial class DurableQueue
                     TryRollback();
                     throw;
                 }
-                Streams.PendingWritten(streamsWritten);
-                if (due)
-                {
-                    _snapshotUpTo = _lastId;
-                    _lastSnapshotTicks = now;
-                    _commitsSinceSnapshot = 0;
-                }
+                // Their files go once the database no longer names them.
                 foreach (var s in delete) RemoveFromIndex(s);
             }
             // Room was made: let the next commit find out whether it fits.

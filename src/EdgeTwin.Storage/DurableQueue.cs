@@ -9,17 +9,19 @@ using Microsoft.Extensions.Logging;
 namespace EdgeTwin.Storage;
 
 /// <summary>
-/// The persistent store-and-forward queue on LiteDB (design.md §2.3–2.4). One database file holds:
+/// The persistent store-and-forward queue (design.md §2.3–2.4). The points themselves, in group-committed
+/// segments, are appended to the files of a <see cref="SegmentLog"/>; the dedup/shadow snapshot is a
+/// <see cref="SnapshotFile"/>. One LiteDB database holds everything else:
 /// <list type="bullet">
-/// <item><c>segments</c>: points in group-committed segments, ids strictly increasing;</item>
+/// <item><c>segments</c>: where each segment lies (file, offset, length), its point count and time range, ids strictly increasing;</item>
 /// <item><c>streams</c>: the stream catalog the segments refer to;</item>
 /// <item><c>cursors</c>: per sink, the last segment it confirmed;</item>
-/// <item><c>meta</c>: the dedup/shadow snapshot and the sources' checkpoints;</item>
+/// <item><c>meta</c>: the sources' checkpoints and the quarantine's size;</item>
 /// <item><c>quarantine</c> and <c>loss</c>: the quarantine store and the loss ledger.</item>
 /// </list>
-/// A commit writes a segment, its new streams, its quarantined readings and the sources' checkpoints in one
-/// transaction, then checkpoints it into the data file (LiteDB's own commit returns before its log is written), so
-/// what a commit returned is on disk. The dedup state is recovered from the last snapshot plus the segments
+/// A commit appends the segment's blob to the segment log and fsyncs it, then records it, its new streams, its
+/// quarantined readings and the sources' checkpoints in one transaction, then checkpoints that into the data file
+/// (LiteDB's own commit returns before its log is written), so what a commit returned is on disk. The dedup state is recovered from the last snapshot plus the segments
 /// committed after it, and a segment newer than the snapshot is never deleted, so dedup survives any crash.
 /// <para>Thread model: one writer (the pipeline thread) calls <see cref="Commit"/> and <see cref="Maintain"/>;
 /// sink threads call <see cref="ReadNext"/> and <see cref="Confirm"/>.</para>
@@ -39,12 +41,11 @@ public sealed partial class DurableQueue : IDisposable
     private int _indexHead;
     private readonly Dictionary<string, long> _cursors = new(StringComparer.Ordinal);
     private readonly HashSet<string> _sinks = new(StringComparer.Ordinal);
-    private readonly Dictionary<long, byte[]> _recent = [];
-    private long _recentBytes;
-    private readonly Queue<long> _recentOrder = new();
     private readonly SemaphoreSlim _dataSignal = new(0, int.MaxValue);
     private int _waiters;
 
+    private SegmentLog _files = null!;
+    private readonly SnapshotFile _snapshot;
     private LiteDatabase _db = null!;
     private ILiteCollection<BsonDocument> _segments = null!;
     private ILiteCollection<BsonDocument> _streams = null!;
@@ -66,6 +67,9 @@ public sealed partial class DurableQueue : IDisposable
     private long _lastQuarantineSweepTicks;
     private bool _full;
 
+    /// <summary>Segments the snapshot does not cover were dropped: until a new snapshot is written, their dedup history exists only in memory.</summary>
+    private bool _droppedPastSnapshot;
+
     private DurableQueue(QueueOptions options, ILogger log, TimeProvider time, FileStream lockFile)
     {
         _options = options;
@@ -73,6 +77,7 @@ public sealed partial class DurableQueue : IDisposable
         _time = time;
         _lockFile = lockFile;
         Streams = new StreamCatalog();
+        _snapshot = new SnapshotFile(options.Directory);
         Dedup = new DedupIndex(options.HistoryPerSeries);
     }
 
@@ -131,9 +136,7 @@ public sealed partial class DurableQueue : IDisposable
         lock (_gate)
         {
             CloseDatabase();
-            _recent.Clear();
-            _recentBytes = 0;
-            _recentOrder.Clear();
+            _files?.Dispose();
             Recovery = new RecoveryReport();
             OpenAndRecover();
         }
@@ -157,6 +160,7 @@ public sealed partial class DurableQueue : IDisposable
                 {
                     if (Dedup.TryGet(p.Series, out var state)) state!.ApplyToShadow(p);
                 }
+                if (_droppedPastSnapshot) TrySnapshotAfterDrop();
                 return result;
             }
             catch
@@ -177,7 +181,7 @@ public sealed partial class DurableQueue : IDisposable
         {
             Encode(request.Points);
             var (overBudget, budgetWhy) = OverByteBudget(_blob.WrittenCount);
-            var (diskShort, hard, diskWhy) = DiskShort(_blob.WrittenCount);
+            var (diskShort, hard, diskWhy) = DiskShort(_blob.WrittenCount + SegmentLog.FrameHeaderSize);
             _full = overBudget || diskShort;
             // Dropping segments frees pages inside the database file, not disk: without room for the engine's
             // log no policy can write, so that is always a refusal.
@@ -186,18 +190,23 @@ public sealed partial class DurableQueue : IDisposable
             {
                 var why = overBudget ? budgetWhy : diskWhy;
                 if (_options.FullPolicy == QueueFullPolicy.Block) throw new QueueFullException(why);
-                (drop, losses) = PlanDrop(_blob.WrittenCount, reuseFreedPages: diskShort, why, now);
+                (drop, losses) = PlanDrop(_blob.WrittenCount, needDiskBack: diskShort, why, now);
                 AppendLossPoints(request, losses);
                 Encode(request.Points);
             }
         }
 
-        var snapshotNeeded = drop is not null && drop.Any(s => s.Id > _snapshotUpTo);
         var segmentBytes = request.Points.Count > 0 ? _blob.WrittenCount : 0;
         var streamCount = 0;
         var quarantineIds = new long[request.Quarantine.Count];
-        byte[]? segmentBlob = null;
+        SegmentLocation? appended = null;
         long t0 = long.MaxValue, t1 = long.MinValue;
+        if (request.Points.Count > 0)
+        {
+            foreach (var p in request.Points) { t0 = Math.Min(t0, p.TimestampTicks); t1 = Math.Max(t1, p.TimestampTicks); }
+            // Durable before the transaction that records it: a recorded segment is always on disk.
+            appended = _files.Append(id, _blob.WrittenSpan);
+        }
         var addedQuarantineBytes = request.Quarantine.Sum(q => (long)q.ApproximateBytes);
         long curedQuarantineBytes = 0;
         var curedQuarantineCount = 0;
@@ -205,14 +214,14 @@ public sealed partial class DurableQueue : IDisposable
         try
         {
             streamCount = Streams.WritePending(_streams);
-            if (request.Points.Count > 0)
+            if (appended is { } at)
             {
-                foreach (var p in request.Points) { t0 = Math.Min(t0, p.TimestampTicks); t1 = Math.Max(t1, p.TimestampTicks); }
-                segmentBlob = _blob.WrittenSpan.ToArray();
                 _segments.Insert(new BsonDocument
                 {
                     ["_id"] = id,
-                    ["b"] = segmentBlob,
+                    ["f"] = at.File,
+                    ["o"] = at.Offset,
+                    ["l"] = at.Length,
                     ["n"] = request.Points.Count,
                     ["t0"] = t0,
                     ["t1"] = t1,
@@ -238,9 +247,6 @@ public sealed partial class DurableQueue : IDisposable
                 WriteQuarantineBytes(Math.Max(0, _quarantineBytes + addedQuarantineBytes - curedQuarantineBytes));
             }
             foreach (var cp in request.Checkpoints) _meta.Upsert(new BsonDocument { ["_id"] = "cp:" + cp.Key, ["v"] = cp.Value });
-            // The snapshot covers up to the previous segment, not this one: this segment's values reach the shadow only
-            // after the commit, so recovery must replay it (its dedup admissions, already in the snapshot, replay as no-ops).
-            if (snapshotNeeded) streamCount = WriteSnapshot(_lastId);
             _db.Commit();
             // LiteDB 5 hands the log pages to a background writer and returns from Commit before they reach the file, so
             // a kill -9 right after could lose a commit the sources were already told is durable (design.md §2.3).
@@ -250,19 +256,21 @@ public sealed partial class DurableQueue : IDisposable
         catch
         {
             TryRollback();
+            if (appended is { } at) _files.Abandon(at);
             throw;
         }
 
         // Durable: now update what memory knows.
+        if (appended is { } committed) _files.Committed(committed);
         Streams.PendingWritten(streamCount);
         if (drop is not null)
         {
+            _droppedPastSnapshot |= drop.Any(s => s.Id > _snapshotUpTo);
             foreach (var s in drop) RemoveFromIndex(s);
             _lossRecords += losses!.Count;
             _lostPoints += losses.Sum(l => l.Count);
             Log.DroppedOldest(_log, "byte budget or free-disk watermark", drop.Count, drop.Sum(s => (long)s.Count));
         }
-        if (snapshotNeeded) { _snapshotUpTo = _lastId; _lastSnapshotTicks = now; _commitsSinceSnapshot = 0; }
         _quarantineCount += request.Quarantine.Count - curedQuarantineCount;
         _quarantineBytes = Math.Max(0, _quarantineBytes + addedQuarantineBytes - curedQuarantineBytes);
         var dropped = new CommitResult(0, drop?.Count ?? 0, drop?.Sum(s => (long)s.Count) ?? 0);
@@ -270,10 +278,9 @@ public sealed partial class DurableQueue : IDisposable
 
         _lastId = id;
         _commitsSinceSnapshot++;
-        _index.Add(new SegmentInfo(id, request.Points.Count, segmentBytes, t0));
+        _index.Add(new SegmentInfo(id, request.Points.Count, segmentBytes, t0, appended!.Value));
         _bytes += segmentBytes;
         _points += request.Points.Count;
-        CacheRecent(id, segmentBlob!);
         SignalData();
         return dropped with { SegmentId = id };
     }
@@ -291,22 +298,21 @@ public sealed partial class DurableQueue : IDisposable
 
     /// <summary>
     /// Whether the state directory's file system is short for a segment of <paramref name="adding"/> bytes:
-    /// below the configured watermark (soft: dropping old segments lets the file reuse their pages), or below
-    /// the engine's own floor (hard: LiteDB needs fresh disk for its log whatever is dropped).
+    /// below the configured watermark (soft: dropping old segments deletes their files), or below the floor
+    /// (hard: the segment and LiteDB's log need fresh disk before anything can be deleted).
     /// </summary>
     private (bool Short, bool Hard, string Why) DiskShort(long adding)
     {
         var free = FreeDiskBytes();
         // Whatever the configured watermark, never let LiteDB itself meet a full disk: when its background
         // log writer fails with ENOSPC, LiteDB 5.0.20 never completes the commit's checkpoint and the pipeline
-        // would hang. A commit goes ahead only with room for the segment twice plus the engine's headroom.
-        var floor = (2 * adding) + EngineHeadroomBytes;
+        // would hang. A commit goes ahead only with room for the segment plus the engine's headroom.
+        var floor = adding + EngineHeadroomBytes;
         if (free < floor)
         {
-            return (true, true, $"{free} bytes free on {_options.Directory}; a commit needs {floor} (the segment twice plus {EngineHeadroomBytes} for the database engine)");
+            return (true, true, $"{free} bytes free on {_options.Directory}; a commit needs {floor} (the segment plus {EngineHeadroomBytes} for the database engine)");
         }
-        // Reserve twice the segment: LiteDB writes it to its log and then to the data file.
-        if (free - (2 * adding) < _options.MinFreeDiskBytes)
+        if (free - adding < _options.MinFreeDiskBytes)
         {
             return (true, false, $"{free} bytes free on {_options.Directory}, below $.queue.minFreeDiskBytes = {_options.MinFreeDiskBytes}");
         }
@@ -329,11 +335,13 @@ public sealed partial class DurableQueue : IDisposable
     }
 
     /// <summary>Chooses the oldest segments to drop so the new one fits, and what the loss ledger records for them.</summary>
-    private (List<SegmentInfo> Drop, List<LossRecord> Losses) PlanDrop(long adding, bool reuseFreedPages, string why, long now)
+    private (List<SegmentInfo> Drop, List<LossRecord> Losses) PlanDrop(long adding, bool needDiskBack, string why, long now)
     {
-        // Enough is dropped when the byte budget holds and, below the disk watermark, when the dropped
-        // segments' pages can take the new one so the file does not grow.
-        bool Enough(long need, long freed) => _bytes + need - freed <= _options.MaxBytes && (!reuseFreedPages || freed >= need);
+        // Enough is dropped when the byte budget holds and, below the disk watermark, when the segment files
+        // deleted with the dropped segments give back at least what the new one takes.
+        var perFile = new Dictionary<int, int>();
+        bool Enough(long need, long freed) =>
+            _bytes + need - freed <= _options.MaxBytes && (!needDiskBack || _files.BytesFreedBy(perFile) >= need + SegmentLog.FrameHeaderSize);
         var drop = new List<SegmentInfo>();
         var freed = 0L;
         var perSeries = new Dictionary<SeriesKey, (long From, long To, long Count)>();
@@ -347,12 +355,13 @@ public sealed partial class DurableQueue : IDisposable
             var s = _index[i++];
             drop.Add(s);
             freed += s.Bytes;
+            perFile[s.At.File] = perFile.GetValueOrDefault(s.At.File) + 1;
             decoded.Clear();
             try
             {
-                if (!TryRecent(s.Id, decoded)) ReadSegmentPoints(s.Id, decoded);
+                ReadSegmentPoints(s, decoded);
             }
-            catch (Exception ex) when (ex is InvalidDataException or LiteException)
+            catch (Exception ex) when (ex is InvalidDataException or IOException)
             {
                 perSeries[new SeriesKey("(unreadable)", "segment-" + s.Id)] = (s.MinTicks, s.MinTicks, s.Count);
                 continue;
@@ -371,6 +380,8 @@ public sealed partial class DurableQueue : IDisposable
         {
             throw new QueueFullException($"cannot make room even after dropping every queued segment: {why}");
         }
+        // The file being appended to can only be deleted once appends go elsewhere.
+        if (needDiskBack && _files.IsActive(drop[^1].At.File)) _files.Rotate();
         var losses = perSeries.Select(kv => new LossRecord(now, kv.Key.AssetId, kv.Key.Metric, kv.Value.From, kv.Value.To, kv.Value.Count, "queue_full_drop_oldest: " + why)).ToList();
         return (drop, losses);
     }
@@ -381,9 +392,15 @@ public sealed partial class DurableQueue : IDisposable
         foreach (var l in losses)
         {
             var stream = LossStream(l.AssetId, l.Metric);
-            var point = new TelemetryPoint(stream, l.FromTicks, PointValue.FromNumber(l.Count), Quality.Good, 0, replayed: false, endTicks: l.ToTicks);
             var state = Dedup.GetOrAdd(stream.Series);
-            if (Dedup.Admit(state, point.TimestampTicks) != DedupOutcome.Duplicate) request.Points.Add(point);
+            // The event is stamped with the start of the lost range. A dropped loss event is accounted under its own
+            // series, so a later event there may start at the same tick: the next free tick keeps its key unique.
+            for (var ts = l.FromTicks; ts < l.FromTicks + LossEventTickSpread; ts++)
+            {
+                if (Dedup.Admit(state, ts) == DedupOutcome.Duplicate) continue;
+                request.Points.Add(new TelemetryPoint(stream, ts, PointValue.FromNumber(l.Count), Quality.Good, 0, replayed: false, endTicks: Math.Max(ts, l.ToTicks)));
+                break;
+            }
         }
     }
 
@@ -394,12 +411,17 @@ public sealed partial class DurableQueue : IDisposable
         var key = new SeriesKey(asset, metric);
         if (!_lossStreams.TryGetValue(key, out var s))
         {
-            s = new StreamDescriptor(asset, LossMetricPrefix + metric, "edgetwin:queue",
+            // A dropped loss event is accounted under its own series, not a deeper one: "_loss/m" stays "_loss/m".
+            var lossMetric = metric.StartsWith(LossMetricPrefix, StringComparison.Ordinal) ? metric : LossMetricPrefix + metric;
+            s = new StreamDescriptor(asset, lossMetric, "edgetwin:queue",
                 [new("lost_metric", metric), new("reason", "queue_full_drop_oldest")], eventKind: EventKind.Loss);
             _lossStreams[key] = s;
         }
         return s;
     }
+
+    /// <summary>How many ticks after the start of its range a loss event may be stamped to find a free key.</summary>
+    private const int LossEventTickSpread = 1000;
 
     /// <summary>Loss events use the series <c>asset / _loss/metric</c>, so their keys never collide with the lost points'.</summary>
     public const string LossMetricPrefix = "_loss/";
@@ -420,6 +442,7 @@ public sealed partial class DurableQueue : IDisposable
     {
         var at = _index.FindIndex(_indexHead, x => x.Id == s.Id);
         if (at < 0) return;
+        _files.Release(s.At);
         _bytes -= s.Bytes;
         _points -= s.Count;
         if (at == _indexHead)
@@ -435,38 +458,10 @@ public sealed partial class DurableQueue : IDisposable
         {
             _index.RemoveAt(at);
         }
-        // Its cached blob, if any, ages out of the recent cache by the cache's byte budget.
     }
 
-    /// <summary>
-    /// Keeps the encoded blobs of recently committed segments (the very arrays handed to LiteDB) for sinks that
-    /// are caught up, within <see cref="QueueOptions.RecentSegmentCacheBytes"/>. Sinks then decode them instead
-    /// of reading the database, which keeps LiteDB's own page cache — which never shrinks — small.
-    /// </summary>
-    private void CacheRecent(long id, byte[] blob)
-    {
-        if (_options.RecentSegmentCacheBytes <= 0) return;
-        _recent[id] = blob;
-        _recentBytes += blob.Length;
-        _recentOrder.Enqueue(id);
-        while (_recentBytes > _options.RecentSegmentCacheBytes && _recentOrder.Count > 0)
-        {
-            if (_recent.Remove(_recentOrder.Dequeue(), out var evicted)) _recentBytes -= evicted.Length;
-        }
-    }
-
-    private bool TryRecent(long id, List<TelemetryPoint> into)
-    {
-        if (!_recent.TryGetValue(id, out var blob)) return false;
-        SegmentCodec.Decode(blob, Streams.Get, into);
-        return true;
-    }
-
-    private void ReadSegmentPoints(long id, List<TelemetryPoint> into)
-    {
-        var doc = _segments.FindById(id) ?? throw new InvalidDataException($"segment {id} is missing");
-        SegmentCodec.Decode(doc["b"].AsBinary, Streams.Get, into);
-    }
+    private void ReadSegmentPoints(SegmentInfo s, List<TelemetryPoint> into) =>
+        SegmentCodec.Decode(_files.Read(s.At, s.Id), Streams.Get, into);
 
     private void SignalData()
     {
@@ -493,7 +488,7 @@ public sealed partial class DurableQueue : IDisposable
         }
     }
 
-    private readonly record struct SegmentInfo(long Id, int Count, int Bytes, long MinTicks);
+    private readonly record struct SegmentInfo(long Id, int Count, int Bytes, long MinTicks, SegmentLocation At);
 
     public void Dispose()
     {
@@ -501,6 +496,7 @@ public sealed partial class DurableQueue : IDisposable
         {
             // After a failed write LiteDB may not close cleanly; it recovers from its log at the next open.
             CloseDatabase();
+            _files?.Dispose();
             _lockFile.Dispose();
         }
     }

@@ -25,4 +25,10 @@ internal static partial class Log
 
     [LoggerMessage(2006, LogLevel.Warning, "Sink {Sink} reports segment {Recovered}, beyond the queue's last segment {Last}; its position is ignored")]
     public static partial void SinkAhead(ILogger logger, string sink, long recovered, long last);
+
+    [LoggerMessage(2007, LogLevel.Information, "Queue recovery: {What}")]
+    public static partial void SegmentFileTrimmed(ILogger logger, string what);
+
+    [LoggerMessage(2008, LogLevel.Warning, "Queue state snapshot could not be written ({Reason}); retried at the next checkpoint")]
+    public static partial void SnapshotFailed(ILogger logger, string reason);
 }

@@ -35,8 +35,17 @@ public sealed class QueueOptions
 
     public TimeSpan QuarantineMaxAge { get; init; } = TimeSpan.FromDays(14);
 
-    /// <summary>Bytes of recently committed (encoded) segments kept in memory for sinks that are caught up, so they do not re-read the database.</summary>
-    public long RecentSegmentCacheBytes { get; init; } = 8L << 20;
+    /// <summary>
+    /// Size at which a segment file is rolled over. A file is deleted only when none of its segments is queued,
+    /// so smaller files give disk back sooner; by default 1/16 of the byte budget, between 256 KiB and 8 MiB.
+    /// </summary>
+    public long SegmentFileBytes
+    {
+        get => _segmentFileBytes ?? Math.Clamp(MaxBytes / 16, 256L << 10, 8L << 20);
+        init => _segmentFileBytes = value;
+    }
+
+    private readonly long? _segmentFileBytes;
 
     public static QueueOptions FromConfig(EdgeTwinConfig config) => new()
     {

@@ -17,6 +17,9 @@ public sealed class StreamCatalog
 
     public int Count { get { lock (_lock) return _ids.Count; } }
 
+    /// <summary>Whether streams were added that are not yet written to the database.</summary>
+    internal bool HasPending { get { lock (_lock) return _pending.Count > 0; } }
+
     public int GetOrAdd(StreamDescriptor stream)
     {
         lock (_lock)

@@ -32,16 +32,14 @@ public sealed class CorruptQueueTests
         using var dir = new TestDirectory("corruptseg");
         const long total = 60_000;
         var (config, path) = QueueSomePoints(dir, total);
-        var db = Path.Combine(config.StateDirectory, "queue.db");
-        var log = new FileInfo(Path.Combine(config.StateDirectory, "queue-log.db"));
-        Assert.True(!log.Exists || log.Length == 0, "expected a clean shutdown to checkpoint the log into queue.db");
-        var bytes = File.ReadAllBytes(db);
-        var magic = "ETS1"u8.ToArray();
-        var at = bytes.AsSpan().IndexOf(magic);
-        Assert.True(at >= 0, "no segment found in queue.db");
+        // The points are in the segment files beside the database (segments/*.seg), each segment's blob starting "ETS1".
+        var file = Directory.GetFiles(Path.Combine(config.StateDirectory, "segments"), "*.seg").Order(StringComparer.Ordinal).First();
+        var bytes = File.ReadAllBytes(file);
+        var at = bytes.AsSpan().IndexOf("ETS1"u8);
+        Assert.True(at >= 0, $"no segment found in {file}");
         var pointsInSegment = BitConverter.ToUInt32(bytes, at + 4); // the segment header's point count
         bytes[at + 16 + 40] ^= 0x5A; // a payload byte of the first segment
-        File.WriteAllBytes(db, bytes);
+        File.WriteAllBytes(file, bytes);
 
         using (var daemon = GatewayProcess.Start("run", "--config", path, "--exit-when-drained"))
         {
@@ -76,7 +74,10 @@ public sealed class CorruptQueueTests
             Assert.True(daemon.ExitCode == 0, daemon.Output);
             Assert.Contains("moved aside", daemon.Output, StringComparison.Ordinal);
         }
-        Assert.Single(Directory.GetFiles(Path.Combine(config.StateDirectory, "corrupt"), "queue-*.db"), f => !f.EndsWith("-log.db", StringComparison.Ordinal));
+        var corrupt = Path.Combine(config.StateDirectory, "corrupt");
+        Assert.Single(Directory.GetFiles(corrupt, "queue-*.db"), f => !f.EndsWith("-log.db", StringComparison.Ordinal));
+        // The segment files went with it, for forensics: without the database nothing says what they hold.
+        Assert.NotEmpty(Directory.GetFiles(Assert.Single(Directory.GetDirectories(corrupt, "segments-*")), "*.seg"));
         var (code, lossJson) = GatewayProcess.Run(TimeSpan.FromSeconds(30), "queue", "loss", "--config", path, "--json");
         Assert.True(code == 0, lossJson);
         Assert.Contains(JsonDocument.Parse(lossJson).RootElement.EnumerateArray(), l => l.GetProperty("reason").GetString()!.Contains("moved aside", StringComparison.Ordinal));

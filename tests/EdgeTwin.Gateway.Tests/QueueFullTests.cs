@@ -148,7 +148,7 @@ public sealed class QueueFullTests(ITestOutputHelper output)
         Mount(config.StateDirectory, "16m");
         try
         {
-            // Above the engine's own floor (the segment twice plus 4 MiB), below the configured watermark.
+            // Above the engine's own floor (the segment plus 4 MiB), below the configured watermark.
             var filler = Fill(config.StateDirectory, leaveFree: 6L << 20);
             var path = config.Write();
             using var daemon = GatewayProcess.Start("run", "--config", path);
@@ -176,7 +176,7 @@ public sealed class QueueFullTests(ITestOutputHelper output)
     /// nothing is acknowledged, the daemon neither crashes nor loses anything, and when space returns every
     /// point is delivered exactly once.
     /// </summary>
-    /// <remarks>Under dropOldest too: dropping segments frees pages inside the file, not disk, so it must not bypass the engine's floor.</remarks>
+    /// <remarks>Under dropOldest too: below the floor not even the commit that would let dropped segment files go can be written.</remarks>
     [Theory]
     [InlineData("block")]
     [InlineData("dropOldest")]

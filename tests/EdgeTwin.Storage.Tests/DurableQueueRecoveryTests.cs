@@ -139,14 +139,8 @@ public class DurableQueueRecoveryTests
         queue.Maintain(force: true);
         queue.CommitPoints(Both(10, 10));
         queue.Dispose();
-        using (var db = new LiteDatabase(new ConnectionString { Filename = ctx.DatabasePath, Connection = ConnectionType.Direct }))
-        {
-            var meta = db.GetCollection("meta");
-            var state = meta.FindById("state");
-            Assert.NotNull(state);
-            state["b"] = new byte[] { 1, 2, 3, 4, 5 };
-            meta.Update(state);
-        }
+        Assert.True(File.Exists(ctx.SnapshotPath));
+        QueueContext.FlipByte(ctx.SnapshotPath, new FileInfo(ctx.SnapshotPath).Length - 3, 0x10);
 
         using var reopened = ctx.Open();
 
@@ -174,20 +168,13 @@ public class DurableQueueRecoveryTests
         var ids = batches.Select(b => queue.CommitPoints(b).SegmentId).ToList();
         if (snapshot) queue.Maintain(force: true);
         queue.Dispose();
-        // Everything must be in queue.db: the log is gone or empty (then removed, so the reopen reads queue.db alone).
-        if (File.Exists(ctx.LogPath))
-        {
-            Assert.Equal(0, new FileInfo(ctx.LogPath).Length);
-            File.Delete(ctx.LogPath);
-        }
-
         var headers = ctx.FindSegmentHeaders();
         Assert.Equal(3, headers.Count);
-        var bytes = File.ReadAllBytes(ctx.DatabasePath);
-        var at = headers[1];
+        var (file, at) = headers[1];
+        var bytes = File.ReadAllBytes(file);
         var victim = (int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(at + 4)) - 10;
         bytes[at + SegmentCodec.HeaderSize + 5] ^= 0x40;
-        File.WriteAllBytes(ctx.DatabasePath, bytes);
+        File.WriteAllBytes(file, bytes);
 
         var reopened = ctx.Open();
 
@@ -281,8 +268,10 @@ public class DurableQueueRecoveryTests
         for (var i = 0; i < 3; i++) queue.CommitPoints(Both(i * 10, 10));
         queue.Dispose();
         var bytes = File.ReadAllBytes(ctx.DatabasePath);
-        var page = ctx.FindSegmentHeaders()[1] / 8192 * 8192;
-        bytes[page + 4] ^= 0xFF; // the page-type byte of the data page holding a segment
+        // A data page holding segment documents: BSON element "t0" (type 0x12, int64) is a field of every one.
+        var page = bytes.AsSpan().IndexOf((ReadOnlySpan<byte>)[0x12, (byte)'t', (byte)'0', 0]) / 8192 * 8192;
+        Assert.True(page > 0, "no segment document found in queue.db");
+        bytes[page + 4] ^= 0xFF; // its page-type byte
         File.WriteAllBytes(ctx.DatabasePath, bytes);
 
         var moved = ctx.Open();
@@ -303,9 +292,8 @@ public class DurableQueueRecoveryTests
         var queue = ctx.Open();
         queue.CommitPoints(Series(Pressure, 0, 200));
         queue.Dispose();
-        var bytes = File.ReadAllBytes(ctx.DatabasePath);
-        bytes[Assert.Single(ctx.FindSegmentHeaders()) + SegmentCodec.HeaderSize + 7] ^= 0x01;
-        File.WriteAllBytes(ctx.DatabasePath, bytes);
+        var (file, at) = Assert.Single(ctx.FindSegmentHeaders());
+        QueueContext.FlipByte(file, at + SegmentCodec.HeaderSize + 7, 0x01);
 
         // The entry keeps the whole segment (base64, ~3 KB of text): over a 1 KB bound it is evicted, as any entry would be.
         using var reopened = ctx.Open(ctx.Options(quarantineMaxBytes: 1024));
@@ -324,9 +312,8 @@ public class DurableQueueRecoveryTests
         var queue = ctx.Open();
         queue.CommitPoints([Number(Pressure, 1, 1)], r => r.Quarantine.AddRange([entry, entry, entry]));
         queue.Dispose();
-        var bytes = File.ReadAllBytes(ctx.DatabasePath);
-        bytes[Assert.Single(ctx.FindSegmentHeaders()) + SegmentCodec.HeaderSize + 2] ^= 0x01;
-        File.WriteAllBytes(ctx.DatabasePath, bytes);
+        var (file, at) = Assert.Single(ctx.FindSegmentHeaders());
+        QueueContext.FlipByte(file, at + SegmentCodec.HeaderSize + 2, 0x01);
 
         // The three stored entries exactly fill the bound; the corrupt segment's entry tips it over by its own size.
         using var reopened = ctx.Open(ctx.Options(quarantineMaxBytes: 3L * entry.ApproximateBytes));

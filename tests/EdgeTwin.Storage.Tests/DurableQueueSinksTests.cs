@@ -322,7 +322,7 @@ public class DurableQueueSinksTests
     public void ReadNext_SegmentDeletedWhileTheSinkWasBehind_ContinuesWithTheNextOne()
     {
         using var ctx = new QueueContext();
-        using var queue = ctx.Open(ctx.Options(recentSegmentCacheBytes: 0));
+        using var queue = ctx.Open();
         var ids = CommitSegments(queue, 3);
         queue.SetSinks(["fast", "slow"]);
         queue.RegisterSink("fast", null);
@@ -343,7 +343,8 @@ public class DurableQueueSinksTests
     {
         // The documented thread model: one writer (commit, maintain), sink threads (wait, read, confirm).
         using var ctx = new QueueContext();
-        using var queue = ctx.Open(ctx.Options(recentSegmentCacheBytes: 1024));
+        // Small segment files: the writer rolls over and deletes files while the sink reads.
+        using var queue = ctx.Open(ctx.Options(segmentFileBytes: 4096));
         const int Segments = 150;
         const int PerSegment = 20;
         var start = queue.RegisterSink("kafka", null);

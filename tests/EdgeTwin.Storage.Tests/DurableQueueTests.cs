@@ -34,10 +34,25 @@ public class DurableQueueTests
     }
 
     [Fact]
-    public void ReadNext_WithoutTheRecentCache_DecodesTheSamePointsFromTheDatabase()
+    public void ReadNext_AfterReopen_DecodesTheSamePointsFromTheSegmentFile()
     {
         using var ctx = new QueueContext();
-        using var queue = ctx.Open(ctx.Options(recentSegmentCacheBytes: 0));
+        var first = ctx.Open();
+        var points = Series(Pressure, 0, 100).Concat(Series(Flow, 50, 100)).ToList();
+        var committed = first.CommitPoints(points);
+        first.Dispose();
+        using var queue = ctx.Open();
+
+        var read = new List<TelemetryPoint>();
+        Assert.True(queue.ReadNext(committed.SegmentId - 1, read, out _));
+        AssertSame(points, read);
+    }
+
+    [Fact]
+    public void ReadNext_DecodesTheSamePointsFromTheSegmentFile()
+    {
+        using var ctx = new QueueContext();
+        using var queue = ctx.Open();
         var points = Series(Pressure, 0, 100).Concat(Series(Flow, 50, 100)).ToList();
 
         var result = queue.CommitPoints(points);

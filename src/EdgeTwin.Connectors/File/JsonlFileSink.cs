@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using EdgeTwin.Core.Config;
+using EdgeTwin.Core.IO;
 using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Telemetry;
 using EdgeTwin.Core.Wire;
@@ -101,7 +102,7 @@ public sealed class JsonlFileSink : ISink, IAsyncDisposable
         {
             _stepHook = value;
             _position.StepHook = value;
-            _directorySync.StepHook = value;
+            _directorySync.Synced = value is null ? null : () => value(DurabilityStep.DirectorySynced);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using EdgeTwin.Core.IO;
 
 namespace EdgeTwin.Connectors.File;
 

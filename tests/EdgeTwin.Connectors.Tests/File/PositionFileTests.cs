@@ -1,4 +1,5 @@
 using EdgeTwin.Connectors.File;
+using EdgeTwin.Core.IO;
 
 namespace EdgeTwin.Connectors.Tests.File;
 

@@ -19,6 +19,10 @@ public sealed class QueueContext : IDisposable
 
     public string LogPath => _dir.Combine("queue-log.db");
 
+    public string SegmentFolder => _dir.Combine("segments");
+
+    public string SnapshotPath => _dir.Combine("state.snap");
+
     /// <summary>Default options for tests: no free-disk watermark, so the host's disk never decides a test.</summary>
     public QueueOptions Options(
         long maxBytes = 1L << 30,
@@ -27,7 +31,7 @@ public sealed class QueueContext : IDisposable
         int quarantineMaxEntries = 100_000,
         long quarantineMaxBytes = 64L << 20,
         TimeSpan? quarantineMaxAge = null,
-        long recentSegmentCacheBytes = 8L << 20,
+        long? segmentFileBytes = null,
         int historyPerSeries = 64,
         string? directory = null) => new()
         {
@@ -39,8 +43,8 @@ public sealed class QueueContext : IDisposable
             QuarantineMaxEntries = quarantineMaxEntries,
             QuarantineMaxBytes = quarantineMaxBytes,
             QuarantineMaxAge = quarantineMaxAge ?? TimeSpan.FromDays(14),
-            RecentSegmentCacheBytes = recentSegmentCacheBytes,
             HistoryPerSeries = historyPerSeries,
+            SegmentFileBytes = segmentFileBytes ?? Math.Clamp(maxBytes / 16, 256L << 10, 8L << 20),
         };
 
     public DurableQueue Open(QueueOptions? options = null)
@@ -60,7 +64,10 @@ public sealed class QueueContext : IDisposable
     {
         var image = _dir.Combine("crash-" + Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(image);
-        foreach (var name in new[] { DurableQueue.DatabaseFileName, "queue-log.db" })
+        System.IO.Directory.CreateDirectory(Path.Combine(image, "segments"));
+        var files = new[] { DurableQueue.DatabaseFileName, "queue-log.db", "state.snap" }
+            .Concat(System.IO.Directory.Exists(SegmentFolder) ? System.IO.Directory.GetFiles(SegmentFolder).Select(f => Path.Combine("segments", Path.GetFileName(f))) : []);
+        foreach (var name in files)
         {
             var source = _dir.Combine(name);
             if (!File.Exists(source)) continue;
@@ -71,16 +78,27 @@ public sealed class QueueContext : IDisposable
         return image;
     }
 
-    /// <summary>Offsets of every segment header ("ETS1") in the database file.</summary>
-    public List<int> FindSegmentHeaders()
+    /// <summary>Every segment blob header ("ETS1") in the segment files: file and offset, in queue order.</summary>
+    public List<(string File, int Offset)> FindSegmentHeaders()
     {
-        var bytes = File.ReadAllBytes(DatabasePath);
-        var found = new List<int>();
-        for (var i = 0; i + SegmentCodec.HeaderSize <= bytes.Length; i++)
+        var found = new List<(string, int)>();
+        foreach (var file in System.IO.Directory.GetFiles(SegmentFolder, "*.seg").Order(StringComparer.Ordinal))
         {
-            if (bytes.AsSpan(i, 4).SequenceEqual("ETS1"u8)) found.Add(i);
+            var bytes = File.ReadAllBytes(file);
+            for (var i = 0; i + SegmentCodec.HeaderSize <= bytes.Length; i++)
+            {
+                if (bytes.AsSpan(i, 4).SequenceEqual("ETS1"u8)) found.Add((file, i));
+            }
         }
         return found;
+    }
+
+    /// <summary>Flips bits in one byte of a file (<paramref name="offset"/> from its start).</summary>
+    public static void FlipByte(string file, long offset, byte mask)
+    {
+        var bytes = File.ReadAllBytes(file);
+        bytes[offset] ^= mask;
+        File.WriteAllBytes(file, bytes);
     }
 
     public void Dispose()

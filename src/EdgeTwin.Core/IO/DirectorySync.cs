@@ -1,13 +1,13 @@
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace EdgeTwin.Connectors.File;
+namespace EdgeTwin.Core.IO;
 
 /// <summary>
 /// Makes a directory's entries durable: a file created or renamed in it is only guaranteed to survive a power
 /// cut once the directory itself has been fsync'd (fsync(2), "Notes"), however well the file's data was synced.
 /// </summary>
-internal sealed class DirectorySync
+public sealed class DirectorySync
 {
     private readonly byte[] _nulTerminatedPath;
 
@@ -21,8 +21,8 @@ internal sealed class DirectorySync
 
     public string Path { get; }
 
-    /// <summary>Sees each completed sync; for tests only (see <see cref="DurabilityStep"/>).</summary>
-    internal Action<DurabilityStep>? StepHook { get; set; }
+    /// <summary>Called after each completed sync; lets tests observe (or stop at) the moment the entries became durable.</summary>
+    public Action? Synced { get; set; }
 
     /// <summary>Fsyncs the directory; throws <see cref="IOException"/> with errno's message when that fails.</summary>
     public void Flush()
@@ -62,7 +62,7 @@ internal sealed class DirectorySync
         {
             FileSyncNativeMethods.Close(fd);
         }
-        StepHook?.Invoke(DurabilityStep.DirectorySynced);
+        Synced?.Invoke();
     }
 
     private IOException Failure(string call, int errno) =>

@@ -1,27 +1,27 @@
-using EdgeTwin.Connectors.File;
+using EdgeTwin.Core.IO;
 
-namespace EdgeTwin.Connectors.Tests.File;
+namespace EdgeTwin.Core.Tests.IO;
 
 public sealed class DirectorySyncTests : IDisposable
 {
-    private readonly TestDirectory _dir = new();
+    private readonly string _dir = Directory.CreateTempSubdirectory("edgetwin-dirsync-").FullName;
 
-    public void Dispose() => _dir.Dispose();
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Fact]
     public void Flush_ExistingDirectory_Succeeds()
     {
-        var sync = new DirectorySync(_dir.Path);
+        var sync = new DirectorySync(_dir);
 
         sync.Flush();
 
-        Assert.True(Directory.Exists(_dir.Path));
+        Assert.True(Directory.Exists(_dir));
     }
 
     [Fact]
     public void Flush_MissingDirectory_ThrowsIOExceptionWithPathAndErrno()
     {
-        var missing = _dir.Combine("missing");
+        var missing = Path.Combine(_dir, "missing");
         var sync = new DirectorySync(missing);
 
         var e = Assert.Throws<IOException>(sync.Flush);
@@ -33,7 +33,7 @@ public sealed class DirectorySyncTests : IDisposable
     [Fact]
     public void Flush_PathThatIsAFile_ThrowsIOException()
     {
-        var file = _dir.Combine("plain");
+        var file = Path.Combine(_dir, "plain");
         System.IO.File.WriteAllText(file, "x");
 
         var e = Assert.Throws<IOException>(new DirectorySync(file).Flush);

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace EdgeTwin.Connectors.File;
+namespace EdgeTwin.Core.IO;
 
 /// <summary>
 /// The libc calls .NET does not expose: there is no managed way to fsync a directory, and without that a

@@ -1,0 +1,144 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using EdgeTwin.Core.IO;
+
+namespace EdgeTwin.Storage;
+
+/// <summary>
+/// The dedup/shadow snapshot, in its own file beside the database: written whole to <c>state.snap.tmp</c>,
+/// fsync'd, renamed over <c>state.snap</c>, and the directory fsync'd, so a crash leaves either the old
+/// snapshot or the new one. It streams through a small buffer: with 10,000 series a snapshot is megabytes,
+/// and neither the database's page cache nor the heap needs to hold it.
+/// <code>
+/// header  0  magic "ETD1"                      4 bytes
+///         4  covers segments up to (id)        i64 LE
+///        12  written at (UTC ticks)            i64 LE
+///        20  payload length                    i64 LE
+///        28  CRC-32 of the payload             u32 LE
+///        32  payload (DedupIndex.WriteSnapshot)
+/// </code>
+/// </summary>
+internal sealed class SnapshotFile
+{
+    public const string FileName = "state.snap";
+    private const int HeaderSize = 32;
+    private static ReadOnlySpan<byte> Magic => "ETD1"u8;
+
+    private readonly string _directory;
+    private readonly DirectorySync _sync;
+
+    public SnapshotFile(string directory)
+    {
+        _directory = directory;
+        _sync = new DirectorySync(directory);
+    }
+
+    public string Path => System.IO.Path.Combine(_directory, FileName);
+
+    /// <summary>Writes a snapshot covering segments up to <paramref name="upTo"/>; durable when this returns.</summary>
+    public void Write(long upTo, long atTicks, Action<IBufferWriter<byte>> payload)
+    {
+        var temp = Path + ".tmp";
+        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.ReadWrite, FileShare.None, bufferSize: 0))
+        {
+            var writer = new FileBufferWriter(stream, HeaderSize);
+            try
+            {
+                payload(writer);
+                writer.Flush();
+            }
+            finally
+            {
+                writer.Dispose();
+            }
+            Span<byte> header = stackalloc byte[HeaderSize];
+            Magic.CopyTo(header);
+            BinaryPrimitives.WriteInt64LittleEndian(header[4..], upTo);
+            BinaryPrimitives.WriteInt64LittleEndian(header[12..], atTicks);
+            BinaryPrimitives.WriteInt64LittleEndian(header[20..], writer.Written);
+            BinaryPrimitives.WriteUInt32LittleEndian(header[28..], writer.Crc);
+            RandomAccess.Write(stream.SafeFileHandle, header, 0);
+            stream.Flush(flushToDisk: true);
+        }
+        System.IO.File.Move(temp, Path, overwrite: true);
+        _sync.Flush();
+    }
+
+    /// <summary>The last snapshot, or null when there is none. Throws <see cref="InvalidDataException"/> when it is damaged.</summary>
+    public (long UpTo, byte[] Payload)? Read()
+    {
+        if (!System.IO.File.Exists(Path)) return null;
+        var bytes = System.IO.File.ReadAllBytes(Path);
+        if (bytes.Length < HeaderSize) throw new InvalidDataException($"{Path} is {bytes.Length} bytes, shorter than its {HeaderSize}-byte header");
+        if (!bytes.AsSpan(0, 4).SequenceEqual(Magic)) throw new InvalidDataException($"{Path}: magic is {Convert.ToHexString(bytes, 0, 4)}, not ETD1 (byte offset 0)");
+        var upTo = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(4));
+        var length = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(20));
+        if (length != bytes.Length - HeaderSize) throw new InvalidDataException($"{Path}: header says {length} payload bytes, {bytes.Length - HeaderSize} present (byte offset 20)");
+        var payload = bytes.AsSpan(HeaderSize);
+        var crc = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(28));
+        if (crc != Crc32.Compute(payload)) throw new InvalidDataException($"{Path}: payload CRC mismatch (header at byte offset 28)");
+        return (upTo, payload.ToArray());
+    }
+
+    /// <summary>Removes the snapshot (the queue it described was moved aside).</summary>
+    public void Delete()
+    {
+        System.IO.File.Delete(Path);
+        System.IO.File.Delete(Path + ".tmp");
+    }
+
+    /// <summary>An <see cref="IBufferWriter{T}"/> that writes through a pooled buffer to a file, keeping a running CRC.</summary>
+    private sealed class FileBufferWriter(FileStream stream, long start) : IBufferWriter<byte>, IDisposable
+    {
+        private byte[] _buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        private int _used;
+        private long _position = start;
+
+        public long Written { get; private set; }
+
+        public uint Crc { get; private set; }
+
+        public void Advance(int count) => _used += count;
+
+        public Memory<byte> GetMemory(int sizeHint = 0)
+        {
+            Ensure(sizeHint);
+            return _buffer.AsMemory(_used);
+        }
+
+        public Span<byte> GetSpan(int sizeHint = 0)
+        {
+            Ensure(sizeHint);
+            return _buffer.AsSpan(_used);
+        }
+
+        private void Ensure(int sizeHint)
+        {
+            var need = Math.Max(sizeHint, 1);
+            if (_buffer.Length - _used >= need) return;
+            Flush();
+            if (_buffer.Length < need)
+            {
+                ArrayPool<byte>.Shared.Return(_buffer);
+                _buffer = ArrayPool<byte>.Shared.Rent(need);
+            }
+        }
+
+        public void Flush()
+        {
+            if (_used == 0) return;
+            var chunk = _buffer.AsSpan(0, _used);
+            RandomAccess.Write(stream.SafeFileHandle, chunk, _position);
+            Crc = Crc32.Append(Crc, chunk);
+            _position += _used;
+            Written += _used;
+            _used = 0;
+        }
+
+        public void Dispose()
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+        }
+    }
+}
