@@ -20,7 +20,7 @@ public static class ConfigRedactor
     {
         var lower = name.ToLowerInvariant().Replace("_", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal).Replace(".", "", StringComparison.Ordinal);
         if (LocationSuffixes.Any(s => lower.EndsWith(s, StringComparison.Ordinal))) return false;
-        return lower.EndsWith("key", StringComparison.Ordinal) || SecretWords.Any(w => lower.Contains(w, StringComparison.Ordinal));
+        return lower.EndsWith("key", StringComparison.Ordinal) || lower.EndsWith("keys", StringComparison.Ordinal) || SecretWords.Any(w => lower.Contains(w, StringComparison.Ordinal));
     }
 
     /// <summary>Redacts <paramref name="node"/> in place and returns it.</summary>

@@ -106,8 +106,11 @@ public static class RunCommand
             }
             catch (Exception ex) when (web is not null && ex is IOException or System.Net.Sockets.SocketException)
             {
-                // Kestrel could not bind (port taken, no permission): the host stopped what it had started.
+                // Kestrel starts last and could not bind (port taken, no permission). Stop what did start, so the
+                // pipeline commits what it took in before we exit.
                 Log.ApiCannotStart(log, config.Api.Address, config.Api.Port, ex.Message);
+                using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(config.Gateway.ShutdownTimeoutSeconds));
+                await host.StopAsync(stopping.Token).ConfigureAwait(false);
                 return ExitCodes.Unavailable;
             }
             var m = runtime.Metrics;
