@@ -10,6 +10,30 @@ public class DedupIndexTests
     private static readonly SeriesKey Flow = new("line-1", "flow");
 
     [Fact]
+    public async Task SnapshotSeries_WhileThePipelineAddsSeries_ListsThemWithoutFailing()
+    {
+        var index = new DedupIndex(4);
+        using var done = new CancellationTokenSource();
+        var reads = 0;
+        var reader = Task.Run(() =>
+        {
+            // Another thread (the local API) lists the shadow while series are added.
+            while (!done.IsCancellationRequested)
+            {
+                var seen = index.SnapshotSeries();
+                Assert.All(seen, s => Assert.NotNull(s));
+                reads++;
+            }
+        });
+        for (var i = 0; i < 20_000; i++) index.GetOrAdd(new SeriesKey("asset-" + i, "m"));
+        done.Cancel();
+        await reader;
+        Assert.Equal(20_000, index.SnapshotSeries().Length);
+        Assert.Equal(index.Series.Select(s => s.Key), index.SnapshotSeries().Select(s => s.Key));
+        Assert.True(reads > 0);
+    }
+
+    [Fact]
     public void Constructor_HistoryBelowOne_Throws() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new DedupIndex(0));
 
