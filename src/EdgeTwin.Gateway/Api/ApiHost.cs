@@ -47,9 +47,10 @@ public static class ApiHost
     /// <summary>Builds the host and maps the routes. The instruments live as long as the host.</summary>
     public static WebApplication Build(WebApplicationBuilder builder, GatewayRuntime runtime, ApiToken token, ILogger log)
     {
-        builder.Services.AddSingleton(new GatewayInstruments(runtime));
+        // Owned by the container, so its meters are disposed with the host.
+        builder.Services.AddSingleton(_ => new GatewayInstruments(runtime));
         var app = builder.Build();
-        // Created with the host so the meter exists before the exporter's first collection.
+        // Created now, so the instruments exist before the exporter's first collection.
         app.Services.GetRequiredService<GatewayInstruments>();
         ApiEndpoints.Map(app, runtime, token, new StatusPageAssets());
         app.MapPrometheusScrapingEndpoint("/metrics");
