@@ -53,7 +53,8 @@ public sealed class ApiEndpointTests
         Assert.All(byMetric, e => Assert.Equal("pressure", e.GetProperty("metric").GetString()));
         Assert.Equal(0, daemon.GetJson("/api/shadow?asset=no-such-asset").GetProperty("count").GetInt32());
 
-        Wait.Until(() => daemon.GetJson("/readyz", expectedStatus: 200).GetProperty("ready").GetBoolean(), TimeSpan.FromSeconds(30), "readiness");
+        Wait.Until(() => daemon.Get("/readyz").Status == 200, TimeSpan.FromSeconds(30), "readiness");
+        Assert.True(daemon.GetJson("/readyz").GetProperty("ready").GetBoolean());
 
         var queue = daemon.GetJson("/api/queue");
         Assert.Equal(1L << 30, queue.GetProperty("maxBytes").GetInt64());

@@ -41,6 +41,8 @@ public sealed class StatusPageTests
         browser.WaitFor("document.querySelectorAll('[data-asset-block]').length === 2", timeout, "the pump and the oven");
         Assert.Contains("Feed pump", Text(browser, "document.querySelector('[data-asset-block=\"pump-1\"] h3').textContent"), StringComparison.Ordinal);
         Assert.Contains("Shrink oven", Text(browser, "document.querySelector('[data-asset-block=\"oven-1\"] h3').textContent"), StringComparison.Ordinal);
+        // The demo simulates nine channels: six of the pump, three of the oven.
+        Wait.Until(() => daemon.GetJson("/api/shadow").GetProperty("count").GetInt32() == 9, timeout, "the demo's nine series in the shadow");
         var apiSeries = daemon.GetJson("/api/shadow").GetProperty("series").EnumerateArray()
             .Select(e => e.GetProperty("assetId").GetString() + "/" + e.GetProperty("metric").GetString()).Order(StringComparer.Ordinal).ToList();
         browser.WaitFor($"document.querySelectorAll('tr[data-metric]').length === {apiSeries.Count}", timeout, "every series on the page");
