@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every EdgeTwin test on a fresh Debian machine that has the .NET SDK:
-#   1. installs what the tests need (the native-AOT toolchain, util-linux for tmpfs mounts);
+#   1. installs what the tests need (the native-AOT toolchain, util-linux for tmpfs mounts, chromium for the status page);
 #   2. builds the solution with zero warnings (TreatWarningsAsErrors);
 #   3. publishes the gateway as a native-AOT binary and fails on any IL2xxx/IL3xxx warning from our assemblies;
 #   4. runs every test project; the gateway tests drive the published binary (kill -9, full disk, corrupt files).
@@ -26,6 +26,8 @@ command -v clang >/dev/null || command -v gcc >/dev/null || missing+=(clang)
 dpkg -s zlib1g-dev >/dev/null 2>&1 || missing+=(zlib1g-dev)
 command -v mount >/dev/null || missing+=(mount)
 command -v dd >/dev/null || missing+=(coreutils)
+# The status page is tested in a real headless browser (Debian's chromium, driven over the DevTools protocol).
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -26,6 +26,12 @@ internal static partial class Log
     [LoggerMessage(1006, LogLevel.Debug, "status.json not written")]
     public static partial void StatusNotWritten(ILogger logger, Exception error);
 
+    [LoggerMessage(1007, LogLevel.Information, "API listening on {Url} (status page /, metrics /metrics); mutating endpoints need the token from {TokenOrigin}")]
+    public static partial void ApiListening(ILogger logger, string url, string tokenOrigin);
+
+    [LoggerMessage(1008, LogLevel.Critical, "Cannot start the API on {Address}:{Port}: {Reason}")]
+    public static partial void ApiCannotStart(ILogger logger, string address, int port, string reason);
+
     [LoggerMessage(1099, LogLevel.Critical, "Pipeline thread failed")]
     public static partial void PipelineFailed(ILogger logger, Exception error);
 
@@ -46,6 +52,9 @@ internal static partial class Log
 
     [LoggerMessage(1105, LogLevel.Information, "Storage recovered after a failure; pipeline resumed")]
     public static partial void StorageRecovered(ILogger logger);
+
+    [LoggerMessage(1106, LogLevel.Information, "Quarantine replay: {Replayed} entr(ies) re-run, {Cured} cured ({Duplicates} already queued), {Remaining} still quarantined")]
+    public static partial void QuarantineReplayed(ILogger logger, int replayed, int cured, int duplicates, int remaining);
 
     [LoggerMessage(1200, LogLevel.Warning, "Sink {Sink} failed ({Error}); retrying with backoff, its segments stay queued")]
     public static partial void SinkFailed(ILogger logger, string sink, string error);

@@ -34,13 +34,19 @@ public sealed partial class DurableQueue
         }
     }
 
-    /// <summary>Quarantine entries, oldest first, optionally only those with <paramref name="reason"/>.</summary>
-    public IReadOnlyList<QuarantineRecord> ListQuarantine(int limit = 1000, QuarantineReason? reason = null, long afterId = 0)
+    /// <summary>
+    /// Quarantine entries, oldest first (or newest first), optionally only those with <paramref name="reason"/>;
+    /// <paramref name="afterId"/> pages on from the last id seen in that order (0 starts at the beginning).
+    /// </summary>
+    public IReadOnlyList<QuarantineRecord> ListQuarantine(int limit = 1000, QuarantineReason? reason = null, long afterId = 0, bool newestFirst = false)
     {
         lock (_gate)
         {
             var result = new List<QuarantineRecord>();
-            foreach (var doc in _quarantine.Find(Query.GT("_id", afterId)))
+            var query = Query.All("_id", newestFirst ? Query.Descending : Query.Ascending);
+            if (newestFirst) { if (afterId > 0) query.Where.Add(Query.LT("_id", afterId)); }
+            else query.Where.Add(Query.GT("_id", afterId));
+            foreach (var doc in _quarantine.Find(query))
             {
                 var record = DocToQuarantine(doc);
                 if (reason is { } r && record.Reason != r) continue;

@@ -53,6 +53,7 @@ public static class ConfigLoader
         config.Gateway.StateDirectory = Path.GetFullPath(config.Gateway.StateDirectory, baseDirectory);
         foreach (var sink in config.Sinks.File) sink.Directory = Path.GetFullPath(sink.Directory, baseDirectory);
         foreach (var spool in config.Sources.Spool) spool.Directory = Path.GetFullPath(spool.Directory, baseDirectory);
+        if (config.Api.TokenFile is { } tokenFile) config.Api.TokenFile = Path.GetFullPath(tokenFile, baseDirectory);
     }
 
     /// <summary>A stable hash of the effective configuration, shown on the status page and in logs.</summary>

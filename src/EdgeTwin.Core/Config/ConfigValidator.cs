@@ -138,6 +138,28 @@ public static class ConfigValidator
         }
         if (sinkNames.Count == 0) Error("$.sinks", "no sink is configured: points would stay in the queue forever");
 
+        ValidateApi(config.Api, Error);
+
         return errors;
+    }
+
+    private static void ValidateApi(ApiConfig api, Action<string, string> error)
+    {
+        if (api.Port is < 0 or > 65535) error("$.api.port", $"must be between 0 and 65535, got {api.Port}");
+        var loopback = true;
+        if (api.Address == "localhost") { }
+        else if (System.Net.IPAddress.TryParse(api.Address, out var ip) && !api.Address.Contains('%', StringComparison.Ordinal)) loopback = System.Net.IPAddress.IsLoopback(ip);
+        else error("$.api.address", $"'{api.Address}' is not an IP address or 'localhost'");
+        if (api.Token is { } token && (token.Length is < 16 or > 256 || token.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))))
+        {
+            error("$.api.token", $"must be 16 to 256 characters, without spaces or control characters (got {token.Length} characters)");
+        }
+        if (api.Token is not null && api.TokenFile is not null) error("$.api.tokenFile", "set either $.api.token or $.api.tokenFile, not both");
+        if (api.TokenFile is { } file && string.IsNullOrWhiteSpace(file)) error("$.api.tokenFile", "must name a file");
+        if (api.Enabled && !loopback && api.Token is null && api.TokenFile is null)
+        {
+            error("$.api.address", $"'{api.Address}' is not a loopback address: the API would be reachable from the network without a token. " +
+                "Set $.api.token or $.api.tokenFile, or bind 127.0.0.1");
+        }
     }
 }

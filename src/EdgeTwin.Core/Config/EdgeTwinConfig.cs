@@ -27,6 +27,9 @@ public sealed class EdgeTwinConfig
     public SourcesConfig Sources { get; set; } = new();
 
     public SinksConfig Sinks { get; set; } = new();
+
+    /// <summary>The local HTTP API, metrics endpoint and status page.</summary>
+    public ApiConfig Api { get; set; } = new();
 }
 
 public sealed class GatewayConfig
@@ -206,4 +209,22 @@ public sealed class FileSinkConfig
 
     /// <summary>Most points written (and fsync'd) per confirmation.</summary>
     public int MaxBatchPoints { get; set; } = 16384;
+}
+
+public sealed class ApiConfig
+{
+    /// <summary>Serve the HTTP API, /metrics and the status page.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Address to bind: an IP literal or <c>localhost</c>. A non-loopback address needs a token.</summary>
+    public string Address { get; set; } = "127.0.0.1";
+
+    /// <summary>TCP port; 0 picks a free port (logged at start).</summary>
+    public int Port { get; set; } = 8470;
+
+    /// <summary>Bearer token for mutating endpoints (quarantine replay). A secret: redacted by /api/config.</summary>
+    public string? Token { get; set; }
+
+    /// <summary>A file holding the bearer token instead of <see cref="Token"/> (first line; relative to the config file).</summary>
+    public string? TokenFile { get; set; }
 }

@@ -20,6 +20,11 @@ public sealed class DedupIndex
     private readonly Dictionary<SeriesKey, SeriesState> _series = new();
     private readonly List<Undo> _undo = new(1024);
 
+    // Readers on other threads (the local API's shadow) list the series from here: the dictionary above belongs
+    // to the pipeline thread and may be growing while they read.
+    private readonly List<SeriesState> _published = [];
+    private readonly Lock _publishedGate = new();
+
     public DedupIndex(int historyPerSeries)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(historyPerSeries, 1);
@@ -38,8 +43,15 @@ public sealed class DedupIndex
         {
             state = new SeriesState(key);
             _series.Add(key, state);
+            lock (_publishedGate) _published.Add(state);
         }
         return state;
+    }
+
+    /// <summary>The series known so far, safe to call from any thread (the shadow's readers).</summary>
+    public SeriesState[] SnapshotSeries()
+    {
+        lock (_publishedGate) return [.. _published];
     }
 
     public bool TryGet(SeriesKey key, out SeriesState? state) => _series.TryGetValue(key, out state);

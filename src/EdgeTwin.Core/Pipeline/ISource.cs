@@ -14,5 +14,13 @@ public interface ISource
     /// </summary>
     bool IsIdle { get; }
 
+    /// <summary>
+    /// The connection to the equipment, for /readyz and the per-source connection-state gauge. A source with a
+    /// session (OPC UA, MQTT) reports its own; one without (a simulator, a folder) is connected while it runs.
+    /// The gateway reports <see cref="SourceConnectionState.Disconnected"/> on its behalf while it restarts a
+    /// source that failed, and <see cref="SourceConnectionState.Finished"/> once it has returned.
+    /// </summary>
+    SourceConnectionState Connection => SourceConnectionState.Connected;
+
     Task RunAsync(IIngestWriter writer, CancellationToken cancellationToken);
 }

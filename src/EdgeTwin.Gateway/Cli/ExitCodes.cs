@@ -7,6 +7,10 @@ public static class ExitCodes
     public const int Error = 1;
     public const int Usage = 64;
     public const int DataError = 65;
+
+    /// <summary>EX_UNAVAILABLE: a service the daemon needs is not available (the API's port is taken).</summary>
+    public const int Unavailable = 69;
+
     public const int Software = 70;
     public const int IoError = 74;
 

@@ -207,7 +207,8 @@ public static class OfflineCommands
         }
         catch (QueueLockedException ex)
         {
-            Console.Error.WriteLine($"edgetwin: {ex.Message}. Stop the daemon (systemctl stop edgetwin) and replay again.");
+            Console.Error.WriteLine($"edgetwin: {ex.Message}. Replay through the running daemon instead (POST /api/quarantine/replay with its API token, " +
+                $"e.g. curl -X POST -H \"Authorization: Bearer $(cat {Path.Combine(config.Gateway.StateDirectory, "api-token")})\" http://{config.Api.Address}:{config.Api.Port}/api/quarantine/replay), or stop it (systemctl stop edgetwin) and replay again.");
             return ExitCodes.TempFail;
         }
         using (runtime)

@@ -1,4 +1,5 @@
 using EdgeTwin.Core.Config;
+using EdgeTwin.Gateway.Api;
 using EdgeTwin.Gateway.Hosting;
 using EdgeTwin.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -25,7 +26,10 @@ public static class RunCommand
             return ExitCodes.Config;
         }
 
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "edgetwin" });
+        // With the API on, the host is the slim WebApplication builder's: one Generic Host runs Kestrel and the
+        // pipeline's services, and one SIGTERM stops them all (Kestrel first, the pipeline last).
+        var web = config.Api.Enabled ? ApiHost.CreateBuilder(config) : null;
+        IHostApplicationBuilder builder = web is not null ? web : Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "edgetwin" });
         ConfigureLogging(builder.Logging, config);
         builder.Services.AddSystemd();
         builder.Services.Configure<HostOptions>(o =>
@@ -69,16 +73,46 @@ public static class RunCommand
                 Log.CannotStart(log, ex.Message);
                 return ExitCodes.Config;
             }
+            ApiToken? token = null;
+            if (web is not null)
+            {
+                try
+                {
+                    token = ApiToken.Resolve(config.Api, config.Gateway.StateDirectory, source);
+                }
+                catch (ConfigException ex)
+                {
+                    await Console.Error.WriteLineAsync("edgetwin: invalid configuration, not starting." + Environment.NewLine + ex.Message).ConfigureAwait(false);
+                    return ExitCodes.Config;
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    Log.StateDirectoryFailed(log, config.Gateway.StateDirectory, "cannot write the API token: " + ex.Message);
+                    return ExitCodes.IoError;
+                }
+            }
             foreach (var service in runtime.HostedServices(loggers)) builder.Services.AddSingleton(service);
             if (exitWhenDrained) builder.Services.AddSingleton<IHostedService>(sp => new DrainWatcher(runtime, sp.GetRequiredService<IHostApplicationLifetime>()));
 
-            using var host = builder.Build();
+            using var host = web is not null ? ApiHost.Build(web, runtime, token!, log) : ((HostApplicationBuilder)builder).Build();
             // A pipeline that died cannot do its job: stop, exit non-zero (70), and let systemd restart us.
             _ = runtime.Pipeline!.Completion.ContinueWith(
                 _ => host.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication(),
                 CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             Log.Ready(log, runtime.Sources.Count, runtime.Sinks.Count, runtime.Registry.Assets.Count, runtime.Registry.MappingCount);
-            await host.RunAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await host.RunAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (web is not null && ex is IOException or System.Net.Sockets.SocketException)
+            {
+                // Kestrel starts last and could not bind (port taken, no permission). Stop what did start, so the
+                // pipeline commits what it took in before we exit.
+                Log.ApiCannotStart(log, config.Api.Address, config.Api.Port, ex.Message);
+                using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(config.Gateway.ShutdownTimeoutSeconds));
+                await host.StopAsync(stopping.Token).ConfigureAwait(false);
+                return ExitCodes.Unavailable;
+            }
             var m = runtime.Metrics;
             Log.Stopped(log, m.ReadingsIn, m.Accepted, m.Duplicates, m.Quarantined);
             return runtime.Pipeline?.Completion.IsFaulted == true ? ExitCodes.Software : ExitCodes.Ok;

@@ -94,7 +94,34 @@ public sealed class GatewayRuntime : IDisposable
             var max = Config.Sinks.File.FirstOrDefault(f => f.Name == Sinks[i].Name)?.MaxBatchPoints ?? 65536;
             yield return new SinkWorker(Sinks[i], Queue, Metrics, loggers.CreateLogger<SinkWorker>(), Time, max);
         }
-        yield return new SourceWorker(Sources, Channel, loggers.CreateLogger<SourceWorker>(), Time);
+        yield return new SourceWorker(Sources, Channel, Metrics, loggers.CreateLogger<SourceWorker>(), Time);
+    }
+
+    /// <summary>
+    /// A source's connection as monitoring sees it: what the source reports while it runs, disconnected while the
+    /// source worker restarts it after a failure, finished once it has returned.
+    /// </summary>
+    public SourceConnectionState ConnectionOf(ISource source) => Metrics.SourceRuns.GetValueOrDefault(source.Name) switch
+    {
+        SourceRun.Restarting => SourceConnectionState.Disconnected,
+        SourceRun.Returned => SourceConnectionState.Finished,
+        _ => source.Connection,
+    };
+
+    /// <summary>Why the gateway is not ready (sources not connected, queue not writable); empty when it is.</summary>
+    public List<string> ReadinessProblems()
+    {
+        var problems = new List<string>();
+        foreach (var s in Sources)
+        {
+            var c = ConnectionOf(s);
+            if (c is not (SourceConnectionState.Connected or SourceConnectionState.Finished)) problems.Add($"source {s.Name} is {SourceConnectionStates.ToText(c)}: {s.State}");
+        }
+        if (Pipeline is null || Pipeline.Completion.IsCompleted) problems.Add("the pipeline is not running");
+        if (Metrics.StorageError is { } error) problems.Add("the queue cannot be written: " + error);
+        // Under dropOldest a full queue still takes every new point (and records what it drops in the loss ledger).
+        if (Queue.IsFull && Config.Queue.FullPolicy == "block") problems.Add("the queue is full: sources are being slowed until a sink catches up");
+        return problems;
     }
 
     /// <summary>True when every source has finished (or is idle, waiting for input) and every sink has confirmed the whole queue.</summary>
@@ -153,6 +180,7 @@ public sealed class GatewayRuntime : IDisposable
 
     public void Dispose()
     {
+        Metrics.Dispose();
         foreach (var sink in Sinks)
         {
             if (sink is IAsyncDisposable d) d.DisposeAsync().AsTask().GetAwaiter().GetResult();

@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using EdgeTwin.Core.Pipeline;
+using EdgeTwin.Core.Quarantine;
 using EdgeTwin.Gateway.Metrics;
 using EdgeTwin.Gateway.Pipeline;
 using EdgeTwin.Storage;
@@ -97,11 +99,13 @@ public sealed class PipelineWorker : IHostedService
                     }
                     if (reader.Completion.IsCompleted) goto drained;
                     ReopenIfNeeded();
+                    RunJobs();
                     MaintainIfDue(force: false);
                     WaitForData(reader, TimeSpan.FromMilliseconds(100));
                     _metrics.LastProgressTicks = _time.GetUtcNow().UtcTicks;
                 }
                 CommitPending(request, pending, results);
+                RunJobs();
                 MaintainIfDue(force: false);
             }
         drained:
@@ -125,7 +129,63 @@ public sealed class PipelineWorker : IHostedService
             }
             while (_channel.Reader.TryRead(out var left)) left.Fail(new OperationCanceledException("gateway stopping"));
             _finished.TrySetResult();
+            FailJobs();
         }
+    }
+
+    /// <summary>
+    /// Re-runs quarantined readings through the running pipeline: on the pipeline thread, which owns the dedup
+    /// index, between group commits, and committed like any other group (cured entries leave the quarantine in
+    /// the same transaction). The offline <c>quarantine replay</c> verb does the same on a stopped daemon.
+    /// </summary>
+    public Task<ReplayOutcome> ReplayAsync(QuarantineReason? reason, int limit)
+    {
+        var job = new ReplayJob(reason, limit);
+        _jobs.Enqueue(job);
+        // Enqueued after the thread's last look: nobody will run it.
+        if (_finished.Task.IsCompleted) FailJobs();
+        return job.Result.Task;
+    }
+
+    private readonly ConcurrentQueue<ReplayJob> _jobs = new();
+
+    private sealed record ReplayJob(QuarantineReason? Reason, int Limit)
+    {
+        public TaskCompletionSource<ReplayOutcome> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>Runs queued jobs; called only when no batch is pending, so the dedup index has no uncommitted admissions.</summary>
+    private void RunJobs()
+    {
+        while (_jobs.TryDequeue(out var job))
+        {
+            var request = new CommitRequest();
+            try
+            {
+                var records = _processor.Queue.ListQuarantine(job.Limit, job.Reason);
+                var (cured, remaining, duplicates) = _processor.Replay(records, request);
+                if (!request.IsEmpty)
+                {
+                    var start = Stopwatch.GetTimestamp();
+                    var result = _processor.Queue.Commit(request);
+                    _metrics.AddCommit(Stopwatch.GetElapsedTime(start), result.DroppedPoints);
+                }
+                _metrics.AddReplayed(cured);
+                Log.QuarantineReplayed(_log, records.Count, cured, duplicates, remaining);
+                job.Result.TrySetResult(new ReplayOutcome(records.Count, cured, duplicates, remaining));
+            }
+            catch (Exception ex) when (ex is QueueFullException || IsStorageFailure(ex))
+            {
+                // Commit rolled the dedup admissions back; nothing left the quarantine.
+                if (ex is not QueueFullException) _needsReopen = true;
+                job.Result.TrySetException(ex);
+            }
+        }
+    }
+
+    private void FailJobs()
+    {
+        while (_jobs.TryDequeue(out var job)) job.Result.TrySetException(new OperationCanceledException("the gateway is stopping"));
     }
 
     private static void WaitForData(System.Threading.Channels.ChannelReader<IngestBatch> reader, TimeSpan timeout)
@@ -206,7 +266,7 @@ public sealed class PipelineWorker : IHostedService
             _metrics.StorageError = null;
             Log.StorageRecovered(_log);
         }
-        foreach (var q in request.Quarantine) _metrics.AddQuarantineReason(q.Reason);
+        foreach (var q in request.Quarantine) _metrics.AddQuarantined(q.SourceName, q.Reason);
         for (var i = 0; i < pending.Count; i++)
         {
             var r = results[i];

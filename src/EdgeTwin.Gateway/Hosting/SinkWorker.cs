@@ -47,7 +47,7 @@ public sealed class SinkWorker : BackgroundService
                 OnRetry = args =>
                 {
                     var error = args.Outcome.Exception?.Message ?? "unknown error";
-                    _metrics.SinkStates[_sink.Name] = "retrying: " + error;
+                    _metrics.SetSinkState(_sink.Name, SinkState.Retrying, "retrying: " + error);
                     Log.SinkFailed(_log, _sink.Name, error);
                     return default;
                 },
@@ -63,7 +63,7 @@ public sealed class SinkWorker : BackgroundService
             return _queue.RegisterSink(_sink.Name, recovered);
         }, stoppingToken).ConfigureAwait(false);
         Log.SinkResumes(_log, _sink.Name, cursor);
-        _metrics.SinkStates[_sink.Name] = "up";
+        _metrics.SetSinkState(_sink.Name, SinkState.Up, "up");
 
         var points = new List<TelemetryPoint>(_maxBatchPoints + 16384);
         var failures = 0;
@@ -78,7 +78,7 @@ public sealed class SinkWorker : BackgroundService
             {
                 // The queue itself failed (being reopened after a disk error): its segments stay, try again later.
                 failures++;
-                _metrics.SinkStates[_sink.Name] = "waiting for the queue: " + ex.Message;
+                _metrics.SetSinkState(_sink.Name, SinkState.WaitingForQueue, "waiting for the queue: " + ex.Message);
                 Log.SinkFailed(_log, _sink.Name, ex.Message);
                 await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(30_000, 200 << Math.Min(failures, 7))), _time, stoppingToken).ConfigureAwait(false);
             }
@@ -103,7 +103,7 @@ public sealed class SinkWorker : BackgroundService
         var result = await _retry.ExecuteAsync(async ct => await _sink.SendAsync(batch, ct).ConfigureAwait(false), stoppingToken).ConfigureAwait(false);
         _queue.Confirm(_sink.Name, last, Rejections(batch, result));
         _metrics.AddForwarded(_sink.Name, points.Count - result.Rejected.Count);
-        _metrics.SinkStates[_sink.Name] = "up";
+        _metrics.SetSinkState(_sink.Name, SinkState.Up, "up");
         return last;
     }
 
@@ -118,7 +118,7 @@ public sealed class SinkWorker : BackgroundService
             var p = batch.Points[r.Index];
             records.Add(new QuarantineRecord(QuarantineReason.SinkRejected, $"sink {_sink.Name}: {r.Reason}", "sink:" + _sink.Name, now,
                 new Reading(p.Stream.Source, p.TimestampTicks, p.Value, p.StatusCode, p.Quality, p.Stream.AssetId, p.Stream.Metric)));
-            _metrics.AddQuarantineReason(QuarantineReason.SinkRejected);
+            _metrics.AddQuarantined("sink:" + _sink.Name, QuarantineReason.SinkRejected);
         }
         return records;
     }

@@ -1,4 +1,5 @@
 using EdgeTwin.Core.Pipeline;
+using EdgeTwin.Gateway.Metrics;
 using EdgeTwin.Gateway.Pipeline;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -16,10 +17,12 @@ public sealed class SourceWorker : BackgroundService
     private readonly IngestChannel _channel;
     private readonly ILogger _log;
     private readonly TimeProvider _time;
+    private readonly PipelineMetrics _metrics;
 
-    public SourceWorker(IReadOnlyList<ISource> sources, IngestChannel channel, ILogger<SourceWorker> log, TimeProvider time)
+    public SourceWorker(IReadOnlyList<ISource> sources, IngestChannel channel, PipelineMetrics metrics, ILogger<SourceWorker> log, TimeProvider time)
     {
         _sources = sources;
+        _metrics = metrics;
         _channel = channel;
         _log = log;
         _time = time;
@@ -45,7 +48,9 @@ public sealed class SourceWorker : BackgroundService
         {
             try
             {
+                _metrics.SourceRuns[source.Name] = SourceRun.Running;
                 await source.RunAsync(_channel, stoppingToken).ConfigureAwait(false);
+                _metrics.SourceRuns[source.Name] = SourceRun.Returned;
                 Log.SourceFinished(_log, source.Name, source.State);
                 return;
             }
@@ -56,6 +61,7 @@ public sealed class SourceWorker : BackgroundService
             catch (Exception ex)
             {
                 failures++;
+                _metrics.SourceRuns[source.Name] = SourceRun.Restarting;
                 Log.SourceFailed(_log, source.Name, ex.Message);
                 var delay = TimeSpan.FromMilliseconds(Math.Min(60_000, 500 * (1 << Math.Min(failures, 7))));
                 try

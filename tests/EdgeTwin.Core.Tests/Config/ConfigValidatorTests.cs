@@ -77,6 +77,15 @@ public class ConfigValidatorTests
         ["negative sink file count"] = (c => c.Sinks.File[0].MaxFiles = -1, "$.sinks.file[0].maxFiles", "negative"),
         ["sink batch of zero"] = (c => c.Sinks.File[0].MaxBatchPoints = 0, "$.sinks.file[0].maxBatchPoints", "at least 1"),
         ["no sinks"] = (c => c.Sinks.File.Clear(), "$.sinks", "no sink"),
+
+        ["api port out of range"] = (c => c.Api.Port = 70000, "$.api.port", "between 0 and 65535"),
+        ["api address that is no address"] = (c => c.Api.Address = "gateway.local", "$.api.address", "'gateway.local'"),
+        ["api bound to every interface without a token"] = (c => c.Api.Address = "0.0.0.0", "$.api.address", "not a loopback address"),
+        ["api bound to a LAN address without a token"] = (c => c.Api.Address = "192.168.1.20", "$.api.address", "$.api.token"),
+        ["api bound to IPv6 any without a token"] = (c => c.Api.Address = "::", "$.api.address", "not a loopback address"),
+        ["short api token"] = (c => c.Api.Token = "short", "$.api.token", "16 to 256"),
+        ["api token with a space"] = (c => c.Api.Token = "a token with spaces in it", "$.api.token", "spaces"),
+        ["api token and token file"] = (c => { c.Api.Token = "0123456789abcdef"; c.Api.TokenFile = "/etc/t"; }, "$.api.tokenFile", "not both"),
     };
 
     public static TheoryData<string> MistakeNames => [.. Mistakes.Keys];
@@ -97,6 +106,30 @@ public class ConfigValidatorTests
         var error = Assert.Single(errors);
         Assert.Equal(path, error.Path);
         Assert.Contains(says, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1", null, null)]
+    [InlineData("::1", null, null)]
+    [InlineData("localhost", null, null)]
+    [InlineData("0.0.0.0", "0123456789abcdef", null)]
+    [InlineData("10.1.2.3", null, "/etc/edgetwin/api-token")]
+    public void Validate_ApiOnLoopback_OrWithAToken_IsValid(string address, string? token, string? tokenFile)
+    {
+        var config = Valid();
+        config.Api.Address = address;
+        config.Api.Token = token;
+        config.Api.TokenFile = tokenFile;
+        Assert.Empty(ConfigValidator.Validate(config));
+    }
+
+    [Fact]
+    public void Validate_ApiDisabled_MayNameAnyAddressWithoutAToken()
+    {
+        var config = Valid();
+        config.Api.Enabled = false;
+        config.Api.Address = "0.0.0.0";
+        Assert.Empty(ConfigValidator.Validate(config));
     }
 
     [Fact]

@@ -10,6 +10,32 @@ public class DedupIndexTests
     private static readonly SeriesKey Flow = new("line-1", "flow");
 
     [Fact]
+    public async Task SnapshotSeries_WhileThePipelineAddsSeries_ListsThemWithoutFailing()
+    {
+        var index = new DedupIndex(4);
+        using var done = new CancellationTokenSource();
+        var reads = 0;
+        var reader = Task.Run(() =>
+        {
+            // Another thread (the local API) lists the shadow while series are added.
+            while (!done.IsCancellationRequested)
+            {
+                var seen = index.SnapshotSeries();
+                Assert.All(seen, s => Assert.NotNull(s));
+                Interlocked.Increment(ref reads);
+            }
+        });
+        var added = 0;
+        // Keep adding until the reader has listed many times meanwhile (it may start late on a busy machine).
+        while (added < 20_000 || (Volatile.Read(ref reads) < 50 && added < 5_000_000)) index.GetOrAdd(new SeriesKey("asset-" + added++, "m"));
+        done.Cancel();
+        await reader;
+        Assert.Equal(added, index.SnapshotSeries().Length);
+        Assert.Equal(index.Series.Select(s => s.Key), index.SnapshotSeries().Select(s => s.Key));
+        Assert.True(reads >= 50, $"{reads} reads");
+    }
+
+    [Fact]
     public void Constructor_HistoryBelowOne_Throws() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new DedupIndex(0));
 

@@ -45,6 +45,11 @@ public sealed class TestConfig
 
     public int MaxSegmentPoints { get; set; } = 16384;
 
+    public double MaxFutureSkewSeconds { get; set; } = 300;
+
+    /// <summary>The API section; port 0 by default so that daemons of parallel test runs never fight over a port.</summary>
+    public JsonObject Api { get; set; } = new() { ["port"] = 0 };
+
     public List<JsonObject> ExtraMappings { get; } = [];
 
     public List<JsonObject> ExtraAssets { get; } = [];
@@ -93,11 +98,12 @@ public sealed class TestConfig
                 ["maxSegmentPoints"] = MaxSegmentPoints,
                 ["stateCheckpointSeconds"] = 1,
             },
-            ["validation"] = new JsonObject { ["maxPastSkewSeconds"] = 86400 * 3, ["maxFutureSkewSeconds"] = 300 },
+            ["validation"] = new JsonObject { ["maxPastSkewSeconds"] = 86400 * 3, ["maxFutureSkewSeconds"] = MaxFutureSkewSeconds },
             ["assets"] = assets,
             ["mappings"] = mappings,
             ["sources"] = sources,
             ["sinks"] = new JsonObject { ["file"] = new JsonArray { new JsonObject { ["name"] = "out", ["directory"] = SinkDirectory, ["maxFileBytes"] = 8L << 20, ["maxFiles"] = 0 } } },
+            ["api"] = Api.DeepClone(),
         };
         var path = Dir[name];
         File.WriteAllText(path, config.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));

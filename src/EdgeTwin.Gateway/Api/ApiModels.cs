@@ -1,0 +1,92 @@
+using System.Text.Json.Serialization;
+using EdgeTwin.Core.Telemetry;
+
+namespace EdgeTwin.Gateway.Api;
+
+// The JSON documents of the local API (camelCase, nulls omitted). They are a contract with the status page and
+// with scripts on site: add fields, do not rename them.
+
+public sealed record ErrorResponse(string Error);
+
+public sealed record HealthResponse(string Status, string Version, double PipelineIdleSeconds);
+
+public sealed record ReadyResponse(bool Ready, List<string> Problems);
+
+public sealed record StatusResponse(
+    string Version,
+    string GatewayId,
+    string ConfigHash,
+    string ConfigSource,
+    DateTime StartedUtc,
+    DateTime NowUtc,
+    bool Ready,
+    List<string> Problems,
+    List<SourceResponse> Sources,
+    List<SinkResponse> Sinks,
+    QueueResponse Queue,
+    PipelineResponse Pipeline);
+
+public sealed record SourceResponse(string Name, string Connection, string State, long ReadingsIn, long Committed, long Duplicates, long Quarantined);
+
+public sealed record SinkResponse(string Name, string State, string Detail, long Forwarded, long Cursor, long LagPoints);
+
+public sealed record PipelineResponse(
+    long ReadingsIn, long Accepted, long Duplicates, long LateUnverified, long Quarantined, long Commits,
+    long CommitP50Micros, long CommitP99Micros, long DroppedPoints, long BlockedMillis, long ReplayedCured, string? StorageError);
+
+public sealed record QueueResponse(
+    long Segments, long Points, long Bytes, long MaxBytes, long FreeDiskBytes, long MinFreeDiskBytes, string FullPolicy, bool Full,
+    DateTime? OldestPointUtc, double OldestPointAgeSeconds, long FirstSegmentId, long LastSegmentId,
+    long QuarantineEntries, long LossRecords, long LostPoints, int Series, int Streams,
+    List<SinkLagResponse> Sinks, List<LossResponse> RecentLoss);
+
+public sealed record SinkLagResponse(string Name, long Cursor, long LagPoints);
+
+public sealed record LossResponse(long Id, DateTime At, string AssetId, string Metric, DateTime From, DateTime To, long Count, string Reason);
+
+public sealed record ShadowResponse(string GatewayId, int Count, List<ShadowEntry> Series);
+
+/// <summary>The latest value of one series (asset + metric), or for events the latest event of that series.</summary>
+public sealed record ShadowEntry(
+    string AssetId,
+    string? AssetName,
+    string Metric,
+    string? Unit,
+    [property: JsonConverter(typeof(PointValueJsonConverter))] PointValue Value,
+    string Quality,
+    uint StatusCode,
+    DateTime Ts,
+    string Source,
+    long Updates,
+    string? Event = null,
+    string? Model = null,
+    string? ModelVersion = null);
+
+public sealed record QuarantineResponse(long Total, int Count, List<QuarantineEntry> Entries);
+
+public sealed record QuarantineEntry(
+    long Id,
+    DateTime Received,
+    string Reason,
+    string Detail,
+    string Source,
+    string Address,
+    string? AssetId,
+    string? Metric,
+    DateTime? Ts,
+    [property: JsonConverter(typeof(PointValueJsonConverter))] PointValue Value,
+    string? Raw,
+    bool Replayable);
+
+public sealed record ReplayResponse(int Replayed, int Cured, int Duplicates, int Remaining);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ErrorResponse))]
+[JsonSerializable(typeof(HealthResponse))]
+[JsonSerializable(typeof(ReadyResponse))]
+[JsonSerializable(typeof(StatusResponse))]
+[JsonSerializable(typeof(QueueResponse))]
+[JsonSerializable(typeof(ShadowResponse))]
+[JsonSerializable(typeof(QuarantineResponse))]
+[JsonSerializable(typeof(ReplayResponse))]
+internal sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -1,0 +1,54 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Http;
+
+namespace EdgeTwin.Gateway.Api;
+
+/// <summary>
+/// The status page's files (plain HTML, CSS and JavaScript, no build step), embedded in the binary and served
+/// from memory. Nothing is loaded from elsewhere: the page works on a site with no internet access.
+/// </summary>
+public sealed class StatusPageAssets
+{
+    private const string Prefix = "statuspage/";
+    private readonly Dictionary<string, (byte[] Bytes, string ContentType, string ETag)> _files = new(StringComparer.Ordinal);
+
+    public StatusPageAssets()
+    {
+        var assembly = typeof(StatusPageAssets).Assembly;
+        foreach (var name in assembly.GetManifestResourceNames())
+        {
+            if (!name.StartsWith(Prefix, StringComparison.Ordinal)) continue;
+            using var stream = assembly.GetManifestResourceStream(name)!;
+            using var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            var bytes = copy.ToArray();
+            var file = name[Prefix.Length..];
+            _files[file] = (bytes, ContentTypeOf(file), "\"" + Convert.ToHexStringLower(SHA256.HashData(bytes))[..16] + "\"");
+        }
+        if (!_files.ContainsKey("index.html")) throw new InvalidOperationException("the status page is missing from this build");
+    }
+
+    public IReadOnlyCollection<string> Files => _files.Keys;
+
+    public IResult Serve(HttpContext context, string file)
+    {
+        if (!_files.TryGetValue(file, out var f)) return ApiResults.Error(StatusCodes.Status404NotFound, $"no such file: {file}");
+        var headers = context.Response.Headers;
+        headers.ETag = f.ETag;
+        headers.CacheControl = "no-cache";
+        // Same-origin only: the page needs nothing from anywhere else, and may not be framed.
+        headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'";
+        headers.XContentTypeOptions = "nosniff";
+        if (context.Request.Headers.IfNoneMatch == f.ETag) return Results.StatusCode(StatusCodes.Status304NotModified);
+        return Results.Bytes(f.Bytes, f.ContentType);
+    }
+
+    private static string ContentTypeOf(string file) => Path.GetExtension(file) switch
+    {
+        ".html" => "text/html; charset=utf-8",
+        ".css" => "text/css; charset=utf-8",
+        ".js" => "text/javascript; charset=utf-8",
+        ".svg" => "image/svg+xml",
+        _ => "application/octet-stream",
+    };
+}
