@@ -26,6 +26,10 @@ command -v clang >/dev/null || command -v gcc >/dev/null || missing+=(clang)
 dpkg -s zlib1g-dev >/dev/null 2>&1 || missing+=(zlib1g-dev)
 command -v mount >/dev/null || missing+=(mount)
 command -v dd >/dev/null || missing+=(coreutils)
+# The systemd tests: systemd-analyze verify, a loop-mounted ext4 that fsfreeze stalls.
+command -v systemd-analyze >/dev/null || missing+=(systemd)
+command -v mkfs.ext4 >/dev/null || missing+=(e2fsprogs)
+command -v fsfreeze >/dev/null || missing+=(util-linux)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

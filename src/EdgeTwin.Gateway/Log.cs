@@ -26,6 +26,12 @@ internal static partial class Log
     [LoggerMessage(1006, LogLevel.Debug, "status.json not written")]
     public static partial void StatusNotWritten(ILogger logger, Exception error);
 
+    [LoggerMessage(1007, LogLevel.Error, "Pipeline stalled: batches waiting and no progress for {Seconds} s ({Backlog} batch(es) queued); systemd watchdog pings withheld")]
+    public static partial void WatchdogWithheld(ILogger logger, long seconds, int backlog);
+
+    [LoggerMessage(1008, LogLevel.Information, "Pipeline moving again; systemd watchdog pings resumed")]
+    public static partial void WatchdogResumed(ILogger logger);
+
     [LoggerMessage(1099, LogLevel.Critical, "Pipeline thread failed")]
     public static partial void PipelineFailed(ILogger logger, Exception error);
 

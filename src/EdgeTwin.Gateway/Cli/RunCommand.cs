@@ -1,5 +1,6 @@
 using EdgeTwin.Core.Config;
 using EdgeTwin.Gateway.Hosting;
+using EdgeTwin.Gateway.Systemd;
 using EdgeTwin.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -27,7 +28,6 @@ public static class RunCommand
 
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "edgetwin" });
         ConfigureLogging(builder.Logging, config);
-        builder.Services.AddSystemd();
         builder.Services.Configure<HostOptions>(o =>
         {
             o.ShutdownTimeout = TimeSpan.FromSeconds(config.Gateway.ShutdownTimeoutSeconds);
@@ -70,6 +70,9 @@ public static class RunCommand
                 return ExitCodes.Config;
             }
             foreach (var service in runtime.HostedServices(loggers)) builder.Services.AddSingleton(service);
+            // Registered last, so READY=1 follows the start of every other service.
+            builder.Services.AddSingleton<IHostedService>(sp => new ServiceNotifyWorker(runtime, ServiceNotifier.FromEnvironment(),
+                sp.GetRequiredService<IHostApplicationLifetime>(), loggers.CreateLogger<ServiceNotifyWorker>()));
             if (exitWhenDrained) builder.Services.AddSingleton<IHostedService>(sp => new DrainWatcher(runtime, sp.GetRequiredService<IHostApplicationLifetime>()));
 
             using var host = builder.Build();
