@@ -35,6 +35,10 @@ public sealed class ServiceNotifier : IDisposable
         return TimeSpan.FromTicks(us * 10);
     }
 
+    /// <summary>CLOCK_MONOTONIC in microseconds (Stopwatch reads it on Linux), for RELOADING=1's MONOTONIC_USEC.</summary>
+    public static string MonotonicMicroseconds() =>
+        ((long)(System.Diagnostics.Stopwatch.GetTimestamp() / (System.Diagnostics.Stopwatch.Frequency / 1_000_000.0))).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     public bool Enabled => _socket is not null;
 
     /// <summary>Sends one notification; false when there is no socket or the send failed (systemd gone: nothing to do about it).</summary>

@@ -19,10 +19,12 @@ public sealed class ServiceNotifyWorker : BackgroundService
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger _log;
     private readonly TimeSpan? _watchdog;
+    private readonly Func<bool> _reloading;
     private bool _wasStalled;
 
-    public ServiceNotifyWorker(GatewayRuntime runtime, ServiceNotifier notifier, IHostApplicationLifetime lifetime, ILogger<ServiceNotifyWorker> log)
+    public ServiceNotifyWorker(GatewayRuntime runtime, ServiceNotifier notifier, IHostApplicationLifetime lifetime, ILogger<ServiceNotifyWorker> log, Func<bool> reloading)
     {
+        _reloading = reloading;
         _runtime = runtime;
         _notifier = notifier;
         _lifetime = lifetime;
@@ -37,7 +39,11 @@ public sealed class ServiceNotifyWorker : BackgroundService
         await WaitStartedAsync(stoppingToken).ConfigureAwait(false);
         if (stoppingToken.IsCancellationRequested) return;
         _notifier.Send("READY=1\nMAINPID=" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\nSTATUS=" + StatusLine());
-        using var stopping = _lifetime.ApplicationStopping.Register(() => _notifier.Send("STOPPING=1\nSTATUS=stopping: committing and flushing"));
+        // A stop for a reload is not a service stop: RELOADING=1 was sent instead, READY=1 follows the restart.
+        using var stopping = _lifetime.ApplicationStopping.Register(() =>
+        {
+            if (!_reloading()) _notifier.Send("STOPPING=1\nSTATUS=stopping: committing and flushing");
+        });
         // Ping at half the interval (sd_watchdog_enabled's advice); without a watchdog, refresh STATUS every 2 s.
         var period = _watchdog is { } w ? TimeSpan.FromTicks(Math.Max(w.Ticks / 2, TimeSpan.TicksPerMillisecond * 50)) : TimeSpan.FromSeconds(2);
         using var timer = new PeriodicTimer(period, _runtime.Time);
@@ -104,9 +110,4 @@ public sealed class ServiceNotifyWorker : BackgroundService
         return text.Replace('\n', ' ').ToString();
     }
 
-    public override void Dispose()
-    {
-        base.Dispose();
-        _notifier.Dispose();
-    }
 }
