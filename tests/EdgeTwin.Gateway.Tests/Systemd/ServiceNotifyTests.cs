@@ -85,7 +85,7 @@ public sealed class ServiceNotifyTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Daemon_WithoutWatchdog_SendsReadyAndStatusButNoPings()
+    public void Daemon_WithoutWatchdog_SendsReadyAndStatusButNoPings_AndReloadsWithReloadingThenReady()
     {
         using var dir = new TestDirectory("notify-nowd");
         var config = new TestConfig(dir) { SimulatorRate = 1_000, SimulatorStopAfter = 0, Epoch = DateTime.UtcNow };
@@ -95,6 +95,19 @@ public sealed class ServiceNotifyTests(ITestOutputHelper output)
         Wait.Until(() => listener.Lines().Count(l => l.Line.StartsWith("STATUS=queue ", StringComparison.Ordinal)) >= 2, TimeSpan.FromSeconds(60), "READY=1 and two STATUS lines:" + Environment.NewLine + daemon.Output);
         Assert.Contains(listener.Lines(), l => l.Line == "READY=1");
         Assert.DoesNotContain(listener.Lines(), l => l.Line == "WATCHDOG=1");
+
+        // systemctl reload: RELOADING=1 (with the monotonic time systemd asks for), then READY=1 again; no STOPPING=1.
+        var before = listener.Now;
+        config.SimulatorRate = 2_000;
+        config.Write();
+        Assert.Equal(0, Shell.Run("kill", "-HUP", daemon.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)).ExitCode);
+        Wait.Until(() => listener.Lines(before).Any(l => l.Line == "READY=1"), TimeSpan.FromSeconds(60), "READY=1 after the reload:" + Environment.NewLine + daemon.Output);
+        var reload = listener.Lines(before);
+        var reloading = reload.FindIndex(l => l.Line == "RELOADING=1");
+        Assert.True(reloading >= 0 && reloading < reload.FindIndex(l => l.Line == "READY=1"), string.Join(Environment.NewLine, reload));
+        Assert.Matches(@"^MONOTONIC_USEC=\d+$", reload[reloading + 1].Line);
+        Assert.DoesNotContain(reload, l => l.Line == "STOPPING=1");
+        Assert.False(daemon.HasExited, daemon.Output);
         daemon.Terminate();
         Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(30)), daemon.Output);
         Assert.Equal(0, daemon.ExitCode);
