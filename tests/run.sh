@@ -28,6 +28,14 @@ command -v mount >/dev/null || missing+=(mount)
 command -v dd >/dev/null || missing+=(coreutils)
 # The status page is tested in a real headless browser (Debian's chromium, driven over the DevTools protocol).
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# The systemd tests: systemd-analyze verify, a loop-mounted ext4 that fsfreeze stalls.
+command -v systemd-analyze >/dev/null || missing+=(systemd)
+command -v mkfs.ext4 >/dev/null || missing+=(e2fsprogs)
+command -v fsfreeze >/dev/null || missing+=(util-linux)
+# The packaging tests: dpkg-deb builds and inspects the .deb, lintian checks it, dpkg installs it here.
+command -v dpkg-deb >/dev/null || missing+=(dpkg)
+command -v lintian >/dev/null || missing+=(lintian)
+command -v adduser >/dev/null || missing+=(adduser)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -32,6 +32,24 @@ internal static partial class Log
     [LoggerMessage(1008, LogLevel.Critical, "Cannot start the API on {Address}:{Port}: {Reason}")]
     public static partial void ApiCannotStart(ILogger logger, string address, int port, string reason);
 
+    [LoggerMessage(1014, LogLevel.Error, "Pipeline stalled: batches waiting and no progress for {Seconds} s ({Backlog} batch(es) queued); systemd watchdog pings withheld")]
+    public static partial void WatchdogWithheld(ILogger logger, long seconds, int backlog);
+
+    [LoggerMessage(1015, LogLevel.Information, "Pipeline moving again; systemd watchdog pings resumed")]
+    public static partial void WatchdogResumed(ILogger logger);
+
+    [LoggerMessage(1010, LogLevel.Error, "Configuration reload rejected, the running configuration stays: {Source}: {Errors}")]
+    public static partial void ReloadRejected(ILogger logger, string source, string errors);
+
+    [LoggerMessage(1011, LogLevel.Information, "Configuration reload (SIGHUP): {Source} is valid (hash {ConfigHash}); restarting the pipeline on the same queue")]
+    public static partial void Reloading(ILogger logger, string source, string configHash);
+
+    [LoggerMessage(1012, LogLevel.Information, "Configuration reload ignored: {Reason}")]
+    public static partial void ReloadIgnored(ILogger logger, string reason);
+
+    [LoggerMessage(1013, LogLevel.Error, "The reloaded configuration could not be started; going back to the previous one")]
+    public static partial void ReloadRolledBack(ILogger logger);
+
     [LoggerMessage(1099, LogLevel.Critical, "Pipeline thread failed")]
     public static partial void PipelineFailed(ILogger logger, Exception error);
 

@@ -70,7 +70,12 @@ internal static class Program
         shadow.Options.Add(json);
         shadow.SetAction(r => OfflineCommands.Shadow(r.GetValue(config), r.GetValue(shadowAsset), r.GetValue(json)));
 
-        var root = new RootCommand("EdgeTwin: edge digital-twin gateway") { run, check, queue, quarantine, shadow, bench };
+        var doctor = new Command("doctor", "Check an installation: config, state directory and free disk, clock/NTP, folders, reachability of every configured endpoint. " +
+            "Exit 0 all ok, 1 warnings, 2 a check failed, 78 invalid configuration");
+        doctor.Options.Add(config);
+        doctor.SetAction((r, ct) => Doctor.DoctorCommand.RunAsync(r.GetValue(config), ct));
+
+        var root = new RootCommand("EdgeTwin: edge digital-twin gateway") { run, check, queue, quarantine, shadow, bench, doctor };
         return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
     }
 }

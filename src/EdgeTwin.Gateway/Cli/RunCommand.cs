@@ -1,6 +1,7 @@
 using EdgeTwin.Core.Config;
 using EdgeTwin.Gateway.Api;
 using EdgeTwin.Gateway.Hosting;
+using EdgeTwin.Gateway.Systemd;
 using EdgeTwin.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -26,12 +27,43 @@ public static class RunCommand
             return ExitCodes.Config;
         }
 
+        using var notifier = ServiceNotifier.FromEnvironment();
+        using var reload = new ReloadSignal(source);
+        EdgeTwinConfig? previous = null;
+        while (true)
+        {
+            var outcome = await RunOnceAsync(config, source, exitWhenDrained, notifier, reload, cancellationToken).ConfigureAwait(false);
+            if (outcome.Code is not { } code) code = ExitCodes.Ok;
+            if (reload.Pending is not { } next || cancellationToken.IsCancellationRequested)
+            {
+                if (outcome.Code is null && previous is not null)
+                {
+                    // The new configuration could not be opened (its state directory, a sink's settings): go back to the one that ran.
+                    reload.Log?.Invoke(l => Log.ReloadRolledBack(l));
+                    (config, previous) = (previous, null);
+                    continue;
+                }
+                return code;
+            }
+            if (outcome.Code is not ExitCodes.Ok) return code; // the pipeline failed while stopping: exit, systemd restarts us
+            // Stopped gracefully for a reload: everything acknowledged is committed, the queue checkpointed on disk.
+            previous = config;
+            config = next;
+            reload.Pending = null;
+        }
+    }
+
+    /// <summary>The outcome of one host run: an exit code, or null when the configuration could not be opened.</summary>
+    private readonly record struct RunOutcome(int? Code);
+
+    private static async Task<RunOutcome> RunOnceAsync(EdgeTwinConfig config, string source, bool exitWhenDrained, ServiceNotifier notifier, ReloadSignal reload, CancellationToken cancellationToken)
+    {
+        var reloading = reload.Generation > 0;
         // With the API on, the host is the slim WebApplication builder's: one Generic Host runs Kestrel and the
         // pipeline's services, and one SIGTERM stops them all (Kestrel first, the pipeline last).
         var web = config.Api.Enabled ? ApiHost.CreateBuilder(config) : null;
         IHostApplicationBuilder builder = web is not null ? web : Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "edgetwin" });
         ConfigureLogging(builder.Logging, config);
-        builder.Services.AddSystemd();
         builder.Services.Configure<HostOptions>(o =>
         {
             o.ShutdownTimeout = TimeSpan.FromSeconds(config.Gateway.ShutdownTimeoutSeconds);
@@ -42,6 +74,7 @@ public static class RunCommand
         // The loggers exist before the host does: the queue's integrity check logs during Open.
         using var loggers = LoggerFactory.Create(l => ConfigureLogging(l, config));
         var log = loggers.CreateLogger("EdgeTwin.Gateway");
+        reload.Log = f => f(log);
         Log.Starting(log, GatewayRuntime.Version, config.Gateway.Id, source, ConfigLoader.Hash(config), config.Gateway.StateDirectory);
 
         GatewayRuntime runtime;
@@ -52,12 +85,12 @@ public static class RunCommand
         catch (QueueLockedException ex)
         {
             Log.CannotStart(log, ex.Message);
-            return ExitCodes.TempFail;
+            return new(reloading ? null : ExitCodes.TempFail);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             Log.StateDirectoryFailed(log, config.Gateway.StateDirectory, ex.Message);
-            return ExitCodes.IoError;
+            return new(reloading ? null : ExitCodes.IoError);
         }
 
         using (runtime)
@@ -71,7 +104,7 @@ public static class RunCommand
             {
                 // A source or sink refused its settings (a check only it can make): that is a configuration error too.
                 Log.CannotStart(log, ex.Message);
-                return ExitCodes.Config;
+                return new(reloading ? null : ExitCodes.Config);
             }
             ApiToken? token = null;
             if (web is not null)
@@ -83,22 +116,31 @@ public static class RunCommand
                 catch (ConfigException ex)
                 {
                     await Console.Error.WriteLineAsync("edgetwin: invalid configuration, not starting." + Environment.NewLine + ex.Message).ConfigureAwait(false);
-                    return ExitCodes.Config;
+                    return new(reloading ? null : ExitCodes.Config);
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
                     Log.StateDirectoryFailed(log, config.Gateway.StateDirectory, "cannot write the API token: " + ex.Message);
-                    return ExitCodes.IoError;
+                    return new(ExitCodes.IoError);
                 }
             }
             foreach (var service in runtime.HostedServices(loggers)) builder.Services.AddSingleton(service);
             if (exitWhenDrained) builder.Services.AddSingleton<IHostedService>(sp => new DrainWatcher(runtime, sp.GetRequiredService<IHostApplicationLifetime>()));
+            // Registered last, so READY=1 follows the start of every other service.
+            builder.Services.AddSingleton<IHostedService>(sp => new ServiceNotifyWorker(runtime, notifier,
+                sp.GetRequiredService<IHostApplicationLifetime>(), loggers.CreateLogger<ServiceNotifyWorker>(), () => reload.Pending is not null));
 
             using var host = web is not null ? ApiHost.Build(web, runtime, token!, log) : ((HostApplicationBuilder)builder).Build();
+            var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
             // A pipeline that died cannot do its job: stop, exit non-zero (70), and let systemd restart us.
             _ = runtime.Pipeline!.Completion.ContinueWith(
-                _ => host.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication(),
+                _ => lifetime.StopApplication(),
                 CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            reload.Arm(config, () =>
+            {
+                notifier.Send("RELOADING=1\nMONOTONIC_USEC=" + ServiceNotifier.MonotonicMicroseconds() + "\nSTATUS=reloading the configuration");
+                lifetime.StopApplication();
+            });
             Log.Ready(log, runtime.Sources.Count, runtime.Sinks.Count, runtime.Registry.Assets.Count, runtime.Registry.MappingCount);
             try
             {
@@ -111,11 +153,12 @@ public static class RunCommand
                 Log.ApiCannotStart(log, config.Api.Address, config.Api.Port, ex.Message);
                 using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(config.Gateway.ShutdownTimeoutSeconds));
                 await host.StopAsync(stopping.Token).ConfigureAwait(false);
-                return ExitCodes.Unavailable;
+                return new(ExitCodes.Unavailable);
             }
+            reload.Disarm();
             var m = runtime.Metrics;
             Log.Stopped(log, m.ReadingsIn, m.Accepted, m.Duplicates, m.Quarantined);
-            return runtime.Pipeline?.Completion.IsFaulted == true ? ExitCodes.Software : ExitCodes.Ok;
+            return new(runtime.Pipeline?.Completion.IsFaulted == true ? ExitCodes.Software : ExitCodes.Ok);
         }
     }
 

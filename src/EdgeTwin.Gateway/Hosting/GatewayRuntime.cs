@@ -63,6 +63,9 @@ public sealed class GatewayRuntime : IDisposable
 
     public PipelineWorker? Pipeline { get; private set; }
 
+    /// <summary>The status writer's last snapshot (systemd STATUS= lines read it instead of the queue).</summary>
+    public GatewayStatus? LastStatus { get; set; }
+
     public static string Version => typeof(GatewayRuntime).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
     /// <summary>Builds the registry and opens the queue (running its integrity check). Sources and sinks are created by <see cref="CreateEndpoints"/>.</summary>

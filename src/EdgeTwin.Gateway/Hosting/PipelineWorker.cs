@@ -76,7 +76,7 @@ public sealed class PipelineWorker : IHostedService
             var reader = _channel.Reader;
             while (true)
             {
-                _metrics.LastProgressTicks = _time.GetUtcNow().UtcTicks;
+                Heartbeat();
                 long firstTicks = 0;
                 while (request.Points.Count < _maxPoints)
                 {
@@ -102,9 +102,11 @@ public sealed class PipelineWorker : IHostedService
                     RunJobs();
                     MaintainIfDue(force: false);
                     WaitForData(reader, TimeSpan.FromMilliseconds(100));
-                    _metrics.LastProgressTicks = _time.GetUtcNow().UtcTicks;
+                    Heartbeat();
                 }
+                Volatile.Write(ref _metrics.PendingBatches, pending.Count);
                 CommitPending(request, pending, results);
+                Volatile.Write(ref _metrics.PendingBatches, 0);
                 RunJobs();
                 MaintainIfDue(force: false);
             }
@@ -203,6 +205,7 @@ public sealed class PipelineWorker : IHostedService
         while (true)
         {
             _abort.Token.ThrowIfCancellationRequested();
+            Heartbeat();
             if (_needsReopen)
             {
                 // After an I/O error LiteDB's engine stays faulted: reopen it, which replays its log and our
@@ -245,6 +248,7 @@ public sealed class PipelineWorker : IHostedService
                     Log.QueueBlocked(_log, ex.Message);
                 }
                 MaintainIfDue(force: true);
+                Heartbeat();
                 _abort.Token.WaitHandle.WaitOne(50);
             }
             catch (Exception ex) when (IsStorageFailure(ex))
@@ -285,8 +289,16 @@ public sealed class PipelineWorker : IHostedService
         _metrics.StorageError = error.Message;
         Log.CommitFailed(_log, error.Message, (long)delay.TotalMilliseconds);
         if (_stopping) throw new OperationCanceledException("stopping during a storage failure");
-        _abort.Token.WaitHandle.WaitOne(delay);
+        // A deliberate wait, not a stall: keep the heartbeat going (the storage error is reported in STATUS).
+        var until = Stopwatch.GetTimestamp() + (long)(delay.TotalSeconds * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < until && !_abort.Token.IsCancellationRequested)
+        {
+            Heartbeat();
+            _abort.Token.WaitHandle.WaitOne(TimeSpan.FromTicks(Math.Min(TimeSpan.TicksPerSecond, (long)((until - Stopwatch.GetTimestamp()) * (double)TimeSpan.TicksPerSecond / Stopwatch.Frequency) + 1)));
+        }
     }
+
+    private void Heartbeat() => Volatile.Write(ref _metrics.LastProgressTicks, _time.GetUtcNow().UtcTicks);
 
     private bool _needsReopen;
     private long _lastIdleReopenTicks;

@@ -56,7 +56,9 @@ public sealed class StatusWriter : BackgroundService
         {
             var path = Path.Combine(_runtime.Config.Gateway.StateDirectory, FileName);
             var tmp = path + ".tmp";
-            File.WriteAllBytes(tmp, JsonSerializer.SerializeToUtf8Bytes(_runtime.Snapshot(), StatusJsonContext.Default.GatewayStatus));
+            var snapshot = _runtime.Snapshot();
+            _runtime.LastStatus = snapshot;
+            File.WriteAllBytes(tmp, JsonSerializer.SerializeToUtf8Bytes(snapshot, StatusJsonContext.Default.GatewayStatus));
             File.Move(tmp, path, overwrite: true);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

@@ -77,8 +77,15 @@ public sealed class PipelineMetrics : IDisposable
     /// <summary>Set by the pipeline when a commit fails for a storage error; cleared by the next successful commit.</summary>
     public string? StorageError { get; set; }
 
-    /// <summary>When the pipeline last completed a loop iteration (UTC ticks); the health watchdog reads it.</summary>
+    /// <summary>
+    /// When the pipeline thread last came back from the storage or from waiting for input (UTC ticks): each loop
+    /// iteration, each commit attempt (committed, refused as full, or failed and backing off) and each second of
+    /// a backoff. The systemd watchdog reads it: batches waiting while this stands still mean a stuck pipeline.
+    /// </summary>
     public long LastProgressTicks;
+
+    /// <summary>Batches the pipeline thread holds (taken from the channel, not yet committed).</summary>
+    public int PendingBatches;
 
     public void AddBatch(string source, int readings, int accepted, int duplicates, int late, int quarantined)
     {

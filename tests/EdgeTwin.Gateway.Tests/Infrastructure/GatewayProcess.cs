@@ -19,7 +19,10 @@ public sealed partial class GatewayProcess : IDisposable
         _process.BeginErrorReadLine();
     }
 
-    public static GatewayProcess Start(params string[] args)
+    public static GatewayProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    /// <summary>Starts the binary with extra environment variables (NOTIFY_SOCKET, WATCHDOG_USEC...).</summary>
+    public static GatewayProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var psi = new ProcessStartInfo(GatewayBinary.Path)
         {
@@ -30,6 +33,10 @@ public sealed partial class GatewayProcess : IDisposable
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment.Remove("JOURNAL_STREAM");
         psi.Environment.Remove("INVOCATION_ID");
+        psi.Environment.Remove("NOTIFY_SOCKET");
+        psi.Environment.Remove("WATCHDOG_USEC");
+        psi.Environment.Remove("WATCHDOG_PID");
+        foreach (var (k, v) in environment) psi.Environment[k] = v;
         return new GatewayProcess(Process.Start(psi) ?? throw new InvalidOperationException("could not start " + GatewayBinary.Path));
     }
 

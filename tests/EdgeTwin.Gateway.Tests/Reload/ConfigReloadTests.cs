@@ -1,0 +1,70 @@
+using System.Runtime.InteropServices;
+using System.Text.Json.Nodes;
+using EdgeTwin.Gateway.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace EdgeTwin.Gateway.Tests.Reload;
+
+/// <summary>
+/// SIGHUP on the running AOT daemon: an invalid file is rejected and the old configuration keeps running; a
+/// valid one moves the sink and adds a mapping, and every point queued under the old configuration reaches the
+/// new sink exactly once.
+/// </summary>
+[Collection("daemon")]
+public sealed partial class ConfigReloadTests(ITestOutputHelper output)
+{
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int SendSignal(int pid, int signal);
+
+    private static void Hangup(GatewayProcess daemon) => Assert.Equal(0, SendSignal(daemon.Pid, 1));
+
+    [Fact]
+    public void Sighup_RejectsAnInvalidConfig_AppliesAValidOne_AndLosesNoQueuedPoint()
+    {
+        using var dir = new TestDirectory("reload");
+        const long total = 30_000;
+        var config = new TestConfig(dir) { SimulatorRate = 5_000, SimulatorStopAfter = total, MaxSegmentPoints = 2048, Epoch = DateTime.UtcNow };
+        var path = config.Write();
+        // The first sink cannot write (a file where its folder should be): everything stays queued.
+        File.WriteAllText(config.SinkDirectory, "blocked");
+        using var daemon = GatewayProcess.Start("run", "--config", path);
+        Wait.Until(() => StatusFile.Read(config.StateDirectory) is { } s && s.GetProperty("queue").GetProperty("points").GetInt64() > 5_000,
+            TimeSpan.FromSeconds(60), "points to queue up behind the blocked sink:" + Environment.NewLine + daemon.Output);
+        var firstHash = StatusFile.Read(config.StateDirectory)!.Value.GetProperty("configHash").GetString();
+
+        // 1. An invalid file: rejected with its JSON path, the daemon keeps running on the old configuration.
+        var good = File.ReadAllText(path);
+        File.WriteAllText(path, good.Replace("\"fullPolicy\": \"block\"", "\"fullPolicy\": \"never\"", StringComparison.Ordinal));
+        Hangup(daemon);
+        Wait.Until(() => daemon.Output.Contains("reload rejected", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "the rejection:" + Environment.NewLine + daemon.Output);
+        Assert.Contains("$.queue.fullPolicy", daemon.Output, StringComparison.Ordinal);
+        Thread.Sleep(2500);
+        Assert.False(daemon.HasExited, daemon.Output);
+        Assert.Equal(firstHash, StatusFile.Read(config.StateDirectory)!.Value.GetProperty("configHash").GetString());
+
+        // 2. A valid file: the sink moves to a writable folder, a mapping is added.
+        config.SinkDirectory = dir["out2"];
+        config.ExtraMappings.Add(new JsonObject { ["source"] = "spool:flow-1", ["asset"] = "pump-1", ["metric"] = "flow", ["unit"] = "m3/h" });
+        config.Write();
+        Hangup(daemon);
+        Wait.Until(() => daemon.Output.Contains("Configuration reload (SIGHUP)", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "the reload:" + Environment.NewLine + daemon.Output);
+        Wait.Until(() => StatusFile.Read(config.StateDirectory) is { } s && s.GetProperty("configHash").GetString() != firstHash,
+            TimeSpan.FromSeconds(60), "the new configuration to run:" + Environment.NewLine + daemon.Output);
+        var mappingCounts = System.Text.RegularExpressions.Regex.Matches(daemon.Output, @"Pipeline up: .* (\d+) mapping\(s\)").Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(2, mappingCounts.Count);
+        Assert.Equal(mappingCounts[0] + 1, mappingCounts[1]);
+        Wait.Until(() => Directory.Exists(config.SinkDirectory) && SinkOutput.CountCompleteLines(config.SinkDirectory) >= total,
+            TimeSpan.FromSeconds(120), $"all {total} points in the new sink:" + Environment.NewLine + daemon.Output);
+        Assert.False(daemon.HasExited, daemon.Output);
+        daemon.Terminate();
+        Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(30)), daemon.Output);
+        Assert.True(daemon.ExitCode == 0, daemon.Output);
+
+        var lines = SinkOutput.Read(config.SinkDirectory);
+        SinkOutput.AssertNoDuplicates(lines);
+        var telemetry = lines.Telemetry();
+        output.WriteLine($"{telemetry.Count} telemetry points in the new sink; {total} generated");
+        Assert.Equal(total, telemetry.Count);
+        WireSchema.AssertValid(lines);
+    }
+}
