@@ -67,6 +67,48 @@ public sealed partial class DurableQueue
         }
     }
 
+    /// <summary>
+    /// Removes up to <paramref name="limit"/> quarantine entries (oldest first, optionally only those with
+    /// <paramref name="reason"/>) on an operator's request. What is purged is never forwarded: it goes to the loss
+    /// ledger as one record, in the same transaction. Returns how many entries were removed.
+    /// </summary>
+    public int PurgeQuarantine(QuarantineReason? reason, int limit, string requestedBy)
+    {
+        lock (_gate)
+        {
+            var now = NowTicks;
+            var purge = new List<(long Id, long At, int Bytes)>();
+            foreach (var doc in _quarantine.FindAll())
+            {
+                if (purge.Count >= limit) break;
+                if (reason is { } r && doc["r"].AsInt32 != (int)r) continue;
+                purge.Add((doc["_id"].AsInt64, doc["at"].AsInt64, doc["sz"].AsInt32));
+            }
+            if (purge.Count == 0) return 0;
+            var bytes = Math.Max(0, _quarantineBytes - purge.Sum(p => (long)p.Bytes));
+            _db.BeginTrans();
+            try
+            {
+                foreach (var p in purge) _quarantine.Delete(p.Id);
+                _loss.Insert(LossToDoc(new LossRecord(now, "(quarantine)", reason is { } why ? QuarantineReasons.ToText(why) : "(entries)",
+                    purge.Min(p => p.At), purge.Max(p => p.At), purge.Count, "quarantine_purged: " + requestedBy)));
+                WriteQuarantineBytes(bytes);
+                _db.Commit();
+                _db.Checkpoint();
+            }
+            catch
+            {
+                TryRollback();
+                throw;
+            }
+            _quarantineCount -= purge.Count;
+            _quarantineBytes = bytes;
+            _lossRecords++;
+            _lostPoints += purge.Count;
+            return purge.Count;
+        }
+    }
+
     private void SweepQuarantine(long now)
     {
         var overCount = _quarantineCount > _options.QuarantineMaxEntries;

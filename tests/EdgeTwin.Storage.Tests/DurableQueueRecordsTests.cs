@@ -53,6 +53,35 @@ public class DurableQueueRecordsTests
     }
 
     [Fact]
+    public void PurgeQuarantine_ByReason_RemovesOnlyThoseAndRecordsThemInTheLossLedger()
+    {
+        using var ctx = new QueueContext();
+        var queue = ctx.Open();
+        var now = ctx.Clock.UtcTicks;
+        queue.CommitRecords(
+            Record(now, QuarantineReason.InvalidPayload, detail: "a"), Record(now + 10, QuarantineReason.UnmappedSource, detail: "b"),
+            Record(now + 20, QuarantineReason.InvalidPayload, detail: "c"));
+        var bytesBefore = queue.ListQuarantine().Sum(r => (long)r.ApproximateBytes);
+
+        Assert.Equal(2, queue.PurgeQuarantine(QuarantineReason.InvalidPayload, 100, "by a test"));
+        Assert.Equal(0, queue.PurgeQuarantine(QuarantineReason.InvalidPayload, 100, "by a test"));
+
+        Assert.Equal(["b"], queue.ListQuarantine().Select(r => r.Detail));
+        var loss = Assert.Single(queue.ListLoss());
+        Assert.Equal(2, loss.Count);
+        Assert.Equal("invalid_payload", loss.Metric);
+        Assert.Equal(now, loss.FromTicks);
+        Assert.Equal(now + 20, loss.ToTicks);
+        Assert.Equal("quarantine_purged: by a test", loss.Reason);
+        Assert.Equal(2, queue.GetStats().LostPoints);
+        queue.Dispose();
+        using var reopened = ctx.Open();
+        Assert.Equal(1, reopened.GetStats().QuarantineEntries);
+        Assert.Single(reopened.ListLoss());
+        Assert.True(bytesBefore > 0);
+    }
+
+    [Fact]
     public void Commit_CuredQuarantineIds_RemovesThemWithTheReplayedPoints()
     {
         using var ctx = new QueueContext();

@@ -88,6 +88,21 @@ public static class ApiEndpoints
             }
         });
 
+        // Purge: quarantined readings an operator gives up on. Never silent: each purge is a loss-ledger record.
+        admin.MapPost("/quarantine/purge", (string? reason, int? limit) =>
+        {
+            if (!TryReason(reason, out var r, out var error)) return error!;
+            try
+            {
+                var purged = runtime.Queue.PurgeQuarantine(r, Math.Clamp(limit ?? MaxReplayLimit, 1, MaxReplayLimit), "by an operator through the API");
+                return Results.Json(new PurgeResponse(purged, runtime.Queue.GetStats().QuarantineEntries), ApiJsonContext.Default.PurgeResponse);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LiteDB.LiteException or ObjectDisposedException)
+            {
+                return ApiResults.Error(StatusCodes.Status503ServiceUnavailable, "the queue could not be written, nothing was purged: " + ex.Message);
+            }
+        });
+
         app.MapGet("/", (HttpContext http) => page.Serve(http, "index.html"));
         app.MapGet("/ui/{file}", (string file, HttpContext http) => page.Serve(http, file));
     }

@@ -80,6 +80,8 @@ public sealed record QuarantineEntry(
 
 public sealed record ReplayResponse(int Replayed, int Cured, int Duplicates, int Remaining);
 
+public sealed record PurgeResponse(int Purged, long Remaining);
+
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(HealthResponse))]
@@ -89,4 +91,5 @@ public sealed record ReplayResponse(int Replayed, int Cured, int Duplicates, int
 [JsonSerializable(typeof(ShadowResponse))]
 [JsonSerializable(typeof(QuarantineResponse))]
 [JsonSerializable(typeof(ReplayResponse))]
+[JsonSerializable(typeof(PurgeResponse))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

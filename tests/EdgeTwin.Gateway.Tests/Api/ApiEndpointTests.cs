@@ -144,6 +144,19 @@ public sealed class ApiEndpointTests
         Assert.Equal(0, JsonDocument.Parse(body).RootElement.GetProperty("replayed").GetInt32());
         Assert.Contains("Quarantine replay: 3 entr(ies) re-run, 1 cured", daemon.Process.Output, StringComparison.Ordinal);
 
+        // Purge: the operator gives up on the unparseable payload. Token required; never silent (a loss-ledger record).
+        Assert.Equal(401, daemon.Post("/api/quarantine/purge?reason=invalid_payload", bearer: null).Status);
+        (code, body, _) = daemon.Post("/api/quarantine/purge?reason=invalid_payload", token);
+        Assert.True(code == 200, body);
+        Assert.Equal(1, JsonDocument.Parse(body).RootElement.GetProperty("purged").GetInt32());
+        Assert.Equal(1, JsonDocument.Parse(body).RootElement.GetProperty("remaining").GetInt64());
+        var left = Assert.Single(daemon.GetJson("/api/quarantine").GetProperty("entries").EnumerateArray());
+        Assert.Equal("unmapped_source", left.GetProperty("reason").GetString());
+        var loss = daemon.GetJson("/api/queue").GetProperty("recentLoss").EnumerateArray()
+            .Single(l => l.GetProperty("reason").GetString()!.StartsWith("quarantine_purged", StringComparison.Ordinal));
+        Assert.Equal(1, loss.GetProperty("count").GetInt64());
+        Assert.Equal("invalid_payload", loss.GetProperty("metric").GetString());
+
         Assert.Equal(0, daemon.Stop());
         var output = SinkOutput.Read(config.SinkDirectory);
         Assert.Equal([1.0, 2.5], output.Select(l => l.Value.GetDouble()).Order());
