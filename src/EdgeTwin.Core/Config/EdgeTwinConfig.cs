@@ -136,6 +136,8 @@ public sealed class SourcesConfig
     public List<SimulatorSourceConfig> Simulator { get; set; } = [];
 
     public List<SpoolSourceConfig> Spool { get; set; } = [];
+
+    public List<MqttSourceConfig> Mqtt { get; set; } = [];
 }
 
 public sealed class SimulatorSourceConfig

@@ -34,7 +34,7 @@ public sealed class Normalizer
         if (reading.Error is not null)
         {
             target = null;
-            return Fail(QuarantineReason.InvalidPayload, $"{reading.Address}: {reading.Error}", out reason, out detail);
+            return Fail(reading.ErrorReason ?? QuarantineReason.InvalidPayload, $"{reading.Address}: {reading.Error}", out reason, out detail);
         }
         if (!TryResolve(reading, out target, out reason, out detail)) return false;
 
