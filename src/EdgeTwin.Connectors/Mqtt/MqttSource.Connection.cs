@@ -61,8 +61,6 @@ public sealed partial class MqttSource
         _status = $"connecting to {_broker}";
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(_config.ConnectTimeoutSeconds));
-        // Messages of the session may arrive before ConnectAsync returns: they belong to this connection.
-        Interlocked.Increment(ref _generation);
         try
         {
             var result = await client.ConnectAsync(options, timeout.Token).ConfigureAwait(false);

@@ -4,6 +4,7 @@ using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Telemetry;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
+using MQTTnet.Protocol;
 
 namespace EdgeTwin.Connectors.Mqtt;
 
@@ -19,7 +20,9 @@ namespace EdgeTwin.Connectors.Mqtt;
 /// </para>
 /// <para>
 /// Acknowledgements belong to the connection a message came on: after a reconnect the broker redelivers
-/// whatever was not acknowledged, so acknowledgements still due for the old connection are not sent.
+/// whatever was not acknowledged, so acknowledgements still due for the old connection are not sent. At most
+/// $.sources.mqtt[].receiveMaximum messages per connection are unacknowledged at any time, whatever the broker
+/// does (<see cref="MqttFlowGate"/>): that bounds memory, and what a crash makes the broker redeliver.
 /// </para>
 /// </summary>
 public sealed partial class MqttSource : ISource
@@ -44,7 +47,7 @@ public sealed partial class MqttSource : ISource
     private Channel<PendingBatch> _pending = NewPending();
     private IMqttClient? _client;
     private volatile bool _accepting;
-    private volatile int _generation;
+    private GatedAdapterFactory? _connections;
     private volatile string _status = "starting";
     private long _received;
     private long _acknowledged;
@@ -100,7 +103,8 @@ public sealed partial class MqttSource : ISource
     {
         _inbound = NewInbound(Math.Max(_config.BatchMaxMessages * 2, _config.ReceiveMaximum));
         _pending = NewPending();
-        using var client = new MqttClientFactory().CreateMqttClient();
+        _connections = new GatedAdapterFactory(_config.ReceiveMaximum);
+        using var client = new MqttClientFactory().CreateMqttClient(_connections);
         client.ApplicationMessageReceivedAsync += OnMessageAsync;
         client.DisconnectedAsync += OnDisconnectedAsync;
         _client = client;
@@ -143,8 +147,13 @@ public sealed partial class MqttSource : ISource
     private Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
     {
         e.AutoAcknowledge = false;
-        if (!_accepting) return Task.CompletedTask;
         var message = e.ApplicationMessage;
+        var gate = message.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtMostOnce ? null : _connections!.Current;
+        if (!_accepting)
+        {
+            gate?.Released();
+            return Task.CompletedTask;
+        }
         var binding = _router.Route(message.Topic);
         _scratch.Clear();
         MqttPayloadParser.Parse(binding, message.Payload, _time.GetUtcNow().UtcTicks, _config.MaxPayloadBytes, _scratch);
@@ -154,7 +163,7 @@ public sealed partial class MqttSource : ISource
             more = new Reading[_scratch.Count - 1];
             _scratch.CopyTo(1, more, 0, more.Length);
         }
-        var inbound = new InboundMessage(e, _generation, _scratch[0], more);
+        var inbound = new InboundMessage(e, gate, _scratch[0], more);
         Interlocked.Increment(ref _received);
         Interlocked.Increment(ref _awaiting);
         return _inbound.Writer.TryWrite(inbound) ? Task.CompletedTask : WaitToHandOver(inbound);
@@ -170,6 +179,7 @@ public sealed partial class MqttSource : ISource
         {
             // Stopping: the message stays unacknowledged and comes back at the next start.
             Interlocked.Decrement(ref _awaiting);
+            inbound.Gate?.Released();
         }
     }
 
@@ -215,7 +225,7 @@ public sealed partial class MqttSource : ISource
             {
                 foreach (var r in more) batch.Add(r);
             }
-            acks[i] = new PendingMessage(m.Message, m.Generation);
+            acks[i] = new PendingMessage(m.Message, m.Gate);
         }
         _pending.Writer.TryWrite(new PendingBatch(batch.Durable, acks));
         try
@@ -254,8 +264,13 @@ public sealed partial class MqttSource : ISource
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(_config.ConnectTimeoutSeconds));
                 foreach (var m in batch.Messages)
                 {
-                    // A message of an earlier connection is redelivered on the current one, and acknowledged then.
-                    if (m.Generation != _generation || !client.IsConnected) continue;
+                    // QoS 0 needs no acknowledgement; a message of an earlier connection is redelivered on the
+                    // current one, and acknowledged then.
+                    if (m.Gate is null || m.Gate != _connections!.Current || !client.IsConnected)
+                    {
+                        m.Gate?.Released();
+                        continue;
+                    }
                     try
                     {
                         await m.Message.AcknowledgeAsync(timeout.Token).ConfigureAwait(false);
@@ -265,7 +280,15 @@ public sealed partial class MqttSource : ISource
                     {
                         Log.AcknowledgeFailed(_log, Name, ex.Message);
                     }
+                    finally
+                    {
+                        m.Gate.Released();
+                    }
                 }
+            }
+            else
+            {
+                foreach (var m in batch.Messages) m.Gate?.Released();
             }
             Interlocked.Add(ref _acknowledged, acknowledged);
             Interlocked.Add(ref _awaiting, -batch.Messages.Length);
@@ -291,12 +314,13 @@ public sealed partial class MqttSource : ISource
         Channel.CreateUnbounded<PendingBatch>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
 
     /// <summary>A parsed message: its readings (most messages have one) and what acknowledging it needs.</summary>
-    private readonly record struct InboundMessage(MqttApplicationMessageReceivedEventArgs Message, int Generation, Reading First, Reading[]? More)
+    /// <remarks><see cref="Gate"/> is the connection the message came on; null for QoS 0, which is never acknowledged.</remarks>
+    private readonly record struct InboundMessage(MqttApplicationMessageReceivedEventArgs Message, MqttFlowGate? Gate, Reading First, Reading[]? More)
     {
         public int ReadingCount => 1 + (More?.Length ?? 0);
     }
 
-    private readonly record struct PendingMessage(MqttApplicationMessageReceivedEventArgs Message, int Generation);
+    private readonly record struct PendingMessage(MqttApplicationMessageReceivedEventArgs Message, MqttFlowGate? Gate);
 
     private sealed record PendingBatch(Task<IngestResult> Durable, PendingMessage[] Messages);
 }
