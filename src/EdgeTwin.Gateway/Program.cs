@@ -66,13 +66,15 @@ internal static class Program
         var mqttMessages = new Option<int>("--messages") { Description = "QoS 1 messages published, then drained by both consumers", DefaultValueFactory = _ => 300_000 };
         var mqttProtocol = new Option<string>("--protocol") { Description = "MQTT version of the gateway's connection: 5 or 3.1.1", DefaultValueFactory = _ => "5" };
         mqttProtocol.AcceptOnlyFromAmong("5", "3.1.1");
+        var mqttWindow = new Option<int>("--receive-maximum") { Description = "$.sources.mqtt[].receiveMaximum: unacknowledged messages allowed in flight", DefaultValueFactory = _ => new Core.Config.MqttSourceConfig().ReceiveMaximum };
         var mqttLinger = new Option<double>("--linger-ms") { Description = "$.queue.commitLingerMs for the run", DefaultValueFactory = _ => 5 };
         var mqttBench = new Command("mqtt", "Sustained ingest from a private Mosquitto into the durable queue, next to mosquitto_sub writing the same messages to a file (needs mosquitto and mosquitto-clients)");
         mqttBench.Options.Add(mqttMessages);
         mqttBench.Options.Add(mqttProtocol);
+        mqttBench.Options.Add(mqttWindow);
         mqttBench.Options.Add(mqttLinger);
         mqttBench.Options.Add(dir);
-        mqttBench.SetAction((r, ct) => MqttBenchCommand.RunAsync(r.GetValue(mqttMessages), r.GetValue(mqttProtocol)!, r.GetValue(mqttLinger), r.GetValue(dir)!, ct));
+        mqttBench.SetAction((r, ct) => MqttBenchCommand.RunAsync(r.GetValue(mqttMessages), r.GetValue(mqttProtocol)!, r.GetValue(mqttWindow), r.GetValue(mqttLinger), r.GetValue(dir)!, ct));
         bench.Subcommands.Add(mqttBench);
 
         var shadowAsset = new Option<string?>("--asset") { Description = "Only this asset" };

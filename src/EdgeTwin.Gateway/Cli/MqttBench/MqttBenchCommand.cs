@@ -27,16 +27,16 @@ public static class MqttBenchCommand
     private const int MetricsPerAsset = 10;
     private const string SubscriberId = "edgetwin-bench-sub";
 
-    public static async Task<int> RunAsync(int messages, string protocol, double lingerMs, string dir, CancellationToken ct)
+    public static async Task<int> RunAsync(int messages, string protocol, int receiveMaximum, double lingerMs, string dir, CancellationToken ct)
     {
         var root = Path.Combine(dir, "mqtt");
         if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
         Directory.CreateDirectory(root);
         Console.WriteLine($"EdgeTwin {GatewayRuntime.Version} MQTT ingest benchmark on {Environment.ProcessorCount} cores, scratch {root}");
-        Console.WriteLine($"  {messages:N0} QoS 1 JSON messages over {Assets * MetricsPerAsset} series; gateway on MQTT {protocol}, mosquitto_sub on MQTT 3.1.1; commit linger {lingerMs} ms");
+        Console.WriteLine($"  {messages:N0} QoS 1 JSON messages over {Assets * MetricsPerAsset} series; gateway on MQTT {protocol} with a receive window of {receiveMaximum}, mosquitto_sub on MQTT 3.1.1; commit linger {lingerMs} ms");
 
         using var broker = PrivateMosquitto.Start(Path.Combine(root, "broker"), persistence: false);
-        var config = BenchConfig(broker.Port, protocol, lingerMs, root);
+        var config = BenchConfig(broker.Port, protocol, receiveMaximum, lingerMs, root);
         var gatewayClientId = config.Sources.Mqtt[0].ClientId!;
 
         // 1. Both persistent sessions exist before anything is published, so the broker queues every message for both.
@@ -125,7 +125,7 @@ public static class MqttBenchCommand
         }
     }
 
-    private static EdgeTwinConfig BenchConfig(int port, string protocol, double lingerMs, string root)
+    private static EdgeTwinConfig BenchConfig(int port, string protocol, int receiveMaximum, double lingerMs, string root)
     {
         var config = new EdgeTwinConfig
         {
@@ -142,6 +142,7 @@ public static class MqttBenchCommand
             Port = port,
             ProtocolVersion = protocol,
             ClientId = "edgetwin-bench",
+            ReceiveMaximum = receiveMaximum,
             Subscriptions = [new MqttSubscriptionConfig { Topic = "bench/{asset}/{metric}", Format = "json" }],
         });
         var errors = ConfigValidator.Validate(config);
