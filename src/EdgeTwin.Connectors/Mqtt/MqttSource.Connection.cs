@@ -160,7 +160,20 @@ public sealed partial class MqttSource
             if (!parts.Any(p => p.Contains(text, StringComparison.Ordinal))) parts.Add(text);
         }
         if (_tls?.LastRejection is { } rejected) parts.Add(rejected);
+        else if (_tls is { HasClientCertificate: false } && IsTransportFailure(error))
+        {
+            parts.Add("the broker closed the TLS connection: if it requires a client certificate, set tls.clientCertFile and tls.clientKeyFile");
+        }
         return string.Join(" — ", parts);
+    }
+
+    private static bool IsTransportFailure(Exception error)
+    {
+        for (var e = error; e is not null; e = e.InnerException)
+        {
+            if (e is IOException or SocketException or System.Security.Authentication.AuthenticationException) return true;
+        }
+        return false;
     }
 }
 

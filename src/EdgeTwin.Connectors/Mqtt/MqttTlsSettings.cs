@@ -29,6 +29,8 @@ internal sealed class MqttTlsSettings
 
     public string ServerName { get; }
 
+    public bool HasClientCertificate => _clientCertificate is not null;
+
     /// <summary>Why the last broker certificate was refused; null when none was.</summary>
     public string? LastRejection { get; private set; }
 
