@@ -133,6 +133,7 @@ public sealed partial class MqttSource
     {
         var builder = new MqttClientOptionsBuilder()
             .WithTcpServer(_host, _port)
+            .WithStreamProvider(_streams)
             .WithClientId(ClientId)
             .WithProtocolVersion(_v5 ? MqttProtocolVersion.V500 : MqttProtocolVersion.V311)
             // A persistent session: the broker keeps the subscriptions and queues QoS 1 messages while we are away.

@@ -48,6 +48,7 @@ public sealed partial class MqttSource : ISource
     private IMqttClient? _client;
     private volatile bool _accepting;
     private GatedAdapterFactory? _connections;
+    private readonly MqttStreamProvider _streams = new();
     private volatile string _status = "starting";
     private long _received;
     private long _acknowledged;
@@ -262,34 +263,33 @@ public sealed partial class MqttSource : ISource
             if (durable)
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(_config.ConnectTimeoutSeconds));
-                foreach (var m in batch.Messages)
+                // The batch's PUBACKs leave together, in one send, once all are written.
+                var stream = _streams.Current;
+                stream?.Hold();
+                try
                 {
-                    // QoS 0 needs no acknowledgement; a message of an earlier connection is redelivered on the
-                    // current one, and acknowledged then.
-                    if (m.Gate is null || m.Gate != _connections!.Current || !client.IsConnected)
+                    foreach (var m in batch.Messages)
                     {
-                        m.Gate?.Released();
-                        continue;
-                    }
-                    try
-                    {
-                        await m.Message.AcknowledgeAsync(timeout.Token).ConfigureAwait(false);
-                        acknowledged++;
-                    }
-                    catch (Exception ex)
-                    {
-                        Log.AcknowledgeFailed(_log, Name, ex.Message);
-                    }
-                    finally
-                    {
-                        m.Gate.Released();
+                        // QoS 0 needs no acknowledgement; a message of an earlier connection is redelivered on the
+                        // current one, and acknowledged then.
+                        if (m.Gate is null || m.Gate != _connections!.Current || !client.IsConnected) continue;
+                        try
+                        {
+                            await m.Message.AcknowledgeAsync(timeout.Token).ConfigureAwait(false);
+                            acknowledged++;
+                        }
+                        catch (Exception ex)
+                        {
+                            Log.AcknowledgeFailed(_log, Name, ex.Message);
+                        }
                     }
                 }
+                finally
+                {
+                    if (stream is not null) await StopQuietly(stream.ReleaseAsync(timeout.Token)).ConfigureAwait(false);
+                }
             }
-            else
-            {
-                foreach (var m in batch.Messages) m.Gate?.Released();
-            }
+            foreach (var m in batch.Messages) m.Gate?.Released();
             Interlocked.Add(ref _acknowledged, acknowledged);
             Interlocked.Add(ref _awaiting, -batch.Messages.Length);
         }

@@ -169,12 +169,20 @@ public sealed class MqttCrashTests(ITestOutputHelper output)
         var all = keysBefore.Union(keysAfter).ToHashSet(StringComparer.Ordinal);
         Wait.Until(() => SinkOutput.CountCompleteLines(config.SinkDirectory) >= all.Count, TimeSpan.FromMinutes(2), $"all {all.Count} points in the sink:{Environment.NewLine}{daemon.Output}");
         Thread.Sleep(1000);
-        var status = StatusFile.Read(config.StateDirectory)!.Value;
-        output.WriteLine(status.GetProperty("sources").GetProperty("broker").GetString());
-        output.WriteLine(status.GetProperty("pipeline").ToString());
         StopAndCheck(daemon);
-        output.WriteLine(daemon.Output);
+        var pipeline = StatusFile.Read(config.StateDirectory)!.Value.GetProperty("pipeline");
+        output.WriteLine(pipeline.ToString());
 
-        AssertExactly(all, config.SinkDirectory);
+        // Nothing lost. A broker that restarts while it streams to the gateway may not have registered the latest
+        // PUBACKs (Mosquitto saves its state without reading what waits in its sockets), so it redelivers
+        // messages that were durable already: dedup drops them while their series has had fewer than
+        // dedup.historyPerSeries newer points; older ones are forwarded again, counted as late and unverified
+        // (the cloud upserts by key). Every repeat must be one of those: none may pass unnoticed.
+        var lines = SinkOutput.Read(config.SinkDirectory);
+        var keys = lines.Select(l => l.Key).ToHashSet(StringComparer.Ordinal);
+        Assert.True(all.SetEquals(keys), $"{all.Count} keys expected, {keys.Count} distinct keys in the sink; missing e.g. [{string.Join(", ", all.Except(keys).Take(5))}]");
+        var repeats = lines.Count - keys.Count;
+        output.WriteLine($"{repeats} points forwarded twice, {pipeline.GetProperty("lateUnverified").GetInt64()} counted as late and unverified");
+        Assert.True(repeats <= pipeline.GetProperty("lateUnverified").GetInt64(), $"{repeats} repeated points, only {pipeline.GetProperty("lateUnverified")} counted as lateUnverified");
     }
 }

@@ -113,8 +113,10 @@ public sealed class MqttSecurityTests
 
         using var daemon = GatewayProcess.Start("run", "--config", path);
         Wait.Until(() => daemon.Output.Contains("MQTT source secure: connected", StringComparison.Ordinal) || daemon.HasExited, TimeSpan.FromSeconds(30), "the TLS connection:" + Environment.NewLine + daemon.Output);
+        Assert.Contains("(MQTT 5, TLS)", daemon.Output, StringComparison.Ordinal);
         daemon.Terminate();
         Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(30)));
+        Assert.Equal(0, daemon.ExitCode);
     }
 
     [Fact]

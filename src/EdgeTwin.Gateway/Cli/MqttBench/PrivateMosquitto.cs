@@ -115,7 +115,9 @@ internal sealed class PrivateMosquitto : IDisposable
 
     private void Launch()
     {
-        var psi = new ProcessStartInfo("mosquitto") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        // Debian installs the broker in /usr/sbin, which is not on every user's PATH.
+        var program = File.Exists("/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : "mosquitto";
+        var psi = new ProcessStartInfo(program) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         psi.ArgumentList.Add("-c");
         psi.ArgumentList.Add(_configPath);
         try
