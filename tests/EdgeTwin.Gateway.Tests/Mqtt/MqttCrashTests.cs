@@ -46,23 +46,6 @@ public sealed class MqttCrashTests(ITestOutputHelper output)
         return config;
     }
 
-    private static void WaitConnected(GatewayProcess daemon, int times = 1) =>
-        Wait.Until(() => Count(daemon.Output, "MQTT source broker: connected") >= times, TimeSpan.FromSeconds(30), $"connection #{times} of the MQTT source:{Environment.NewLine}{daemon.Output}");
-
-    private static int Count(string text, string what)
-    {
-        var n = 0;
-        for (var i = text.IndexOf(what, StringComparison.Ordinal); i >= 0; i = text.IndexOf(what, i + what.Length, StringComparison.Ordinal)) n++;
-        return n;
-    }
-
-    private static void StopAndCheck(GatewayProcess daemon)
-    {
-        daemon.Terminate();
-        Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(60)), "no exit after SIGTERM:" + Environment.NewLine + daemon.Output);
-        Assert.True(daemon.ExitCode == 0, $"exit {daemon.ExitCode}:{Environment.NewLine}{daemon.Output}");
-    }
-
     private static void AssertExactly(HashSet<string> expected, string sinkDirectory)
     {
         var lines = SinkOutput.Read(sinkDirectory);
@@ -89,7 +72,7 @@ public sealed class MqttCrashTests(ITestOutputHelper output)
         var daemon = GatewayProcess.Start("run", "--config", path);
         try
         {
-            WaitConnected(daemon);
+            daemon.WaitConnected("broker");
             await using var publisher = await broker.PublisherAsync();
             var publishing = Task.Run(() => publisher.PublishAsync(messages, window: 500, CancellationToken.None));
 
@@ -103,7 +86,7 @@ public sealed class MqttCrashTests(ITestOutputHelper output)
                 Assert.True(inSink < total, $"the kill came too late to test anything: {inSink} points were already in the sink");
                 daemon.Dispose();
                 daemon = GatewayProcess.Start("run", "--config", path);
-                WaitConnected(daemon);
+                daemon.WaitConnected("broker");
                 Assert.Contains("session resumed", daemon.Output, StringComparison.Ordinal);
             }
 
@@ -112,7 +95,7 @@ public sealed class MqttCrashTests(ITestOutputHelper output)
             Wait.Until(() => SinkOutput.CountCompleteLines(config.SinkDirectory) >= total, TimeSpan.FromMinutes(2), $"all {total} points in the sink:{Environment.NewLine}{daemon.Output}");
             // Give a wrongly repeated delivery the time to show up before counting.
             Thread.Sleep(1000);
-            StopAndCheck(daemon);
+            daemon.StopGracefully();
             output.WriteLine(daemon.Output.Split('\n').LastOrDefault(l => l.Contains("Stopped:", StringComparison.Ordinal)) ?? "");
         }
         finally
@@ -138,8 +121,8 @@ public sealed class MqttCrashTests(ITestOutputHelper output)
         // The session exists first; the messages then wait in the broker, so the gateway is mid-run when the broker stops.
         using (var first = GatewayProcess.Start("run", "--config", path))
         {
-            WaitConnected(first);
-            StopAndCheck(first);
+            first.WaitConnected("broker");
+            first.StopGracefully();
         }
         await using (var publisher = await broker.PublisherAsync())
         {
@@ -158,7 +141,7 @@ public sealed class MqttCrashTests(ITestOutputHelper output)
             TimeSpan.FromSeconds(30), "status.json to show the source reconnecting");
         Assert.Contains("MQTT source broker: connection to", daemon.Output, StringComparison.Ordinal);
         broker.Start();
-        WaitConnected(daemon, times: 2);
+        daemon.WaitConnected("broker", times: 2);
         output.WriteLine($"reconnected {watch.Elapsed.TotalSeconds:F1} s after the broker went down");
         Assert.Contains("session resumed", daemon.Output.Split("connection to")[^1], StringComparison.Ordinal);
 
@@ -169,7 +152,7 @@ public sealed class MqttCrashTests(ITestOutputHelper output)
         var all = keysBefore.Union(keysAfter).ToHashSet(StringComparer.Ordinal);
         Wait.Until(() => SinkOutput.CountCompleteLines(config.SinkDirectory) >= all.Count, TimeSpan.FromMinutes(2), $"all {all.Count} points in the sink:{Environment.NewLine}{daemon.Output}");
         Thread.Sleep(1000);
-        StopAndCheck(daemon);
+        daemon.StopGracefully();
         var pipeline = StatusFile.Read(config.StateDirectory)!.Value.GetProperty("pipeline");
         output.WriteLine(pipeline.ToString());
 

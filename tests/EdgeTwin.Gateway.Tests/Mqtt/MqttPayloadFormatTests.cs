@@ -33,7 +33,7 @@ public sealed class MqttPayloadFormatTests
         var epoch = (long)(t0 - DateTime.UnixEpoch).TotalSeconds;
 
         using var daemon = GatewayProcess.Start("run", "--config", path);
-        Wait.Until(() => daemon.Output.Contains("MQTT source broker: connected", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "the MQTT source to connect:" + Environment.NewLine + daemon.Output);
+        daemon.WaitConnected("broker");
         var before = DateTime.UtcNow;
         await broker.PublishAsync("plant/pump-1/pressure", "4.25");
         await broker.PublishAsync("plant/pump-1/running", "true");
@@ -53,9 +53,7 @@ public sealed class MqttPayloadFormatTests
         Wait.Until(() => SinkOutput.CountCompleteLines(config.SinkDirectory) >= 11, TimeSpan.FromSeconds(30), "11 points in the sink:" + Environment.NewLine + daemon.Output);
         // The broker acknowledges a publisher before it delivers: arrival lies between the first publish and now.
         var after = DateTime.UtcNow;
-        daemon.Terminate();
-        Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(30)), "no exit after SIGTERM");
-        Assert.True(daemon.ExitCode == 0, daemon.Output);
+        daemon.StopGracefully();
 
         var lines = SinkOutput.Read(config.SinkDirectory);
         Assert.Equal(11, lines.Count);
@@ -118,11 +116,10 @@ public sealed class MqttPayloadFormatTests
         var t0 = DateTime.UtcNow.AddMinutes(-5);
 
         using var daemon = GatewayProcess.Start("run", "--config", path);
-        Wait.Until(() => daemon.Output.Contains("MQTT source broker: connected", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "the MQTT source to connect");
+        daemon.WaitConnected("broker");
         await broker.PublishAsync("line1/oven/status", $$$"""{"data":{"v":"heating"},"meta":{"time":"{{{Iso(t0)}}}","q":[1083310080]}}""");
         Wait.Until(() => SinkOutput.CountCompleteLines(config.SinkDirectory) >= 1, TimeSpan.FromSeconds(30), "the point in the sink");
-        daemon.Terminate();
-        Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(30)));
+        daemon.StopGracefully();
 
         var line = Assert.Single(SinkOutput.Read(config.SinkDirectory));
         var p = JsonDocument.Parse(line.Json).RootElement;

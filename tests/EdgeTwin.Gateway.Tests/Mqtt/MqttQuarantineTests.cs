@@ -60,7 +60,7 @@ public sealed class MqttQuarantineTests
 
         using (var daemon = GatewayProcess.Start("run", "--config", path))
         {
-            Wait.Until(() => daemon.Output.Contains("MQTT source broker: connected", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "the MQTT source to connect:" + Environment.NewLine + daemon.Output);
+            daemon.WaitConnected("broker");
             await using (var publisher = await broker.PublisherAsync())
             {
                 await publisher.PublishAsync(corpus.Select(b => (b.Topic, b.Payload)), window: 10, CancellationToken.None);
@@ -73,9 +73,7 @@ public sealed class MqttQuarantineTests
                 || (StatusFile.Read(config.StateDirectory)?.GetProperty("sources").GetProperty("broker").GetString() ?? "").Contains($"{corpus.Count + 2} acknowledged", StringComparison.Ordinal),
                 TimeSpan.FromSeconds(30), "every message acknowledged");
             Assert.False(daemon.HasExited, "the daemon stopped after bad input:" + Environment.NewLine + daemon.Output);
-            daemon.Terminate();
-            Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(30)), "no exit after SIGTERM");
-            Assert.True(daemon.ExitCode == 0, daemon.Output);
+            daemon.StopGracefully();
         }
 
         var good = SinkOutput.Read(config.SinkDirectory);
@@ -100,11 +98,10 @@ public sealed class MqttQuarantineTests
         // Every message was acknowledged once its quarantine entry was committed: a restart brings none back.
         using (var again = GatewayProcess.Start("run", "--config", path))
         {
-            Wait.Until(() => again.Output.Contains("MQTT source broker: connected", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "the MQTT source to reconnect");
+            again.WaitConnected("broker");
             Assert.Contains("session resumed", again.Output, StringComparison.Ordinal);
             Thread.Sleep(1500);
-            again.Terminate();
-            Assert.True(again.WaitForExit(TimeSpan.FromSeconds(30)));
+            again.StopGracefully();
             Assert.Contains("stopped after 0 message(s) received", again.Output, StringComparison.Ordinal);
         }
         Assert.Equal(corpus.Count, QuarantineList(path).Count);

@@ -41,15 +41,13 @@ public sealed class MqttSecurityTests
         var path = config.Write();
 
         using var daemon = GatewayProcess.Start("run", "--config", path);
-        Wait.Until(() => daemon.Output.Contains("MQTT source secure: connected", StringComparison.Ordinal) || daemon.HasExited, TimeSpan.FromSeconds(30), "the TLS connection:" + Environment.NewLine + daemon.Output);
+        daemon.WaitConnected("secure");
         Assert.Contains($"(MQTT {protocol}, TLS)", daemon.Output, StringComparison.Ordinal);
         Assert.Contains("mqtts://127.0.0.1:" + broker.TlsPort, daemon.Output, StringComparison.Ordinal);
         // Published on the plain listener, delivered over the authenticated TLS one.
         await broker.PublishAsync("secure/pump-1/pressure", "7.5");
         Wait.Until(() => SinkOutput.CountCompleteLines(config.SinkDirectory) >= 1, TimeSpan.FromSeconds(30), "the point in the sink:" + Environment.NewLine + daemon.Output);
-        daemon.Terminate();
-        Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(30)));
-        Assert.Equal(0, daemon.ExitCode);
+        daemon.StopGracefully();
 
         var line = Assert.Single(SinkOutput.Read(config.SinkDirectory));
         Assert.Equal(("pump-1", "pressure", 7.5), (line.AssetId, line.Metric, line.Value.GetDouble()));
@@ -92,9 +90,7 @@ public sealed class MqttSecurityTests
         Assert.True(refusal.Contains(says, StringComparison.Ordinal), refusal);
         Wait.Until(() => StatusFile.Read(config.StateDirectory)?.GetProperty("sources").GetProperty("secure").GetString()?.StartsWith("reconnecting", StringComparison.Ordinal) == true,
             TimeSpan.FromSeconds(30), "status.json to show the source reconnecting");
-        daemon.Terminate();
-        Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(30)));
-        Assert.Equal(0, daemon.ExitCode);
+        daemon.StopGracefully();
     }
 
     [Fact]
@@ -112,11 +108,9 @@ public sealed class MqttSecurityTests
         var path = config.Write();
 
         using var daemon = GatewayProcess.Start("run", "--config", path);
-        Wait.Until(() => daemon.Output.Contains("MQTT source secure: connected", StringComparison.Ordinal) || daemon.HasExited, TimeSpan.FromSeconds(30), "the TLS connection:" + Environment.NewLine + daemon.Output);
+        daemon.WaitConnected("secure");
         Assert.Contains("(MQTT 5, TLS)", daemon.Output, StringComparison.Ordinal);
-        daemon.Terminate();
-        Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(30)));
-        Assert.Equal(0, daemon.ExitCode);
+        daemon.StopGracefully();
     }
 
     [Fact]
