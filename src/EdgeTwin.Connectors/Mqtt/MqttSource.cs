@@ -42,13 +42,13 @@ public sealed partial class MqttSource : ISource
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private readonly List<Reading> _scratch = new(16);
+    private readonly MqttStreamProvider _streams = new();
 
     private Channel<InboundMessage> _inbound = NewInbound(1);
     private Channel<PendingBatch> _pending = NewPending();
     private IMqttClient? _client;
     private volatile bool _accepting;
     private GatedAdapterFactory? _connections;
-    private readonly MqttStreamProvider _streams = new();
     private volatile string _status = "starting";
     private long _received;
     private long _acknowledged;
