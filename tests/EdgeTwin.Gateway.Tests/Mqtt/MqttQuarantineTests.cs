@@ -1,8 +1,7 @@
 using System.Text;
 using System.Text.Json;
+using EdgeTwin.Gateway.Cli.MqttBench;
 using EdgeTwin.Gateway.Tests.Infrastructure;
-using MQTTnet;
-using MQTTnet.Formatter;
 using static EdgeTwin.Gateway.Tests.Infrastructure.MqttTestBroker;
 
 namespace EdgeTwin.Gateway.Tests.Mqtt;
@@ -31,7 +30,7 @@ public sealed class MqttQuarantineTests
         config.MqttSources.Add(source);
         var path = config.Write();
         // An earlier configuration left a subscription in the broker's session that the current one no longer has.
-        await LeaveStaleSubscriptionAsync(broker, "edgetwin-gw-test-broker", "stale/#");
+        await MqttBenchCommand.CreateSessionAsync(broker.Port, "edgetwin-gw-test-broker", "5", "stale/#", CancellationToken.None);
 
         var now = DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeSeconds();
         var tomorrow = DateTimeOffset.UtcNow.AddDays(1).ToUnixTimeSeconds();
@@ -112,20 +111,5 @@ public sealed class MqttQuarantineTests
         var (code, listing) = GatewayProcess.Run(TimeSpan.FromSeconds(30), "quarantine", "list", "--config", configPath, "--json");
         Assert.True(code == 0, listing);
         return [.. JsonDocument.Parse(listing).RootElement.EnumerateArray().Select(e => e.Clone())];
-    }
-
-    private static async Task LeaveStaleSubscriptionAsync(MqttTestBroker broker, string clientId, string filter)
-    {
-        using var client = new MqttClientFactory().CreateMqttClient();
-        var options = new MqttClientOptionsBuilder()
-            .WithTcpServer("127.0.0.1", broker.Port)
-            .WithClientId(clientId)
-            .WithProtocolVersion(MqttProtocolVersion.V500)
-            .WithCleanStart(false)
-            .WithSessionExpiryInterval(3600)
-            .Build();
-        await client.ConnectAsync(options);
-        await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(f => f.WithTopic(filter).WithAtLeastOnceQoS()).Build());
-        await client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().Build());
     }
 }

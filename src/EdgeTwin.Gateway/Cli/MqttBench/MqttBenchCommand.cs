@@ -40,7 +40,7 @@ public static class MqttBenchCommand
         var gatewayClientId = config.Sources.Mqtt[0].ClientId!;
 
         // 1. Both persistent sessions exist before anything is published, so the broker queues every message for both.
-        await PrimeSessionAsync(broker.Port, gatewayClientId, protocol, ct).ConfigureAwait(false);
+        await CreateSessionAsync(broker.Port, gatewayClientId, protocol, "bench/+/+", ct).ConfigureAwait(false);
         var (primeCode, primeOutput) = await RunToEndAsync("mosquitto_sub", ["-p", Port(broker), "-i", SubscriberId, "-c", "-q", "1", "-t", "bench/+/+", "-W", "1"], ct).ConfigureAwait(false);
         if (primeCode is not (0 or 27))
         {
@@ -150,8 +150,8 @@ public static class MqttBenchCommand
         return config;
     }
 
-    /// <summary>Creates the gateway's persistent session and subscription, then leaves, so the broker queues for it.</summary>
-    private static async Task PrimeSessionAsync(int port, string clientId, string protocol, CancellationToken ct)
+    /// <summary>Creates a persistent session subscribed to <paramref name="filter"/>, then leaves: the broker now queues for it.</summary>
+    internal static async Task CreateSessionAsync(int port, string clientId, string protocol, string filter, CancellationToken ct)
     {
         using var client = new MqttClientFactory().CreateMqttClient();
         var v5 = protocol == "5";
@@ -162,7 +162,7 @@ public static class MqttBenchCommand
             .WithCleanStart(false);
         if (v5) options.WithSessionExpiryInterval(3600);
         await client.ConnectAsync(options.Build(), ct).ConfigureAwait(false);
-        await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(f => f.WithTopic("bench/+/+").WithAtLeastOnceQoS()).Build(), ct).ConfigureAwait(false);
+        await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(f => f.WithTopic(filter).WithAtLeastOnceQoS()).Build(), ct).ConfigureAwait(false);
         await client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().Build(), ct).ConfigureAwait(false);
     }
 
