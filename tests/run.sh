@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every EdgeTwin test on a fresh Debian machine that has the .NET SDK:
-#   1. installs what the tests need (the native-AOT toolchain, util-linux for tmpfs mounts, chromium for the status page);
+#   1. installs what the tests need (the native-AOT toolchain, util-linux for tmpfs mounts, chromium for the status page,
+#      Mosquitto and its clients plus openssl for the MQTT tests, which start their own broker and never use a system
+#      one, systemd-analyze, e2fsprogs, dpkg and lintian for the service and packaging tests);
 #   2. builds the solution with zero warnings (TreatWarningsAsErrors);
 #   3. publishes the gateway as a native-AOT binary and fails on any IL2xxx/IL3xxx warning from our assemblies;
 #   4. runs every test project; the gateway tests drive the published binary (kill -9, full disk, corrupt files).
@@ -36,12 +38,18 @@ command -v fsfreeze >/dev/null || missing+=(util-linux)
 command -v dpkg-deb >/dev/null || missing+=(dpkg)
 command -v lintian >/dev/null || missing+=(lintian)
 command -v adduser >/dev/null || missing+=(adduser)
+command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
+command -v mosquitto_sub >/dev/null || missing+=(mosquitto-clients)
+command -v openssl >/dev/null || missing+=(openssl)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq || die "apt-get update failed; cannot install ${missing[*]}"
   apt-get install -y -qq "${missing[@]}" || die "apt-get install ${missing[*]} failed"
 fi
+# The MQTT tests start private brokers: mosquitto must be runnable by name (Debian installs it in /usr/sbin).
+command -v mosquitto >/dev/null || export PATH="$PATH:/usr/sbin"
+command -v mosquitto >/dev/null || die "mosquitto is not runnable after installing it"
 
 say "restore"
 dotnet restore EdgeTwin.sln

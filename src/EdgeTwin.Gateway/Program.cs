@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EdgeTwin.Gateway.Cli;
+using EdgeTwin.Gateway.Cli.MqttBench;
 
 namespace EdgeTwin.Gateway;
 
@@ -62,6 +63,19 @@ internal static class Program
         bench.Options.Add(dir);
         bench.Options.Add(child);
         bench.SetAction((r, ct) => BenchCommand.RunAsync(r.GetValue(series)!, r.GetValue(seconds), r.GetValue(rate), r.GetValue(linger), r.GetValue(dir)!, r.GetValue(child), ct));
+        var mqttMessages = new Option<int>("--messages") { Description = "QoS 1 messages published, then drained by both consumers", DefaultValueFactory = _ => 300_000 };
+        var mqttProtocol = new Option<string>("--protocol") { Description = "MQTT version of the gateway's connection: 5 or 3.1.1", DefaultValueFactory = _ => "5" };
+        mqttProtocol.AcceptOnlyFromAmong("5", "3.1.1");
+        var mqttWindow = new Option<int>("--receive-maximum") { Description = "$.sources.mqtt[].receiveMaximum: unacknowledged messages allowed in flight", DefaultValueFactory = _ => new Core.Config.MqttSourceConfig().ReceiveMaximum };
+        var mqttLinger = new Option<double>("--linger-ms") { Description = "$.queue.commitLingerMs for the run", DefaultValueFactory = _ => 5 };
+        var mqttBench = new Command("mqtt", "Sustained ingest from a private Mosquitto into the durable queue, next to mosquitto_sub writing the same messages to a file (needs mosquitto and mosquitto-clients)");
+        mqttBench.Options.Add(mqttMessages);
+        mqttBench.Options.Add(mqttProtocol);
+        mqttBench.Options.Add(mqttWindow);
+        mqttBench.Options.Add(mqttLinger);
+        mqttBench.Options.Add(dir);
+        mqttBench.SetAction((r, ct) => MqttBenchCommand.RunAsync(r.GetValue(mqttMessages), r.GetValue(mqttProtocol)!, r.GetValue(mqttWindow), r.GetValue(mqttLinger), r.GetValue(dir)!, ct));
+        bench.Subcommands.Add(mqttBench);
 
         var shadowAsset = new Option<string?>("--asset") { Description = "Only this asset" };
         var shadow = new Command("shadow", "The digital shadow: the latest value per asset and metric, as restored from the queue (stop the daemon first)");

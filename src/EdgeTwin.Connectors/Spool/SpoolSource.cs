@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using EdgeTwin.Connectors.Json;
 using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Telemetry;
@@ -10,7 +11,8 @@ namespace EdgeTwin.Connectors.Spool;
 /// <summary>
 /// A drop folder: equipment or scripts write <c>*.jsonl</c> files of readings into a directory, and EdgeTwin
 /// takes them in name order. One JSON object per line:
-/// <c>{"source":"…","asset_id":"…","metric":"…","ts":"2026-11-24T03:00:00Z" or epoch seconds,"value":…,"quality":"good","status_code":0}</c>
+/// <c>{"source":"…","asset_id":"…","metric":"…","ts":"2026-11-24T03:00:00Z" or epoch seconds (or milliseconds, see
+/// <see cref="JsonReadingFields.MillisecondsFrom"/>),"value":…,"quality":"good","status_code":0}</c>
 /// (only <c>source</c> or <c>asset_id</c>+<c>metric</c> identify the series; everything else is optional and
 /// validated by the pipeline). A file is moved to <c>done/</c> only after every reading in it is durable,
 /// and its progress is committed with the readings, so a crash neither loses nor repeats a line. A line
@@ -133,7 +135,7 @@ public sealed partial class SpoolSource : ISource
                     case "asset_id": asset = p.Value.GetString(); break;
                     case "metric": metric = p.Value.GetString(); break;
                     case "ts":
-                        if (!TryParseTimestamp(p.Value, out ticks)) return new Reading(where, 0, PointValue.None, Raw: line, Error: $"\"ts\" {p.Value.GetRawText()} is neither ISO 8601 nor epoch seconds");
+                        if (!JsonReadingFields.TryReadTimestamp(p.Value, EpochUnit.Auto, out ticks)) return new Reading(where, 0, PointValue.None, Raw: line, Error: $"\"ts\" {p.Value.GetRawText()} is neither ISO 8601 nor epoch seconds or milliseconds");
                         break;
                     case "value":
                         value = p.Value.ValueKind switch
@@ -141,7 +143,7 @@ public sealed partial class SpoolSource : ISource
                             JsonValueKind.Number => PointValue.FromNumber(p.Value.GetDouble()),
                             JsonValueKind.True => PointValue.FromBoolean(true),
                             JsonValueKind.False => PointValue.FromBoolean(false),
-                            JsonValueKind.String => StringOrNonFinite(p.Value.GetString()!),
+                            JsonValueKind.String => JsonReadingFields.FromText(p.Value.GetString()!),
                             _ => PointValue.None,
                         };
                         if (p.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
@@ -162,37 +164,6 @@ public sealed partial class SpoolSource : ISource
         {
             return new Reading(where, 0, PointValue.None, Raw: line, Error: ex.Message);
         }
-    }
-
-    /// <summary>
-    /// JSON cannot carry NaN or infinities; like System.Text.Json's named floating-point literals, the quoted
-    /// forms "NaN", "Infinity" and "-Infinity" stand for them, so a sensor's NaN reaches validation (and
-    /// quarantine) as a number instead of passing as text.
-    /// </summary>
-    private static PointValue StringOrNonFinite(string text) => text switch
-    {
-        "NaN" => PointValue.FromNumber(double.NaN),
-        "Infinity" => PointValue.FromNumber(double.PositiveInfinity),
-        "-Infinity" => PointValue.FromNumber(double.NegativeInfinity),
-        _ => PointValue.FromString(text),
-    };
-
-    private static bool TryParseTimestamp(JsonElement e, out long ticks)
-    {
-        ticks = 0;
-        if (e.ValueKind == JsonValueKind.Number && e.TryGetDouble(out var seconds))
-        {
-            if (!double.IsFinite(seconds) || seconds < 0 || seconds > 253402300799) return false;
-            ticks = DateTime.UnixEpoch.Ticks + (long)Math.Round(seconds * TimeSpan.TicksPerSecond);
-            return true;
-        }
-        if (e.ValueKind == JsonValueKind.String
-            && DateTimeOffset.TryParse(e.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var dto))
-        {
-            ticks = dto.UtcTicks;
-            return true;
-        }
-        return false;
     }
 
     [LoggerMessage(1300, LogLevel.Information, "Spool file {File} taken: {Lines} lines durable")]

@@ -54,6 +54,14 @@ public static class ConfigLoader
         foreach (var sink in config.Sinks.File) sink.Directory = Path.GetFullPath(sink.Directory, baseDirectory);
         foreach (var spool in config.Sources.Spool) spool.Directory = Path.GetFullPath(spool.Directory, baseDirectory);
         if (config.Api.TokenFile is { } tokenFile) config.Api.TokenFile = Path.GetFullPath(tokenFile, baseDirectory);
+        foreach (var mqtt in config.Sources.Mqtt)
+        {
+            if (mqtt.PasswordFile is not null) mqtt.PasswordFile = Path.GetFullPath(mqtt.PasswordFile, baseDirectory);
+            var tls = mqtt.Tls;
+            if (tls.CaFile is not null) tls.CaFile = Path.GetFullPath(tls.CaFile, baseDirectory);
+            if (tls.ClientCertFile is not null) tls.ClientCertFile = Path.GetFullPath(tls.ClientCertFile, baseDirectory);
+            if (tls.ClientKeyFile is not null) tls.ClientKeyFile = Path.GetFullPath(tls.ClientKeyFile, baseDirectory);
+        }
     }
 
     /// <summary>A stable hash of the effective configuration, shown on the status page and in logs.</summary>

@@ -7,7 +7,7 @@ namespace EdgeTwin.Core.Config;
 /// sources and sinks. Collects every error instead of stopping at the first, so a technician fixes a file
 /// in one pass.
 /// </summary>
-public static class ConfigValidator
+public static partial class ConfigValidator
 {
     public static IReadOnlyList<ConfigError> Validate(EdgeTwinConfig config)
     {
@@ -120,6 +120,7 @@ public static class ConfigValidator
             if (string.IsNullOrWhiteSpace(s.Directory)) Error(path + ".directory", "must name a directory");
             Positive(path + ".pollIntervalSeconds", s.PollIntervalSeconds);
         }
+        ValidateMqttSources(config.Sources.Mqtt, assets, sourceNames, errors);
 
         var sinkNames = new HashSet<string>(StringComparer.Ordinal);
         var sinkDirectories = new Dictionary<string, int>(StringComparer.Ordinal);

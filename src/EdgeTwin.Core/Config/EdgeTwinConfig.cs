@@ -117,7 +117,7 @@ public sealed class AssetConfig
 
 public sealed class MappingConfig
 {
-    /// <summary>The source address: <c>opcua:nsu=…;s=…</c>, an MQTT topic, <c>sim:asset/channel</c>.</summary>
+    /// <summary>The source address: <c>opcua:nsu=…;s=…</c>, <c>mqtt:{topic}</c> (<c>mqtt:{topic}#{metric}</c> for multi-metric payloads), <c>sim:asset/channel</c>.</summary>
     public string Source { get; set; } = "";
 
     public string Asset { get; set; } = "";
@@ -139,6 +139,8 @@ public sealed class SourcesConfig
     public List<SimulatorSourceConfig> Simulator { get; set; } = [];
 
     public List<SpoolSourceConfig> Spool { get; set; } = [];
+
+    public List<MqttSourceConfig> Mqtt { get; set; } = [];
 }
 
 public sealed class SimulatorSourceConfig

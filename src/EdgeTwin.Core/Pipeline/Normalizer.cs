@@ -34,7 +34,7 @@ public sealed class Normalizer
         if (reading.Error is not null)
         {
             target = null;
-            return Fail(QuarantineReason.InvalidPayload, $"{reading.Address}: {reading.Error}", out reason, out detail);
+            return Fail(reading.ErrorReason ?? QuarantineReason.InvalidPayload, $"{reading.Address}: {reading.Error}", out reason, out detail);
         }
         if (!TryResolve(reading, out target, out reason, out detail)) return false;
 
@@ -51,11 +51,11 @@ public sealed class Normalizer
         // Compared as differences: a huge allowance saturates to long.MaxValue, and now + allowance would wrap.
         if (nowTicks - ticks > _maxPastTicks)
         {
-            return Fail(QuarantineReason.ClockSkewPast, $"timestamp {Iso(ticks)} is more than {TimeSpan.FromTicks(_maxPastTicks)} before the gateway clock {Iso(nowTicks)}", out reason, out detail);
+            return Fail(QuarantineReason.ClockSkewPast, $"timestamp {Iso(ticks)} from '{reading.Address}' is more than {TimeSpan.FromTicks(_maxPastTicks)} before the gateway clock {Iso(nowTicks)}", out reason, out detail);
         }
         if (ticks - nowTicks > _maxFutureTicks)
         {
-            return Fail(QuarantineReason.ClockSkewFuture, $"timestamp {Iso(ticks)} is more than {TimeSpan.FromTicks(_maxFutureTicks)} after the gateway clock {Iso(nowTicks)}", out reason, out detail);
+            return Fail(QuarantineReason.ClockSkewFuture, $"timestamp {Iso(ticks)} from '{reading.Address}' is more than {TimeSpan.FromTicks(_maxFutureTicks)} after the gateway clock {Iso(nowTicks)}", out reason, out detail);
         }
 
         var value = reading.Value;
@@ -64,11 +64,11 @@ public sealed class Normalizer
             case PointValueKind.None:
                 return Fail(QuarantineReason.MissingValue, $"reading from '{reading.Address}' has no value", out reason, out detail);
             case PointValueKind.Number:
-                if (value.IsNonFinite) return Fail(QuarantineReason.NonFiniteValue, $"value {value} is not a finite number", out reason, out detail);
+                if (value.IsNonFinite) return Fail(QuarantineReason.NonFiniteValue, $"value {value} from '{reading.Address}' is not a finite number", out reason, out detail);
                 if (!target!.IsIdentity)
                 {
                     var scaled = value.Number * target.Scale + target.Offset;
-                    if (!double.IsFinite(scaled)) return Fail(QuarantineReason.NonFiniteValue, $"value {value} scaled by {target.Scale} + {target.Offset} overflows", out reason, out detail);
+                    if (!double.IsFinite(scaled)) return Fail(QuarantineReason.NonFiniteValue, $"value {value} from '{reading.Address}' scaled by {target.Scale} + {target.Offset} overflows", out reason, out detail);
                     value = PointValue.FromNumber(scaled);
                 }
                 break;
@@ -97,7 +97,7 @@ public sealed class Normalizer
         }
         if (SeriesKey.Check(reading.AssetId) is { } badAsset)
         {
-            return Fail(QuarantineReason.InvalidName, $"asset id '{reading.AssetId}' {badAsset}", out reason, out detail);
+            return Fail(QuarantineReason.InvalidName, $"asset id '{reading.AssetId}' from '{reading.Address}' {badAsset}", out reason, out detail);
         }
         if (!_registry.TryGetAsset(reading.AssetId, out _))
         {
@@ -105,7 +105,7 @@ public sealed class Normalizer
         }
         if (SeriesKey.Check(reading.Metric) is { } badMetric)
         {
-            return Fail(QuarantineReason.InvalidName, $"metric '{reading.Metric}' of asset '{reading.AssetId}' {badMetric}", out reason, out detail);
+            return Fail(QuarantineReason.InvalidName, $"metric '{reading.Metric}' of asset '{reading.AssetId}' from '{reading.Address}' {badMetric}", out reason, out detail);
         }
         target = _registry.GetOrAddDynamic(reading.Address, reading.AssetId, reading.Metric!);
         reason = default;

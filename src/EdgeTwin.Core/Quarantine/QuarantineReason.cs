@@ -15,6 +15,7 @@ public enum QuarantineReason : byte
     InvalidPayload = 10,
     CorruptRecord = 11,
     SinkRejected = 12,
+    PayloadTooLarge = 13,
 }
 
 public static class QuarantineReasons
@@ -33,6 +34,7 @@ public static class QuarantineReasons
         QuarantineReason.InvalidPayload => "invalid_payload",
         QuarantineReason.CorruptRecord => "corrupt_record",
         QuarantineReason.SinkRejected => "sink_rejected",
+        QuarantineReason.PayloadTooLarge => "payload_too_large",
         _ => "unknown",
     };
 

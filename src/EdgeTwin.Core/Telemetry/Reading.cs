@@ -6,7 +6,8 @@ namespace EdgeTwin.Core.Telemetry;
 /// itself (an MQTT topic template, a multi-metric payload). <see cref="TimestampTicks"/> is 0 when the
 /// source gave no timestamp. <see cref="Raw"/> keeps the original input, when there is one, for quarantine.
 /// A source that could not parse its input at all sets <see cref="Error"/>: the reading is quarantined as an
-/// invalid payload, with the error and the raw input, instead of being dropped.
+/// invalid payload (or for <see cref="ErrorReason"/>, when the source knows a more precise one), with the error
+/// and the raw input, instead of being dropped.
 /// </summary>
 public readonly record struct Reading(
     string Address,
@@ -17,7 +18,8 @@ public readonly record struct Reading(
     string? AssetId = null,
     string? Metric = null,
     string? Raw = null,
-    string? Error = null)
+    string? Error = null,
+    Quarantine.QuarantineReason? ErrorReason = null)
 {
     public Quality EffectiveQuality => Quality ?? QualityCodes.FromStatusCode(StatusCode);
 }

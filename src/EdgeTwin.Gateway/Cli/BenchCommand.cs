@@ -181,7 +181,7 @@ public static class BenchCommand
         return ConfigLoader.Load(json, "bench", root);
     }
 
-    private static long PeakRss()
+    internal static long PeakRss()
     {
         foreach (var line in File.ReadLines("/proc/self/status"))
         {

@@ -21,7 +21,7 @@ public static class OfflineCommands
         {
             var config = ConfigLoader.LoadFile(path);
             Console.WriteLine($"{path}: OK — gateway '{config.Gateway.Id}', {config.Assets.Count} asset(s), {config.Mappings.Count} mapping(s), " +
-                $"{config.Sources.Simulator.Count + config.Sources.Spool.Count} source(s), {config.Sinks.File.Count} sink(s); state in {config.Gateway.StateDirectory}; hash {ConfigLoader.Hash(config)}");
+                $"{config.Sources.Simulator.Count + config.Sources.Spool.Count + config.Sources.Mqtt.Count} source(s), {config.Sinks.File.Count} sink(s); state in {config.Gateway.StateDirectory}; hash {ConfigLoader.Hash(config)}");
             return ExitCodes.Ok;
         }
         catch (ConfigException ex)

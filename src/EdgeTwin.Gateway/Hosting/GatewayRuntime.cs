@@ -1,4 +1,5 @@
 using EdgeTwin.Connectors.File;
+using EdgeTwin.Connectors.Mqtt;
 using EdgeTwin.Connectors.Simulator;
 using EdgeTwin.Connectors.Spool;
 using EdgeTwin.Core.Assets;
@@ -81,6 +82,10 @@ public sealed class GatewayRuntime : IDisposable
     {
         foreach (var sim in Config.Sources.Simulator) Sources.Add(new SimulatorSource(sim, Time));
         foreach (var spool in Config.Sources.Spool) Sources.Add(new SpoolSource(spool, Time, loggers.CreateLogger<SpoolSource>()));
+        for (var i = 0; i < Config.Sources.Mqtt.Count; i++)
+        {
+            Sources.Add(new MqttSource(Config.Sources.Mqtt[i], $"$.sources.mqtt[{i}]", Config.Gateway.Id, Time, loggers.CreateLogger<MqttSource>()));
+        }
         foreach (var file in Config.Sinks.File) Sinks.Add(new JsonlFileSink(file, Config.Gateway.Id, Time, loggers.CreateLogger<JsonlFileSink>()));
         Queue.SetSinks(Sinks.Select(s => s.Name));
     }

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 
 namespace EdgeTwin.Gateway.Tests.Infrastructure;
 
-/// <summary>Builds gateway configurations for tests: a simulator and/or a spool folder, a file sink, a queue policy.</summary>
+/// <summary>Builds gateway configurations for tests: a simulator, a spool folder and/or MQTT sources, a file sink, a queue policy.</summary>
 public sealed class TestConfig
 {
     public TestConfig(TestDirectory dir)
@@ -54,6 +54,11 @@ public sealed class TestConfig
 
     public List<JsonObject> ExtraAssets { get; } = [];
 
+    /// <summary>Entries of $.sources.mqtt (see <see cref="MqttTestBroker.Source"/>).</summary>
+    public List<JsonObject> MqttSources { get; } = [];
+
+    public double CommitLingerMs { get; set; }
+
     public string Write(string name = "edgetwin.json")
     {
         var assets = new JsonArray
@@ -87,6 +92,12 @@ public sealed class TestConfig
         {
             sources["spool"] = new JsonArray { new JsonObject { ["name"] = "inbox", ["directory"] = SpoolDirectory, ["pollIntervalSeconds"] = 0.2 } };
         }
+        if (MqttSources.Count > 0)
+        {
+            var mqtt = new JsonArray();
+            foreach (var m in MqttSources) mqtt.Add(m.DeepClone());
+            sources["mqtt"] = mqtt;
+        }
         var config = new JsonObject
         {
             ["gateway"] = new JsonObject { ["id"] = "gw-test", ["stateDirectory"] = StateDirectory, ["shutdownTimeoutSeconds"] = 20 },
@@ -97,6 +108,7 @@ public sealed class TestConfig
                 ["fullPolicy"] = FullPolicy,
                 ["maxSegmentPoints"] = MaxSegmentPoints,
                 ["stateCheckpointSeconds"] = 1,
+                ["commitLingerMs"] = CommitLingerMs,
             },
             ["validation"] = new JsonObject { ["maxPastSkewSeconds"] = 86400 * 3, ["maxFutureSkewSeconds"] = MaxFutureSkewSeconds },
             ["assets"] = assets,
