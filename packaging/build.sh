@@ -57,13 +57,13 @@ Version: $version-1
 Architecture: $arch
 Maintainer: EdgeTwin maintainers <maintainers@edgetwin.invalid>
 Installed-Size: $installed_kb
-Depends: libc6 (>= 2.34), adduser
+Depends: libc6 (>= 2.34), zlib1g (>= 1:1.2.11), libssl3 | libssl3t64, adduser
 Section: net
 Priority: optional
 Homepage: https://github.com/edgetwin/edgetwin
 Description: edge digital-twin gateway
- EdgeTwin reads plant equipment (simulator, spool folders; OPC UA and MQTT to
- come), normalizes and deduplicates every reading, keeps it in a durable local
+ EdgeTwin reads plant equipment (simulator, spool folders, MQTT brokers; OPC UA
+ to come), normalizes and deduplicates every reading, keeps it in a durable local
  queue through network outages, and forwards it to confirming sinks.
  .
  The package installs a hardened systemd service (Type=notify, watchdog) that

@@ -28,7 +28,7 @@ public sealed class PackageTests(ITestOutputHelper output)
         Assert.Contains("Package: edgetwin", info, StringComparison.Ordinal);
         Assert.Contains("Version: 0.1.0-1", info, StringComparison.Ordinal);
         Assert.Contains("Architecture: amd64", info, StringComparison.Ordinal);
-        Assert.Contains("Depends: libc6 (>= 2.34), adduser", info, StringComparison.Ordinal);
+        Assert.Contains("Depends: libc6 (>= 2.34), zlib1g (>= 1:1.2.11), libssl3 | libssl3t64, adduser", info, StringComparison.Ordinal);
         foreach (var script in new[] { "postinst", "prerm", "postrm" }) Assert.Matches($@"\* +{script} +#!/bin/sh", info);
         Assert.Equal("/etc/edgetwin/edgetwin.json", Shell.Check("dpkg-deb", "--info", deb, "conffiles").Trim());
 
