@@ -36,11 +36,23 @@ command -v fsfreeze >/dev/null || missing+=(util-linux)
 command -v dpkg-deb >/dev/null || missing+=(dpkg)
 command -v lintian >/dev/null || missing+=(lintian)
 command -v adduser >/dev/null || missing+=(adduser)
+# The OPC UA tests run against a node-opcua server (tests/peers/opcua-server).
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq || die "apt-get update failed; cannot install ${missing[*]}"
   apt-get install -y -qq "${missing[@]}" || die "apt-get install ${missing[*]} failed"
+fi
+
+# node-opcua at the version pinned by tests/peers/opcua-server/package-lock.json; reinstalled when it differs.
+opcua_peer="$root/tests/peers/opcua-server"
+pinned=$(node -p "require('$opcua_peer/package-lock.json').packages['node_modules/node-opcua'].version")
+installed=$(node -p "try { require('$opcua_peer/node_modules/node-opcua/package.json').version } catch { '' }")
+if [ "$pinned" != "$installed" ]; then
+  say "installing node-opcua $pinned for the OPC UA tests"
+  (cd "$opcua_peer" && npm ci --no-audit --no-fund) || die "npm ci in tests/peers/opcua-server failed"
 fi
 
 say "restore"
