@@ -20,6 +20,7 @@ public sealed partial class UaSecureChannel
                 {
                     while (UaTcpChunkScanner.TryRead(ref buffer, Limits.ReceiveChunkSize, out var header, out var chunk))
                     {
+                        Interlocked.Increment(ref _chunksReceived);
                         HandleChunk(header, chunk);
                     }
                 }

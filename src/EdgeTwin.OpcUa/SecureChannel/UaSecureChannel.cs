@@ -38,6 +38,8 @@ public sealed partial class UaSecureChannel : IAsyncDisposable
     private volatile ChannelSecurityToken? _token;
     private Exception? _fault;
     private int _renewals;
+    private long _chunksSent;
+    private long _chunksReceived;
 
     private UaSecureChannel(UaTcpConnection connection, UaSecureChannelOptions options, string endpointUrl)
     {
@@ -62,6 +64,12 @@ public sealed partial class UaSecureChannel : IAsyncDisposable
     public Task Completion => _completion.Task;
 
     public bool IsOpen => _fault is null && !_completion.Task.IsCompleted;
+
+    /// <summary>Chunks written to the connection (all message types).</summary>
+    public long ChunksSent => Interlocked.Read(ref _chunksSent);
+
+    /// <summary>Chunks framed from the connection (all message types).</summary>
+    public long ChunksReceived => Interlocked.Read(ref _chunksReceived);
 
     /// <summary>Connects, exchanges Hello/Acknowledge and opens the channel (OPN Issue).</summary>
     public static async Task<UaSecureChannel> OpenAsync(string endpointUrl, UaSecureChannelOptions? options = null, CancellationToken cancellationToken = default)
@@ -266,6 +274,7 @@ public sealed partial class UaSecureChannel : IAsyncDisposable
             var chunkType = i == chunks - 1 ? UaTcpChunkType.Final : UaTcpChunkType.Intermediate;
             UaTcpChunkScanner.WriteHeader(span, type, chunkType, (uint)length);
             _connection.Output.Advance(length);
+            Interlocked.Increment(ref _chunksSent);
         }
     }
 
@@ -289,6 +298,7 @@ public sealed partial class UaSecureChannel : IAsyncDisposable
         chunk.WrittenSpan.CopyTo(span);
         UaTcpChunkScanner.WriteHeader(span, UaTcpMessageType.OpenSecureChannel, UaTcpChunkType.Final, (uint)chunk.WrittenCount);
         _connection.Output.Advance(chunk.WrittenCount);
+        Interlocked.Increment(ref _chunksSent);
     }
 
     private uint NextSequenceNumber()

@@ -96,6 +96,8 @@ async function main() {
   variable(arrays, "Array.String", DataType.String, ["a", "", "ü"], array);
   variable(arrays, "Array.Byte", DataType.Byte, new Uint8Array([1, 2, 3]), array);
   variable(arrays, "Array.Empty", DataType.Int32, [], array);
+  // 5000 doubles (40 KB): a response that spans several chunks.
+  variable(arrays, "Array.Large", DataType.Double, Float64Array.from({ length: 5000 }, (_, i) => i * 0.5), array);
   variable(arrays, "Matrix.Double", DataType.Double, new Float64Array([1, 2, 3, 4, 5, 6]),
     { arrayType: VariantArrayType.Matrix, dimensions: [2, 3] });
 
