@@ -94,8 +94,8 @@ public sealed partial class UaSecureChannel : IAsyncDisposable
     public uint NextRequestHandle() => Interlocked.Increment(ref _lastRequestHandle);
 
     /// <summary>A RequestHeader stamped now, with the given session token (null for sessionless services).</summary>
-    public RequestHeader CreateRequestHeader(NodeId authenticationToken = default) =>
-        new(authenticationToken, _time.GetUtcNow().UtcDateTime, NextRequestHandle(), (uint)_options.RequestTimeout.TotalMilliseconds);
+    public RequestHeader CreateRequestHeader(NodeId authenticationToken = default, TimeSpan? timeout = null) =>
+        new(authenticationToken, _time.GetUtcNow().UtcDateTime, NextRequestHandle(), (uint)(timeout ?? _options.RequestTimeout).TotalMilliseconds);
 
     /// <summary>
     /// Sends a request and decodes its response. A ServiceFault or a bad ServiceResult becomes
@@ -105,6 +105,18 @@ public sealed partial class UaSecureChannel : IAsyncDisposable
         where TResponse : IUaResponse<TResponse>
     {
         using var response = await SendAsync(UaTcpMessageType.Message, header, request, cancellationToken).ConfigureAwait(false);
+        return DecodeResponse<TResponse>(response);
+    }
+
+    /// <summary>
+    /// As <see cref="CallAsync{TResponse}(RequestHeader, IUaRequest, CancellationToken)"/>, but waits for the
+    /// response as long as the header's TimeoutHint plus a margin (Publish requests are held by the server).
+    /// </summary>
+    public async Task<TResponse> CallWithHintAsync<TResponse>(RequestHeader header, IUaRequest request, CancellationToken cancellationToken = default)
+        where TResponse : IUaResponse<TResponse>
+    {
+        var wait = TimeSpan.FromMilliseconds(header.TimeoutHint) + _options.RequestTimeout;
+        using var response = await SendAsync(UaTcpMessageType.Message, header, request, cancellationToken, wait).ConfigureAwait(false);
         return DecodeResponse<TResponse>(response);
     }
 
@@ -171,8 +183,9 @@ public sealed partial class UaSecureChannel : IAsyncDisposable
         return id == 0 ? Interlocked.Increment(ref _lastRequestId) : id;
     }
 
-    private async Task<ResponseMessage> SendAsync(UaTcpMessageType type, RequestHeader header, IUaRequest request, CancellationToken cancellationToken)
+    private async Task<ResponseMessage> SendAsync(UaTcpMessageType type, RequestHeader header, IUaRequest request, CancellationToken cancellationToken, TimeSpan? wait = null)
     {
+        var timeout = wait ?? _options.RequestTimeout;
         if (_fault is { } fault)
         {
             throw new UaServiceException(StatusCode.BadSecureChannelClosed, $"the secure channel is closed: {fault.Message}");
@@ -184,13 +197,13 @@ public sealed partial class UaSecureChannel : IAsyncDisposable
         try
         {
             await WriteMessageAsync(type, header, request, requestId, cancellationToken).ConfigureAwait(false);
-            var message = await pending.Task.WaitAsync(_options.RequestTimeout, _time, cancellationToken).ConfigureAwait(false);
+            var message = await pending.Task.WaitAsync(timeout, _time, cancellationToken).ConfigureAwait(false);
             pending.MarkConsumed();
             return message;
         }
         catch (TimeoutException)
         {
-            throw new UaServiceException(StatusCode.BadRequestTimeout, $"no response to request {requestId} within {_options.RequestTimeout.TotalSeconds:0.#} s");
+            throw new UaServiceException(StatusCode.BadRequestTimeout, $"no response to request {requestId} within {timeout.TotalSeconds:0.#} s");
         }
         finally
         {
