@@ -127,3 +127,55 @@ public class UaTcpChunkScannerTests
         Assert.Equal(3, buffer.Length);
     }
 }
+
+public class UaTcpChunkScannerFuzzTests
+{
+    /// <summary>
+    /// Seeded random byte streams, and mutations of valid ones: the scanner frames, asks for more, or rejects
+    /// the header; it never throws anything else, never frames past the buffer, and never loops.
+    /// </summary>
+    [Fact]
+    public void RandomAndMutatedStreams_AreFramedOrRejectedCleanly()
+    {
+        var random = new Random(7340);
+        var valid = Hex.Bytes("41434B46 1C000000 00000000 00000100 00800000 00002000 00010000 4D534746 10000000 01000000 02000000");
+        var outcomes = new int[3];
+        for (var round = 0; round < 20_000; round++)
+        {
+            byte[] bytes;
+            if (round % 2 == 0)
+            {
+                bytes = new byte[random.Next(0, 64)];
+                random.NextBytes(bytes);
+            }
+            else
+            {
+                bytes = (byte[])valid.Clone();
+                for (var i = random.Next(1, 4); i > 0; i--)
+                {
+                    bytes[random.Next(bytes.Length)] = (byte)random.Next(256);
+                }
+            }
+
+            var buffer = Segments.Split(bytes, random.Next(0, bytes.Length + 1));
+            try
+            {
+                var framed = 0;
+                while (UaTcpChunkScanner.TryRead(ref buffer, 1024, out var header, out var chunk))
+                {
+                    Assert.Equal(header.MessageSize, (ulong)chunk.Length);
+                    Assert.InRange(header.MessageSize, 8u, 1024u);
+                    Assert.True(++framed <= bytes.Length / 8);
+                }
+
+                outcomes[framed > 0 ? 0 : 1]++;
+            }
+            catch (UaTcpProtocolException)
+            {
+                outcomes[2]++;
+            }
+        }
+
+        Assert.All(outcomes, count => Assert.True(count > 0));
+    }
+}
