@@ -56,7 +56,10 @@ public sealed class OpcUaTestServer : IAsyncDisposable
         }
     }
 
-    public static async Task<OpcUaTestServer> StartAsync(params string[] arguments)
+    public static Task<OpcUaTestServer> StartAsync(params string[] arguments) => StartOnPortAsync(FreePort(), arguments);
+
+    /// <summary>Starts on a given port: a restart of a killed server where the client expects it.</summary>
+    public static async Task<OpcUaTestServer> StartOnPortAsync(int port, params string[] arguments)
     {
         var peer = PeerDirectory;
         if (!Directory.Exists(Path.Combine(peer, "node_modules", "node-opcua")))
@@ -64,7 +67,6 @@ public sealed class OpcUaTestServer : IAsyncDisposable
             throw new InvalidOperationException($"node-opcua is not installed in {peer}: run tests/run.sh (or `npm ci` there)");
         }
 
-        var port = FreePort();
         var pki = Path.Combine(Path.GetTempPath(), "edgetwin-opcua-pki");
         var start = new ProcessStartInfo("node")
         {
