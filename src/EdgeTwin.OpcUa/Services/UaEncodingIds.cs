@@ -24,6 +24,8 @@ public static class UaEncodingIds
     public const uint BrowseResponse = 530;
     public const uint BrowseNextRequest = 533;
     public const uint BrowseNextResponse = 536;
+    public const uint TranslateBrowsePathsToNodeIdsRequest = 554;
+    public const uint TranslateBrowsePathsToNodeIdsResponse = 557;
     public const uint AnonymousIdentityToken = 321;
     public const uint UserNameIdentityToken = 324;
 }

@@ -38,6 +38,7 @@ public static class WellKnownNodes
     public static readonly NodeId MaxNodesPerRead = new(11705);
     public static readonly NodeId MaxNodesPerBrowse = new(11710);
     public static readonly NodeId MaxMonitoredItemsPerCall = new(11714);
+    public static readonly NodeId MaxNodesPerTranslate = new(11712);
     public static readonly NodeId MaxBrowseContinuationPoints = new(2735);
 }
 

@@ -49,6 +49,9 @@ public sealed class UaSession : IAsyncDisposable
     /// <summary>The server's MaxMonitoredItemsPerCall, or 0 when it states none.</summary>
     public uint MaxMonitoredItemsPerCall { get; private set; }
 
+    /// <summary>The server's MaxNodesPerTranslateBrowsePathsToNodeIds, or 0 when it states none.</summary>
+    public uint MaxNodesPerTranslate { get; private set; }
+
     /// <summary>CreateSession + ActivateSession, then reads the namespace array and operation limits.</summary>
     public static async Task<UaSession> CreateAsync(UaSecureChannel channel, UaSessionOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -86,6 +89,7 @@ public sealed class UaSession : IAsyncDisposable
             new ReadValueId(WellKnownNodes.MaxNodesPerRead),
             new ReadValueId(WellKnownNodes.MaxNodesPerBrowse),
             new ReadValueId(WellKnownNodes.MaxMonitoredItemsPerCall),
+            new ReadValueId(WellKnownNodes.MaxNodesPerTranslate),
         };
         var response = await CallAsync<ReadResponse>(new ReadRequest(0, TimestampsToReturn.Neither, nodes), cancellationToken).ConfigureAwait(false);
         if (response.Results.Length != nodes.Length)
@@ -103,6 +107,7 @@ public sealed class UaSession : IAsyncDisposable
         MaxNodesPerRead = LimitOf(response.Results[1]);
         MaxNodesPerBrowse = LimitOf(response.Results[2]);
         MaxMonitoredItemsPerCall = LimitOf(response.Results[3]);
+        MaxNodesPerTranslate = LimitOf(response.Results[4]);
     }
 
     /// <summary>Sends a request with this session's authentication token.</summary>
@@ -177,6 +182,31 @@ public sealed class UaSession : IAsyncDisposable
         return result.StatusCode.IsBad
             ? throw new UaServiceException(result.StatusCode, $"browsing {nodeId} failed")
             : result.References;
+    }
+
+    /// <summary>
+    /// Resolves browse paths to node ids (TranslateBrowsePathsToNodeIds), split to the server's
+    /// MaxNodesPerTranslateBrowsePathsToNodeIds when it states one. Results come back in the order asked.
+    /// </summary>
+    public async Task<BrowsePathResult[]> TranslateBrowsePathsAsync(IReadOnlyList<BrowsePath> paths, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        var all = paths as BrowsePath[] ?? paths.ToArray();
+        var results = new BrowsePathResult[all.Length];
+        var batch = BatchSize(MaxNodesPerTranslate);
+        for (var start = 0; start < all.Length; start += batch)
+        {
+            var slice = all.AsMemory(start, Math.Min(batch, all.Length - start));
+            var response = await CallAsync<TranslateBrowsePathsResponse>(new TranslateBrowsePathsRequest(slice), cancellationToken).ConfigureAwait(false);
+            if (response.Results.Length != slice.Length)
+            {
+                throw new UaServiceException(StatusCode.BadUnknownResponse, $"the server returned {response.Results.Length} results for {slice.Length} browse paths");
+            }
+
+            response.Results.CopyTo(results, start);
+        }
+
+        return results;
     }
 
     /// <summary>CloseSession, deleting the session's subscriptions on the server.</summary>

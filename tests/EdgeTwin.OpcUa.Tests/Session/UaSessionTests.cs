@@ -258,4 +258,33 @@ public class UaSessionTests(OpcUaServerFixture fixture)
             Assert.True(next.Value.AsInt32() > first.Value.AsInt32());
         }
     }
+
+    [Fact]
+    public async Task TranslateBrowsePaths_FindsNodesByBrowseName_AndReportsMissingOnes()
+    {
+        var (channel, session) = await ConnectAsync();
+        await using (channel)
+        await using (session)
+        {
+            Assert.True(session.Namespaces.TryGetIndex(TestNamespace, out var ns));
+            Assert.Equal(50u, session.MaxNodesPerTranslate);
+            var leafPath = new[] { "EdgeTwin", "Level1", "Level2", "Level3", "Level4", "Leaf" }.Select(n => new RelativePathElement(new QualifiedName(ns, n))).ToArray();
+            var paths = Enumerable.Range(0, 60).Select(i => new BrowsePath(WellKnownNodes.ObjectsFolder, [new(new QualifiedName(ns, "EdgeTwin")), new(new QualifiedName(ns, "Many")), new(new QualifiedName(ns, $"Item{i:D5}"))]))
+                .Append(new BrowsePath(WellKnownNodes.ObjectsFolder, leafPath))
+                .Append(new BrowsePath(WellKnownNodes.ObjectsFolder, [new(new QualifiedName(ns, "Nowhere"))]))
+                .ToArray();
+            var results = await session.TranslateBrowsePathsAsync(paths);
+            Assert.Equal(62, results.Length);
+            for (var i = 0; i < 60; i++)
+            {
+                var target = Assert.Single(results[i].Targets);
+                Assert.Equal(uint.MaxValue, target.RemainingPathIndex);
+                Assert.Equal(new NodeId($"Item{i:D5}", ns), target.TargetId.NodeId);
+            }
+
+            Assert.Equal(new NodeId("Leaf", ns), Assert.Single(results[60].Targets).TargetId.NodeId);
+            Assert.True(results[61].StatusCode.IsBad);
+            Assert.Empty(results[61].Targets);
+        }
+    }
 }
