@@ -536,7 +536,16 @@ public ref struct UaBinaryReader
         }
     }
 
-    private delegate T ElementReader<T>(ref UaBinaryReader reader);
+    /// <summary>
+    /// Reads an array of structures: the length (checked as <see cref="ReadArrayLength"/> does, with elements of
+    /// at least <paramref name="minElementSize"/> bytes), then each element. A null array is returned empty.
+    /// </summary>
+    public T[] ReadArray<T>(int minElementSize, ElementReader<T> read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        var count = ReadArrayLength(minElementSize);
+        return count <= 0 ? [] : Fill(new T[count], ref this, read);
+    }
 
     private static T[] Fill<T>(T[] values, ref UaBinaryReader reader, ElementReader<T> read)
     {
@@ -671,3 +680,6 @@ public ref struct UaBinaryReader
     private readonly UaDecodingException Truncated(int needed) =>
         new(StatusCode.BadDecodingError, Position, $"message ends early: {needed} bytes needed, {_reader.Remaining} remain");
 }
+
+/// <summary>Reads one element of an array for <see cref="UaBinaryReader.ReadArray{T}"/>.</summary>
+public delegate T ElementReader<T>(ref UaBinaryReader reader);

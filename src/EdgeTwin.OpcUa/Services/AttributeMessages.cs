@@ -62,13 +62,7 @@ public sealed record ReadResponse(ResponseHeader Header, DataValue[] Results) : 
 
     public static ReadResponse Decode(ref UaBinaryReader reader, ResponseHeader header)
     {
-        var count = reader.ReadArrayLength(1);
-        var results = new DataValue[Math.Max(count, 0)];
-        for (var i = 0; i < results.Length; i++)
-        {
-            results[i] = reader.ReadDataValue();
-        }
-
+        var results = reader.ReadArray(1, static (ref UaBinaryReader r) => r.ReadDataValue());
         reader.ReadDiagnosticInfoArray();
         return new ReadResponse(header, results);
     }

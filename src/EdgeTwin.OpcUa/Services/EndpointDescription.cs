@@ -23,25 +23,9 @@ public sealed record EndpointDescription(
         var certificate = reader.ReadByteString();
         var mode = (MessageSecurityMode)reader.ReadInt32();
         var policy = reader.ReadString();
-        var count = reader.ReadArrayLength(4);
-        var tokens = new UserTokenPolicy[Math.Max(count, 0)];
-        for (var i = 0; i < tokens.Length; i++)
-        {
-            tokens[i] = UserTokenPolicy.Read(ref reader);
-        }
-
+        var tokens = reader.ReadArray(4, UserTokenPolicy.Read);
         return new EndpointDescription(url, server, certificate, mode, policy, tokens, reader.ReadString(), reader.ReadByte());
     }
 
-    public static EndpointDescription[] ReadArray(ref UaBinaryReader reader)
-    {
-        var count = reader.ReadArrayLength(20);
-        var endpoints = new EndpointDescription[Math.Max(count, 0)];
-        for (var i = 0; i < endpoints.Length; i++)
-        {
-            endpoints[i] = Read(ref reader);
-        }
-
-        return endpoints;
-    }
+    public static EndpointDescription[] ReadArray(ref UaBinaryReader reader) => reader.ReadArray(20, Read);
 }

@@ -58,21 +58,9 @@ public sealed record TranslateBrowsePathsResponse(ResponseHeader Header, BrowseP
 
     public static TranslateBrowsePathsResponse Decode(ref UaBinaryReader reader, ResponseHeader header)
     {
-        var count = reader.ReadArrayLength(8);
-        var results = new BrowsePathResult[Math.Max(count, 0)];
-        for (var i = 0; i < results.Length; i++)
-        {
-            var status = reader.ReadStatusCode();
-            var targetCount = reader.ReadArrayLength(6);
-            var targets = new BrowsePathTarget[Math.Max(targetCount, 0)];
-            for (var j = 0; j < targets.Length; j++)
-            {
-                targets[j] = new BrowsePathTarget(reader.ReadExpandedNodeId(), reader.ReadUInt32());
-            }
-
-            results[i] = new BrowsePathResult(status, targets);
-        }
-
+        var results = reader.ReadArray(8, static (ref UaBinaryReader r) => new BrowsePathResult(
+            r.ReadStatusCode(),
+            r.ReadArray(6, static (ref UaBinaryReader t) => new BrowsePathTarget(t.ReadExpandedNodeId(), t.ReadUInt32()))));
         reader.ReadDiagnosticInfoArray();
         return new TranslateBrowsePathsResponse(header, results);
     }

@@ -74,25 +74,12 @@ public sealed record BrowseResult(StatusCode StatusCode, byte[]? ContinuationPoi
     {
         var status = reader.ReadStatusCode();
         var continuation = reader.ReadByteString();
-        var count = reader.ReadArrayLength(10);
-        var references = new ReferenceDescription[Math.Max(count, 0)];
-        for (var i = 0; i < references.Length; i++)
-        {
-            references[i] = ReferenceDescription.Read(ref reader);
-        }
-
-        return new BrowseResult(status, continuation, references);
+        return new BrowseResult(status, continuation, reader.ReadArray(10, ReferenceDescription.Read));
     }
 
     public static BrowseResult[] ReadArray(ref UaBinaryReader reader)
     {
-        var count = reader.ReadArrayLength(9);
-        var results = new BrowseResult[Math.Max(count, 0)];
-        for (var i = 0; i < results.Length; i++)
-        {
-            results[i] = Read(ref reader);
-        }
-
+        var results = reader.ReadArray(9, Read);
         reader.ReadDiagnosticInfoArray();
         return results;
     }

@@ -121,22 +121,8 @@ public sealed class UaSession : IAsyncDisposable
     public async Task<DataValue[]> ReadAsync(IReadOnlyList<ReadValueId> nodes, TimestampsToReturn timestamps = TimestampsToReturn.Both, double maxAge = 0, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(nodes);
-        var all = nodes as ReadValueId[] ?? nodes.ToArray();
-        var results = new DataValue[all.Length];
-        var batch = BatchSize(MaxNodesPerRead);
-        for (var start = 0; start < all.Length; start += batch)
-        {
-            var slice = all.AsMemory(start, Math.Min(batch, all.Length - start));
-            var response = await CallAsync<ReadResponse>(new ReadRequest(maxAge, timestamps, slice), cancellationToken).ConfigureAwait(false);
-            if (response.Results.Length != slice.Length)
-            {
-                throw new UaServiceException(StatusCode.BadUnknownResponse, $"the server returned {response.Results.Length} values for {slice.Length} nodes");
-            }
-
-            response.Results.CopyTo(results, start);
-        }
-
-        return results;
+        return await UaBatches.CallAsync(nodes, MaxNodesPerRead, _options.DefaultMaxNodesPerCall, "nodes to read", async (slice, token) =>
+            (await CallAsync<ReadResponse>(new ReadRequest(maxAge, timestamps, slice), token).ConfigureAwait(false)).Results, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Reads the Value attribute of each node.</summary>
@@ -153,22 +139,11 @@ public sealed class UaSession : IAsyncDisposable
     public async Task<BrowseResult[]> BrowseAsync(IReadOnlyList<BrowseDescription> nodes, uint maxReferencesPerNode = 0, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(nodes);
-        var all = nodes as BrowseDescription[] ?? nodes.ToArray();
-        var results = new BrowseResult[all.Length];
-        var batch = BatchSize(MaxNodesPerBrowse);
-        for (var start = 0; start < all.Length; start += batch)
+        var results = await UaBatches.CallAsync(nodes, MaxNodesPerBrowse, _options.DefaultMaxNodesPerCall, "nodes to browse", async (slice, token) =>
+            (await CallAsync<BrowseResponse>(new BrowseRequest(maxReferencesPerNode, slice), token).ConfigureAwait(false)).Results, cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < results.Length; i++)
         {
-            var slice = all.AsMemory(start, Math.Min(batch, all.Length - start));
-            var response = await CallAsync<BrowseResponse>(new BrowseRequest(maxReferencesPerNode, slice), cancellationToken).ConfigureAwait(false);
-            if (response.Results.Length != slice.Length)
-            {
-                throw new UaServiceException(StatusCode.BadUnknownResponse, $"the server returned {response.Results.Length} browse results for {slice.Length} nodes");
-            }
-
-            for (var i = 0; i < slice.Length; i++)
-            {
-                results[start + i] = await CompleteBrowseAsync(response.Results[i], cancellationToken).ConfigureAwait(false);
-            }
+            results[i] = await CompleteBrowseAsync(results[i], cancellationToken).ConfigureAwait(false);
         }
 
         return results;
@@ -191,22 +166,8 @@ public sealed class UaSession : IAsyncDisposable
     public async Task<BrowsePathResult[]> TranslateBrowsePathsAsync(IReadOnlyList<BrowsePath> paths, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(paths);
-        var all = paths as BrowsePath[] ?? paths.ToArray();
-        var results = new BrowsePathResult[all.Length];
-        var batch = BatchSize(MaxNodesPerTranslate);
-        for (var start = 0; start < all.Length; start += batch)
-        {
-            var slice = all.AsMemory(start, Math.Min(batch, all.Length - start));
-            var response = await CallAsync<TranslateBrowsePathsResponse>(new TranslateBrowsePathsRequest(slice), cancellationToken).ConfigureAwait(false);
-            if (response.Results.Length != slice.Length)
-            {
-                throw new UaServiceException(StatusCode.BadUnknownResponse, $"the server returned {response.Results.Length} results for {slice.Length} browse paths");
-            }
-
-            response.Results.CopyTo(results, start);
-        }
-
-        return results;
+        return await UaBatches.CallAsync(paths, MaxNodesPerTranslate, _options.DefaultMaxNodesPerCall, "browse paths", async (slice, token) =>
+            (await CallAsync<TranslateBrowsePathsResponse>(new TranslateBrowsePathsRequest(slice), token).ConfigureAwait(false)).Results, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>CloseSession, deleting the session's subscriptions on the server.</summary>
@@ -288,7 +249,7 @@ public sealed class UaSession : IAsyncDisposable
         return ActivateSessionRequest.UserNameToken(policy.PolicyId, identity.UserName!, identity.Password ?? "");
     }
 
-    private int BatchSize(uint serverLimit) => serverLimit == 0 ? _options.DefaultMaxNodesPerCall : (int)Math.Min(serverLimit, int.MaxValue);
+    internal int DefaultMaxNodesPerCall => _options.DefaultMaxNodesPerCall;
 
     private static uint LimitOf(DataValue value) =>
         value.EffectiveStatus.IsGood && !value.Value.IsArray && value.Value.Type == BuiltInType.UInt32 ? value.Value.AsUInt32() : 0;

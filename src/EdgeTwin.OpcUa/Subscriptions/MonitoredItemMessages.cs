@@ -93,14 +93,12 @@ public sealed record CreateMonitoredItemsResponse(ResponseHeader Header, Monitor
 
     public static CreateMonitoredItemsResponse Decode(ref UaBinaryReader reader, ResponseHeader header)
     {
-        var count = reader.ReadArrayLength(23);
-        var results = new MonitoredItemCreateResult[Math.Max(count, 0)];
-        for (var i = 0; i < results.Length; i++)
+        var results = reader.ReadArray(23, static (ref UaBinaryReader r) =>
         {
-            results[i] = new MonitoredItemCreateResult(reader.ReadStatusCode(), reader.ReadUInt32(), reader.ReadDouble(), reader.ReadUInt32());
-            reader.ReadExtensionObject(); // FilterResult
-        }
-
+            var result = new MonitoredItemCreateResult(r.ReadStatusCode(), r.ReadUInt32(), r.ReadDouble(), r.ReadUInt32());
+            r.ReadExtensionObject(); // FilterResult
+            return result;
+        });
         reader.ReadDiagnosticInfoArray();
         return new CreateMonitoredItemsResponse(header, results);
     }

@@ -189,17 +189,7 @@ public sealed record PublishResponse(ResponseHeader Header, uint SubscriptionId,
         return new PublishResponse(header, subscriptionId, available, more, message, results);
     }
 
-    internal static uint[] ReadUInt32Array(ref UaBinaryReader reader)
-    {
-        var count = reader.ReadArrayLength(4);
-        var values = new uint[Math.Max(count, 0)];
-        for (var i = 0; i < values.Length; i++)
-        {
-            values[i] = reader.ReadUInt32();
-        }
-
-        return values;
-    }
+    internal static uint[] ReadUInt32Array(ref UaBinaryReader reader) => reader.ReadArray(4, static (ref UaBinaryReader r) => r.ReadUInt32());
 }
 
 /// <summary>RepublishRequest (OPC 10000-4 §5.14.6).</summary>

@@ -50,39 +50,18 @@ public sealed class UaSubscription
     public async Task<MonitoredItemCreateResult[]> CreateMonitoredItemsAsync(IReadOnlyList<MonitoredItemRequest> items, TimestampsToReturn timestamps = TimestampsToReturn.Both, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(items);
-        var all = items as MonitoredItemRequest[] ?? items.ToArray();
-        var results = new MonitoredItemCreateResult[all.Length];
-        var batch = _session.MaxMonitoredItemsPerCall == 0 ? 1000 : (int)Math.Min(_session.MaxMonitoredItemsPerCall, int.MaxValue);
-        for (var start = 0; start < all.Length; start += batch)
-        {
-            var slice = all.AsMemory(start, Math.Min(batch, all.Length - start));
-            var response = await _session.CallAsync<CreateMonitoredItemsResponse>(new CreateMonitoredItemsRequest(SubscriptionId, timestamps, slice), cancellationToken).ConfigureAwait(false);
-            if (response.Results.Length != slice.Length)
-            {
-                throw new UaServiceException(StatusCode.BadUnknownResponse, $"the server returned {response.Results.Length} results for {slice.Length} monitored items");
-            }
-
-            response.Results.CopyTo(results, start);
-        }
-
-        return results;
+        return await UaBatches.CallAsync(items, _session.MaxMonitoredItemsPerCall, _session.DefaultMaxNodesPerCall, "monitored items", async (slice, token) =>
+            (await _session.CallAsync<CreateMonitoredItemsResponse>(new CreateMonitoredItemsRequest(SubscriptionId, timestamps, slice), token).ConfigureAwait(false)).Results,
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Deletes monitored items by their server ids, split like creation.</summary>
     public async Task<StatusCode[]> DeleteMonitoredItemsAsync(IReadOnlyList<uint> monitoredItemIds, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(monitoredItemIds);
-        var all = monitoredItemIds.ToArray();
-        var results = new List<StatusCode>(all.Length);
-        var batch = _session.MaxMonitoredItemsPerCall == 0 ? 1000 : (int)Math.Min(_session.MaxMonitoredItemsPerCall, int.MaxValue);
-        for (var start = 0; start < all.Length; start += batch)
-        {
-            var slice = all[start..Math.Min(all.Length, start + batch)];
-            var response = await _session.CallAsync<DeleteMonitoredItemsResponse>(new UInt32ArrayRequest(SubscriptionEncodingIds.DeleteMonitoredItemsRequest, SubscriptionId, slice), cancellationToken).ConfigureAwait(false);
-            results.AddRange(response.Body.Results);
-        }
-
-        return results.ToArray();
+        return await UaBatches.CallAsync(monitoredItemIds, _session.MaxMonitoredItemsPerCall, _session.DefaultMaxNodesPerCall, "monitored items to delete", async (slice, token) =>
+            (await _session.CallAsync<DeleteMonitoredItemsResponse>(new UInt32ArrayRequest(SubscriptionEncodingIds.DeleteMonitoredItemsRequest, SubscriptionId, slice.ToArray()), token).ConfigureAwait(false)).Body.Results,
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
