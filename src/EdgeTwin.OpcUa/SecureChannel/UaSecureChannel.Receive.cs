@@ -44,7 +44,7 @@ public sealed partial class UaSecureChannel
         }
         catch (Exception ex)
         {
-            Fail(ex);
+            Fail(ex, closing: _closing);
         }
     }
 

@@ -38,6 +38,7 @@ public sealed partial class UaSecureChannel : IAsyncDisposable
     private volatile ChannelSecurityToken? _token;
     private Exception? _fault;
     private int _renewals;
+    private volatile bool _closing;
     private long _chunksSent;
     private long _chunksReceived;
 
@@ -149,6 +150,8 @@ public sealed partial class UaSecureChannel : IAsyncDisposable
     {
         if (IsOpen)
         {
+            // The server answers CLO by closing the socket: that end is expected, not a failure.
+            _closing = true;
             try
             {
                 var request = new CloseSecureChannelRequest();

@@ -143,7 +143,8 @@ public sealed record NotificationMessage(uint SequenceNumber, DateTime PublishTi
                 throw new UaDecodingException(StatusCode.BadDecodingError, start, $"notification data of type {data.TypeId} is not a binary notification");
             }
 
-            var body = new UaBinaryReader(data.Body, limits, start);
+            // Offsets inside the body count from the start of the whole message.
+            var body = new UaBinaryReader(data.Body, limits, reader.Position - data.Body.Length);
             switch (data.TypeId.NumericIdentifier)
             {
                 case SubscriptionEncodingIds.DataChangeNotification:
