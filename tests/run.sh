@@ -41,6 +41,9 @@ command -v adduser >/dev/null || missing+=(adduser)
 command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
 command -v mosquitto_sub >/dev/null || missing+=(mosquitto-clients)
 command -v openssl >/dev/null || missing+=(openssl)
+# The OPC UA tests run against a node-opcua server (tests/peers/opcua-server).
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -50,6 +53,15 @@ fi
 # The MQTT tests start private brokers: mosquitto must be runnable by name (Debian installs it in /usr/sbin).
 command -v mosquitto >/dev/null || export PATH="$PATH:/usr/sbin"
 command -v mosquitto >/dev/null || die "mosquitto is not runnable after installing it"
+
+# node-opcua at the version pinned by tests/peers/opcua-server/package-lock.json; reinstalled when it differs.
+opcua_peer="$root/tests/peers/opcua-server"
+pinned=$(node -p "require('$opcua_peer/package-lock.json').packages['node_modules/node-opcua'].version")
+installed=$(node -p "try { require('$opcua_peer/node_modules/node-opcua/package.json').version } catch { '' }")
+if [ "$pinned" != "$installed" ]; then
+  say "installing node-opcua $pinned for the OPC UA tests"
+  (cd "$opcua_peer" && npm ci --no-audit --no-fund) || die "npm ci in tests/peers/opcua-server failed"
+fi
 
 say "restore"
 dotnet restore EdgeTwin.sln

@@ -1,0 +1,214 @@
+using EdgeTwin.OpcUa.Encoding;
+using EdgeTwin.OpcUa.Services;
+using EdgeTwin.OpcUa.Types;
+
+namespace EdgeTwin.OpcUa.Subscriptions;
+
+/// <summary>DefaultBinary encoding ids of the subscription services (NodeIds.csv).</summary>
+public static class SubscriptionEncodingIds
+{
+    public const uint CreateSubscriptionRequest = 787;
+    public const uint CreateSubscriptionResponse = 790;
+    public const uint DeleteSubscriptionsRequest = 847;
+    public const uint DeleteSubscriptionsResponse = 850;
+    public const uint PublishRequest = 826;
+    public const uint PublishResponse = 829;
+    public const uint RepublishRequest = 832;
+    public const uint RepublishResponse = 835;
+    public const uint CreateMonitoredItemsRequest = 751;
+    public const uint CreateMonitoredItemsResponse = 754;
+    public const uint DeleteMonitoredItemsRequest = 781;
+    public const uint DeleteMonitoredItemsResponse = 784;
+    public const uint DataChangeNotification = 811;
+    public const uint StatusChangeNotification = 820;
+    public const uint EventNotificationList = 916;
+    public const uint DataChangeFilter = 724;
+}
+
+/// <summary>CreateSubscriptionRequest (OPC 10000-4 §5.13.2).</summary>
+public sealed record CreateSubscriptionRequest(double PublishingInterval, uint LifetimeCount, uint MaxKeepAliveCount, uint MaxNotificationsPerPublish, bool PublishingEnabled, byte Priority) : IUaRequest
+{
+    public uint EncodingId => SubscriptionEncodingIds.CreateSubscriptionRequest;
+
+    public void EncodeBody(ref UaBinaryWriter writer)
+    {
+        writer.WriteDouble(PublishingInterval);
+        writer.WriteUInt32(LifetimeCount);
+        writer.WriteUInt32(MaxKeepAliveCount);
+        writer.WriteUInt32(MaxNotificationsPerPublish);
+        writer.WriteBoolean(PublishingEnabled);
+        writer.WriteByte(Priority);
+    }
+}
+
+/// <summary>CreateSubscriptionResponse (OPC 10000-4 §5.13.2).</summary>
+public sealed record CreateSubscriptionResponse(ResponseHeader Header, uint SubscriptionId, double RevisedPublishingInterval, uint RevisedLifetimeCount, uint RevisedMaxKeepAliveCount)
+    : IUaResponse<CreateSubscriptionResponse>
+{
+    public static uint EncodingId => SubscriptionEncodingIds.CreateSubscriptionResponse;
+
+    public static CreateSubscriptionResponse Decode(ref UaBinaryReader reader, ResponseHeader header) =>
+        new(header, reader.ReadUInt32(), reader.ReadDouble(), reader.ReadUInt32(), reader.ReadUInt32());
+}
+
+/// <summary>A request whose body is one UInt32 array after an optional subscription id (Delete…, SetPublishingMode).</summary>
+public sealed record UInt32ArrayRequest(uint EncodingId, uint? SubscriptionId, IReadOnlyList<uint> Ids) : IUaRequest
+{
+    public void EncodeBody(ref UaBinaryWriter writer)
+    {
+        if (SubscriptionId is { } id)
+        {
+            writer.WriteUInt32(id);
+        }
+
+        writer.WriteInt32(Ids.Count);
+        foreach (var value in Ids)
+        {
+            writer.WriteUInt32(value);
+        }
+    }
+}
+
+/// <summary>A response that is StatusCode[] plus DiagnosticInfo[] (DeleteSubscriptions, DeleteMonitoredItems).</summary>
+public sealed record StatusResultsResponse(ResponseHeader Header, StatusCode[] Results)
+{
+    public static StatusResultsResponse Read(ref UaBinaryReader reader, ResponseHeader header)
+    {
+        var results = reader.ReadStatusCodeArray() ?? [];
+        reader.ReadDiagnosticInfoArray();
+        return new StatusResultsResponse(header, results);
+    }
+}
+
+/// <summary>DeleteSubscriptionsResponse (OPC 10000-4 §5.13.8).</summary>
+public sealed record DeleteSubscriptionsResponse(StatusResultsResponse Body) : IUaResponse<DeleteSubscriptionsResponse>
+{
+    public static uint EncodingId => SubscriptionEncodingIds.DeleteSubscriptionsResponse;
+
+    public static DeleteSubscriptionsResponse Decode(ref UaBinaryReader reader, ResponseHeader header) => new(StatusResultsResponse.Read(ref reader, header));
+}
+
+/// <summary>DeleteMonitoredItemsResponse (OPC 10000-4 §5.12.6).</summary>
+public sealed record DeleteMonitoredItemsResponse(StatusResultsResponse Body) : IUaResponse<DeleteMonitoredItemsResponse>
+{
+    public static uint EncodingId => SubscriptionEncodingIds.DeleteMonitoredItemsResponse;
+
+    public static DeleteMonitoredItemsResponse Decode(ref UaBinaryReader reader, ResponseHeader header) => new(StatusResultsResponse.Read(ref reader, header));
+}
+
+/// <summary>SubscriptionAcknowledgement (OPC 10000-4 §5.14.5.2).</summary>
+public readonly record struct SubscriptionAcknowledgement(uint SubscriptionId, uint SequenceNumber);
+
+/// <summary>PublishRequest (OPC 10000-4 §5.14.5) carrying acknowledgements of delivered messages.</summary>
+public sealed record PublishRequest(IReadOnlyList<SubscriptionAcknowledgement> Acknowledgements) : IUaRequest
+{
+    public uint EncodingId => SubscriptionEncodingIds.PublishRequest;
+
+    public void EncodeBody(ref UaBinaryWriter writer)
+    {
+        writer.WriteInt32(Acknowledgements.Count);
+        foreach (var ack in Acknowledgements)
+        {
+            writer.WriteUInt32(ack.SubscriptionId);
+            writer.WriteUInt32(ack.SequenceNumber);
+        }
+    }
+}
+
+/// <summary>MonitoredItemNotification (OPC 10000-4 §7.25.2): a new value for the item with this client handle.</summary>
+public readonly record struct MonitoredItemNotification(uint ClientHandle, DataValue Value);
+
+/// <summary>
+/// NotificationMessage (OPC 10000-4 §7.26) with its DataChangeNotifications flattened. A message with no
+/// notification data is a keep-alive; its sequence number is the next one to come, not a consumed one.
+/// </summary>
+public sealed record NotificationMessage(uint SequenceNumber, DateTime PublishTime, IReadOnlyList<MonitoredItemNotification> DataChanges, StatusCode? StatusChange, int EventCount)
+{
+    public bool IsKeepAlive => DataChanges.Count == 0 && StatusChange is null && EventCount == 0;
+
+    public static NotificationMessage Read(ref UaBinaryReader reader, UaEncodingLimits limits)
+    {
+        var sequenceNumber = reader.ReadUInt32();
+        var publishTime = reader.ReadDateTime();
+        var count = reader.ReadArrayLength(3);
+        var changes = new List<MonitoredItemNotification>();
+        StatusCode? status = null;
+        var events = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var start = reader.Position;
+            var data = reader.ReadExtensionObject();
+            if (data.Encoding != ExtensionObjectEncoding.Binary || data.TypeId.NamespaceIndex != 0 || data.TypeId.IdType != NodeIdType.Numeric)
+            {
+                throw new UaDecodingException(StatusCode.BadDecodingError, start, $"notification data of type {data.TypeId} is not a binary notification");
+            }
+
+            // Offsets inside the body count from the start of the whole message.
+            var body = new UaBinaryReader(data.Body, limits, reader.Position - data.Body.Length);
+            switch (data.TypeId.NumericIdentifier)
+            {
+                case SubscriptionEncodingIds.DataChangeNotification:
+                    var items = body.ReadArrayLength(5);
+                    changes.EnsureCapacity(changes.Count + Math.Max(items, 0));
+                    for (var j = 0; j < items; j++)
+                    {
+                        changes.Add(new MonitoredItemNotification(body.ReadUInt32(), body.ReadDataValue()));
+                    }
+
+                    body.ReadDiagnosticInfoArray();
+                    break;
+                case SubscriptionEncodingIds.StatusChangeNotification:
+                    status = body.ReadStatusCode();
+                    body.ReadDiagnosticInfo();
+                    break;
+                case SubscriptionEncodingIds.EventNotificationList:
+                    events += Math.Max(body.ReadArrayLength(1), 0);
+                    break;
+                default:
+                    throw new UaDecodingException(StatusCode.BadDecodingError, start, $"unknown notification data type {data.TypeId}");
+            }
+        }
+
+        return new NotificationMessage(sequenceNumber, publishTime, changes, status, events);
+    }
+}
+
+/// <summary>PublishResponse (OPC 10000-4 §5.14.5).</summary>
+public sealed record PublishResponse(ResponseHeader Header, uint SubscriptionId, uint[] AvailableSequenceNumbers, bool MoreNotifications, NotificationMessage Message, StatusCode[] AcknowledgementResults)
+    : IUaResponse<PublishResponse>
+{
+    public static uint EncodingId => SubscriptionEncodingIds.PublishResponse;
+
+    public static PublishResponse Decode(ref UaBinaryReader reader, ResponseHeader header)
+    {
+        var subscriptionId = reader.ReadUInt32();
+        var available = ReadUInt32Array(ref reader);
+        var more = reader.ReadBoolean();
+        var message = NotificationMessage.Read(ref reader, reader.Limits);
+        var results = reader.ReadStatusCodeArray() ?? [];
+        reader.ReadDiagnosticInfoArray();
+        return new PublishResponse(header, subscriptionId, available, more, message, results);
+    }
+
+    internal static uint[] ReadUInt32Array(ref UaBinaryReader reader) => reader.ReadArray(4, static (ref UaBinaryReader r) => r.ReadUInt32());
+}
+
+/// <summary>RepublishRequest (OPC 10000-4 §5.14.6).</summary>
+public sealed record RepublishRequest(uint SubscriptionId, uint RetransmitSequenceNumber) : IUaRequest
+{
+    public uint EncodingId => SubscriptionEncodingIds.RepublishRequest;
+
+    public void EncodeBody(ref UaBinaryWriter writer)
+    {
+        writer.WriteUInt32(SubscriptionId);
+        writer.WriteUInt32(RetransmitSequenceNumber);
+    }
+}
+
+/// <summary>RepublishResponse (OPC 10000-4 §5.14.6).</summary>
+public sealed record RepublishResponse(ResponseHeader Header, NotificationMessage Message) : IUaResponse<RepublishResponse>
+{
+    public static uint EncodingId => SubscriptionEncodingIds.RepublishResponse;
+
+    public static RepublishResponse Decode(ref UaBinaryReader reader, ResponseHeader header) => new(header, NotificationMessage.Read(ref reader, reader.Limits));
+}

@@ -1,0 +1,92 @@
+using EdgeTwin.OpcUa.Services;
+using EdgeTwin.OpcUa.Session;
+using EdgeTwin.OpcUa.Types;
+
+namespace EdgeTwin.OpcUa.Subscriptions;
+
+/// <summary>
+/// A subscription on the server (OPC 10000-4 §5.13) and its monitored items (§5.12). Notifications arrive
+/// through a <see cref="UaPublisher"/>.
+/// </summary>
+public sealed class UaSubscription
+{
+    private readonly UaSession _session;
+
+    private UaSubscription(UaSession session, CreateSubscriptionResponse created)
+    {
+        _session = session;
+        SubscriptionId = created.SubscriptionId;
+        RevisedPublishingInterval = TimeSpan.FromMilliseconds(created.RevisedPublishingInterval);
+        RevisedLifetimeCount = created.RevisedLifetimeCount;
+        RevisedMaxKeepAliveCount = created.RevisedMaxKeepAliveCount;
+    }
+
+    public uint SubscriptionId { get; }
+
+    public TimeSpan RevisedPublishingInterval { get; }
+
+    public uint RevisedLifetimeCount { get; }
+
+    public uint RevisedMaxKeepAliveCount { get; }
+
+    /// <summary>How long the server may stay silent before a keep-alive is due.</summary>
+    public TimeSpan KeepAlivePeriod => RevisedPublishingInterval * Math.Max(1, RevisedMaxKeepAliveCount);
+
+    public static async Task<UaSubscription> CreateAsync(UaSession session, UaSubscriptionOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        options ??= new UaSubscriptionOptions();
+        var lifetime = Math.Max(options.LifetimeCount, options.MaxKeepAliveCount * 3);
+        var request = new CreateSubscriptionRequest(options.PublishingInterval.TotalMilliseconds, lifetime, options.MaxKeepAliveCount,
+            options.MaxNotificationsPerPublish, PublishingEnabled: true, options.Priority);
+        var created = await session.CallAsync<CreateSubscriptionResponse>(request, cancellationToken).ConfigureAwait(false);
+        return new UaSubscription(session, created);
+    }
+
+    /// <summary>
+    /// Creates monitored items, split into calls of at most MaxMonitoredItemsPerCall. Results come back in the
+    /// order asked; a bad per-item StatusCode means that item is not monitored.
+    /// </summary>
+    public async Task<MonitoredItemCreateResult[]> CreateMonitoredItemsAsync(IReadOnlyList<MonitoredItemRequest> items, TimestampsToReturn timestamps = TimestampsToReturn.Both, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        return await UaBatches.CallAsync(items, _session.MaxMonitoredItemsPerCall, _session.DefaultMaxNodesPerCall, "monitored items", async (slice, token) =>
+            (await _session.CallAsync<CreateMonitoredItemsResponse>(new CreateMonitoredItemsRequest(SubscriptionId, timestamps, slice), token).ConfigureAwait(false)).Results,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Deletes monitored items by their server ids, split like creation.</summary>
+    public async Task<StatusCode[]> DeleteMonitoredItemsAsync(IReadOnlyList<uint> monitoredItemIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(monitoredItemIds);
+        return await UaBatches.CallAsync(monitoredItemIds, _session.MaxMonitoredItemsPerCall, _session.DefaultMaxNodesPerCall, "monitored items to delete", async (slice, token) =>
+            (await _session.CallAsync<DeleteMonitoredItemsResponse>(new UInt32ArrayRequest(SubscriptionEncodingIds.DeleteMonitoredItemsRequest, SubscriptionId, slice.ToArray()), token).ConfigureAwait(false)).Body.Results,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Asks the server to send a message again (OPC 10000-4 §5.14.6). Null when it is no longer available
+    /// (BadMessageNotAvailable): that data is lost and must be re-read.
+    /// </summary>
+    public async Task<NotificationMessage?> RepublishAsync(uint sequenceNumber, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var response = await _session.CallAsync<RepublishResponse>(new RepublishRequest(SubscriptionId, sequenceNumber), cancellationToken).ConfigureAwait(false);
+            return response.Message;
+        }
+        catch (UaServiceException ex) when (ex.Status.Is(new StatusCode(0x807B0000)))
+        {
+            return null;
+        }
+    }
+
+    public async Task DeleteAsync(CancellationToken cancellationToken = default)
+    {
+        var response = await _session.CallAsync<DeleteSubscriptionsResponse>(new UInt32ArrayRequest(SubscriptionEncodingIds.DeleteSubscriptionsRequest, null, [SubscriptionId]), cancellationToken).ConfigureAwait(false);
+        if (response.Body.Results is [{ IsBad: true } status])
+        {
+            throw new UaServiceException(status, $"deleting subscription {SubscriptionId} failed");
+        }
+    }
+}

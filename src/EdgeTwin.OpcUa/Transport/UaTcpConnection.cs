@@ -1,0 +1,148 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using EdgeTwin.OpcUa.Encoding;
+
+namespace EdgeTwin.OpcUa.Transport;
+
+/// <summary>
+/// A TCP connection to an opc.tcp endpoint, exposed as a pipe pair, after the Hello/Acknowledge exchange
+/// (OPC 10000-6 §7.1.2). Reads happen only when the layer above asks, so a slow consumer pushes back on
+/// the socket instead of buffering without bound.
+/// </summary>
+public sealed class UaTcpConnection : IAsyncDisposable
+{
+    private readonly Socket _socket;
+    private readonly NetworkStream _stream;
+
+    private UaTcpConnection(Socket socket, UaTcpNegotiatedLimits limits)
+    {
+        _socket = socket;
+        _stream = new NetworkStream(socket, ownsSocket: true);
+        Input = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 65536, minimumReadSize: 4096, leaveOpen: true));
+        Output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 65536, leaveOpen: true));
+        Limits = limits;
+    }
+
+    public PipeReader Input { get; }
+
+    public PipeWriter Output { get; }
+
+    public UaTcpNegotiatedLimits Limits { get; private set; }
+
+    /// <summary>Parses <c>opc.tcp://host[:port][/path]</c>; the port defaults to 4840.</summary>
+    public static (string Host, int Port) ParseEndpoint(string endpointUrl)
+    {
+        if (!Uri.TryCreate(endpointUrl, UriKind.Absolute, out var uri) || !string.Equals(uri.Scheme, "opc.tcp", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ArgumentException($"'{endpointUrl}' is not an opc.tcp:// URL", nameof(endpointUrl));
+        }
+
+        return (uri.IdnHost, uri.Port < 0 ? 4840 : uri.Port);
+    }
+
+    /// <summary>Connects, sends Hello and waits for Acknowledge; an ERR or a bad ACK fails the call.</summary>
+    public static async Task<UaTcpConnection> ConnectAsync(string endpointUrl, UaTcpLimits limits, CancellationToken cancellationToken)
+    {
+        var (host, port) = ParseEndpoint(endpointUrl);
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        UaTcpConnection? connection = null;
+        try
+        {
+            await socket.ConnectAsync(host, port, cancellationToken).ConfigureAwait(false);
+            var hello = new UaTcpHello(0, limits.ReceiveBufferSize, limits.SendBufferSize, limits.MaxMessageSize, limits.MaxChunkCount, endpointUrl);
+            connection = new UaTcpConnection(socket, null!);
+            WriteHello(connection.Output, hello);
+            await connection.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            var ack = await connection.ReadAcknowledgeAsync(hello, cancellationToken).ConfigureAwait(false);
+            connection.Limits = UaTcpNegotiatedLimits.Negotiate(hello, ack);
+            return connection;
+        }
+        catch
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                socket.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    internal static void WriteHello(IBufferWriter<byte> output, UaTcpHello hello)
+    {
+        using var body = new PooledBufferWriter(256);
+        var writer = new UaBinaryWriter(body);
+        hello.WriteBody(ref writer);
+        var span = output.GetSpan(UaTcpChunkHeader.Size + body.WrittenCount);
+        UaTcpChunkScanner.WriteHeader(span, UaTcpMessageType.Hello, UaTcpChunkType.Final, (uint)(UaTcpChunkHeader.Size + body.WrittenCount));
+        body.WrittenSpan.CopyTo(span[UaTcpChunkHeader.Size..]);
+        output.Advance(UaTcpChunkHeader.Size + body.WrittenCount);
+    }
+
+    private async Task<UaTcpAcknowledge> ReadAcknowledgeAsync(UaTcpHello hello, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var result = await Input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            if (UaTcpChunkScanner.TryRead(ref buffer, hello.ReceiveBufferSize, out var header, out var chunk))
+            {
+                var ack = DecodeAcknowledge(header, chunk);
+                Input.AdvanceTo(buffer.Start);
+                return ack;
+            }
+
+            if (result.IsCompleted)
+            {
+                throw new UaTcpProtocolException(StatusCode.BadConnectionClosed, "the server closed the connection before acknowledging Hello");
+            }
+
+            Input.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    internal static UaTcpAcknowledge DecodeAcknowledge(UaTcpChunkHeader header, ReadOnlySequence<byte> chunk)
+    {
+        var reader = new UaBinaryReader(chunk.Slice(UaTcpChunkHeader.Size), baseOffset: UaTcpChunkHeader.Size);
+        switch (header.MessageType)
+        {
+            case UaTcpMessageType.Acknowledge:
+                return UaTcpAcknowledge.ReadBody(ref reader);
+            case UaTcpMessageType.Error:
+                var error = UaTcpError.ReadBody(ref reader);
+                throw new UaTcpProtocolException(error.Error, $"the server refused Hello: {error.Reason}");
+            default:
+                throw new UaTcpProtocolException(StatusCode.BadTcpMessageTypeInvalid, $"expected ACK or ERR after Hello, got {header.MessageType}");
+        }
+    }
+
+    /// <summary>Closes the socket at once; pending reads end.</summary>
+    public void Abort()
+    {
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        _socket.Close();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Abort();
+        await Input.CompleteAsync().ConfigureAwait(false);
+        await Output.CompleteAsync().ConfigureAwait(false);
+        await _stream.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,147 @@
+// The node-opcua server the EdgeTwin OPC UA tests run against.
+// Usage: node server.js --port N [--pki DIR] [--namespaces urn:a,urn:b] [--items N] [--max-nodes-per-read N]
+//                       [--token-lifetime MS]
+// Prints "LISTENING <endpointUrl>" once the endpoint accepts connections, and the namespace array as
+// "NAMESPACES <json>". Stops on SIGTERM/SIGINT.
+"use strict";
+const path = require("path");
+const os = require("os");
+const {
+  OPCUAServer, OPCUACertificateManager, Variant, DataType, VariantArrayType, StatusCodes,
+  LocalizedText, QualifiedName, coerceNodeId,
+} = require("node-opcua");
+
+function option(name, fallback) {
+  const i = process.argv.indexOf("--" + name);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+}
+
+const port = parseInt(option("port", "4840"), 10);
+const pki = option("pki", path.join(os.tmpdir(), "edgetwin-opcua-pki"));
+const extraNamespaces = (option("namespaces", "") || "").split(",").filter((s) => s.length > 0);
+const itemCount = parseInt(option("items", "100"), 10);
+const maxNodesPerRead = parseInt(option("max-nodes-per-read", "50"), 10);
+const tokenLifetime = parseInt(option("token-lifetime", "600000"), 10);
+const TEST_NS = "urn:edgetwin:test";
+
+async function main() {
+  const serverCertificateManager = new OPCUACertificateManager({
+    rootFolder: path.join(pki, "server"),
+    automaticallyAcceptUnknownCertificate: true,
+  });
+  const server = new OPCUAServer({
+    port,
+    resourcePath: "/UA/EdgeTwinTest",
+    serverCertificateManager,
+    userCertificateManager: new OPCUACertificateManager({ rootFolder: path.join(pki, "user"), automaticallyAcceptUnknownCertificate: true }),
+    allowAnonymous: true,
+    defaultSecureTokenLifetime: tokenLifetime,
+    buildInfo: { productName: "EdgeTwinTestServer", buildNumber: "1", buildDate: new Date(0) },
+    serverCapabilities: {
+      maxBrowseContinuationPoints: 10,
+      operationLimits: {
+        maxNodesPerRead,
+        maxNodesPerBrowse: 50,
+        maxMonitoredItemsPerCall: 1000,
+        maxNodesPerTranslateBrowsePathsToNodeIds: 50,
+      },
+    },
+  });
+  await server.initialize();
+  const addressSpace = server.engine.addressSpace;
+  // Namespaces registered before ours shift its index: the tests restart with another order.
+  for (const uri of extraNamespaces) {
+    addressSpace.registerNamespace(uri);
+  }
+  const ns = addressSpace.registerNamespace(TEST_NS);
+  const objects = addressSpace.rootFolder.objects;
+  const root = ns.addFolder(objects, { browseName: "EdgeTwin", nodeId: "s=EdgeTwin" });
+
+  const variable = (parent, name, dataType, value, extra) =>
+    ns.addVariable({
+      componentOf: parent, browseName: name, nodeId: "s=" + name, dataType,
+      value: new Variant(Object.assign({ dataType, value }, extra || {})),
+      ...(extra && extra.arrayType === VariantArrayType.Array ? { valueRank: 1 } : {}),
+      ...(extra && extra.arrayType === VariantArrayType.Matrix ? { valueRank: extra.dimensions.length, arrayDimensions: extra.dimensions } : {}),
+    });
+
+  const scalars = ns.addFolder(root, { browseName: "Scalars", nodeId: "s=Scalars" });
+  variable(scalars, "Scalar.Boolean", DataType.Boolean, true);
+  variable(scalars, "Scalar.SByte", DataType.SByte, -128);
+  variable(scalars, "Scalar.Byte", DataType.Byte, 255);
+  variable(scalars, "Scalar.Int16", DataType.Int16, -32768);
+  variable(scalars, "Scalar.UInt16", DataType.UInt16, 65535);
+  variable(scalars, "Scalar.Int32", DataType.Int32, -2147483648);
+  variable(scalars, "Scalar.UInt32", DataType.UInt32, 4294967295);
+  variable(scalars, "Scalar.Int64", DataType.Int64, [0x80000000, 0], { arrayType: VariantArrayType.Scalar }); // [high, low] words
+  variable(scalars, "Scalar.UInt64", DataType.UInt64, [0xFFFFFFFF, 0xFFFFFFFF], { arrayType: VariantArrayType.Scalar });
+  variable(scalars, "Scalar.Float", DataType.Float, 3.5);
+  variable(scalars, "Scalar.Double", DataType.Double, -1.7976931348623157e308);
+  variable(scalars, "Scalar.String", DataType.String, "Grüße, 世界");
+  variable(scalars, "Scalar.DateTime", DataType.DateTime, new Date(Date.UTC(2026, 10, 24, 3, 0, 0, 123)));
+  variable(scalars, "Scalar.Guid", DataType.Guid, "72962B91-FA75-4AE6-8D28-B404DC7DAF63");
+  variable(scalars, "Scalar.ByteString", DataType.ByteString, Buffer.from([0, 1, 2, 254, 255]));
+  variable(scalars, "Scalar.NodeId", DataType.NodeId, coerceNodeId("ns=1;s=Target"));
+  variable(scalars, "Scalar.StatusCode", DataType.StatusCode, StatusCodes.BadNodeIdUnknown);
+  variable(scalars, "Scalar.QualifiedName", DataType.QualifiedName, new QualifiedName({ namespaceIndex: 1, name: "Qn" }));
+  variable(scalars, "Scalar.LocalizedText", DataType.LocalizedText, new LocalizedText({ locale: "de", text: "Druck" }));
+  variable(scalars, "Scalar.EmptyString", DataType.String, "");
+  variable(scalars, "Scalar.NullString", DataType.String, null);
+
+  const arrays = ns.addFolder(root, { browseName: "Arrays", nodeId: "s=Arrays" });
+  const array = { arrayType: VariantArrayType.Array };
+  variable(arrays, "Array.Boolean", DataType.Boolean, [true, false, true], array);
+  variable(arrays, "Array.Int32", DataType.Int32, [1, -2, 2147483647], array);
+  variable(arrays, "Array.Double", DataType.Double, new Float64Array([0.5, -0.25, 1e300]), array);
+  variable(arrays, "Array.String", DataType.String, ["a", "", "ü"], array);
+  variable(arrays, "Array.Byte", DataType.Byte, new Uint8Array([1, 2, 3]), array);
+  variable(arrays, "Array.Empty", DataType.Int32, [], array);
+  // 5000 doubles (40 KB): a response that spans several chunks.
+  variable(arrays, "Array.Large", DataType.Double, Float64Array.from({ length: 5000 }, (_, i) => i * 0.5), array);
+  variable(arrays, "Matrix.Double", DataType.Double, new Float64Array([1, 2, 3, 4, 5, 6]),
+    { arrayType: VariantArrayType.Matrix, dimensions: [2, 3] });
+
+  // Values that change: a counter every 100 ms and a sine.
+  const dynamic = ns.addFolder(root, { browseName: "Dynamic", nodeId: "s=Dynamic" });
+  let counter = 0;
+  const counterVar = ns.addVariable({ componentOf: dynamic, browseName: "Counter", nodeId: "s=Counter", dataType: "Int32", minimumSamplingInterval: 100,
+    value: { get: () => new Variant({ dataType: DataType.Int32, value: counter }) } });
+  const sineVar = ns.addVariable({ componentOf: dynamic, browseName: "Sine", nodeId: "s=Sine", dataType: "Double", minimumSamplingInterval: 100,
+    value: { get: () => new Variant({ dataType: DataType.Double, value: Math.sin(counter / 10) }) } });
+  const timer = setInterval(() => {
+    counter++;
+    counterVar.touchValue();
+    sineVar.touchValue();
+  }, 100);
+
+  // A multi-level tree, and a folder with more children than one browse returns.
+  let parent = root;
+  for (let level = 1; level <= 4; level++) {
+    parent = ns.addFolder(parent, { browseName: "Level" + level, nodeId: "s=Level" + level });
+  }
+  variable(parent, "Leaf", DataType.Double, 42.5);
+
+  const many = ns.addFolder(root, { browseName: "Many", nodeId: "s=Many" });
+  for (let i = 0; i < itemCount; i++) {
+    const name = "Item" + String(i).padStart(5, "0");
+    variable(many, name, DataType.Double, i);
+  }
+
+  await server.start();
+  const endpointUrl = server.getEndpointUrl();
+  console.log("NAMESPACES " + JSON.stringify(addressSpace.getNamespaceArray().map((n) => n.namespaceUri)));
+  console.log("LISTENING " + endpointUrl);
+
+  const stop = async () => {
+    clearInterval(timer);
+    await server.shutdown(0);
+    process.exit(0);
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}
+
+main().catch((err) => {
+  console.error("FAILED " + (err && err.stack ? err.stack : err));
+  process.exit(1);
+});
