@@ -112,7 +112,7 @@ public sealed partial class DurableQueue
         DedupIndex? restored = null;
         try
         {
-            if (_snapshot.Read() is var (upTo, payload))
+            if ((_snapshot.Read() ?? LegacySnapshot()) is var (upTo, payload))
             {
                 restored = DedupIndex.ReadSnapshot(payload, _options.HistoryPerSeries, Streams.Get);
                 _snapshotUpTo = upTo;
@@ -147,7 +147,7 @@ public sealed partial class DurableQueue
                 {
                     doc = _segments.FindById(id);
                     if (doc is null) continue;
-                    at = LocationOf(doc);
+                    at = doc["b"].IsBinary ? MigrateLegacySegment(id, doc) : LocationOf(doc);
                     var blob = _files.Read(at, id);
                     report.SegmentsChecked++;
                     if (id > replayFrom)
@@ -209,6 +209,36 @@ public sealed partial class DurableQueue
         _lastRecycleTicks = NowTicks;
     }
 
+    /// <summary>
+    /// A queue written before the segment files kept each segment's blob in its document ("b"): the blob moves to the
+    /// segment log and the document then says where, in one committed step per segment, so an upgrade loses nothing.
+    /// </summary>
+    private SegmentLocation MigrateLegacySegment(long id, BsonDocument doc)
+    {
+        var at = _files.Append(id, doc["b"].AsBinary);
+        doc.Remove("b");
+        doc["f"] = at.File;
+        doc["o"] = at.Offset;
+        doc["l"] = at.Length;
+        _db.BeginTrans();
+        try
+        {
+            _segments.Update(doc);
+            _db.Commit();
+            _db.Checkpoint();
+        }
+        catch
+        {
+            TryRollback();
+            throw;
+        }
+        return at;
+    }
+
+    /// <summary>The dedup snapshot as a queue written before <see cref="SnapshotFile"/> kept it (meta "state"), or null.</summary>
+    private (long UpTo, byte[] Payload)? LegacySnapshot() =>
+        _meta.FindById("state") is { } state && state["b"].IsBinary && state["upTo"].IsInt64 ? (state["upTo"].AsInt64, state["b"].AsBinary) : null;
+
     /// <summary>Where a segment document says its blob is; a document that does not say reads as a missing file.</summary>
     private static SegmentLocation LocationOf(BsonDocument doc) =>
         doc["f"].IsInt32 && doc["o"].IsInt64 && doc["l"].IsInt32
@@ -229,6 +259,7 @@ public sealed partial class DurableQueue
             WriteQuarantineBytes(bytes);
             _segments.Delete(id);
             _db.Commit();
+            _db.Checkpoint();
         }
         catch
         {
@@ -283,6 +314,8 @@ public sealed partial class DurableQueue
         }
         catch (Exception ex) when (ex is IOException or LiteException or UnauthorizedAccessException)
         {
+            // Not retried on every commit (the disk may be what is short): the next checkpoint is due anyway.
+            _droppedPastSnapshot = false;
             Log.SnapshotFailed(_log, ex.Message);
         }
     }

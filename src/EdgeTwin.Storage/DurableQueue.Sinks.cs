@@ -204,6 +204,8 @@ public sealed partial class DurableQueue
                 {
                     foreach (var s in delete) _segments.Delete(s.Id);
                     _db.Commit();
+                    // On disk before the files go: a document must never name a deleted file.
+                    _db.Checkpoint();
                 }
                 catch
                 {

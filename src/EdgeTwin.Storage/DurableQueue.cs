@@ -210,6 +210,7 @@ public sealed partial class DurableQueue : IDisposable
         var addedQuarantineBytes = request.Quarantine.Sum(q => (long)q.ApproximateBytes);
         long curedQuarantineBytes = 0;
         var curedQuarantineCount = 0;
+        var transactionCommitted = false;
         _db.BeginTrans();
         try
         {
@@ -248,6 +249,7 @@ public sealed partial class DurableQueue : IDisposable
             }
             foreach (var cp in request.Checkpoints) _meta.Upsert(new BsonDocument { ["_id"] = "cp:" + cp.Key, ["v"] = cp.Value });
             _db.Commit();
+            transactionCommitted = true;
             // LiteDB 5 hands the log pages to a background writer and returns from Commit before they reach the file, so
             // a kill -9 right after could lose a commit the sources were already told is durable (design.md §2.3).
             // Checkpoint waits for that writer, then copies the log into the data file and flushes it.
@@ -256,7 +258,9 @@ public sealed partial class DurableQueue : IDisposable
         catch
         {
             TryRollback();
-            if (appended is { } at) _files.Abandon(at);
+            // Once the transaction committed, its document may name the appended bytes: keep them (recovery cuts
+            // whatever no committed segment names).
+            if (!transactionCommitted && appended is { } at) _files.Abandon(at);
             throw;
         }
 

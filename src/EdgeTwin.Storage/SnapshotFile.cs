@@ -39,6 +39,22 @@ internal sealed class SnapshotFile
     public void Write(long upTo, long atTicks, Action<IBufferWriter<byte>> payload)
     {
         var temp = Path + ".tmp";
+        try
+        {
+            WriteTemp(temp, upTo, atTicks, payload);
+        }
+        catch
+        {
+            // A partial snapshot only takes disk space (the queue may be short of it).
+            try { System.IO.File.Delete(temp); } catch (IOException) { }
+            throw;
+        }
+        System.IO.File.Move(temp, Path, overwrite: true);
+        _sync.Flush();
+    }
+
+    private static void WriteTemp(string temp, long upTo, long atTicks, Action<IBufferWriter<byte>> payload)
+    {
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.ReadWrite, FileShare.None, bufferSize: 0))
         {
             var writer = new FileBufferWriter(stream, HeaderSize);
@@ -60,8 +76,6 @@ internal sealed class SnapshotFile
             RandomAccess.Write(stream.SafeFileHandle, header, 0);
             stream.Flush(flushToDisk: true);
         }
-        System.IO.File.Move(temp, Path, overwrite: true);
-        _sync.Flush();
     }
 
     /// <summary>The last snapshot, or null when there is none. Throws <see cref="InvalidDataException"/> when it is damaged.</summary>

@@ -2,6 +2,7 @@ using EdgeTwin.Core.Dedup;
 using EdgeTwin.Core.Quarantine;
 using EdgeTwin.Core.Telemetry;
 using EdgeTwin.Storage.Tests.Infrastructure;
+using LiteDB;
 using static EdgeTwin.Storage.Tests.Infrastructure.TestPoints;
 
 namespace EdgeTwin.Storage.Tests;
@@ -164,6 +165,50 @@ public class DurableQueueSegmentFilesTests
         var entry = Assert.Single(queue.ListQuarantine(reason: QuarantineReason.CorruptRecord));
         Assert.Contains($"queue segment {ids[1]}", entry.Detail);
         Assert.Contains($"byte offset {frameAt + 16}", entry.Detail); // the header CRC no longer matches
+    }
+
+    [Fact]
+    public void Open_QueueWrittenBeforeSegmentFiles_MovesEveryBlobIntoTheSegmentLogAndLosesNothing()
+    {
+        using var ctx = new QueueContext();
+        var queue = ctx.Open();
+        var ids = CommitMany(queue, 3);
+        queue.Maintain(force: true);
+        queue.Dispose();
+        // Rewrite it in the earlier layout: each blob in its segment document, the snapshot in meta "state", no files.
+        using (var db = new LiteDatabase(new ConnectionString { Filename = ctx.DatabasePath, Connection = ConnectionType.Direct }))
+        {
+            var segments = db.GetCollection("segments");
+            foreach (var doc in segments.FindAll().ToList())
+            {
+                var file = Path.Combine(ctx.SegmentFolder, SegmentLog.FileName(doc["f"].AsInt32));
+                var blob = File.ReadAllBytes(file).AsSpan((int)doc["o"].AsInt64, doc["l"].AsInt32).ToArray();
+                doc.Remove("f");
+                doc.Remove("o");
+                doc.Remove("l");
+                doc["b"] = blob;
+                segments.Update(doc);
+            }
+            var snapshot = File.ReadAllBytes(ctx.SnapshotPath);
+            db.GetCollection("meta").Upsert(new BsonDocument { ["_id"] = "state", ["upTo"] = BitConverter.ToInt64(snapshot, 4), ["b"] = snapshot[32..] });
+        }
+        Directory.Delete(ctx.SegmentFolder, recursive: true);
+        File.Delete(ctx.SnapshotPath);
+
+        var reopened = ctx.Open();
+
+        Assert.Equal(0, reopened.Recovery.CorruptSegmentsQuarantined);
+        Assert.True(reopened.Recovery.SnapshotRestored);
+        Assert.Equal(ids, reopened.ReadAll().Select(s => s.Id));
+        AssertSame(Series(Pressure, 0, 150), reopened.ReadAllPoints());
+        // The snapshot came across too: the last segment's timestamps (within the 64-deep history) are known.
+        Assert.All(reopened.Probe(Series(Pressure, 100, 50)), o => Assert.Equal(DedupOutcome.Duplicate, o));
+        Assert.NotEmpty(SegmentFiles(ctx));
+        // Migrated once: the next open reads the segment files.
+        reopened.Dispose();
+        using var again = ctx.Open();
+        Assert.Equal(0, again.Recovery.CorruptSegmentsQuarantined);
+        AssertSame(Series(Pressure, 0, 150), again.ReadAllPoints());
     }
 
     [Fact]

@@ -155,9 +155,20 @@ public sealed partial class MqttSource : ISource
             gate?.Released();
             return Task.CompletedTask;
         }
-        var binding = _router.Route(message.Topic);
         _scratch.Clear();
-        MqttPayloadParser.Parse(binding, message.Payload, _time.GetUtcNow().UtcTicks, _config.MaxPayloadBytes, _scratch);
+        try
+        {
+            var binding = _router.Route(message.Topic);
+            MqttPayloadParser.Parse(binding, message.Payload, _time.GetUtcNow().UtcTicks, _config.MaxPayloadBytes, _scratch);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A defect in routing or parsing must neither drop the message nor keep its flow-control slot (after
+            // Receive Maximum such messages the connection would stop reading): it is quarantined like a bad payload.
+            _scratch.Clear();
+            _scratch.Add(new Reading("mqtt:" + message.Topic, _time.GetUtcNow().UtcTicks, PointValue.None,
+                Raw: System.Text.EncodingExtensions.GetString(System.Text.Encoding.UTF8, message.Payload), Error: $"topic {message.Topic}: the message could not be processed ({ex.GetType().Name}: {ex.Message})"));
+        }
         Reading[]? more = null;
         if (_scratch.Count > 1)
         {

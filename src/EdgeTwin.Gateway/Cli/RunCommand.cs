@@ -33,7 +33,9 @@ public static class RunCommand
         while (true)
         {
             var outcome = await RunOnceAsync(config, source, exitWhenDrained, notifier, reload, cancellationToken).ConfigureAwait(false);
-            if (outcome.Code is not { } code) code = ExitCodes.Ok;
+            // Null: a reloaded configuration could not be started. With nothing to go back to (the rollback itself
+            // failed) that is a failure systemd should see and restart us for, never a clean exit.
+            var code = outcome.Code ?? ExitCodes.TempFail;
             if (reload.Pending is not { } next || cancellationToken.IsCancellationRequested)
             {
                 if (outcome.Code is null && previous is not null)
@@ -121,7 +123,7 @@ public static class RunCommand
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
                     Log.StateDirectoryFailed(log, config.Gateway.StateDirectory, "cannot write the API token: " + ex.Message);
-                    return new(ExitCodes.IoError);
+                    return new(reloading ? null : ExitCodes.IoError);
                 }
             }
             foreach (var service in runtime.HostedServices(loggers)) builder.Services.AddSingleton(service);
@@ -153,7 +155,7 @@ public static class RunCommand
                 Log.ApiCannotStart(log, config.Api.Address, config.Api.Port, ex.Message);
                 using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(config.Gateway.ShutdownTimeoutSeconds));
                 await host.StopAsync(stopping.Token).ConfigureAwait(false);
-                return new(ExitCodes.Unavailable);
+                return new(reloading ? null : ExitCodes.Unavailable);
             }
             reload.Disarm();
             var m = runtime.Metrics;
