@@ -1,4 +1,5 @@
 using EdgeTwin.Connectors.File;
+using EdgeTwin.Connectors.Kafka;
 using EdgeTwin.Connectors.Simulator;
 using EdgeTwin.Connectors.Spool;
 using EdgeTwin.Core.Assets;
@@ -82,6 +83,7 @@ public sealed class GatewayRuntime : IDisposable
         foreach (var sim in Config.Sources.Simulator) Sources.Add(new SimulatorSource(sim, Time));
         foreach (var spool in Config.Sources.Spool) Sources.Add(new SpoolSource(spool, Time, loggers.CreateLogger<SpoolSource>()));
         foreach (var file in Config.Sinks.File) Sinks.Add(new JsonlFileSink(file, Config.Gateway.Id, Time, loggers.CreateLogger<JsonlFileSink>()));
+        foreach (var kafka in Config.Sinks.Kafka) Sinks.Add(new KafkaSink(kafka, Config.Gateway.Id, Registry.Assets, loggers.CreateLogger<KafkaSink>()));
         Queue.SetSinks(Sinks.Select(s => s.Name));
     }
 
@@ -94,7 +96,8 @@ public sealed class GatewayRuntime : IDisposable
         yield return new StatusWriter(this, loggers.CreateLogger<StatusWriter>());
         for (var i = 0; i < Sinks.Count; i++)
         {
-            var max = Config.Sinks.File.FirstOrDefault(f => f.Name == Sinks[i].Name)?.MaxBatchPoints ?? 65536;
+            var max = Config.Sinks.File.FirstOrDefault(f => f.Name == Sinks[i].Name)?.MaxBatchPoints
+                ?? Config.Sinks.Kafka.FirstOrDefault(k => k.Name == Sinks[i].Name)?.MaxBatchPoints ?? 65536;
             yield return new SinkWorker(Sinks[i], Queue, Metrics, loggers.CreateLogger<SinkWorker>(), Time, max);
         }
         yield return new SourceWorker(Sources, Channel, Metrics, loggers.CreateLogger<SourceWorker>(), Time);
