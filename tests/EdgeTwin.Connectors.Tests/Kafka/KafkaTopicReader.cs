@@ -24,8 +24,10 @@ internal sealed class KafkaTopicReader : IDisposable
             GroupId = "edgetwin-test-" + Guid.NewGuid().ToString("N"),
             EnableAutoCommit = false,
             AutoOffsetReset = AutoOffsetReset.Earliest,
-            // Only what the producer confirmed: the idempotent producer's messages are committed as they arrive.
-            IsolationLevel = IsolationLevel.ReadCommitted,
+            IsolationLevel = IsolationLevel.ReadUncommitted,
+            // The mock cluster answers a fetch with one message batch per partition, so reading back is a long run of
+            // fetches: keep each one short.
+            FetchWaitMaxMs = 1,
         }).Build();
         _consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
     }

@@ -52,6 +52,12 @@ public sealed class TestConfig
 
     public List<JsonObject> ExtraMappings { get; } = [];
 
+    /// <summary>Entries of <c>sinks.kafka</c>.</summary>
+    public List<JsonObject> KafkaSinks { get; } = [];
+
+    /// <summary>Whether the file sink into <see cref="SinkDirectory"/> is configured.</summary>
+    public bool FileSink { get; set; } = true;
+
     public List<JsonObject> ExtraAssets { get; } = [];
 
     public string Write(string name = "edgetwin.json")
@@ -102,11 +108,19 @@ public sealed class TestConfig
             ["assets"] = assets,
             ["mappings"] = mappings,
             ["sources"] = sources,
-            ["sinks"] = new JsonObject { ["file"] = new JsonArray { new JsonObject { ["name"] = "out", ["directory"] = SinkDirectory, ["maxFileBytes"] = 8L << 20, ["maxFiles"] = 0 } } },
+            ["sinks"] = Sinks(),
             ["api"] = Api.DeepClone(),
         };
         var path = Dir[name];
         File.WriteAllText(path, config.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
         return path;
+    }
+
+    private JsonObject Sinks()
+    {
+        var sinks = new JsonObject();
+        if (FileSink) sinks["file"] = new JsonArray { new JsonObject { ["name"] = "out", ["directory"] = SinkDirectory, ["maxFileBytes"] = 8L << 20, ["maxFiles"] = 0 } };
+        if (KafkaSinks.Count > 0) sinks["kafka"] = new JsonArray([.. KafkaSinks.Select(k => k.DeepClone())]);
+        return sinks;
     }
 }
