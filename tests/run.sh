@@ -36,6 +36,8 @@ command -v fsfreeze >/dev/null || missing+=(util-linux)
 command -v dpkg-deb >/dev/null || missing+=(dpkg)
 command -v lintian >/dev/null || missing+=(lintian)
 command -v adduser >/dev/null || missing+=(adduser)
+# The MQTT uplink tests start a private Mosquitto broker.
+command -v mosquitto >/dev/null || missing+=(mosquitto)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -144,6 +144,28 @@ public static class ConfigValidator
             if (string.IsNullOrWhiteSpace(s.Name) || !sinkNames.Add(s.Name)) Error(path + ".name", $"'{s.Name}' must be a unique, non-empty sink name");
             ValidateKafka(s, path, Error);
         }
+        for (var i = 0; i < config.Sinks.Mqtt.Count; i++)
+        {
+            var s = config.Sinks.Mqtt[i];
+            var path = $"$.sinks.mqtt[{i}]";
+            if (s is null) { Error(path, "is null"); continue; }
+            if (string.IsNullOrWhiteSpace(s.Name) || !sinkNames.Add(s.Name)) Error(path + ".name", $"'{s.Name}' must be a unique, non-empty sink name");
+            if (string.IsNullOrWhiteSpace(s.Host)) Error(path + ".host", "must name the broker's host");
+            if (s.Port is < 1 or > 65535) Error(path + ".port", $"must be between 1 and 65535, got {s.Port}");
+            if (!s.TopicTemplate.Contains("{asset_id}", StringComparison.Ordinal)) Error(path + ".topicTemplate", $"'{s.TopicTemplate}' must contain {{asset_id}}");
+            else if (s.TopicTemplate.IndexOfAny(['#', '+', '\0']) >= 0) Error(path + ".topicTemplate", $"'{s.TopicTemplate}' contains a wildcard, which a published topic cannot");
+            else if (s.TopicTemplate.Replace("{gateway_id}", "", StringComparison.Ordinal).Replace("{asset_id}", "", StringComparison.Ordinal)
+                .Replace("{metric}", "", StringComparison.Ordinal).IndexOfAny(['{', '}']) >= 0)
+            {
+                Error(path + ".topicTemplate", $"'{s.TopicTemplate}' has a placeholder other than {{gateway_id}}, {{asset_id}}, {{metric}}");
+            }
+            if (s.MaxInflight is < 1 or > 65535) Error(path + ".maxInflight", $"must be between 1 and 65535, got {s.MaxInflight}");
+            if (s.MaxBatchPoints < 1) Error(path + ".maxBatchPoints", "must be at least 1");
+            Positive(path + ".timeoutSeconds", s.TimeoutSeconds);
+            if (s.Password is not null && string.IsNullOrEmpty(s.Username)) Error(path + ".username", "is required with a password");
+            if (!s.Tls && (s.CaFile ?? s.CertFile ?? s.KeyFile) is not null) Error(path + ".tls", "TLS files are given but tls is false");
+            if ((s.CertFile is null) != (s.KeyFile is null)) Error(path + "." + (s.CertFile is null ? "certFile" : "keyFile"), "certFile and keyFile go together");
+        }
         if (sinkNames.Count == 0) Error("$.sinks", "no sink is configured: points would stay in the queue forever");
 
         ValidateApi(config.Api, Error);

@@ -195,6 +195,49 @@ public sealed class SinksConfig
     public List<FileSinkConfig> File { get; set; } = [];
 
     public List<KafkaSinkConfig> Kafka { get; set; } = [];
+
+    public List<MqttSinkConfig> Mqtt { get; set; } = [];
+}
+
+public sealed class MqttSinkConfig
+{
+    public string Name { get; set; } = "mqtt";
+
+    public string Host { get; set; } = "";
+
+    public int Port { get; set; } = 1883;
+
+    /// <summary>The session's client id; the persistent session is found again by it. Empty: <c>edgetwin-GATEWAY-NAME</c>.</summary>
+    public string? ClientId { get; set; }
+
+    /// <summary>Topic per point: <c>{gateway_id}</c>, <c>{asset_id}</c> and <c>{metric}</c> are replaced.</summary>
+    public string TopicTemplate { get; set; } = "edgetwin/{gateway_id}/{asset_id}/{metric}";
+
+    /// <summary>How long the broker keeps the session (and its undelivered QoS 1 messages) while the gateway is away.</summary>
+    public uint SessionExpirySeconds { get; set; } = 86400;
+
+    /// <summary>QoS 1 publishes awaiting their PUBACK at once.</summary>
+    public int MaxInflight { get; set; } = 256;
+
+    /// <summary>Most points published per confirmation.</summary>
+    public int MaxBatchPoints { get; set; } = 4096;
+
+    public double TimeoutSeconds { get; set; } = 10;
+
+    public string? Username { get; set; }
+
+    /// <summary>A secret: redacted by /api/config.</summary>
+    public string? Password { get; set; }
+
+    public bool Tls { get; set; }
+
+    /// <summary>PEM file of the CA that signed the broker's certificate; empty trusts the system store.</summary>
+    public string? CaFile { get; set; }
+
+    /// <summary>PEM client certificate and key, for brokers that require client authentication.</summary>
+    public string? CertFile { get; set; }
+
+    public string? KeyFile { get; set; }
 }
 
 public sealed class FileSinkConfig

@@ -95,6 +95,13 @@ public class ConfigValidatorTests
         ["kafka client certificate without its key"] = (c => Kafka(c).Security = new() { Protocol = "ssl", CertFile = "/etc/c.pem" }, "$.sinks.kafka[0].security.keyFile", "together"),
         ["kafka passthrough acks=1"] = (c => Kafka(c).Properties["acks"] = "1", "$.sinks.kafka[0].properties['acks']", "acks=all"),
         ["kafka passthrough without idempotence"] = (c => Kafka(c).Properties["enable.idempotence"] = "false", "$.sinks.kafka[0].properties['enable.idempotence']", "idempotent"),
+        ["mqtt without a host"] = (c => c.Sinks.Mqtt.Add(new MqttSinkConfig { Name = "m" }), "$.sinks.mqtt[0].host", "host"),
+        ["mqtt port out of range"] = (c => c.Sinks.Mqtt.Add(new MqttSinkConfig { Name = "m", Host = "b", Port = 0 }), "$.sinks.mqtt[0].port", "between 1 and 65535"),
+        ["mqtt template without the asset"] = (c => c.Sinks.Mqtt.Add(new MqttSinkConfig { Name = "m", Host = "b", TopicTemplate = "plant/{metric}" }), "$.sinks.mqtt[0].topicTemplate", "{asset_id}"),
+        ["mqtt template with a wildcard"] = (c => c.Sinks.Mqtt.Add(new MqttSinkConfig { Name = "m", Host = "b", TopicTemplate = "plant/+/{asset_id}" }), "$.sinks.mqtt[0].topicTemplate", "wildcard"),
+        ["mqtt template with an unknown placeholder"] = (c => c.Sinks.Mqtt.Add(new MqttSinkConfig { Name = "m", Host = "b", TopicTemplate = "{site}/{asset_id}" }), "$.sinks.mqtt[0].topicTemplate", "placeholder"),
+        ["mqtt password without a user"] = (c => c.Sinks.Mqtt.Add(new MqttSinkConfig { Name = "m", Host = "b", Password = "p" }), "$.sinks.mqtt[0].username", "password"),
+        ["mqtt ca file without tls"] = (c => c.Sinks.Mqtt.Add(new MqttSinkConfig { Name = "m", Host = "b", CaFile = "/ca.pem" }), "$.sinks.mqtt[0].tls", "tls is false"),
         ["kafka passthrough bootstrap"] = (c => Kafka(c).Properties["bootstrap.servers"] = "x:1", "$.sinks.kafka[0].properties['bootstrap.servers']", "bootstrapServers"),
 
         ["api port out of range"] = (c => c.Api.Port = 70000, "$.api.port", "between 0 and 65535"),
