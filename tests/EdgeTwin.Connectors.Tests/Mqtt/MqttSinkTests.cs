@@ -1,12 +1,8 @@
-using System.Collections.Concurrent;
-using System.Text;
 using System.Text.Json;
 using EdgeTwin.Connectors.Mqtt;
 using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Telemetry;
-using MQTTnet;
-using MQTTnet.Protocol;
 
 namespace EdgeTwin.Connectors.Tests.Mqtt;
 
@@ -29,7 +25,7 @@ public sealed class MqttSinkTests : IDisposable
     [Fact]
     public async Task Send_BrokerStoppedAndRestartedMidRun_EveryPointArrivesWithItsTopicAndNothingIsLost()
     {
-        await using var subscriber = await Subscriber.StartAsync(_broker.Port);
+        await using var subscriber = await MqttTestSubscriber.StartAsync(_broker.Port);
         var config = new MqttSinkConfig { Name = "cloud", Host = "127.0.0.1", Port = _broker.Port, TimeoutSeconds = 2 };
         await using var sink = new MqttSink(config, "gw-7");
         Assert.Null(await sink.RecoverAsync(CancellationToken.None));
@@ -93,84 +89,6 @@ public sealed class MqttSinkTests : IDisposable
                 points.Add(new TelemetryPoint(Streams[n % Streams.Length], BaseTicks + n * 10_000L, PointValue.FromNumber(n), Quality.Good, 0));
             }
             yield return new SinkBatch(s, s, points);
-        }
-    }
-
-    /// <summary>A cloud-side consumer: persistent session, QoS 1, reconnecting on its own while the broker is away.</summary>
-    private sealed class Subscriber : IAsyncDisposable
-    {
-        private readonly IMqttClient _client = new MqttClientFactory().CreateMqttClient();
-        private readonly CancellationTokenSource _stop = new();
-        private MqttClientOptions _options = null!;
-        private Task _reconnect = Task.CompletedTask;
-
-        public ConcurrentQueue<(string Topic, string Payload)> Messages { get; } = new();
-
-        public static async Task<Subscriber> StartAsync(int port)
-        {
-            var s = new Subscriber();
-            s._options = new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithClientId("cloud-consumer")
-                .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500).WithCleanStart(false).WithSessionExpiryInterval(3600).Build();
-            s._client.ApplicationMessageReceivedAsync += e =>
-            {
-                s.Messages.Enqueue((e.ApplicationMessage.Topic, Encoding.UTF8.GetString(e.ApplicationMessage.Payload)));
-                return Task.CompletedTask;
-            };
-            await s.ConnectAsync(CancellationToken.None);
-            s._reconnect = Task.Run(s.ReconnectLoop);
-            return s;
-        }
-
-        public async Task WaitForAsync(int distinctAtLeast, TimeSpan timeout)
-        {
-            var deadline = DateTime.UtcNow + timeout;
-            while (Messages.Select(m => m.Payload).Distinct().Count() < distinctAtLeast)
-            {
-                if (DateTime.UtcNow > deadline) throw new TimeoutException($"subscriber has {Messages.Count} messages, expected {distinctAtLeast} distinct (connected: {_client.IsConnected})");
-                await Task.Delay(100);
-            }
-        }
-
-        private async Task ConnectAsync(CancellationToken cancellationToken)
-        {
-            var result = await _client.ConnectAsync(_options, cancellationToken);
-            // A session the broker kept has the subscription already; subscribing again is harmless either way.
-            if (!result.IsSessionPresent)
-            {
-                await _client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter("edgetwin/#", MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancellationToken);
-            }
-        }
-
-        private async Task ReconnectLoop()
-        {
-            while (!_stop.IsCancellationRequested)
-            {
-                if (!_client.IsConnected)
-                {
-                    try
-                    {
-                        await ConnectAsync(_stop.Token);
-                    }
-                    catch (Exception) when (!_stop.IsCancellationRequested)
-                    {
-                    }
-                }
-                try
-                {
-                    await Task.Delay(100, _stop.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                }
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _stop.CancelAsync();
-            await _reconnect;
-            _client.Dispose();
-            _stop.Dispose();
         }
     }
 }

@@ -55,6 +55,9 @@ public sealed class TestConfig
     /// <summary>Entries of <c>sinks.kafka</c>.</summary>
     public List<JsonObject> KafkaSinks { get; } = [];
 
+    /// <summary>Entries of <c>sinks.mqtt</c>.</summary>
+    public List<JsonObject> MqttSinks { get; } = [];
+
     /// <summary>Whether the file sink into <see cref="SinkDirectory"/> is configured.</summary>
     public bool FileSink { get; set; } = true;
 
@@ -121,6 +124,7 @@ public sealed class TestConfig
         var sinks = new JsonObject();
         if (FileSink) sinks["file"] = new JsonArray { new JsonObject { ["name"] = "out", ["directory"] = SinkDirectory, ["maxFileBytes"] = 8L << 20, ["maxFiles"] = 0 } };
         if (KafkaSinks.Count > 0) sinks["kafka"] = new JsonArray([.. KafkaSinks.Select(k => k.DeepClone())]);
+        if (MqttSinks.Count > 0) sinks["mqtt"] = new JsonArray([.. MqttSinks.Select(k => k.DeepClone())]);
         return sinks;
     }
 }
