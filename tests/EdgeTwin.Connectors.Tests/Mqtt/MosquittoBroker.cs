@@ -25,7 +25,10 @@ internal sealed class MosquittoBroker : IDisposable
             Port = ((IPEndPoint)probe.LocalEndpoint).Port;
         }
         _configFile = Path.Combine(_directory, "mosquitto.conf");
+        // Started as root, mosquitto drops to the 'mosquitto' user unless told otherwise, and could then write
+        // neither its persistence file nor its log into this folder: run it as whoever runs the tests.
         System.IO.File.WriteAllText(_configFile, $"""
+            user {Environment.UserName}
             listener {Port} 127.0.0.1
             allow_anonymous true
             persistence true

@@ -36,8 +36,16 @@ public sealed class MqttSinkTests : IDisposable
         {
             if (i == 4)
             {
+                // Everything acknowledged so far has reached the consumer first: a message the broker held for it
+                // when it stopped depends on the consumer's session, not on the uplink under test.
+                await subscriber.WaitForAsync(i * 300, TimeSpan.FromSeconds(10));
                 _broker.Stop();
-                _ = Task.Delay(TimeSpan.FromSeconds(3)).ContinueWith(_ => _broker.Start(), TaskScheduler.Default);
+                await Assert.ThrowsAnyAsync<Exception>(async () => await sink.SendAsync(batches[i], CancellationToken.None));
+                failures++;
+                _broker.Start();
+                // The cloud consumer is back before the gateway publishes again: what it would miss otherwise is a
+                // matter of its own session, not of the uplink under test.
+                await subscriber.WaitConnectedAsync(TimeSpan.FromSeconds(10));
             }
             failures += await SendUntilConfirmed(sink, batches[i]);
         }

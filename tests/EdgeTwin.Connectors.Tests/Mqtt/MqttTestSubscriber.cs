@@ -12,6 +12,7 @@ internal sealed class MqttTestSubscriber : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private MqttClientOptions _options = null!;
     private Task _reconnect = Task.CompletedTask;
+    private volatile bool _subscribed;
 
     public ConcurrentQueue<(string Topic, string Payload)> Messages { get; } = new();
 
@@ -40,14 +41,26 @@ internal sealed class MqttTestSubscriber : IAsyncDisposable
         }
     }
 
+    public async Task WaitConnectedAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!_client.IsConnected || !_subscribed)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("the subscriber did not reconnect to the broker");
+            await Task.Delay(20);
+        }
+    }
+
     private async Task ConnectAsync(CancellationToken cancellationToken)
     {
+        _subscribed = false;
         var result = await _client.ConnectAsync(_options, cancellationToken);
         // A session the broker kept has the subscription already; subscribing again is harmless either way.
         if (!result.IsSessionPresent)
         {
             await _client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter("edgetwin/#", MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancellationToken);
         }
+        _subscribed = true;
     }
 
     private async Task ReconnectLoop()
