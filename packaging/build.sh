@@ -31,12 +31,31 @@ mkdir -p "$out"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
+# Native libraries beside the binary. Of the three librdkafka builds Confluent.Kafka ships for linux-x64, only the
+# self-contained centos8 one loads on Debian (the generic one needs RHEL's libsasl2.so.3, the alpine one musl), and
+# it is what Confluent.Kafka falls back to: ship that one, stripped.
+ship_native_libraries() {
+  for lib in "$binary_dir"/*.so "$binary_dir"/*.so.*; do
+    [ -e "$lib" ] || continue
+    case "$(basename "$lib")" in librdkafka.so|alpine-librdkafka.so) continue ;; esac
+    install -m 0644 "$lib" "$1/"
+    strip --strip-unneeded "$1/$(basename "$lib")"
+  done
+}
+
 # --- the .deb ---------------------------------------------------------------------------------------------------
 pkg="$work/deb"
 install -d -m 0755 "$pkg/DEBIAN" "$pkg/usr/lib/edgetwin" "$pkg/usr/bin" "$pkg/lib/systemd/system" "$pkg/etc/edgetwin" \
   "$pkg/usr/share/doc/edgetwin" "$pkg/usr/share/edgetwin"
 install -m 0755 "$binary_dir/edgetwin" "$pkg/usr/lib/edgetwin/edgetwin"
-for lib in "$binary_dir"/*.so "$binary_dir"/*.so.*; do [ -e "$lib" ] && install -m 0644 "$lib" "$pkg/usr/lib/edgetwin/"; done
+ship_native_libraries "$pkg/usr/lib/edgetwin"
+# librdkafka is Confluent's self-contained build, with curl and zlib linked in statically: not a copy we could
+# replace by Debian's packages (Debian's librdkafka is older than the one Confluent.Kafka binds to). The native-AOT
+# binary itself links Debian's zlib (UseSystemZlib), so it needs no override.
+install -d -m 0755 "$pkg/usr/share/lintian/overrides"
+printf '%s\n' 'edgetwin: embedded-library curl [usr/lib/edgetwin/centos8-librdkafka.so]' \
+  'edgetwin: embedded-library zlib [usr/lib/edgetwin/centos8-librdkafka.so]' > "$pkg/usr/share/lintian/overrides/edgetwin"
+chmod 0644 "$pkg/usr/share/lintian/overrides/edgetwin"
 ln -s ../lib/edgetwin/edgetwin "$pkg/usr/bin/edgetwin"
 install -m 0644 "$repo/edgetwin.service" "$pkg/lib/systemd/system/edgetwin.service"
 install -m 0644 "$repo/config/edgetwin.json" "$pkg/etc/edgetwin/edgetwin.json"
@@ -82,7 +101,7 @@ name="edgetwin-$version-$rid"
 rel="$work/$name"
 install -d -m 0755 "$rel/bin" "$rel/config"
 install -m 0755 "$binary_dir/edgetwin" "$rel/bin/edgetwin"
-for lib in "$binary_dir"/*.so "$binary_dir"/*.so.*; do [ -e "$lib" ] && install -m 0644 "$lib" "$rel/bin/"; done
+ship_native_libraries "$rel/bin"
 install -m 0755 "$repo/install.sh" "$rel/install.sh"
 install -m 0644 "$repo/edgetwin.service" "$repo/README.md" "$rel/"
 install -m 0644 "$repo/config/edgetwin.json" "$rel/config/edgetwin.json"

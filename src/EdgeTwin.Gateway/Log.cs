@@ -77,6 +77,15 @@ internal static partial class Log
     [LoggerMessage(1200, LogLevel.Warning, "Sink {Sink} failed ({Error}); retrying with backoff, its segments stay queued")]
     public static partial void SinkFailed(ILogger logger, string sink, string error);
 
+    [LoggerMessage(1203, LogLevel.Warning, "Sink {Sink}: circuit opened after repeated failures, no send for {BreakSeconds} s (last error: {Error})")]
+    public static partial void CircuitOpened(ILogger logger, string sink, double breakSeconds, string error);
+
+    [LoggerMessage(1204, LogLevel.Information, "Sink {Sink}: circuit half-open, trying one send")]
+    public static partial void CircuitHalfOpen(ILogger logger, string sink);
+
+    [LoggerMessage(1205, LogLevel.Information, "Sink {Sink}: circuit closed, uplink delivering again")]
+    public static partial void CircuitClosed(ILogger logger, string sink);
+
     [LoggerMessage(1201, LogLevel.Information, "Sink {Sink} resumes after segment {Cursor}")]
     public static partial void SinkResumes(ILogger logger, string sink, long cursor);
 

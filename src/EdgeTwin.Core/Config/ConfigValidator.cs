@@ -137,11 +137,112 @@ public static partial class ConfigValidator
             if (s.MaxFiles < 0) Error(path + ".maxFiles", "must not be negative");
             if (s.MaxBatchPoints < 1) Error(path + ".maxBatchPoints", "must be at least 1");
         }
+        for (var i = 0; i < config.Sinks.Kafka.Count; i++)
+        {
+            var s = config.Sinks.Kafka[i];
+            var path = $"$.sinks.kafka[{i}]";
+            if (s is null) { Error(path, "is null"); continue; }
+            if (string.IsNullOrWhiteSpace(s.Name) || !sinkNames.Add(s.Name)) Error(path + ".name", $"'{s.Name}' must be a unique, non-empty sink name");
+            ValidateKafka(s, path, Error);
+        }
+        for (var i = 0; i < config.Sinks.Mqtt.Count; i++)
+        {
+            var s = config.Sinks.Mqtt[i];
+            var path = $"$.sinks.mqtt[{i}]";
+            if (s is null) { Error(path, "is null"); continue; }
+            if (string.IsNullOrWhiteSpace(s.Name) || !sinkNames.Add(s.Name)) Error(path + ".name", $"'{s.Name}' must be a unique, non-empty sink name");
+            if (string.IsNullOrWhiteSpace(s.Host)) Error(path + ".host", "must name the broker's host");
+            if (s.Port is < 1 or > 65535) Error(path + ".port", $"must be between 1 and 65535, got {s.Port}");
+            if (!s.TopicTemplate.Contains("{asset_id}", StringComparison.Ordinal)) Error(path + ".topicTemplate", $"'{s.TopicTemplate}' must contain {{asset_id}}");
+            else if (s.TopicTemplate.IndexOfAny(['#', '+', '\0']) >= 0) Error(path + ".topicTemplate", $"'{s.TopicTemplate}' contains a wildcard, which a published topic cannot");
+            else if (s.TopicTemplate.Replace("{gateway_id}", "", StringComparison.Ordinal).Replace("{asset_id}", "", StringComparison.Ordinal)
+                .Replace("{metric}", "", StringComparison.Ordinal).IndexOfAny(['{', '}']) >= 0)
+            {
+                Error(path + ".topicTemplate", $"'{s.TopicTemplate}' has a placeholder other than {{gateway_id}}, {{asset_id}}, {{metric}}");
+            }
+            if (s.MaxInflight is < 1 or > 65535) Error(path + ".maxInflight", $"must be between 1 and 65535, got {s.MaxInflight}");
+            if (s.MaxBatchPoints < 1) Error(path + ".maxBatchPoints", "must be at least 1");
+            Positive(path + ".timeoutSeconds", s.TimeoutSeconds);
+            if (s.Password is not null && string.IsNullOrEmpty(s.Username)) Error(path + ".username", "is required with a password");
+            if (!s.Tls && (s.CaFile ?? s.CertFile ?? s.KeyFile) is not null) Error(path + ".tls", "TLS files are given but tls is false");
+            if ((s.CertFile is null) != (s.KeyFile is null)) Error(path + "." + (s.CertFile is null ? "certFile" : "keyFile"), "certFile and keyFile go together");
+        }
         if (sinkNames.Count == 0) Error("$.sinks", "no sink is configured: points would stay in the queue forever");
 
         ValidateApi(config.Api, Error);
 
         return errors;
+    }
+
+    private static void ValidateKafka(KafkaSinkConfig s, string path, Action<string, string> error)
+    {
+        if (string.IsNullOrWhiteSpace(s.BootstrapServers)) error(path + ".bootstrapServers", "must list at least one host:port");
+        else
+        {
+            foreach (var server in s.BootstrapServers.Split(',', StringSplitOptions.TrimEntries))
+            {
+                var colon = server.LastIndexOf(':');
+                if (colon <= 0 || !int.TryParse(server.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+                {
+                    error(path + ".bootstrapServers", $"'{server}' is not host:port");
+                }
+            }
+        }
+        if (s.Topics is null) error(path + ".topics", "is null");
+        else
+        {
+            KafkaTopic(path + ".topics.telemetry", s.Topics.Telemetry, error);
+            KafkaTopic(path + ".topics.events", s.Topics.Events, error);
+            KafkaTopic(path + ".topics.twinMetadata", s.Topics.TwinMetadata, error);
+        }
+        if (s.Compression is not ("lz4" or "zstd" or "gzip" or "snappy" or "none")) error(path + ".compression", $"'{s.Compression}' is not lz4, zstd, gzip, snappy or none");
+        if (!(s.LingerMs >= 0 && s.LingerMs <= 900_000)) error(path + ".lingerMs", $"must be between 0 and 900000, got {s.LingerMs}");
+        if (s.BatchBytes < 1) error(path + ".batchBytes", $"must be at least 1, got {s.BatchBytes}");
+        if (s.BatchMessages < 1) error(path + ".batchMessages", $"must be at least 1, got {s.BatchMessages}");
+        if (s.MaxMessageBytes is < 1000 or > 1_000_000_000) error(path + ".maxMessageBytes", $"must be between 1000 and 1000000000, got {s.MaxMessageBytes}");
+        if (s.DeliveryTimeoutMs < 1000) error(path + ".deliveryTimeoutMs", $"must be at least 1000, got {s.DeliveryTimeoutMs}");
+        if (s.MaxBatchPoints < 1) error(path + ".maxBatchPoints", "must be at least 1");
+
+        var sec = s.Security;
+        if (sec is null) error(path + ".security", "is null");
+        else
+        {
+            var sasl = sec.Protocol is "sasl_plaintext" or "sasl_ssl";
+            if (sec.Protocol is not ("plaintext" or "ssl" or "sasl_plaintext" or "sasl_ssl")) error(path + ".security.protocol", $"'{sec.Protocol}' is not plaintext, ssl, sasl_plaintext or sasl_ssl");
+            if (sasl)
+            {
+                if (sec.SaslMechanism is not ("PLAIN" or "SCRAM-SHA-256" or "SCRAM-SHA-512")) error(path + ".security.saslMechanism", $"'{sec.SaslMechanism}' is not PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512");
+                if (string.IsNullOrEmpty(sec.Username)) error(path + ".security.username", $"is required with protocol {sec.Protocol}");
+                if (sec.Password is null) error(path + ".security.password", $"is required with protocol {sec.Protocol}");
+            }
+            else if (sec.SaslMechanism is not null || sec.Username is not null || sec.Password is not null)
+            {
+                error(path + ".security.protocol", $"SASL settings are given but protocol '{sec.Protocol}' does not use SASL: use sasl_plaintext or sasl_ssl");
+            }
+            var tls = sec.Protocol is "ssl" or "sasl_ssl";
+            if (!tls && (sec.CaFile ?? sec.CertFile ?? sec.KeyFile) is not null) error(path + ".security.protocol", $"TLS files are given but protocol '{sec.Protocol}' does not use TLS: use ssl or sasl_ssl");
+            if ((sec.CertFile is null) != (sec.KeyFile is null)) error(path + ".security." + (sec.CertFile is null ? "certFile" : "keyFile"), "certFile and keyFile go together");
+        }
+
+        if (s.Properties is null) { error(path + ".properties", "is null"); return; }
+        foreach (var (key, value) in s.Properties)
+        {
+            var p = $"{path}.properties['{key}']";
+            if (string.IsNullOrWhiteSpace(key) || value is null) error(p, "needs a name and a string value");
+            // Confirmation means "on every in-sync replica, written once": these two carry that promise.
+            else if (key is "acks" or "request.required.acks" && value is not ("all" or "-1")) error(p, $"'{value}' would confirm points before every in-sync replica has them: the uplink requires acks=all");
+            else if (key == "enable.idempotence" && value != "true") error(p, "the uplink requires the idempotent producer");
+            else if (key is "bootstrap.servers" or "metadata.broker.list") error(p, $"set {path}.bootstrapServers instead");
+        }
+    }
+
+    private static void KafkaTopic(string path, string? topic, Action<string, string> error)
+    {
+        // Kafka's own rule: 1 to 249 of [a-zA-Z0-9._-], and not "." or "..".
+        if (string.IsNullOrEmpty(topic) || topic.Length > 249 || topic is "." or ".." || !topic.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+        {
+            error(path, $"'{topic}' is not a Kafka topic name (1 to 249 of letters, digits, '.', '_', '-')");
+        }
     }
 
     private static void ValidateApi(ApiConfig api, Action<string, string> error)

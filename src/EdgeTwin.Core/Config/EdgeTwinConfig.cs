@@ -195,6 +195,51 @@ public sealed class SpoolSourceConfig
 public sealed class SinksConfig
 {
     public List<FileSinkConfig> File { get; set; } = [];
+
+    public List<KafkaSinkConfig> Kafka { get; set; } = [];
+
+    public List<MqttSinkConfig> Mqtt { get; set; } = [];
+}
+
+public sealed class MqttSinkConfig
+{
+    public string Name { get; set; } = "mqtt";
+
+    public string Host { get; set; } = "";
+
+    public int Port { get; set; } = 1883;
+
+    /// <summary>The session's client id; the persistent session is found again by it. Empty: <c>edgetwin-GATEWAY-NAME</c>.</summary>
+    public string? ClientId { get; set; }
+
+    /// <summary>Topic per point: <c>{gateway_id}</c>, <c>{asset_id}</c> and <c>{metric}</c> are replaced.</summary>
+    public string TopicTemplate { get; set; } = "edgetwin/{gateway_id}/{asset_id}/{metric}";
+
+    /// <summary>How long the broker keeps the session (and its undelivered QoS 1 messages) while the gateway is away.</summary>
+    public uint SessionExpirySeconds { get; set; } = 86400;
+
+    /// <summary>QoS 1 publishes awaiting their PUBACK at once.</summary>
+    public int MaxInflight { get; set; } = 256;
+
+    /// <summary>Most points published per confirmation.</summary>
+    public int MaxBatchPoints { get; set; } = 4096;
+
+    public double TimeoutSeconds { get; set; } = 10;
+
+    public string? Username { get; set; }
+
+    /// <summary>A secret: redacted by /api/config.</summary>
+    public string? Password { get; set; }
+
+    public bool Tls { get; set; }
+
+    /// <summary>PEM file of the CA that signed the broker's certificate; empty trusts the system store.</summary>
+    public string? CaFile { get; set; }
+
+    /// <summary>PEM client certificate and key, for brokers that require client authentication.</summary>
+    public string? CertFile { get; set; }
+
+    public string? KeyFile { get; set; }
 }
 
 public sealed class FileSinkConfig
@@ -211,6 +256,78 @@ public sealed class FileSinkConfig
 
     /// <summary>Most points written (and fsync'd) per confirmation.</summary>
     public int MaxBatchPoints { get; set; } = 16384;
+}
+
+public sealed class KafkaSinkConfig
+{
+    public string Name { get; set; } = "kafka";
+
+    /// <summary>Comma-separated <c>host:port</c> list (librdkafka's <c>bootstrap.servers</c>).</summary>
+    public string BootstrapServers { get; set; } = "";
+
+    public KafkaTopicsConfig Topics { get; set; } = new();
+
+    /// <summary><c>lz4</c>, <c>zstd</c>, <c>gzip</c>, <c>snappy</c> or <c>none</c>.</summary>
+    public string Compression { get; set; } = "lz4";
+
+    /// <summary>How long the producer waits to fill a batch (librdkafka <c>linger.ms</c>).</summary>
+    public double LingerMs { get; set; } = 20;
+
+    /// <summary>Largest batch per partition in bytes (<c>batch.size</c>).</summary>
+    public int BatchBytes { get; set; } = 1_000_000;
+
+    /// <summary>Largest batch per partition in messages (<c>batch.num.messages</c>).</summary>
+    public int BatchMessages { get; set; } = 10_000;
+
+    /// <summary>Largest message the producer sends (<c>message.max.bytes</c>); a larger point is quarantined.</summary>
+    public int MaxMessageBytes { get; set; } = 1_000_000;
+
+    /// <summary>How long librdkafka keeps retrying one message before reporting it failed (<c>message.timeout.ms</c>); the batch is then retried.</summary>
+    public int DeliveryTimeoutMs { get; set; } = 300_000;
+
+    /// <summary>Most points handed to the producer per confirmation.</summary>
+    public int MaxBatchPoints { get; set; } = 16384;
+
+    public KafkaSecurityConfig Security { get; set; } = new();
+
+    /// <summary>Any other librdkafka property, passed through as is (e.g. <c>"socket.keepalive.enable": "true"</c>).</summary>
+    public Dictionary<string, string> Properties { get; set; } = [];
+}
+
+public sealed class KafkaTopicsConfig
+{
+    public string Telemetry { get; set; } = "edge-telemetry";
+
+    /// <summary>Loss ledger, anomalies and gateway state.</summary>
+    public string Events { get; set; } = "edge-events";
+
+    /// <summary>The asset registry, keyed by asset id (create it compacted).</summary>
+    public string TwinMetadata { get; set; } = "edge-twin-metadata";
+}
+
+public sealed class KafkaSecurityConfig
+{
+    /// <summary><c>plaintext</c>, <c>ssl</c>, <c>sasl_plaintext</c> or <c>sasl_ssl</c>.</summary>
+    public string Protocol { get; set; } = "plaintext";
+
+    /// <summary><c>PLAIN</c>, <c>SCRAM-SHA-256</c> or <c>SCRAM-SHA-512</c> (with a sasl_* protocol).</summary>
+    public string? SaslMechanism { get; set; }
+
+    public string? Username { get; set; }
+
+    /// <summary>A secret: redacted by /api/config.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>PEM file of the CA that signed the brokers' certificates (<c>ssl.ca.location</c>).</summary>
+    public string? CaFile { get; set; }
+
+    /// <summary>PEM client certificate and key, for brokers that require client authentication.</summary>
+    public string? CertFile { get; set; }
+
+    public string? KeyFile { get; set; }
+
+    /// <summary>A secret: redacted by /api/config.</summary>
+    public string? KeyPassword { get; set; }
 }
 
 public sealed class ApiConfig

@@ -1,4 +1,5 @@
 using EdgeTwin.Connectors.File;
+using EdgeTwin.Connectors.Kafka;
 using EdgeTwin.Connectors.Mqtt;
 using EdgeTwin.Connectors.Simulator;
 using EdgeTwin.Connectors.Spool;
@@ -87,6 +88,8 @@ public sealed class GatewayRuntime : IDisposable
             Sources.Add(new MqttSource(Config.Sources.Mqtt[i], $"$.sources.mqtt[{i}]", Config.Gateway.Id, Time, loggers.CreateLogger<MqttSource>()));
         }
         foreach (var file in Config.Sinks.File) Sinks.Add(new JsonlFileSink(file, Config.Gateway.Id, Time, loggers.CreateLogger<JsonlFileSink>()));
+        foreach (var kafka in Config.Sinks.Kafka) Sinks.Add(new KafkaSink(kafka, Config.Gateway.Id, Registry.Assets, loggers.CreateLogger<KafkaSink>()));
+        foreach (var mqtt in Config.Sinks.Mqtt) Sinks.Add(new MqttSink(mqtt, Config.Gateway.Id, loggers.CreateLogger<MqttSink>()));
         Queue.SetSinks(Sinks.Select(s => s.Name));
     }
 
@@ -99,7 +102,9 @@ public sealed class GatewayRuntime : IDisposable
         yield return new StatusWriter(this, loggers.CreateLogger<StatusWriter>());
         for (var i = 0; i < Sinks.Count; i++)
         {
-            var max = Config.Sinks.File.FirstOrDefault(f => f.Name == Sinks[i].Name)?.MaxBatchPoints ?? 65536;
+            var max = Config.Sinks.File.FirstOrDefault(f => f.Name == Sinks[i].Name)?.MaxBatchPoints
+                ?? Config.Sinks.Kafka.FirstOrDefault(k => k.Name == Sinks[i].Name)?.MaxBatchPoints
+                ?? Config.Sinks.Mqtt.FirstOrDefault(m => m.Name == Sinks[i].Name)?.MaxBatchPoints ?? 65536;
             yield return new SinkWorker(Sinks[i], Queue, Metrics, loggers.CreateLogger<SinkWorker>(), Time, max);
         }
         yield return new SourceWorker(Sources, Channel, Metrics, loggers.CreateLogger<SourceWorker>(), Time);

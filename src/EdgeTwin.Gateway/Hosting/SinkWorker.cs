@@ -6,6 +6,7 @@ using EdgeTwin.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Polly;
+using Polly.CircuitBreaker;
 using Polly.Retry;
 
 namespace EdgeTwin.Gateway.Hosting;
@@ -13,7 +14,9 @@ namespace EdgeTwin.Gateway.Hosting;
 /// <summary>
 /// Feeds one sink from the queue, in segment order, from its own cursor. A segment is confirmed for the
 /// sink only after <see cref="ISink.SendAsync"/> returned; failures are retried with exponential backoff
-/// and jitter (Polly) while the segments stay queued.
+/// and jitter (Polly) while the segments stay queued. Inside the retry, a circuit breaker stops sending for a
+/// while once most sends of the last minute failed, so that an uplink that is down is probed instead of hammered;
+/// its transitions are logged and shown as the sink's state.
 /// </summary>
 public sealed class SinkWorker : BackgroundService
 {
@@ -24,6 +27,9 @@ public sealed class SinkWorker : BackgroundService
     private readonly TimeProvider _time;
     private readonly int _maxBatchPoints;
     private readonly ResiliencePipeline _retry;
+
+    /// <summary>How long an open circuit refuses sends before one probe is let through.</summary>
+    public static readonly TimeSpan CircuitBreakDuration = TimeSpan.FromSeconds(5);
 
     public SinkWorker(ISink sink, DurableQueue queue, PipelineMetrics metrics, ILogger log, TimeProvider time, int maxBatchPoints)
     {
@@ -46,9 +52,35 @@ public sealed class SinkWorker : BackgroundService
                 MaxDelay = TimeSpan.FromSeconds(30),
                 OnRetry = args =>
                 {
+                    if (args.Outcome.Exception is BrokenCircuitException) return default;
                     var error = args.Outcome.Exception?.Message ?? "unknown error";
                     _metrics.SetSinkState(_sink.Name, SinkState.Retrying, "retrying: " + error);
                     Log.SinkFailed(_log, _sink.Name, error);
+                    return default;
+                },
+            })
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+            {
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is not null and not OperationCanceledException),
+                FailureRatio = 0.5,
+                MinimumThroughput = 3,
+                SamplingDuration = TimeSpan.FromSeconds(60),
+                BreakDuration = CircuitBreakDuration,
+                OnOpened = args =>
+                {
+                    var error = args.Outcome.Exception?.Message ?? "unknown error";
+                    _metrics.SetSinkState(_sink.Name, SinkState.CircuitOpen, "circuit open: " + error);
+                    Log.CircuitOpened(_log, _sink.Name, args.BreakDuration.TotalSeconds, error);
+                    return default;
+                },
+                OnHalfOpened = _ =>
+                {
+                    Log.CircuitHalfOpen(_log, _sink.Name);
+                    return default;
+                },
+                OnClosed = _ =>
+                {
+                    Log.CircuitClosed(_log, _sink.Name);
                     return default;
                 },
             })

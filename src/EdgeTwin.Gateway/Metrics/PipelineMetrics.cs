@@ -149,6 +149,8 @@ public enum SinkState : byte
     Up = 1,
     Retrying = 2,
     WaitingForQueue = 3,
+    /// <summary>The uplink's circuit breaker is open: sends are not attempted until its break ends.</summary>
+    CircuitOpen = 4,
 }
 
 /// <summary>What the source worker knows of a source.</summary>

@@ -67,7 +67,7 @@ public sealed class ConfigLoaderTests : IDisposable
     [InlineData("""{ "gateway": { "id": "gw", "stateDir": "/x" } }""", "$.gateway.stateDir", "'stateDir'")]
     [InlineData("""{ "gatewy": {} }""", "$.gatewy", "'gatewy'")]
     [InlineData("""{ "mappings": [ { "source": "a", "asset": "b", "metric": "c" }, { "source": "d", "scal": 2 } ] }""", "$.mappings[1].scal", "'scal'")]
-    [InlineData("""{ "sinks": { "kafka": [] } }""", "$.sinks.kafka", "'kafka'")]
+    [InlineData("""{ "sinks": { "mqtt5": [] } }""", "$.sinks.mqtt5", "'mqtt5'")]
     public void Load_UnknownProperty_IsAnErrorNamingItsJsonPath(string json, string path, string name)
     {
         var error = Assert.Single(AssertFails(json).Errors);

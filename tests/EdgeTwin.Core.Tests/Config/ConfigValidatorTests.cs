@@ -115,6 +115,32 @@ public class ConfigValidatorTests
         ["negative sink file count"] = (c => c.Sinks.File[0].MaxFiles = -1, "$.sinks.file[0].maxFiles", "negative"),
         ["sink batch of zero"] = (c => c.Sinks.File[0].MaxBatchPoints = 0, "$.sinks.file[0].maxBatchPoints", "at least 1"),
         ["no sinks"] = (c => c.Sinks.File.Clear(), "$.sinks", "no sink"),
+        ["null kafka sink"] = (c => c.Sinks.Kafka.Add(null!), "$.sinks.kafka[0]", "null"),
+        ["kafka sink named like the file sink"] = (c => Kafka(c).Name = c.Sinks.File[0].Name, "$.sinks.kafka[0].name", "unique"),
+        ["kafka without bootstrap servers"] = (c => Kafka(c).BootstrapServers = " ", "$.sinks.kafka[0].bootstrapServers", "host:port"),
+        ["kafka bootstrap without a port"] = (c => Kafka(c).BootstrapServers = "kafka-1:9092,kafka-2", "$.sinks.kafka[0].bootstrapServers", "'kafka-2'"),
+        ["kafka topic with a slash"] = (c => Kafka(c).Topics.Telemetry = "edge/telemetry", "$.sinks.kafka[0].topics.telemetry", "'edge/telemetry'"),
+        ["kafka empty events topic"] = (c => Kafka(c).Topics.Events = "", "$.sinks.kafka[0].topics.events", "topic name"),
+        ["kafka unknown compression"] = (c => Kafka(c).Compression = "brotli", "$.sinks.kafka[0].compression", "'brotli'"),
+        ["kafka negative linger"] = (c => Kafka(c).LingerMs = -1, "$.sinks.kafka[0].lingerMs", "between 0"),
+        ["kafka tiny max message"] = (c => Kafka(c).MaxMessageBytes = 10, "$.sinks.kafka[0].maxMessageBytes", "1000"),
+        ["kafka short delivery timeout"] = (c => Kafka(c).DeliveryTimeoutMs = 10, "$.sinks.kafka[0].deliveryTimeoutMs", "1000"),
+        ["kafka unknown security protocol"] = (c => Kafka(c).Security.Protocol = "tls", "$.sinks.kafka[0].security.protocol", "'tls'"),
+        ["kafka sasl with an unknown mechanism"] = (c => { var k = Kafka(c); k.Security = new() { Protocol = "sasl_ssl", SaslMechanism = "GSSAPI", Username = "u", Password = "p" }; }, "$.sinks.kafka[0].security.saslMechanism", "'GSSAPI'"),
+        ["kafka sasl without a user"] = (c => Kafka(c).Security = new() { Protocol = "sasl_plaintext", SaslMechanism = "PLAIN", Password = "p" }, "$.sinks.kafka[0].security.username", "sasl_plaintext"),
+        ["kafka sasl settings over plaintext"] = (c => Kafka(c).Security = new() { SaslMechanism = "PLAIN", Username = "u", Password = "p" }, "$.sinks.kafka[0].security.protocol", "SASL"),
+        ["kafka ca file over plaintext"] = (c => Kafka(c).Security.CaFile = "/etc/ca.pem", "$.sinks.kafka[0].security.protocol", "TLS"),
+        ["kafka client certificate without its key"] = (c => Kafka(c).Security = new() { Protocol = "ssl", CertFile = "/etc/c.pem" }, "$.sinks.kafka[0].security.keyFile", "together"),
+        ["kafka passthrough acks=1"] = (c => Kafka(c).Properties["acks"] = "1", "$.sinks.kafka[0].properties['acks']", "acks=all"),
+        ["kafka passthrough without idempotence"] = (c => Kafka(c).Properties["enable.idempotence"] = "false", "$.sinks.kafka[0].properties['enable.idempotence']", "idempotent"),
+        ["mqtt uplink without a host"] = (c => c.Sinks.Mqtt.Add(new MqttSinkConfig { Name = "m" }), "$.sinks.mqtt[0].host", "host"),
+        ["mqtt uplink port out of range"] = (c => c.Sinks.Mqtt.Add(new MqttSinkConfig { Name = "m", Host = "b", Port = 0 }), "$.sinks.mqtt[0].port", "between 1 and 65535"),
+        ["mqtt uplink template without the asset"] = (c => c.Sinks.Mqtt.Add(new MqttSinkConfig { Name = "m", Host = "b", TopicTemplate = "plant/{metric}" }), "$.sinks.mqtt[0].topicTemplate", "{asset_id}"),
+        ["mqtt template with a wildcard"] = (c => c.Sinks.Mqtt.Add(new MqttSinkConfig { Name = "m", Host = "b", TopicTemplate = "plant/+/{asset_id}" }), "$.sinks.mqtt[0].topicTemplate", "wildcard"),
+        ["mqtt template with an unknown placeholder"] = (c => c.Sinks.Mqtt.Add(new MqttSinkConfig { Name = "m", Host = "b", TopicTemplate = "{site}/{asset_id}" }), "$.sinks.mqtt[0].topicTemplate", "placeholder"),
+        ["mqtt password without a user"] = (c => c.Sinks.Mqtt.Add(new MqttSinkConfig { Name = "m", Host = "b", Password = "p" }), "$.sinks.mqtt[0].username", "password"),
+        ["mqtt ca file without tls"] = (c => c.Sinks.Mqtt.Add(new MqttSinkConfig { Name = "m", Host = "b", CaFile = "/ca.pem" }), "$.sinks.mqtt[0].tls", "tls is false"),
+        ["kafka passthrough bootstrap"] = (c => Kafka(c).Properties["bootstrap.servers"] = "x:1", "$.sinks.kafka[0].properties['bootstrap.servers']", "bootstrapServers"),
 
         ["api port out of range"] = (c => c.Api.Port = 70000, "$.api.port", "between 0 and 65535"),
         ["api address that is no address"] = (c => c.Api.Address = "gateway.local", "$.api.address", "'gateway.local'"),
@@ -127,6 +153,29 @@ public class ConfigValidatorTests
     };
 
     public static TheoryData<string> MistakeNames => [.. Mistakes.Keys];
+
+    private static KafkaSinkConfig Kafka(EdgeTwinConfig config)
+    {
+        var kafka = new KafkaSinkConfig { Name = "cloud", BootstrapServers = "kafka-1:9092,kafka-2:9092" };
+        config.Sinks.Kafka.Add(kafka);
+        return kafka;
+    }
+
+    [Fact]
+    public void Validate_KafkaWithScramOverTlsAndPassthrough_IsValid()
+    {
+        var config = Valid();
+        var kafka = Kafka(config);
+        kafka.Compression = "zstd";
+        kafka.Security = new KafkaSecurityConfig
+        {
+            Protocol = "sasl_ssl", SaslMechanism = "SCRAM-SHA-512", Username = "gw", Password = "secret",
+            CaFile = "/etc/edgetwin/ca.pem", CertFile = "/etc/edgetwin/gw.pem", KeyFile = "/etc/edgetwin/gw.key",
+        };
+        kafka.Properties["socket.keepalive.enable"] = "true";
+        kafka.Properties["acks"] = "all";
+        Assert.Empty(ConfigValidator.Validate(config));
+    }
 
     [Fact]
     public void Validate_TheBaseConfig_HasNoErrors() => Assert.Empty(ConfigValidator.Validate(Valid()));

@@ -22,26 +22,31 @@ public static class SinkOutput
             foreach (var line in File.ReadLines(file))
             {
                 n++;
-                JsonElement root;
                 try
                 {
-                    root = JsonDocument.Parse(line).RootElement;
+                    lines.Add(Parse(line));
                 }
                 catch (JsonException ex)
                 {
                     throw new InvalidDataException($"{file}:{n} is not JSON ({ex.Message}): {line}", ex);
                 }
-                var ts = root.GetProperty("ts").GetString()!;
-                var ticks = DateTime.ParseExact(ts, "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal).Ticks;
-                lines.Add(new SinkLine(
-                    root.GetProperty("asset_id").GetString()!,
-                    root.GetProperty("metric").GetString()!,
-                    ticks, ts, root.GetProperty("value").Clone(),
-                    root.TryGetProperty("event", out var ev) ? ev.GetString() : null,
-                    line));
             }
         }
         return lines;
+    }
+
+    /// <summary>One schema-1.0 point, as a sink emits it (a file line, a Kafka value, an MQTT payload).</summary>
+    public static SinkLine Parse(string json)
+    {
+        var root = JsonDocument.Parse(json).RootElement;
+        var ts = root.GetProperty("ts").GetString()!;
+        var ticks = DateTime.ParseExact(ts, "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal).Ticks;
+        return new SinkLine(
+            root.GetProperty("asset_id").GetString()!,
+            root.GetProperty("metric").GetString()!,
+            ticks, ts, root.GetProperty("value").Clone(),
+            root.TryGetProperty("event", out var ev) ? ev.GetString() : null,
+            json);
     }
 
     /// <summary>

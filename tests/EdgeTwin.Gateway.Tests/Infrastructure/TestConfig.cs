@@ -52,6 +52,15 @@ public sealed class TestConfig
 
     public List<JsonObject> ExtraMappings { get; } = [];
 
+    /// <summary>Entries of <c>sinks.kafka</c>.</summary>
+    public List<JsonObject> KafkaSinks { get; } = [];
+
+    /// <summary>Entries of <c>sinks.mqtt</c>.</summary>
+    public List<JsonObject> MqttSinks { get; } = [];
+
+    /// <summary>Whether the file sink into <see cref="SinkDirectory"/> is configured.</summary>
+    public bool FileSink { get; set; } = true;
+
     public List<JsonObject> ExtraAssets { get; } = [];
 
     /// <summary>Entries of $.sources.mqtt (see <see cref="MqttTestBroker.Source"/>).</summary>
@@ -114,11 +123,20 @@ public sealed class TestConfig
             ["assets"] = assets,
             ["mappings"] = mappings,
             ["sources"] = sources,
-            ["sinks"] = new JsonObject { ["file"] = new JsonArray { new JsonObject { ["name"] = "out", ["directory"] = SinkDirectory, ["maxFileBytes"] = 8L << 20, ["maxFiles"] = 0 } } },
+            ["sinks"] = Sinks(),
             ["api"] = Api.DeepClone(),
         };
         var path = Dir[name];
         File.WriteAllText(path, config.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
         return path;
+    }
+
+    private JsonObject Sinks()
+    {
+        var sinks = new JsonObject();
+        if (FileSink) sinks["file"] = new JsonArray { new JsonObject { ["name"] = "out", ["directory"] = SinkDirectory, ["maxFileBytes"] = 8L << 20, ["maxFiles"] = 0 } };
+        if (KafkaSinks.Count > 0) sinks["kafka"] = new JsonArray([.. KafkaSinks.Select(k => k.DeepClone())]);
+        if (MqttSinks.Count > 0) sinks["mqtt"] = new JsonArray([.. MqttSinks.Select(k => k.DeepClone())]);
+        return sinks;
     }
 }

@@ -1,0 +1,465 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Confluent.Kafka;
+using EdgeTwin.Core.Assets;
+using EdgeTwin.Core.Config;
+using EdgeTwin.Core.Pipeline;
+using EdgeTwin.Core.Telemetry;
+using EdgeTwin.Core.Wire;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EdgeTwin.Connectors.Kafka;
+
+/// <summary>
+/// Produces points to Kafka (design.md §4): key = asset id, value = the schema-1.0 JSON object, headers
+/// <c>schema_version</c>, <c>gateway_id</c>, <c>key</c> (the idempotent key) and <c>content-type</c>. Telemetry
+/// goes to the telemetry topic, events (loss ledger, anomalies, gateway state) to the events topic, and the
+/// asset registry to the twin-metadata topic, keyed by asset id, when the sink starts.
+/// <para>
+/// A batch is confirmed only when librdkafka has reported every message delivered (idempotent producer,
+/// acks=all). A message refused for good (too large, invalid topic) becomes a rejection, which the queue
+/// quarantines with the broker's error; any other failure throws so that the batch is retried, and the
+/// messages already delivered in it are not sent again.
+/// </para>
+/// Not thread-safe: the queue's worker for this sink is its only caller.
+/// </summary>
+public sealed class KafkaSink : ISink, IAsyncDisposable
+{
+    private const string ContentType = "application/json";
+
+    private readonly KafkaSinkConfig _config;
+    private readonly ILogger _logger;
+    private readonly WirePointWriter _wire;
+    private readonly ArrayBufferWriter<byte> _buffer = new(1024);
+    private readonly byte[] _schemaHeader = Encoding.UTF8.GetBytes(WirePointWriter.SchemaVersion);
+    private readonly byte[] _gatewayHeader;
+    private readonly byte[] _contentTypeHeader = Encoding.UTF8.GetBytes(ContentType);
+    private readonly IReadOnlyCollection<AssetDefinition> _assets;
+
+    private IProducer<string, byte[]>? _producer;
+    private volatile Error? _fatal;
+    private volatile bool _uplinkDown;
+    private PendingBatch? _pending;
+    private bool _disposed;
+    private long _delivered;
+    private long _rejected;
+
+    public KafkaSink(KafkaSinkConfig config, string gatewayId, IReadOnlyCollection<AssetDefinition> assets, ILogger<KafkaSink>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentException.ThrowIfNullOrEmpty(gatewayId);
+        ArgumentNullException.ThrowIfNull(assets);
+        _config = config;
+        Name = config.Name;
+        _assets = assets;
+        _logger = logger ?? (ILogger)NullLogger<KafkaSink>.Instance;
+        _wire = new WirePointWriter(gatewayId);
+        _gatewayHeader = Encoding.UTF8.GetBytes(gatewayId);
+    }
+
+    public string Name { get; }
+
+    /// <summary>False from a "all brokers down" report until the next successful delivery.</summary>
+    public bool UplinkUp => !_uplinkDown;
+
+    /// <summary>Messages confirmed by the brokers since this instance started (retries of delivered ones not counted).</summary>
+    public long Delivered => Interlocked.Read(ref _delivered);
+
+    /// <summary>Messages refused for good since this instance started.</summary>
+    public long Rejected => Interlocked.Read(ref _rejected);
+
+    /// <summary>The librdkafka configuration this sink produces with: ours, then the passthrough properties.</summary>
+    public static ProducerConfig BuildProducerConfig(KafkaSinkConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var p = new ProducerConfig
+        {
+            BootstrapServers = config.BootstrapServers,
+            Acks = Acks.All,
+            EnableIdempotence = true,
+            CompressionType = config.Compression switch
+            {
+                "zstd" => CompressionType.Zstd,
+                "gzip" => CompressionType.Gzip,
+                "snappy" => CompressionType.Snappy,
+                "none" => CompressionType.None,
+                _ => CompressionType.Lz4,
+            },
+            LingerMs = config.LingerMs,
+            BatchSize = config.BatchBytes,
+            BatchNumMessages = config.BatchMessages,
+            MessageMaxBytes = config.MaxMessageBytes,
+            MessageTimeoutMs = config.DeliveryTimeoutMs,
+            // A gateway works through long outages: let librdkafka hold a whole batch of ours, and more.
+            QueueBufferingMaxMessages = Math.Max(100_000, config.MaxBatchPoints * 2),
+            QueueBufferingMaxKbytes = 1 << 20,
+            ClientId = "edgetwin-" + config.Name,
+        };
+        var sec = config.Security;
+        p.SecurityProtocol = sec.Protocol switch
+        {
+            "ssl" => SecurityProtocol.Ssl,
+            "sasl_plaintext" => SecurityProtocol.SaslPlaintext,
+            "sasl_ssl" => SecurityProtocol.SaslSsl,
+            _ => SecurityProtocol.Plaintext,
+        };
+        if (sec.SaslMechanism is { } mechanism)
+        {
+            p.SaslMechanism = mechanism switch
+            {
+                "SCRAM-SHA-256" => SaslMechanism.ScramSha256,
+                "SCRAM-SHA-512" => SaslMechanism.ScramSha512,
+                _ => SaslMechanism.Plain,
+            };
+        }
+        if (sec.Username is not null) p.SaslUsername = sec.Username;
+        if (sec.Password is not null) p.SaslPassword = sec.Password;
+        if (sec.CaFile is not null) p.SslCaLocation = sec.CaFile;
+        if (sec.CertFile is not null) p.SslCertificateLocation = sec.CertFile;
+        if (sec.KeyFile is not null) p.SslKeyLocation = sec.KeyFile;
+        if (sec.KeyPassword is not null) p.SslKeyPassword = sec.KeyPassword;
+        foreach (var (key, value) in config.Properties) p.Set(key, value);
+        return p;
+    }
+
+    /// <summary>Creates the producer and publishes the asset registry; Kafka keeps no position of ours, so returns null.</summary>
+    public async ValueTask<long?> RecoverAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        EnsureProducer();
+        await PublishRegistryAsync(_assets, cancellationToken).ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>
+    /// Publishes each asset to the twin-metadata topic keyed by its id (the topic is meant to be compacted, so
+    /// the latest definition per asset is what a consumer sees). Throws when a transient error prevented it.
+    /// </summary>
+    public async Task PublishRegistryAsync(IReadOnlyCollection<AssetDefinition> assets, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(assets);
+        var producer = EnsureProducer();
+        var topic = _config.Topics.TwinMetadata;
+        var tasks = new List<(AssetDefinition Asset, Task<DeliveryResult<string, byte[]>> Task)>(assets.Count);
+        foreach (var asset in assets)
+        {
+            var message = new Message<string, byte[]> { Key = asset.Id, Value = EncodeAsset(asset), Headers = ConstantHeaders() };
+            tasks.Add((asset, producer.ProduceAsync(topic, message, cancellationToken)));
+        }
+        Exception? transient = null;
+        foreach (var (asset, task) in tasks)
+        {
+            try
+            {
+                await task.ConfigureAwait(false);
+            }
+            catch (ProduceException<string, byte[]> e) when (IsPermanent(e.Error.Code))
+            {
+                Log.RegistryRejected(_logger, Name, asset.Id, topic, Describe(e.Error));
+            }
+            catch (ProduceException<string, byte[]> e)
+            {
+                transient ??= new KafkaException(e.Error);
+            }
+        }
+        if (transient is not null) throw new IOException($"Kafka sink '{Name}': publishing the asset registry to {topic} failed: {transient.Message}", transient);
+        Log.RegistryPublished(_logger, Name, assets.Count, topic);
+    }
+
+    public async ValueTask<SinkResult> SendAsync(SinkBatch batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_producer is null) throw new InvalidOperationException($"Kafka sink '{Name}': RecoverAsync must be called before the first batch");
+        cancellationToken.ThrowIfCancellationRequested();
+        var producer = EnsureProducer();
+
+        var points = batch.Points;
+        // A retry of the batch that failed last: what the brokers already confirmed is not sent again.
+        var pending = _pending is { } p && p.Matches(batch) ? p : new PendingBatch(batch);
+        _pending = pending;
+        var attempt = pending.BeginAttempt();
+
+        for (var i = 0; i < points.Count; i++)
+        {
+            if (pending.IsSettled(i)) continue;
+            var point = points[i];
+            if (Unwritable(point) is { } why)
+            {
+                pending.Reject(i, why);
+                continue;
+            }
+            var message = Encode(point);
+            var topic = point.Stream.EventKind == EventKind.None ? _config.Topics.Telemetry : _config.Topics.Events;
+            pending.Sent();
+            var index = i;
+            while (true)
+            {
+                try
+                {
+                    producer.Produce(topic, message, report => OnDelivery(pending, attempt, index, report));
+                    break;
+                }
+                catch (ProduceException<string, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+                {
+                    // librdkafka's queue is full: wait for deliveries to make room (the producer polls on its own thread).
+                    await Task.Delay(5, cancellationToken).ConfigureAwait(false);
+                }
+                catch (ProduceException<string, byte[]> e)
+                {
+                    pending.Report(attempt, index, e.Error, IsPermanent(e.Error.Code));
+                    break;
+                }
+            }
+        }
+
+        await pending.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (pending.Failure is { } failure)
+        {
+            Log.BatchIncomplete(_logger, Name, pending.FailedCount, points.Count, batch.FirstSegmentId, batch.LastSegmentId, Describe(failure), pending.DeliveredCount);
+            throw new KafkaException(failure);
+        }
+        _pending = null;
+        Interlocked.Add(ref _rejected, pending.Rejections.Count);
+        return pending.Rejections.Count == 0 ? SinkResult.Delivered : new SinkResult(pending.Rejections);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        if (_disposed) return ValueTask.CompletedTask;
+        _disposed = true;
+        // Every confirmed batch is delivered already; what is in flight is unconfirmed and comes back from the queue.
+        _producer?.Dispose();
+        _producer = null;
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Errors that no retry can cure for this message: it is too large, or its topic cannot exist. Everything
+    /// else (brokers down, leader changes, timeouts, throttling) is worth retrying.
+    /// </summary>
+    internal static bool IsPermanent(ErrorCode code) => code is ErrorCode.MsgSizeTooLarge
+        or ErrorCode.RecordListTooLarge or ErrorCode.InvalidMsgSize or ErrorCode.InvalidMsg or ErrorCode.InvalidRecord
+        or ErrorCode.TopicException or ErrorCode.Local_UnknownTopic or ErrorCode.TopicAuthorizationFailed
+        or ErrorCode.PolicyViolation or ErrorCode.Local_InvalidArg;
+
+    private static string Describe(Error error) => $"{error.Code} ({(int)error.Code}): {error.Reason}";
+
+    private void OnDelivery(PendingBatch pending, int attempt, int index, DeliveryReport<string, byte[]> report)
+    {
+        if (report.Error.IsError)
+        {
+            pending.Report(attempt, index, report.Error, IsPermanent(report.Error.Code));
+            return;
+        }
+        Interlocked.Increment(ref _delivered);
+        if (_uplinkDown)
+        {
+            _uplinkDown = false;
+            Log.UplinkUp(_logger, Name);
+        }
+        pending.Report(attempt, index, null, permanent: false);
+    }
+
+    private IProducer<string, byte[]> EnsureProducer()
+    {
+        if (_producer is not null && _fatal is null) return _producer;
+        if (_fatal is { } fatal)
+        {
+            // An idempotent producer that hit a fatal error (a sequence gap the broker will not accept) refuses all
+            // further messages; a new one starts a new producer id, and the queue still holds everything unconfirmed.
+            Log.FatalError(_logger, Name, fatal.Code.ToString(), fatal.Reason);
+            _producer?.Dispose();
+            _producer = null;
+            _fatal = null;
+        }
+        _producer = new ProducerBuilder<string, byte[]>(BuildProducerConfig(_config))
+            .SetErrorHandler((_, e) => OnClientError(e))
+            .SetLogHandler((_, m) => Log.Client(_logger, Name, m.Facility, m.Message))
+            .Build();
+        Log.ProducerCreated(_logger, Name, _config.BootstrapServers, _config.Compression);
+        return _producer;
+    }
+
+    private void OnClientError(Error error)
+    {
+        if (error.IsFatal) _fatal = error;
+        if (error.Code == ErrorCode.Local_AllBrokersDown)
+        {
+            if (!_uplinkDown)
+            {
+                _uplinkDown = true;
+                Log.UplinkDown(_logger, Name, error.Reason);
+            }
+            return;
+        }
+        Log.ClientError(_logger, Name, error.Code.ToString(), error.Reason);
+    }
+
+    private Headers ConstantHeaders() => new()
+    {
+        { "schema_version", _schemaHeader },
+        { "gateway_id", _gatewayHeader },
+        { "content-type", _contentTypeHeader },
+    };
+
+    private Message<string, byte[]> Encode(in TelemetryPoint point)
+    {
+        _buffer.ResetWrittenCount();
+        _wire.Write(in point, _buffer, terminator: 0);
+        var headers = ConstantHeaders();
+        headers.Add("key", Encoding.UTF8.GetBytes(point.IdempotentKey));
+        return new Message<string, byte[]> { Key = point.Stream.AssetId, Value = _buffer.WrittenSpan.ToArray(), Headers = headers };
+    }
+
+    private byte[] EncodeAsset(AssetDefinition asset)
+    {
+        _buffer.ResetWrittenCount();
+        using (var w = new Utf8JsonWriter(_buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("schema_version", WirePointWriter.SchemaVersion);
+            w.WriteString("gateway_id", _wire.GatewayId);
+            w.WriteString("asset_id", asset.Id);
+            w.WriteString("name", asset.Name);
+            if (asset.Parent is not null) w.WriteString("parent", asset.Parent);
+            if (asset.ModelVersion is not null) w.WriteString("model_version", asset.ModelVersion);
+            if (asset.Config is { } config)
+            {
+                w.WritePropertyName("config");
+                config.WriteTo(w);
+            }
+            w.WriteEndObject();
+        }
+        return _buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Why a point cannot become a valid JSON message, or null (the pipeline quarantines such points earlier).</summary>
+    private static string? Unwritable(in TelemetryPoint point)
+    {
+        if (point.Stream is null) return "point has no stream";
+        return point.Value.Kind switch
+        {
+            PointValueKind.None => "point has no value",
+            PointValueKind.Number when point.Value.IsNonFinite => "value is NaN or infinite, which JSON cannot carry",
+            _ => null,
+        };
+    }
+
+    /// <summary>
+    /// One batch's delivery reports, kept across retries of the same batch. Reports arrive on librdkafka's poll
+    /// thread; the counts and the completion are the only state shared with it.
+    /// </summary>
+    private sealed class PendingBatch
+    {
+        private const byte Pending = 0, Delivered = 1, Refused = 2;
+
+        private readonly long _first;
+        private readonly long _last;
+        private readonly byte[] _state;
+        private readonly List<SinkRejection> _rejections = [];
+        private readonly object _gate = new();
+        private int _attempt;
+        private int _outstanding;
+        private int _failed;
+        private Error? _failure;
+        private bool _allSent;
+        private TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public PendingBatch(SinkBatch batch)
+        {
+            _first = batch.FirstSegmentId;
+            _last = batch.LastSegmentId;
+            _state = new byte[batch.Points.Count];
+        }
+
+        public Error? Failure => _failure;
+
+        public int FailedCount => _failed;
+
+        public int DeliveredCount => _state.Count(s => s == Delivered);
+
+        public List<SinkRejection> Rejections
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    _rejections.Sort((a, b) => a.Index.CompareTo(b.Index));
+                    return _rejections;
+                }
+            }
+        }
+
+        public bool Matches(SinkBatch batch) => batch.FirstSegmentId == _first && batch.LastSegmentId == _last && batch.Points.Count == _state.Length;
+
+        public bool IsSettled(int index) => Volatile.Read(ref _state[index]) != Pending;
+
+        /// <summary>Starts an attempt and returns its number; reports of an abandoned (cancelled) attempt only record deliveries.</summary>
+        public int BeginAttempt()
+        {
+            lock (_gate)
+            {
+                _attempt++;
+                _outstanding = 0;
+                _failed = 0;
+                _failure = null;
+                _allSent = false;
+                _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+                return _attempt;
+            }
+        }
+
+        public void Sent()
+        {
+            lock (_gate) _outstanding++;
+        }
+
+        public void Reject(int index, string reason)
+        {
+            lock (_gate)
+            {
+                _state[index] = Refused;
+                _rejections.Add(new SinkRejection(index, reason));
+            }
+        }
+
+        public void Report(int attempt, int index, Error? error, bool permanent)
+        {
+            lock (_gate)
+            {
+                if (attempt != _attempt)
+                {
+                    if (error is null && _state[index] == Pending) Volatile.Write(ref _state[index], Delivered);
+                    return;
+                }
+                if (error is null) Volatile.Write(ref _state[index], Delivered);
+                else if (permanent)
+                {
+                    _state[index] = Refused;
+                    _rejections.Add(new SinkRejection(index, $"refused by Kafka: {Describe(error)}"));
+                }
+                else
+                {
+                    _failed++;
+                    _failure ??= error;
+                }
+                _outstanding--;
+                if (_allSent && _outstanding == 0) _done.TrySetResult();
+            }
+        }
+
+        public Task WaitAsync(CancellationToken cancellationToken)
+        {
+            lock (_gate)
+            {
+                _allSent = true;
+                if (_outstanding == 0) _done.TrySetResult();
+                return _done.Task.WaitAsync(cancellationToken);
+            }
+        }
+    }
+}
