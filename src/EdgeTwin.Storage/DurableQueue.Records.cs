@@ -86,21 +86,13 @@ public sealed partial class DurableQueue
             }
             if (purge.Count == 0) return 0;
             var bytes = Math.Max(0, _quarantineBytes - purge.Sum(p => (long)p.Bytes));
-            _db.BeginTrans();
-            try
+            Durably(() =>
             {
                 foreach (var p in purge) _quarantine.Delete(p.Id);
                 _loss.Insert(LossToDoc(new LossRecord(now, "(quarantine)", reason is { } why ? QuarantineReasons.ToText(why) : "(entries)",
                     purge.Min(p => p.At), purge.Max(p => p.At), purge.Count, "quarantine_purged: " + requestedBy)));
                 WriteQuarantineBytes(bytes);
-                _db.Commit();
-                _db.Checkpoint();
-            }
-            catch
-            {
-                TryRollback();
-                throw;
-            }
+            });
             _quarantineCount -= purge.Count;
             _quarantineBytes = bytes;
             _lossRecords++;

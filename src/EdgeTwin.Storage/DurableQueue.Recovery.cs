@@ -220,18 +220,7 @@ public sealed partial class DurableQueue
         doc["f"] = at.File;
         doc["o"] = at.Offset;
         doc["l"] = at.Length;
-        _db.BeginTrans();
-        try
-        {
-            _segments.Update(doc);
-            _db.Commit();
-            _db.Checkpoint();
-        }
-        catch
-        {
-            TryRollback();
-            throw;
-        }
+        Durably(() => _segments.Update(doc));
         return at;
     }
 
@@ -252,20 +241,12 @@ public sealed partial class DurableQueue
         var record = new QuarantineRecord(QuarantineReason.CorruptRecord, $"queue segment {id}: {reason}", "queue", NowTicks,
             new Reading($"queue:segment/{id}", 0, PointValue.None, Raw: raw));
         var bytes = _quarantineBytes + record.ApproximateBytes;
-        _db.BeginTrans();
-        try
+        Durably(() =>
         {
             _quarantine.Insert(QuarantineToDoc(record));
             WriteQuarantineBytes(bytes);
             _segments.Delete(id);
-            _db.Commit();
-            _db.Checkpoint();
-        }
-        catch
-        {
-            TryRollback();
-            throw;
-        }
+        });
         _quarantineCount++;
         _quarantineBytes = bytes;
         Recovery.CorruptSegmentsQuarantined++;
@@ -283,19 +264,8 @@ public sealed partial class DurableQueue
         // The shadow refers to streams by catalog id; any stream not yet in the database goes there first.
         if (Streams.HasPending)
         {
-            _db.BeginTrans();
-            int written;
-            try
-            {
-                written = Streams.WritePending(_streams);
-                _db.Commit();
-                _db.Checkpoint();
-            }
-            catch
-            {
-                TryRollback();
-                throw;
-            }
+            var written = 0;
+            Durably(() => written = Streams.WritePending(_streams));
             Streams.PendingWritten(written);
         }
         _snapshot.Write(_lastId, now, buffer => Dedup.WriteSnapshot(buffer, Streams.GetOrAdd));

@@ -199,20 +199,11 @@ public sealed partial class DurableQueue
             if (due) WriteSnapshot(now);
             if (delete.Count > 0)
             {
-                _db.BeginTrans();
-                try
+                // On disk before the files go: a document must never name a deleted file.
+                Durably(() =>
                 {
                     foreach (var s in delete) _segments.Delete(s.Id);
-                    _db.Commit();
-                    // On disk before the files go: a document must never name a deleted file.
-                    _db.Checkpoint();
-                }
-                catch
-                {
-                    TryRollback();
-                    throw;
-                }
-                // Their files go once the database no longer names them.
+                });
                 foreach (var s in delete) RemoveFromIndex(s);
             }
             // Room was made: let the next commit find out whether it fits.

@@ -430,6 +430,26 @@ public sealed partial class DurableQueue : IDisposable
     /// <summary>Loss events use the series <c>asset / _loss/metric</c>, so their keys never collide with the lost points'.</summary>
     public const string LossMetricPrefix = "_loss/";
 
+    /// <summary>
+    /// Runs <paramref name="write"/> in one transaction, committed and checkpointed into the data file, so it is on disk
+    /// when this returns (LiteDB's own commit returns before its log is written); rolled back if anything fails.
+    /// </summary>
+    private void Durably(Action write)
+    {
+        _db.BeginTrans();
+        try
+        {
+            write();
+            _db.Commit();
+            _db.Checkpoint();
+        }
+        catch
+        {
+            TryRollback();
+            throw;
+        }
+    }
+
     private void TryRollback()
     {
         try

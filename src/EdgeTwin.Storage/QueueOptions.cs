@@ -41,9 +41,11 @@ public sealed class QueueOptions
     /// </summary>
     public long SegmentFileBytes
     {
-        get => _segmentFileBytes ?? Math.Clamp(MaxBytes / 16, 256L << 10, 8L << 20);
+        get => _segmentFileBytes ?? DefaultSegmentFileBytes(MaxBytes);
         init => _segmentFileBytes = value;
     }
+
+    public static long DefaultSegmentFileBytes(long maxBytes) => Math.Clamp(maxBytes / 16, 256L << 10, 8L << 20);
 
     private readonly long? _segmentFileBytes;
 

@@ -46,13 +46,6 @@ internal sealed class SegmentLog : IDisposable
         _sync = new DirectorySync(folder);
     }
 
-    public string Folder => _folder;
-
-    /// <summary>Bytes the segment files take on disk.</summary>
-    public long DiskBytes { get; private set; }
-
-    public int FileCount => _files.Count;
-
     /// <summary>Opens every segment file in <paramref name="folder"/>; call <see cref="Attach"/> for each recorded segment, then <see cref="FinishRecovery"/>.</summary>
     public static SegmentLog Open(string folder, long maxFileBytes)
     {
@@ -65,7 +58,6 @@ internal sealed class SegmentLog : IDisposable
                 if (!int.TryParse(Path.GetFileNameWithoutExtension(path), NumberStyles.None, CultureInfo.InvariantCulture, out var number)) continue;
                 var file = new LogFile(number, path, OpenFile(path, FileMode.Open));
                 log._files.Add(number, file);
-                log.DiskBytes += file.Length;
             }
             return log;
         }
@@ -113,7 +105,6 @@ internal sealed class SegmentLog : IDisposable
             if (file.Length > file.RecordedEnd)
             {
                 notes.Add($"{file.Path}: {file.Length - file.RecordedEnd} bytes after the last committed segment (an interrupted commit); cut at {file.RecordedEnd}");
-                DiskBytes -= file.Length - file.RecordedEnd;
                 file.Stream.SetLength(file.RecordedEnd);
                 file.Stream.Flush(flushToDisk: true);
                 file.Length = file.RecordedEnd;
@@ -148,7 +139,6 @@ internal sealed class SegmentLog : IDisposable
             throw;
         }
         file.Length = start + FrameHeaderSize + blob.Length;
-        DiskBytes += FrameHeaderSize + blob.Length;
         return new SegmentLocation(file.Number, start + FrameHeaderSize, blob.Length);
     }
 
@@ -174,7 +164,6 @@ internal sealed class SegmentLog : IDisposable
         {
             // The disk may refuse even this; FinishRecovery cuts it at the next open.
         }
-        DiskBytes -= file.Length - length;
         file.Length = length;
     }
 
@@ -271,7 +260,6 @@ internal sealed class SegmentLog : IDisposable
     {
         _files.Remove(file.Number);
         if (_active == file) _active = null;
-        DiskBytes -= file.Length;
         file.Stream.Dispose();
         try
         {

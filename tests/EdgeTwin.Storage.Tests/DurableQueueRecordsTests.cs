@@ -61,7 +61,6 @@ public class DurableQueueRecordsTests
         queue.CommitRecords(
             Record(now, QuarantineReason.InvalidPayload, detail: "a"), Record(now + 10, QuarantineReason.UnmappedSource, detail: "b"),
             Record(now + 20, QuarantineReason.InvalidPayload, detail: "c"));
-        var bytesBefore = queue.ListQuarantine().Sum(r => (long)r.ApproximateBytes);
 
         Assert.Equal(2, queue.PurgeQuarantine(QuarantineReason.InvalidPayload, 100, "by a test"));
         Assert.Equal(0, queue.PurgeQuarantine(QuarantineReason.InvalidPayload, 100, "by a test"));
@@ -78,7 +77,6 @@ public class DurableQueueRecordsTests
         using var reopened = ctx.Open();
         Assert.Equal(1, reopened.GetStats().QuarantineEntries);
         Assert.Single(reopened.ListLoss());
-        Assert.True(bytesBefore > 0);
     }
 
     [Fact]

@@ -44,7 +44,7 @@ public sealed class QueueContext : IDisposable
             QuarantineMaxBytes = quarantineMaxBytes,
             QuarantineMaxAge = quarantineMaxAge ?? TimeSpan.FromDays(14),
             HistoryPerSeries = historyPerSeries,
-            SegmentFileBytes = segmentFileBytes ?? Math.Clamp(maxBytes / 16, 256L << 10, 8L << 20),
+            SegmentFileBytes = segmentFileBytes ?? QueueOptions.DefaultSegmentFileBytes(maxBytes),
         };
 
     public DurableQueue Open(QueueOptions? options = null)
