@@ -100,7 +100,11 @@ public sealed partial class DurableQueue
     private void RecoverState()
     {
         var report = Recovery;
-        Streams.Load(_streams);
+        foreach (var problem in Streams.Load(_streams))
+        {
+            report.Problems.Add(problem);
+            Log.StreamCatalogDamaged(_log, problem);
+        }
         foreach (var doc in _cursorDocs.FindAll()) _cursors[doc["_id"].AsString] = doc["seg"].AsInt64;
         // Before the segment scan: a corrupt segment found there is quarantined on top of these.
         _quarantineCount = _quarantine.Count();

@@ -26,6 +26,9 @@ internal static partial class Log
     [LoggerMessage(2006, LogLevel.Warning, "Sink {Sink} reports segment {Recovered}, beyond the queue's last segment {Last}; its position is ignored")]
     public static partial void SinkAhead(ILogger logger, string sink, long recovered, long last);
 
+    [LoggerMessage(2009, LogLevel.Error, "Queue {Problem}; segments that use those streams are quarantined when read")]
+    public static partial void StreamCatalogDamaged(ILogger logger, string problem);
+
     [LoggerMessage(2007, LogLevel.Information, "Queue recovery: {What}")]
     public static partial void SegmentFileTrimmed(ILogger logger, string what);
 

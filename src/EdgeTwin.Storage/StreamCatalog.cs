@@ -53,44 +53,137 @@ public sealed class StreamCatalog
         }
     }
 
-    internal void Load(ILiteCollection<BsonDocument> collection)
+    /// <summary>
+    /// Reads the catalog. Returns one message per record that could not be read (bad checksum, truncated, unknown
+    /// layout); the streams it held stay unknown, so the segments that use them are quarantined when read.
+    /// </summary>
+    internal List<string> Load(ILiteCollection<BsonDocument> collection)
     {
+        var problems = new List<string>();
         foreach (var doc in collection.FindAll())
         {
-            var id = doc["_id"].AsInt32;
-            var tags = doc["t"].IsDocument ? doc["t"].AsDocument.Select(kv => new KeyValuePair<string, string>(kv.Key, kv.Value.AsString)) : null;
-            var stream = new StreamDescriptor(doc["a"].AsString, doc["m"].AsString, doc["s"].AsString, tags,
-                doc["mo"].IsString ? doc["mo"].AsString : null, doc["mv"].IsString ? doc["mv"].AsString : null,
-                (EventKind)doc["ev"].AsInt32);
-            while (_byId.Count <= id) _byId.Add(null);
-            _byId[id] = stream;
-            _ids[stream] = id;
+            var first = doc["_id"].AsInt32;
+            try
+            {
+                if (doc["b"].IsBinary) ReadBatch(first, doc["n"].AsInt32, (uint)doc["c"].AsInt64, doc["b"].AsBinary);
+                else if (doc["a"].IsString) Remember(first, ReadLegacy(doc));
+                else throw new InvalidDataException("neither a stream batch nor a stream document");
+            }
+            catch (Exception ex) when (ex is InvalidDataException or InvalidCastException or EndOfStreamException or ArgumentException)
+            {
+                problems.Add($"stream catalog record {first} unreadable ({ex.Message}); its streams are unknown");
+            }
         }
+        return problems;
     }
 
-    /// <summary>Writes the streams added since the last successful write; call inside the commit's transaction.</summary>
+    /// <summary>
+    /// Writes the streams added since the last successful write, as records of up to <see cref="StreamsPerRecord"/>
+    /// streams each (one LiteDB document per stream made a first burst of 10,000 new series cost hundreds of MB of
+    /// index allocations); call inside the commit's transaction.
+    /// </summary>
     internal int WritePending(ILiteCollection<BsonDocument> collection)
     {
         lock (_lock)
         {
-            foreach (var s in _pending)
+            for (var from = 0; from < _pending.Count; from += StreamsPerRecord)
             {
-                var tags = new BsonDocument();
-                foreach (var t in s.Tags) tags[t.Key] = t.Value;
+                var count = Math.Min(StreamsPerRecord, _pending.Count - from);
+                var blob = EncodeBatch(_pending, from, count);
                 collection.Upsert(new BsonDocument
                 {
-                    ["_id"] = _ids[s],
-                    ["a"] = s.AssetId,
-                    ["m"] = s.Metric,
-                    ["s"] = s.Source,
-                    ["t"] = tags,
-                    ["mo"] = s.Model is null ? BsonValue.Null : s.Model,
-                    ["mv"] = s.ModelVersion is null ? BsonValue.Null : s.ModelVersion,
-                    ["ev"] = (int)s.EventKind,
+                    ["_id"] = _ids[_pending[from]],
+                    ["n"] = count,
+                    ["c"] = (long)Crc32.Compute(blob),
+                    ["b"] = blob,
                 });
             }
             return _pending.Count;
         }
+    }
+
+    /// <summary>Streams per catalog record: records stay small (a few KiB), off the large-object heap.</summary>
+    internal const int StreamsPerRecord = 256;
+
+    private const byte RecordVersion = 1;
+
+    /// <summary>
+    /// A record holds consecutive ids, so only the first is stored (the document id). Per stream: asset, metric,
+    /// source, the tag pairs, model and model version (each preceded by a presence byte) and the event kind.
+    /// </summary>
+    private byte[] EncodeBatch(List<StreamDescriptor> streams, int from, int count)
+    {
+        using var buffer = new MemoryStream(count * 64);
+        using (var w = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(RecordVersion);
+            var expected = _ids[streams[from]];
+            for (var i = from; i < from + count; i++)
+            {
+                var s = streams[i];
+                // Pending streams are numbered in the order they were added: a record's ids are consecutive.
+                if (_ids[s] != expected++) throw new InvalidOperationException("pending streams are not consecutively numbered");
+                w.Write(s.AssetId);
+                w.Write(s.Metric);
+                w.Write(s.Source);
+                w.Write7BitEncodedInt(s.Tags.Count);
+                foreach (var t in s.Tags) { w.Write(t.Key); w.Write(t.Value); }
+                WriteOptional(w, s.Model);
+                WriteOptional(w, s.ModelVersion);
+                w.Write7BitEncodedInt((int)s.EventKind);
+            }
+        }
+        return buffer.ToArray();
+    }
+
+    private void ReadBatch(int first, int count, uint crc, byte[] blob)
+    {
+        if (Crc32.Compute(blob) != crc) throw new InvalidDataException($"checksum mismatch over {blob.Length} bytes");
+        using var r = new BinaryReader(new MemoryStream(blob, writable: false), System.Text.Encoding.UTF8);
+        if (r.ReadByte() != RecordVersion) throw new InvalidDataException("unknown record version");
+        var read = new List<StreamDescriptor>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var asset = r.ReadString();
+            var metric = r.ReadString();
+            var source = r.ReadString();
+            var tagCount = r.Read7BitEncodedInt();
+            if (tagCount < 0 || tagCount > blob.Length) throw new InvalidDataException($"stream {first + i}: tag count {tagCount} out of range");
+            var tags = new KeyValuePair<string, string>[tagCount];
+            for (var t = 0; t < tagCount; t++) tags[t] = new(r.ReadString(), r.ReadString());
+            var model = ReadOptional(r);
+            var version = ReadOptional(r);
+            var kind = r.Read7BitEncodedInt();
+            if (!Enum.IsDefined((EventKind)kind)) throw new InvalidDataException($"stream {first + i}: unknown event kind {kind}");
+            read.Add(new StreamDescriptor(asset, metric, source, tags, model, version, (EventKind)kind));
+        }
+        if (r.BaseStream.Position != blob.Length) throw new InvalidDataException($"{blob.Length - r.BaseStream.Position} bytes after the last stream");
+        // Only a whole record counts: a damaged one leaves none of its ids half-known.
+        for (var i = 0; i < read.Count; i++) Remember(first + i, read[i]);
+    }
+
+    private static void WriteOptional(BinaryWriter w, string? value)
+    {
+        w.Write(value is not null);
+        if (value is not null) w.Write(value);
+    }
+
+    private static string? ReadOptional(BinaryReader r) => r.ReadBoolean() ? r.ReadString() : null;
+
+    /// <summary>A stream document of the first layout (one document per stream).</summary>
+    private static StreamDescriptor ReadLegacy(BsonDocument doc)
+    {
+        var tags = doc["t"].IsDocument ? doc["t"].AsDocument.Select(kv => new KeyValuePair<string, string>(kv.Key, kv.Value.AsString)) : null;
+        return new StreamDescriptor(doc["a"].AsString, doc["m"].AsString, doc["s"].AsString, tags,
+            doc["mo"].IsString ? doc["mo"].AsString : null, doc["mv"].IsString ? doc["mv"].AsString : null,
+            (EventKind)doc["ev"].AsInt32);
+    }
+
+    private void Remember(int id, StreamDescriptor stream)
+    {
+        while (_byId.Count <= id) _byId.Add(null);
+        _byId[id] = stream;
+        _ids[stream] = id;
     }
 
     internal void PendingWritten(int count)

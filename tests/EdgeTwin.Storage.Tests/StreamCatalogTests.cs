@@ -1,4 +1,6 @@
+using EdgeTwin.Core.Quarantine;
 using EdgeTwin.Core.Telemetry;
+using LiteDB;
 using EdgeTwin.Storage.Tests.Infrastructure;
 using static EdgeTwin.Storage.Tests.Infrastructure.TestPoints;
 
@@ -47,5 +49,101 @@ public class StreamCatalogTests
         Assert.Equal("v1.2", read[0].Stream.ModelVersion);
         Assert.Equal(EventKind.Anomaly, read[0].Stream.EventKind);
         Assert.Equal(3, reopened.Streams.Count);
+    }
+
+    [Fact]
+    public void ManyNewStreams_AreWrittenAsFewRecords_AndReadBackEqualAfterReopen()
+    {
+        using var ctx = new QueueContext();
+        const int count = StreamCatalog.StreamsPerRecord * 3 + 17;
+        var points = Enumerable.Range(0, count)
+            .Select(i => Number(new StreamDescriptor($"pump-{i / 5}", $"m{i % 5}", $"sim:{i}", i % 3 == 0 ? [new("unit", "bar")] : null,
+                i % 7 == 0 ? "pump-model" : null, i % 7 == 0 ? "v" + i : null, (EventKind)(i % 2)), i, i))
+            .ToList();
+        var queue = ctx.Open();
+        queue.CommitPoints(points);
+        queue.Dispose();
+        using (var db = new LiteDatabase(new ConnectionString { Filename = ctx.DatabasePath, Connection = ConnectionType.Direct }))
+        {
+            Assert.Equal(4, db.GetCollection("streams").Count());
+        }
+
+        using var reopened = ctx.Open();
+
+        AssertSame(points, reopened.ReadAllPoints());
+        Assert.Equal(count, reopened.Streams.Count);
+        Assert.Empty(reopened.Recovery.Problems);
+        Assert.Equal(0, reopened.Recovery.CorruptSegmentsQuarantined);
+    }
+
+    [Fact]
+    public void DamagedCatalogRecord_IsReported_ItsSegmentsAreQuarantined_AndTheRestIsKept()
+    {
+        using var ctx = new QueueContext();
+        var early = Enumerable.Range(0, StreamCatalog.StreamsPerRecord).Select(i => Number(Stream($"a{i}", "m"), i, i)).ToList();
+        var late = Series(Stream("late", "m"), 0, 5);
+        var queue = ctx.Open();
+        queue.CommitPoints(early);
+        queue.CommitPoints(late);
+        queue.Dispose();
+        using (var db = new LiteDatabase(new ConnectionString { Filename = ctx.DatabasePath, Connection = ConnectionType.Direct }))
+        {
+            var streams = db.GetCollection("streams");
+            var first = streams.FindById(1);
+            var blob = first["b"].AsBinary;
+            blob[blob.Length / 2] ^= 0x5A;
+            first["b"] = blob;
+            streams.Update(first);
+        }
+
+        using var reopened = ctx.Open();
+
+        var problem = Assert.Single(reopened.Recovery.Problems, p => p.Contains("stream catalog record 1", StringComparison.Ordinal));
+        Assert.Contains("checksum mismatch", problem);
+        Assert.Equal(1, reopened.Recovery.CorruptSegmentsQuarantined);
+        Assert.Single(reopened.ListQuarantine(reason: QuarantineReason.CorruptRecord));
+        AssertSame(late, reopened.ReadAllPoints());
+        // The daemon goes on: new points, also of a stream it could not read back, are committed and read.
+        var again = Series(Stream("a0", "m"), 100, 3);
+        reopened.CommitPoints(again);
+        AssertSame([.. late, .. again], reopened.ReadAllPoints());
+    }
+
+    [Fact]
+    public void CatalogOfTheFirstLayout_OneDocumentPerStream_IsReadAndExtended()
+    {
+        using var ctx = new QueueContext();
+        var a = new StreamDescriptor("pump-1", "speed", "sim:p1", [new("unit", "rpm")], "pump", "v2", EventKind.None);
+        var b = Stream("pump-2", "flow");
+        var before = new List<TelemetryPoint> { Number(a, 1, 10), Number(b, 1, 20) };
+        var queue = ctx.Open();
+        queue.CommitPoints(before);
+        queue.Dispose();
+        using (var db = new LiteDatabase(new ConnectionString { Filename = ctx.DatabasePath, Connection = ConnectionType.Direct }))
+        {
+            var streams = db.GetCollection("streams");
+            streams.DeleteAll();
+            var id = 1;
+            foreach (var s in new[] { a, b })
+            {
+                var tags = new BsonDocument();
+                foreach (var t in s.Tags) tags[t.Key] = t.Value;
+                streams.Insert(new BsonDocument
+                {
+                    ["_id"] = id++, ["a"] = s.AssetId, ["m"] = s.Metric, ["s"] = s.Source, ["t"] = tags,
+                    ["mo"] = s.Model is null ? BsonValue.Null : s.Model, ["mv"] = s.ModelVersion is null ? BsonValue.Null : s.ModelVersion, ["ev"] = (int)s.EventKind,
+                });
+            }
+        }
+
+        var reopened = ctx.Open();
+        var after = new List<TelemetryPoint> { Number(Stream("pump-3", "power"), 2, 30), Number(a, 2, 11) };
+        reopened.CommitPoints(after);
+        reopened.Dispose();
+        using var third = ctx.Open();
+
+        AssertSame([.. before, .. after], third.ReadAllPoints());
+        Assert.Equal(3, third.Streams.Count);
+        Assert.Empty(third.Recovery.Problems);
     }
 }

@@ -169,7 +169,11 @@ public sealed class JsonlFileSink : ISink, IAsyncDisposable
         catch (Exception e)
         {
             _mustReload = true;
-            Log.SendFailed(_logger, Name, batch.FirstSegmentId, batch.LastSegmentId, e);
+            // A stop cancels the write in flight: nothing failed, the batch is simply not confirmed.
+            if (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                Log.SendFailed(_logger, Name, batch.FirstSegmentId, batch.LastSegmentId, e);
+            }
             throw;
         }
     }

@@ -70,8 +70,11 @@ public sealed class QueueConfig
     /// </summary>
     public double CommitLingerMs { get; set; }
 
-    /// <summary>Batches that may wait between the sources and the pipeline before sources are slowed.</summary>
-    public int IngestCapacityBatches { get; set; } = 64;
+    /// <summary>
+    /// Batches that may wait between the sources and the pipeline before sources are slowed. Each holds up to a
+    /// source's batch size of readings (about 100 KiB at 1,024), so this bounds the memory in flight.
+    /// </summary>
+    public int IngestCapacityBatches { get; set; } = 16;
 
     /// <summary>How often the dedup and shadow state is checkpointed, which lets confirmed segments be deleted.</summary>
     public double StateCheckpointSeconds { get; set; } = 10;

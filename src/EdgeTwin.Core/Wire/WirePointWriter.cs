@@ -113,17 +113,14 @@ public sealed class WirePointWriter
 
     private byte[] EncodePrefix(StreamDescriptor stream)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            w.WriteString("schema_version", SchemaVersion);
-            w.WriteString("gateway_id", _gatewayId);
-            w.WriteString("asset_id", stream.AssetId);
-            w.WriteString("metric", stream.Metric);
-            w.WriteString("ts", "");
-            w.Flush();
-        }
+        var (buffer, w) = Scratch();
+        w.WriteStartObject();
+        w.WriteString("schema_version", SchemaVersion);
+        w.WriteString("gateway_id", _gatewayId);
+        w.WriteString("asset_id", stream.AssetId);
+        w.WriteString("metric", stream.Metric);
+        w.WriteString("ts", "");
+        w.Flush();
         // Keep everything up to the "ts" property name; the per-point part writes it itself.
         var bytes = buffer.WrittenSpan;
         var cut = bytes.LastIndexOf("\"ts\""u8);
@@ -132,29 +129,45 @@ public sealed class WirePointWriter
 
     private static byte[] EncodeSuffix(StreamDescriptor stream)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var w = new Utf8JsonWriter(buffer))
+        var (buffer, w) = Scratch();
+        w.WriteStartObject();
+        w.WriteString("source", stream.Source);
+        if (stream.Tags.Count > 0)
         {
-            w.WriteStartObject();
-            w.WriteString("source", stream.Source);
-            if (stream.Tags.Count > 0)
-            {
-                w.WriteStartObject("tags");
-                foreach (var t in stream.Tags) w.WriteString(t.Key, t.Value);
-                w.WriteEndObject();
-            }
-            if (stream.Model is not null) w.WriteString("model", stream.Model);
-            if (stream.ModelVersion is not null) w.WriteString("model_version", stream.ModelVersion);
-            if (EventKinds.ToWire(stream.EventKind) is { } kind) w.WriteString("event", kind);
+            w.WriteStartObject("tags");
+            foreach (var t in stream.Tags) w.WriteString(t.Key, t.Value);
             w.WriteEndObject();
         }
+        if (stream.Model is not null) w.WriteString("model", stream.Model);
+        if (stream.ModelVersion is not null) w.WriteString("model_version", stream.ModelVersion);
+        if (EventKinds.ToWire(stream.EventKind) is { } kind) w.WriteString("event", kind);
+        w.WriteEndObject();
+        w.Flush();
         // Drop the braces: the suffix continues the point's object after status_code.
-        var bytes = buffer.WrittenSpan;
-        var inner = bytes[1..^1];
+        var inner = buffer.WrittenSpan[1..^1];
         var result = new byte[inner.Length + 1];
         result[0] = (byte)',';
         inner.CopyTo(result.AsSpan(1));
         return result;
+    }
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_scratchBuffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_scratchWriter;
+
+    /// <summary>
+    /// The thread's reusable writer for the per-stream parts: the first sighting of 10,000 streams at start-up then
+    /// allocates only the parts themselves, not a writer and buffer per stream.
+    /// </summary>
+    private static (ArrayBufferWriter<byte> Buffer, Utf8JsonWriter Writer) Scratch()
+    {
+        var buffer = t_scratchBuffer ??= new ArrayBufferWriter<byte>(512);
+        buffer.ResetWrittenCount();
+        var writer = t_scratchWriter ??= new Utf8JsonWriter(buffer);
+        writer.Reset(buffer);
+        return (buffer, writer);
     }
 
     private sealed record Parts(string GatewayId, byte[] Prefix, byte[] Suffix);

@@ -152,7 +152,7 @@ public static class BenchCommand
             var info = GC.GetGCMemoryInfo(GCKind.Any);
             var gens = string.Join(", ", Enumerable.Range(0, info.GenerationInfo.Length).Select(g => $"gen{g} {info.GenerationInfo[g].SizeAfterBytes / 1048576.0:F1}/{info.GenerationInfo[g].FragmentationAfterBytes / 1048576.0:F1} MiB"));
             await Console.Error.WriteLineAsync($"GC after last collection (size/fragmentation): {gens}; promoted {info.PromotedBytes / 1048576.0:F1} MiB; pinned objects {info.PinnedObjectsCount}").ConfigureAwait(false);
-            var knobs = GC.GetConfigurationVariables().Where(kv => kv.Key is "GCgen0size" or "GCConserveMem" or "ConcurrentGC" or "GCHeapHardLimit");
+            var knobs = GC.GetConfigurationVariables().Where(kv => kv.Key is "GCgen0size" or "GCRegionSize" or "GCConserveMem" or "ConcurrentGC" or "GCHeapHardLimit");
             await Console.Error.WriteLineAsync("GC settings: " + string.Join(", ", knobs.Select(kv => $"{kv.Key}={kv.Value}"))).ConfigureAwait(false);
             GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
             await Console.Error.WriteLineAsync($"after a full compacting GC: heap {GC.GetGCMemoryInfo().HeapSizeBytes / 1048576.0:F1} MiB, total memory {GC.GetTotalMemory(false) / 1048576.0:F1} MiB").ConfigureAwait(false);
