@@ -193,27 +193,40 @@ public sealed partial class DurableQueue
             var due = _commitsSinceSnapshot > 0
                 && (force || now - _lastSnapshotTicks >= _options.CheckpointInterval.Ticks || minCursor > _snapshotUpTo && _full);
             var deletable = Math.Min(minCursor, due ? _lastId : _snapshotUpTo);
-            var delete = new List<SegmentInfo>();
-            for (var i = _indexHead; i < _index.Count && _index[i].Id <= deletable; i++) delete.Add(_index[i]);
             // The snapshot first: a segment leaves the queue only once a snapshot holds its dedup history.
             if (due) WriteSnapshot(now);
-            if (delete.Count > 0)
+            // A full queue (or a forced call) deletes all that is due now; otherwise one transaction per call.
+            var all = force || _full;
+            var delete = new List<SegmentInfo>(MaxDeletesPerTransaction);
+            do
             {
+                delete.Clear();
+                for (var i = _indexHead; i < _index.Count && _index[i].Id <= deletable && delete.Count < MaxDeletesPerTransaction; i++) delete.Add(_index[i]);
+                if (delete.Count == 0) break;
                 // On disk before the files go: a document must never name a deleted file.
                 Durably(() =>
                 {
                     foreach (var s in delete) _segments.Delete(s.Id);
                 });
                 foreach (var s in delete) RemoveFromIndex(s);
+                // Room was made: let the next commit find out whether it fits.
+                _full = false;
             }
-            // Room was made: let the next commit find out whether it fits.
-            if (delete.Count > 0) _full = false;
+            while (all);
             SweepQuarantine(now);
             if (now - _lastRecycleTicks >= _options.EngineRecycleInterval.Ticks) RecycleEngine(now);
         }
     }
 
     private long _lastRecycleTicks;
+
+    /// <summary>
+    /// Segment documents deleted per transaction. A checkpoint makes ten seconds of segments (over a thousand at
+    /// 300,000 points/s) deletable at once; deleting them in one transaction made LiteDB's page cache grow by a
+    /// further extent (about 18 MB of RSS). Between commits, one such transaction runs per call, so the deletions
+    /// spread over the following commits; a forced call (shutdown, tests) or a full queue deletes everything due.
+    /// </summary>
+    internal const int MaxDeletesPerTransaction = 64;
 
     /// <summary>
     /// LiteDB's page cache grows in extents of up to 1,000 pages that it never gives back (under our

@@ -168,6 +168,32 @@ public class DurableQueueSinksTests
     }
 
     [Fact]
+    public void Maintain_ManySegmentsDue_DeletesOneBoundedTransactionPerCall_AndAForcedCallDeletesTheRest()
+    {
+        using var ctx = new QueueContext();
+        using var queue = ctx.Open();
+        var count = DurableQueue.MaxDeletesPerTransaction * 2 + 5;
+        var ids = CommitSegments(queue, count, pointsEach: 2);
+        queue.SetSinks(["kafka"]);
+        queue.RegisterSink("kafka", null);
+        queue.Confirm("kafka", ids[^1]);
+        queue.Maintain(force: true);
+        Assert.Empty(QueuedIds(queue));
+
+        // The next checkpoint interval: segments are due again, and a regular call deletes a bounded number.
+        var more = CommitSegments(queue, count, pointsEach: 2, fromSecond: count * 2);
+        queue.Confirm("kafka", more[^1]);
+        ctx.Clock.Advance(TimeSpan.FromSeconds(11));
+        queue.Maintain();
+        Assert.Equal(more[DurableQueue.MaxDeletesPerTransaction..], QueuedIds(queue));
+        queue.Maintain();
+        Assert.Equal(more[(DurableQueue.MaxDeletesPerTransaction * 2)..], QueuedIds(queue));
+        queue.Maintain();
+        Assert.Empty(QueuedIds(queue));
+        Assert.Equal(0, queue.GetStats().Points);
+    }
+
+    [Fact]
     public void Maintain_SinkDeclaredButNeverConfirmed_PinsEverySegment()
     {
         using var ctx = new QueueContext();
