@@ -226,7 +226,7 @@ public sealed partial class DurableQueue
     /// further extent (about 18 MB of RSS). Between commits, one such transaction runs per call, so the deletions
     /// spread over the following commits; a forced call (shutdown, tests) or a full queue deletes everything due.
     /// </summary>
-    internal const int MaxDeletesPerTransaction = 64;
+    internal const int MaxDeletesPerTransaction = 16;
 
     /// <summary>
     /// LiteDB's page cache grows in extents of up to 1,000 pages that it never gives back (under our
