@@ -28,11 +28,12 @@ public static class RunCommand
         }
 
         using var notifier = ServiceNotifier.FromEnvironment();
+        using var bridge = new ReloadWatchdog(notifier, ServiceNotifier.WatchdogInterval(), TimeProvider.System);
         using var reload = new ReloadSignal(source);
         EdgeTwinConfig? previous = null;
         while (true)
         {
-            var outcome = await RunOnceAsync(config, source, exitWhenDrained, notifier, reload, cancellationToken).ConfigureAwait(false);
+            var outcome = await RunOnceAsync(config, source, exitWhenDrained, notifier, bridge, reload, cancellationToken).ConfigureAwait(false);
             // Null: a reloaded configuration could not be started. With nothing to go back to (the rollback itself
             // failed) that is a failure systemd should see and restart us for, never a clean exit.
             var code = outcome.Code ?? ExitCodes.TempFail;
@@ -58,7 +59,7 @@ public static class RunCommand
     /// <summary>The outcome of one host run: an exit code, or null when the configuration could not be opened.</summary>
     private readonly record struct RunOutcome(int? Code);
 
-    private static async Task<RunOutcome> RunOnceAsync(EdgeTwinConfig config, string source, bool exitWhenDrained, ServiceNotifier notifier, ReloadSignal reload, CancellationToken cancellationToken)
+    private static async Task<RunOutcome> RunOnceAsync(EdgeTwinConfig config, string source, bool exitWhenDrained, ServiceNotifier notifier, ReloadWatchdog bridge, ReloadSignal reload, CancellationToken cancellationToken)
     {
         var reloading = reload.Generation > 0;
         // With the API on, the host is the slim WebApplication builder's: one Generic Host runs Kestrel and the
@@ -130,7 +131,7 @@ public static class RunCommand
             if (exitWhenDrained) builder.Services.AddSingleton<IHostedService>(sp => new DrainWatcher(runtime, sp.GetRequiredService<IHostApplicationLifetime>()));
             // Registered last, so READY=1 follows the start of every other service.
             builder.Services.AddSingleton<IHostedService>(sp => new ServiceNotifyWorker(runtime, notifier,
-                sp.GetRequiredService<IHostApplicationLifetime>(), loggers.CreateLogger<ServiceNotifyWorker>(), () => reload.Pending is not null));
+                sp.GetRequiredService<IHostApplicationLifetime>(), loggers.CreateLogger<ServiceNotifyWorker>(), () => reload.Pending is not null, bridge));
 
             using var host = web is not null ? ApiHost.Build(web, runtime, token!, log) : ((HostApplicationBuilder)builder).Build();
             var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
@@ -141,6 +142,8 @@ public static class RunCommand
             reload.Arm(config, () =>
             {
                 notifier.Send("RELOADING=1\nMONOTONIC_USEC=" + ServiceNotifier.MonotonicMicroseconds() + "\nSTATUS=reloading the configuration");
+                // Stopping this host and starting the next (or rolling back) each get the shutdown timeout, plus a minute.
+                bridge.Begin(TimeSpan.FromSeconds(config.Gateway.ShutdownTimeoutSeconds * 2 + 60));
                 lifetime.StopApplication();
             });
             Log.Ready(log, runtime.Sources.Count, runtime.Sinks.Count, runtime.Registry.Assets.Count, runtime.Registry.MappingCount);

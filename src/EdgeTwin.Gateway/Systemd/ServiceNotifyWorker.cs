@@ -20,10 +20,12 @@ public sealed class ServiceNotifyWorker : BackgroundService
     private readonly ILogger _log;
     private readonly TimeSpan? _watchdog;
     private readonly Func<bool> _reloading;
+    private readonly ReloadWatchdog? _reloadWatchdog;
     private bool _wasStalled;
 
-    public ServiceNotifyWorker(GatewayRuntime runtime, ServiceNotifier notifier, IHostApplicationLifetime lifetime, ILogger<ServiceNotifyWorker> log, Func<bool> reloading)
+    public ServiceNotifyWorker(GatewayRuntime runtime, ServiceNotifier notifier, IHostApplicationLifetime lifetime, ILogger<ServiceNotifyWorker> log, Func<bool> reloading, ReloadWatchdog? reloadWatchdog = null)
     {
+        _reloadWatchdog = reloadWatchdog;
         _reloading = reloading;
         _runtime = runtime;
         _notifier = notifier;
@@ -38,6 +40,8 @@ public sealed class ServiceNotifyWorker : BackgroundService
         // ExecuteAsync runs once StartAsync of every service registered before this one returned.
         await WaitStartedAsync(stoppingToken).ConfigureAwait(false);
         if (stoppingToken.IsCancellationRequested) return;
+        // From here this worker pings; the pings that bridged a reload stop.
+        _reloadWatchdog?.End();
         _notifier.Send("READY=1\nMAINPID=" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\nSTATUS=" + StatusLine());
         // A stop for a reload is not a service stop: RELOADING=1 was sent instead, READY=1 follows the restart.
         using var stopping = _lifetime.ApplicationStopping.Register(() =>

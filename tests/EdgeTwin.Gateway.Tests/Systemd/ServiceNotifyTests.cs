@@ -112,4 +112,39 @@ public sealed class ServiceNotifyTests(ITestOutputHelper output)
         Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(30)), daemon.Output);
         Assert.Equal(0, daemon.ExitCode);
     }
+
+    [Fact]
+    public void Daemon_WithWatchdog_KeepsPingingThroughAReload()
+    {
+        using var dir = new TestDirectory("notify-reload-wd");
+        var config = new TestConfig(dir) { SimulatorRate = 1_000, SimulatorStopAfter = 0, Epoch = DateTime.UtcNow };
+        var path = config.Write();
+        using var listener = new NotifyListener(dir["notify.sock"]);
+        var env = new Dictionary<string, string>
+        {
+            ["NOTIFY_SOCKET"] = listener.Path,
+            ["WATCHDOG_USEC"] = ((long)Watchdog.TotalMicroseconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        using var daemon = GatewayProcess.Start(env, "run", "--config", path);
+        Wait.Until(() => listener.Lines().Count(l => l.Line == "WATCHDOG=1") >= 3, TimeSpan.FromSeconds(60), "READY=1 and pings:" + Environment.NewLine + daemon.Output);
+
+        var before = listener.Now;
+        config.SimulatorRate = 2_000;
+        config.Write();
+        Assert.Equal(0, Shell.Run("kill", "-HUP", daemon.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)).ExitCode);
+        Wait.Until(() => listener.Lines(before).Any(l => l.Line == "READY=1"), TimeSpan.FromSeconds(60), "READY=1 after the reload:" + Environment.NewLine + daemon.Output);
+        var ready = listener.Lines(before).First(l => l.Line == "READY=1").At;
+        Wait.Until(() => listener.Lines(ready).Count(l => l.Line == "WATCHDOG=1") >= 3, TimeSpan.FromSeconds(30), "pings after the reload");
+
+        // From the last ping before the reload to the pings of the new host, no gap reaches the watchdog interval.
+        var pings = listener.Lines().Where(l => l.Line == "WATCHDOG=1").Select(l => l.At).ToList();
+        var from = pings.FindLastIndex(p => p < before);
+        var around = pings.Skip(from).ToList();
+        var gaps = around.Zip(around.Skip(1), (a, b) => b - a).ToList();
+        output.WriteLine($"reload: RELOADING to READY {(ready - before).TotalMilliseconds:F0} ms, {around.Count} pings, largest gap {gaps.Max().TotalMilliseconds:F0} ms");
+        Assert.True(gaps.Max() < Watchdog, $"largest gap {gaps.Max().TotalMilliseconds:F0} ms across the reload");
+        daemon.Terminate();
+        Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(30)), daemon.Output);
+        Assert.Equal(0, daemon.ExitCode);
+    }
 }
