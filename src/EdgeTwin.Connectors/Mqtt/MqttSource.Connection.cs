@@ -40,12 +40,11 @@ public sealed partial class MqttSource
 
         while (!cancellationToken.IsCancellationRequested)
         {
-            var lost = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-            Volatile.Write(ref _connectionLost, lost);
             try
             {
                 await retry.ExecuteAsync(ct => ConnectOnceAsync(client, options, ct), cancellationToken).ConfigureAwait(false);
-                var reason = await lost.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                // The attempt that succeeded armed it: a drop during an earlier, failed attempt does not count.
+                var reason = await Volatile.Read(ref _connectionLost)!.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
                 _status = $"disconnected from {_broker} ({reason}); reconnecting";
                 Log.ConnectionLost(_log, Name, _broker, reason);
             }
@@ -59,6 +58,9 @@ public sealed partial class MqttSource
     private async ValueTask ConnectOnceAsync(IMqttClient client, MqttClientOptions options, CancellationToken cancellationToken)
     {
         _status = $"connecting to {_broker}";
+        // One signal per attempt: a connection that drops while subscribing fails this attempt and must not also
+        // end the next, successful one.
+        Volatile.Write(ref _connectionLost, new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously));
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(_config.ConnectTimeoutSeconds));
         try
