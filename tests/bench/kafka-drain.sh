@@ -9,11 +9,12 @@
 #   3. kcat -P with the same producer settings (idempotent, acks=all, lz4, linger 20 ms) and the same lines
 #      (key = asset id, constant headers; the gateway adds a per-message "key" header on top).
 # Usage: tests/bench/kafka-drain.sh [binary]   (default artifacts/edgetwin/edgetwin; needs kcat: apt-get install kcat)
-# Environment: POINTS (500000), ASSETS (20 simulated pumps), MAX_BATCH (points per confirmation, 16384).
+# Environment: POINTS (500000), ASSETS (20 simulated pumps), MAX_BATCH (points per confirmation; default: the
+#              sink's default), PROPS (extra librdkafka properties for the gateway, as a JSON object).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 binary=${1:-$root/artifacts/edgetwin/edgetwin}
-points=${POINTS:-500000}; assets=${ASSETS:-20}; max_batch=${MAX_BATCH:-16384}
+points=${POINTS:-500000}; assets=${ASSETS:-20}; max_batch=${MAX_BATCH:-0}
 command -v kcat >/dev/null || { echo "kcat is missing: apt-get install kcat" >&2; exit 1; }
 [ -x "$binary" ] || { echo "no binary at $binary (run tests/run.sh or dotnet publish first)" >&2; exit 1; }
 work=$(mktemp -d /tmp/edgetwin-drainbench.XXXXXX)
@@ -23,16 +24,17 @@ trap cleanup EXIT
 
 config() { # $1 = fill | drain
   python3 - "$1" "$work" "$points" "$assets" "$max_batch" > "$work/$1.json" <<'PY'
-import json, sys
+import json, os, sys
 phase, work, points, assets, max_batch = sys.argv[1:]
 kafka = {
-    "name": "cloud", "maxBatchPoints": int(max_batch),
+    "name": "cloud",
     # Phase 1: a port where nothing listens. Phase 2: librdkafka's mock cluster replaces the bootstrap list.
     "bootstrapServers": "127.0.0.1:9",
-    "properties": {"test.mock.num.brokers": "3"} if phase == "drain" else {},
+    "properties": dict({"test.mock.num.brokers": "3"} if phase == "drain" else {}, **json.loads(os.environ.get("PROPS") or "{}")),
     # The whole queue is backlog as soon as the drain starts.
     "drain": {"liveLane": True, "backlogSeconds": 0.1, "maxPointsPerSecond": 0},
 }
+if int(max_batch) > 0: kafka["maxBatchPoints"] = int(max_batch)
 sinks = {"kafka": [kafka]}
 if phase == "fill": sinks["file"] = [{"name": "lines", "directory": work + "/lines", "maxFileBytes": 1 << 30, "maxFiles": 0}]
 cfg = {

@@ -118,7 +118,8 @@ public sealed class SinkWorker : BackgroundService
         Log.SinkResumes(_log, _sink.Name, cursor);
         _metrics.SetSinkState(_sink.Name, SinkState.Up, "up");
 
-        var points = new List<TelemetryPoint>(_maxBatchPoints + 16384);
+        // Grown on demand: a sink that keeps up sends small batches, only a backlog fills large ones.
+        var points = new List<TelemetryPoint>(Math.Min(_maxBatchPoints, 4096));
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
