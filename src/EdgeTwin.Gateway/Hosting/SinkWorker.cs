@@ -117,6 +117,8 @@ public sealed class SinkWorker : BackgroundService
         }, stoppingToken).ConfigureAwait(false);
         Log.SinkResumes(_log, _sink.Name, cursor);
         _metrics.SetSinkState(_sink.Name, SinkState.Up, "up");
+        // A lane left open by an earlier run is drained from here on.
+        _laneOpenedAt = _time.GetTimestamp();
 
         // Grown on demand: a sink that keeps up sends small batches, only a backlog fills large ones.
         var points = new List<TelemetryPoint>(Math.Min(_maxBatchPoints, 4096));
