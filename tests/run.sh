@@ -41,6 +41,8 @@ command -v adduser >/dev/null || missing+=(adduser)
 command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
 command -v mosquitto_sub >/dev/null || missing+=(mosquitto-clients)
 command -v openssl >/dev/null || missing+=(openssl)
+# The Kafka drain benchmark compares the gateway with kcat producing the same lines (tests/bench/kafka-drain.sh).
+command -v kcat >/dev/null || missing+=(kcat)
 # The OPC UA tests run against a node-opcua server (tests/peers/opcua-server).
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)

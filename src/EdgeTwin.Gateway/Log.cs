@@ -92,6 +92,12 @@ internal static partial class Log
     [LoggerMessage(1202, LogLevel.Warning, "Sink {Sink} rejected {Count} point(s) for good; quarantined (first: {Reason})")]
     public static partial void SinkRejected(ILogger logger, string sink, int count, string reason);
 
+    [LoggerMessage(1206, LogLevel.Warning, "Sink {Sink} is behind: {Points} queued points are backlog (the oldest waited {WaitedSeconds:F1} s); fresh segments after {LaneFrom} go first on the live lane, the backlog drains behind them flagged replayed, {Rate}")]
+    public static partial void LaneOpened(ILogger logger, string sink, long points, double waitedSeconds, long laneFrom, string rate);
+
+    [LoggerMessage(1207, LogLevel.Information, "Sink {Sink}: backlog drained ({Points} points replayed in {Seconds:F1} s); back to queue order after segment {Cursor}")]
+    public static partial void LaneClosed(ILogger logger, string sink, long points, double seconds, long cursor);
+
     [LoggerMessage(1210, LogLevel.Error, "Source {Source} failed ({Error}); restarting it with backoff")]
     public static partial void SourceFailed(ILogger logger, string source, string error);
 

@@ -20,8 +20,12 @@ public sealed partial class DurableQueue
             foreach (var sink in _sinks)
             {
                 var cursor = _cursors.TryGetValue(sink, out var c) ? c : 0;
+                var lane = _lanes.GetValueOrDefault(sink);
                 long behind = 0;
-                for (var i = _index.Count - 1; i >= _indexHead && _index[i].Id > cursor; i--) behind += _index[i].Count;
+                for (var i = _index.Count - 1; i >= _indexHead && _index[i].Id > cursor; i--)
+                {
+                    if (!lane.Holds(_index[i].Id)) behind += _index[i].Count;
+                }
                 lag[sink] = behind;
             }
             var segments = _index.Count - _indexHead;

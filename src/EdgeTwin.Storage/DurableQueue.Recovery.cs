@@ -33,6 +33,7 @@ public sealed partial class DurableQueue
             _index.Clear();
             _indexHead = 0;
             _cursors.Clear();
+            _lanes.Clear();
             Streams.Reset();
             _files = SegmentLog.Open(SegmentFolder, _options.SegmentFileBytes);
             OpenDatabase();
@@ -105,7 +106,13 @@ public sealed partial class DurableQueue
             report.Problems.Add(problem);
             Log.StreamCatalogDamaged(_log, problem);
         }
-        foreach (var doc in _cursorDocs.FindAll()) _cursors[doc["_id"].AsString] = doc["seg"].AsInt64;
+        _lanes.Clear();
+        foreach (var doc in _cursorDocs.FindAll())
+        {
+            var sink = doc["_id"].AsString;
+            _cursors[sink] = doc["seg"].AsInt64;
+            if (doc["lf"].IsInt64 && doc["lt"].IsInt64) _lanes[sink] = new SinkLane(doc["lf"].AsInt64, doc["lt"].AsInt64);
+        }
         // Before the segment scan: a corrupt segment found there is quarantined on top of these.
         _quarantineCount = _quarantine.Count();
         var qmeta = _meta.FindById("quarantine");
@@ -181,7 +188,8 @@ public sealed partial class DurableQueue
                 }
                 _files.Attach(at);
                 var minTicks = doc["t0"].IsInt64 ? doc["t0"].AsInt64 : 0;
-                _index.Add(new SegmentInfo(id, count, at.Length, minTicks, at));
+                var committed = doc["at"].IsInt64 ? doc["at"].AsInt64 : 0;
+                _index.Add(new SegmentInfo(id, count, at.Length, minTicks, at, committed));
                 _bytes += at.Length;
                 _points += count;
             }
@@ -191,7 +199,7 @@ public sealed partial class DurableQueue
         // Replayed segments are newer than the snapshot: until one covers them, Maintain must not consider it current.
         _commitsSinceSnapshot = report.SegmentsReplayed;
 
-        var maxCursor = _cursors.Count == 0 ? 0 : _cursors.Values.Max();
+        var maxCursor = Math.Max(_cursors.Count == 0 ? 0 : _cursors.Values.Max(), _lanes.Count == 0 ? 0 : _lanes.Values.Max(l => l.UpTo));
         _lastId = Math.Max(Math.Max(maxId, _snapshotUpTo), maxCursor);
         if (_lastId == 0)
         {

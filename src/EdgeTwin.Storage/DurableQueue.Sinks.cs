@@ -20,6 +20,7 @@ public sealed partial class DurableQueue
             foreach (var stale in _cursors.Keys.Where(k => !_sinks.Contains(k)).ToList())
             {
                 _cursors.Remove(stale);
+                _lanes.Remove(stale);
                 _cursorDocs.Delete(stale);
             }
         }
@@ -44,8 +45,8 @@ public sealed partial class DurableQueue
                 if (r <= _lastId) cursor = r;
                 else Log.SinkAhead(_log, name, r, _lastId);
             }
-            SetCursor(name, cursor);
-            return cursor;
+            Advance(name, cursor, _lanes.GetValueOrDefault(name), null);
+            return _cursors[name];
         }
     }
 
@@ -54,26 +55,82 @@ public sealed partial class DurableQueue
         lock (_gate) return _cursors.TryGetValue(name, out var c) ? c : 0;
     }
 
+    /// <summary>The segments <paramref name="name"/>'s live lane delivered ahead of its cursor (<see cref="SinkLane.None"/> when it has none).</summary>
+    public SinkLane GetLane(string name)
+    {
+        lock (_gate) return _lanes.GetValueOrDefault(name);
+    }
+
+    /// <summary>
+    /// Opens a live lane for <paramref name="sink"/>: the segments after its cursor up to <paramref name="backlogUpTo"/>
+    /// are its backlog, and what follows may be delivered ahead of them (<see cref="ConfirmLive"/>). Returns the lane
+    /// (the open one if there is one already; <see cref="SinkLane.None"/> when there is no backlog before that segment).
+    /// </summary>
+    public SinkLane OpenLane(string sink, long backlogUpTo)
+    {
+        lock (_gate)
+        {
+            var cursor = _cursors.GetValueOrDefault(sink);
+            if (_lanes.TryGetValue(sink, out var open)) return open;
+            if (backlogUpTo <= cursor) return SinkLane.None;
+            var lane = new SinkLane(backlogUpTo, backlogUpTo);
+            Advance(sink, cursor, lane, null);
+            return lane;
+        }
+    }
+
     /// <summary>Records that <paramref name="sink"/> holds every segment up to <paramref name="segmentId"/>.</summary>
-    /// <remarks>Points the sink refused for good (<paramref name="rejected"/>) are quarantined in the same transaction.</remarks>
+    /// <remarks>
+    /// Points the sink refused for good (<paramref name="rejected"/>) are quarantined in the same transaction. Once the
+    /// cursor reaches the start of the sink's live lane, it moves on past what the lane delivered and the lane closes.
+    /// </remarks>
     public void Confirm(string sink, long segmentId, IReadOnlyList<QuarantineRecord>? rejected = null)
     {
         lock (_gate)
         {
-            if (rejected is not { Count: > 0 })
-            {
-                if (_cursors.TryGetValue(sink, out var c) && c >= segmentId) return;
-                SetCursor(sink, segmentId);
-                return;
-            }
-            var cursor = Math.Max(segmentId, _cursors.GetValueOrDefault(sink));
+            var cursor = _cursors.GetValueOrDefault(sink);
+            if (segmentId <= cursor && rejected is not { Count: > 0 }) return;
+            Advance(sink, Math.Max(segmentId, cursor), _lanes.GetValueOrDefault(sink), rejected);
+        }
+    }
+
+    /// <summary>Records that <paramref name="sink"/>'s live lane holds every segment after its start up to <paramref name="segmentId"/>.</summary>
+    public void ConfirmLive(string sink, long segmentId, IReadOnlyList<QuarantineRecord>? rejected = null)
+    {
+        lock (_gate)
+        {
+            if (!_lanes.TryGetValue(sink, out var lane)) throw new InvalidOperationException($"sink {sink} has no open live lane");
+            Advance(sink, _cursors.GetValueOrDefault(sink), lane with { UpTo = Math.Max(lane.UpTo, segmentId) }, rejected);
+        }
+    }
+
+    /// <summary>Stores a sink's cursor and lane (in one document), with the points it refused in the same transaction.</summary>
+    private void Advance(string sink, long cursor, SinkLane lane, IReadOnlyList<QuarantineRecord>? rejected)
+    {
+        if (lane.IsOpen && cursor >= lane.From)
+        {
+            cursor = Math.Max(cursor, lane.UpTo);
+            lane = SinkLane.None;
+        }
+        var doc = new BsonDocument { ["_id"] = sink, ["seg"] = cursor };
+        if (lane.IsOpen)
+        {
+            doc["lf"] = lane.From;
+            doc["lt"] = lane.UpTo;
+        }
+        if (rejected is not { Count: > 0 })
+        {
+            _cursorDocs.Upsert(doc);
+        }
+        else
+        {
             var bytes = _quarantineBytes + rejected.Sum(q => (long)q.ApproximateBytes);
             _db.BeginTrans();
             try
             {
                 foreach (var q in rejected) _quarantine.Insert(QuarantineToDoc(q));
                 WriteQuarantineBytes(bytes);
-                _cursorDocs.Upsert(CursorDoc(sink, cursor));
+                _cursorDocs.Upsert(doc);
                 _db.Commit();
             }
             catch
@@ -81,25 +138,65 @@ public sealed partial class DurableQueue
                 TryRollback();
                 throw;
             }
-            _cursors[sink] = cursor;
             _quarantineCount += rejected.Count;
             _quarantineBytes = bytes;
         }
+        _cursors[sink] = cursor;
+        if (lane.IsOpen) _lanes[sink] = lane;
+        else _lanes.Remove(sink);
     }
 
-    private void SetCursor(string sink, long segmentId)
+    /// <summary>
+    /// The first queued segment after <paramref name="afterId"/>: its id and when it was committed (UTC ticks).
+    /// False when there is none.
+    /// </summary>
+    public bool PeekNext(long afterId, out long segmentId, out long committedTicks)
     {
-        _cursorDocs.Upsert(CursorDoc(sink, segmentId));
-        _cursors[sink] = segmentId;
+        lock (_gate)
+        {
+            var at = FindFirstAfter(afterId);
+            segmentId = at < 0 ? 0 : _index[at].Id;
+            committedTicks = at < 0 ? 0 : _index[at].CommittedTicks;
+            return at >= 0;
+        }
     }
 
-    private static BsonDocument CursorDoc(string sink, long segmentId) => new() { ["_id"] = sink, ["seg"] = segmentId };
+    /// <summary>The newest queued segment committed at or before <paramref name="ticks"/> (UTC), or 0.</summary>
+    public long NewestCommittedBy(long ticks)
+    {
+        lock (_gate)
+        {
+            // Searched from the newest: the segments younger than a few seconds are few.
+            for (var i = _index.Count - 1; i >= _indexHead; i--)
+            {
+                if (_index[i].CommittedTicks <= ticks) return _index[i].Id;
+            }
+            return 0;
+        }
+    }
+
+    /// <summary>Queued points after <paramref name="afterId"/> up to <paramref name="upTo"/>.</summary>
+    public long PointsBetween(long afterId, long upTo)
+    {
+        lock (_gate)
+        {
+            long n = 0;
+            for (var i = _index.Count - 1; i >= _indexHead && _index[i].Id > afterId; i--)
+            {
+                if (_index[i].Id <= upTo) n += _index[i].Count;
+            }
+            return n;
+        }
+    }
 
     /// <summary>
     /// Appends the points of the first segment after <paramref name="afterId"/> to <paramref name="into"/>.
     /// Returns false when there is none yet. A segment found corrupt here is quarantined and skipped.
     /// </summary>
-    public bool ReadNext(long afterId, List<TelemetryPoint> into, out long segmentId)
+    public bool ReadNext(long afterId, List<TelemetryPoint> into, out long segmentId) => ReadNext(afterId, long.MaxValue, into, out segmentId);
+
+    /// <summary>As <see cref="ReadNext(long, List{TelemetryPoint}, out long)"/>, but false when that segment comes after <paramref name="upTo"/>.</summary>
+    public bool ReadNext(long afterId, long upTo, List<TelemetryPoint> into, out long segmentId)
     {
         while (true)
         {
@@ -108,7 +205,7 @@ public sealed partial class DurableQueue
             lock (_gate)
             {
                 var at = FindFirstAfter(afterId);
-                if (at < 0)
+                if (at < 0 || _index[at].Id > upTo)
                 {
                     segmentId = 0;
                     return false;

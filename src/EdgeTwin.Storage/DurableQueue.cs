@@ -15,7 +15,8 @@ namespace EdgeTwin.Storage;
 /// <list type="bullet">
 /// <item><c>segments</c>: where each segment lies (file, offset, length), its point count and time range, ids strictly increasing;</item>
 /// <item><c>streams</c>: the stream catalog the segments refer to;</item>
-/// <item><c>cursors</c>: per sink, the last segment it confirmed;</item>
+/// <item><c>cursors</c>: per sink, the last segment it confirmed in queue order, and the segments its live lane
+/// delivered ahead of that (<see cref="SinkLane"/>);</item>
 /// <item><c>meta</c>: the sources' checkpoints and the quarantine's size;</item>
 /// <item><c>quarantine</c> and <c>loss</c>: the quarantine store and the loss ledger.</item>
 /// </list>
@@ -40,6 +41,7 @@ public sealed partial class DurableQueue : IDisposable
     private readonly List<SegmentInfo> _index = [];
     private int _indexHead;
     private readonly Dictionary<string, long> _cursors = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SinkLane> _lanes = new(StringComparer.Ordinal);
     private readonly HashSet<string> _sinks = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _dataSignal = new(0, int.MaxValue);
     private int _waiters;
@@ -282,7 +284,7 @@ public sealed partial class DurableQueue : IDisposable
 
         _lastId = id;
         _commitsSinceSnapshot++;
-        _index.Add(new SegmentInfo(id, request.Points.Count, segmentBytes, t0, appended!.Value));
+        _index.Add(new SegmentInfo(id, request.Points.Count, segmentBytes, t0, appended!.Value, now));
         _bytes += segmentBytes;
         _points += request.Points.Count;
         SignalData();
@@ -512,7 +514,8 @@ public sealed partial class DurableQueue : IDisposable
         }
     }
 
-    private readonly record struct SegmentInfo(long Id, int Count, int Bytes, long MinTicks, SegmentLocation At);
+    /// <param name="CommittedTicks">When the segment was committed (UTC ticks; 0 for a segment of an older layout).</param>
+    private readonly record struct SegmentInfo(long Id, int Count, int Bytes, long MinTicks, SegmentLocation At, long CommittedTicks);
 
     public void Dispose()
     {

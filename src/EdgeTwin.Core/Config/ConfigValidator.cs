@@ -162,6 +162,7 @@ public static partial class ConfigValidator
             }
             if (s.MaxInflight is < 1 or > 65535) Error(path + ".maxInflight", $"must be between 1 and 65535, got {s.MaxInflight}");
             if (s.MaxBatchPoints < 1) Error(path + ".maxBatchPoints", "must be at least 1");
+            ValidateDrain(s.Drain, path + ".drain", Error);
             Positive(path + ".timeoutSeconds", s.TimeoutSeconds);
             if (s.Password is not null && string.IsNullOrEmpty(s.Username)) Error(path + ".username", "is required with a password");
             if (!s.Tls && (s.CaFile ?? s.CertFile ?? s.KeyFile) is not null) Error(path + ".tls", "TLS files are given but tls is false");
@@ -202,6 +203,7 @@ public static partial class ConfigValidator
         if (s.MaxMessageBytes is < 1000 or > 1_000_000_000) error(path + ".maxMessageBytes", $"must be between 1000 and 1000000000, got {s.MaxMessageBytes}");
         if (s.DeliveryTimeoutMs < 1000) error(path + ".deliveryTimeoutMs", $"must be at least 1000, got {s.DeliveryTimeoutMs}");
         if (s.MaxBatchPoints < 1) error(path + ".maxBatchPoints", "must be at least 1");
+        ValidateDrain(s.Drain, path + ".drain", error);
 
         var sec = s.Security;
         if (sec is null) error(path + ".security", "is null");
@@ -234,6 +236,13 @@ public static partial class ConfigValidator
             else if (key == "enable.idempotence" && value != "true") error(p, "the uplink requires the idempotent producer");
             else if (key is "bootstrap.servers" or "metadata.broker.list") error(p, $"set {path}.bootstrapServers instead");
         }
+    }
+
+    private static void ValidateDrain(SinkDrainConfig? d, string path, Action<string, string> error)
+    {
+        if (d is null) { error(path, "is null"); return; }
+        if (!(d.BacklogSeconds >= 0.1 && d.BacklogSeconds <= 86400)) error(path + ".backlogSeconds", $"must be between 0.1 and 86400, got {d.BacklogSeconds}");
+        if (!(d.MaxPointsPerSecond >= 0 && double.IsFinite(d.MaxPointsPerSecond))) error(path + ".maxPointsPerSecond", $"must be 0 (no limit) or a positive number, got {d.MaxPointsPerSecond}");
     }
 
     private static void KafkaTopic(string path, string? topic, Action<string, string> error)

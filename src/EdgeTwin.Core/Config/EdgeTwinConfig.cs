@@ -227,6 +227,9 @@ public sealed class MqttSinkConfig
     /// <summary>Most points published per confirmation.</summary>
     public int MaxBatchPoints { get; set; } = 4096;
 
+    /// <summary>How a backlog is drained after an outage (live-first lane, drain-rate limit).</summary>
+    public SinkDrainConfig Drain { get; set; } = new();
+
     public double TimeoutSeconds { get; set; } = 10;
 
     public string? Username { get; set; }
@@ -243,6 +246,23 @@ public sealed class MqttSinkConfig
     public string? CertFile { get; set; }
 
     public string? KeyFile { get; set; }
+}
+
+/// <summary>
+/// A sink's backlog handling. A segment is backlog once it has waited in the queue longer than
+/// <see cref="BacklogSeconds"/>; then fresh segments go out first on a live lane, and the backlog follows behind
+/// them, flagged <c>"replayed": true</c>, at most <see cref="MaxPointsPerSecond"/>.
+/// </summary>
+public sealed class SinkDrainConfig
+{
+    /// <summary>Send fresh segments ahead of a backlog. Off: strictly in queue order (and never flagged replayed).</summary>
+    public bool LiveLane { get; set; } = true;
+
+    /// <summary>How long a segment may wait unsent before it counts as backlog; the live lane starts with the segments younger than this.</summary>
+    public double BacklogSeconds { get; set; } = 2;
+
+    /// <summary>Most backlog points sent per second (0 = no limit). The live lane is never limited.</summary>
+    public double MaxPointsPerSecond { get; set; }
 }
 
 public sealed class FileSinkConfig
@@ -288,8 +308,14 @@ public sealed class KafkaSinkConfig
     /// <summary>How long librdkafka keeps retrying one message before reporting it failed (<c>message.timeout.ms</c>); the batch is then retried.</summary>
     public int DeliveryTimeoutMs { get; set; } = 300_000;
 
-    /// <summary>Most points handed to the producer per confirmation.</summary>
-    public int MaxBatchPoints { get; set; } = 16384;
+    /// <summary>
+    /// Most points handed to the producer per confirmation. Each batch waits for its last delivery report before the
+    /// next is read, so larger batches drain a backlog faster (65536: about 1.5 times the rate of 16384).
+    /// </summary>
+    public int MaxBatchPoints { get; set; } = 65536;
+
+    /// <summary>How a backlog is drained after an outage (live-first lane, drain-rate limit).</summary>
+    public SinkDrainConfig Drain { get; set; } = new();
 
     public KafkaSecurityConfig Security { get; set; } = new();
 

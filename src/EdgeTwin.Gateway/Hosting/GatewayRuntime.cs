@@ -105,7 +105,10 @@ public sealed class GatewayRuntime : IDisposable
             var max = Config.Sinks.File.FirstOrDefault(f => f.Name == Sinks[i].Name)?.MaxBatchPoints
                 ?? Config.Sinks.Kafka.FirstOrDefault(k => k.Name == Sinks[i].Name)?.MaxBatchPoints
                 ?? Config.Sinks.Mqtt.FirstOrDefault(m => m.Name == Sinks[i].Name)?.MaxBatchPoints ?? 65536;
-            yield return new SinkWorker(Sinks[i], Queue, Metrics, loggers.CreateLogger<SinkWorker>(), Time, max);
+            // The file sink keeps its own position (a segment at or below it counts as written), so it takes no lane.
+            var drain = Config.Sinks.Kafka.FirstOrDefault(k => k.Name == Sinks[i].Name)?.Drain
+                ?? Config.Sinks.Mqtt.FirstOrDefault(m => m.Name == Sinks[i].Name)?.Drain;
+            yield return new SinkWorker(Sinks[i], Queue, Metrics, loggers.CreateLogger<SinkWorker>(), Time, max, drain);
         }
         yield return new SourceWorker(Sources, Channel, Metrics, loggers.CreateLogger<SourceWorker>(), Time);
     }

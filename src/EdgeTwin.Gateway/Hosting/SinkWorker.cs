@@ -1,3 +1,4 @@
+using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Quarantine;
 using EdgeTwin.Core.Telemetry;
@@ -17,6 +18,15 @@ namespace EdgeTwin.Gateway.Hosting;
 /// and jitter (Polly) while the segments stay queued. Inside the retry, a circuit breaker stops sending for a
 /// while once most sends of the last minute failed, so that an uplink that is down is probed instead of hammered;
 /// its transitions are logged and shown as the sink's state.
+/// <para>
+/// Live-first lane (<see cref="SinkDrainConfig"/>): once the oldest unsent segment has waited longer than
+/// <c>backlogSeconds</c>, the segments older than that are the backlog and a live lane opens after them. Each round
+/// then sends the fresh segments first (not flagged), then one batch of backlog flagged <c>"replayed": true</c>,
+/// within the drain-rate limit. The queue stores what the lane delivered beyond the cursor with the cursor
+/// (<see cref="SinkLane"/>), so the drain skips it and a crash repeats at most the batch in flight. A batch that
+/// waited longer than <c>backlogSeconds</c> in a retry is flagged replayed as well. Sinks that keep their own
+/// position (the file sink) get no drain settings and are fed strictly in queue order.
+/// </para>
 /// </summary>
 public sealed class SinkWorker : BackgroundService
 {
@@ -27,12 +37,21 @@ public sealed class SinkWorker : BackgroundService
     private readonly TimeProvider _time;
     private readonly int _maxBatchPoints;
     private readonly ResiliencePipeline _retry;
+    private readonly SinkDrainConfig? _drain;
+    private readonly long _backlogTicks;
+    private readonly DrainRateLimiter? _limiter;
+    private long _laneOpenedAt;
+    private long _replayed;
 
     /// <summary>How long an open circuit refuses sends before one probe is let through.</summary>
     public static readonly TimeSpan CircuitBreakDuration = TimeSpan.FromSeconds(5);
 
-    public SinkWorker(ISink sink, DurableQueue queue, PipelineMetrics metrics, ILogger log, TimeProvider time, int maxBatchPoints)
+    /// <param name="drain">Backlog handling; null for a sink that keeps its own position and must be fed in queue order.</param>
+    public SinkWorker(ISink sink, DurableQueue queue, PipelineMetrics metrics, ILogger log, TimeProvider time, int maxBatchPoints, SinkDrainConfig? drain = null)
     {
+        _drain = drain is { LiveLane: true } ? drain : null;
+        _backlogTicks = TimeSpan.FromSeconds(drain?.BacklogSeconds ?? 0).Ticks;
+        if (_drain is { MaxPointsPerSecond: > 0 } d) _limiter = new DrainRateLimiter(d.MaxPointsPerSecond, time);
         _sink = sink;
         _queue = queue;
         _metrics = metrics;
@@ -49,7 +68,9 @@ public sealed class SinkWorker : BackgroundService
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = TimeSpan.FromMilliseconds(200),
-                MaxDelay = TimeSpan.FromSeconds(30),
+                // While the circuit is open an attempt costs nothing; a short ceiling notices a returned uplink soon
+                // after the circuit lets a probe through.
+                MaxDelay = CircuitBreakDuration,
                 OnRetry = args =>
                 {
                     if (args.Outcome.Exception is BrokenCircuitException) return default;
@@ -96,8 +117,11 @@ public sealed class SinkWorker : BackgroundService
         }, stoppingToken).ConfigureAwait(false);
         Log.SinkResumes(_log, _sink.Name, cursor);
         _metrics.SetSinkState(_sink.Name, SinkState.Up, "up");
+        // A lane left open by an earlier run is drained from here on.
+        _laneOpenedAt = _time.GetTimestamp();
 
-        var points = new List<TelemetryPoint>(_maxBatchPoints + 16384);
+        // Grown on demand: a sink that keeps up sends small batches, only a backlog fills large ones.
+        var points = new List<TelemetryPoint>(Math.Min(_maxBatchPoints, 4096));
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -119,24 +143,120 @@ public sealed class SinkWorker : BackgroundService
 
     private async Task<long> DeliverNextAsync(List<TelemetryPoint> points, long cursor, CancellationToken stoppingToken)
     {
-        points.Clear();
-        long first = 0, last = cursor;
-        while (points.Count < _maxBatchPoints && _queue.ReadNext(last, points, out var id))
-        {
-            if (first == 0) first = id;
-            last = id;
-        }
-        if (first == 0)
+        var lane = _queue.GetLane(_sink.Name);
+        // A lane stored by an earlier run is always finished, whatever the settings now: its segments are delivered.
+        if (!lane.IsOpen && _drain is not null) lane = TryOpenLane(cursor);
+        if (lane.IsOpen) return await DeliverLanesAsync(points, cursor, lane, stoppingToken).ConfigureAwait(false);
+
+        if (!Read(points, cursor, long.MaxValue, _maxBatchPoints, out var first, out var last))
         {
             await _queue.WaitForDataAsync(cursor, TimeSpan.FromMilliseconds(250), stoppingToken).ConfigureAwait(false);
             return cursor;
         }
-        var batch = new SinkBatch(first, last, points);
-        var result = await _retry.ExecuteAsync(async ct => await _sink.SendAsync(batch, ct).ConfigureAwait(false), stoppingToken).ConfigureAwait(false);
+        var (batch, result) = await SendAsync(points, first, last, replayed: false, stoppingToken).ConfigureAwait(false);
         _queue.Confirm(_sink.Name, last, Rejections(batch, result));
-        _metrics.AddForwarded(_sink.Name, points.Count - result.Rejected.Count);
         _metrics.SetSinkState(_sink.Name, SinkState.Up, "up");
         return last;
+    }
+
+    /// <summary>Opens a live lane when the oldest unsent segment has waited longer than the backlog threshold.</summary>
+    private SinkLane TryOpenLane(long cursor)
+    {
+        if (!_queue.PeekNext(cursor, out _, out var committed)) return SinkLane.None;
+        var now = _time.GetUtcNow().UtcTicks;
+        if (now - committed <= _backlogTicks) return SinkLane.None;
+        var lane = _queue.OpenLane(_sink.Name, _queue.NewestCommittedBy(now - _backlogTicks));
+        if (!lane.IsOpen) return lane;
+        _laneOpenedAt = _time.GetTimestamp();
+        _replayed = 0;
+        var backlog = _queue.PointsBetween(cursor, lane.From);
+        Log.LaneOpened(_log, _sink.Name, backlog, TimeSpan.FromTicks(now - committed).TotalSeconds, lane.From,
+            _limiter is null ? "no limit" : $"at most {_limiter.PointsPerSecond} points/s");
+        _metrics.SetSinkState(_sink.Name, SinkState.Draining, $"draining a backlog of {backlog} points behind the live lane");
+        return lane;
+    }
+
+    /// <summary>One round with an open lane: the fresh segments first, then one batch of the backlog.</summary>
+    private async Task<long> DeliverLanesAsync(List<TelemetryPoint> points, long cursor, SinkLane lane, CancellationToken stoppingToken)
+    {
+        var sentLive = false;
+        if (Read(points, lane.UpTo, long.MaxValue, _maxBatchPoints, out var first, out var last))
+        {
+            var (live, liveResult) = await SendAsync(points, first, last, replayed: false, stoppingToken).ConfigureAwait(false);
+            _queue.ConfirmLive(_sink.Name, last, Rejections(live, liveResult));
+            lane = lane with { UpTo = last };
+            sentLive = true;
+        }
+
+        if (_limiter?.Delay() is { } delay && delay > TimeSpan.Zero)
+        {
+            // Over the drain rate: wait for it, or for fresh data, whichever comes first.
+            if (!sentLive) await _queue.WaitForDataAsync(lane.UpTo, delay, stoppingToken).ConfigureAwait(false);
+            return cursor;
+        }
+        var max = _limiter?.BatchPoints(_maxBatchPoints) ?? _maxBatchPoints;
+        if (!Read(points, cursor, lane.From, max, out first, out last))
+        {
+            // Nothing is left before the lane (the rest was quarantined or dropped): move past it.
+            _queue.Confirm(_sink.Name, lane.From);
+            return CloseLane();
+        }
+        var (batch, result) = await SendAsync(points, first, last, replayed: true, stoppingToken).ConfigureAwait(false);
+        _queue.Confirm(_sink.Name, last, Rejections(batch, result));
+        _limiter?.Spend(points.Count);
+        _replayed += points.Count;
+        if (!_queue.GetLane(_sink.Name).IsOpen) return CloseLane();
+        _metrics.SetSinkState(_sink.Name, SinkState.Draining, $"draining a backlog of {_queue.PointsBetween(last, lane.From)} points behind the live lane");
+        return last;
+    }
+
+    private long CloseLane()
+    {
+        var cursor = _queue.GetCursor(_sink.Name);
+        Log.LaneClosed(_log, _sink.Name, _replayed, _time.GetElapsedTime(_laneOpenedAt).TotalSeconds, cursor);
+        _metrics.SetSinkState(_sink.Name, SinkState.Up, "up");
+        return cursor;
+    }
+
+    /// <summary>Reads whole segments after <paramref name="after"/>, up to <paramref name="upTo"/>, until about <paramref name="max"/> points.</summary>
+    private bool Read(List<TelemetryPoint> points, long after, long upTo, int max, out long first, out long last)
+    {
+        points.Clear();
+        first = 0;
+        last = after;
+        while (points.Count < max && _queue.ReadNext(last, upTo, points, out var id))
+        {
+            if (first == 0) first = id;
+            last = id;
+        }
+        return first != 0;
+    }
+
+    /// <summary>
+    /// Sends a batch until the sink takes it. With a lane configured, its points are flagged replayed when they are
+    /// backlog (<paramref name="replayed"/>) or once the batch has waited longer than the backlog threshold.
+    /// </summary>
+    private async Task<(SinkBatch Batch, SinkResult Result)> SendAsync(List<TelemetryPoint> points, long first, long last, bool replayed, CancellationToken stoppingToken)
+    {
+        if (replayed) FlagReplayed(points);
+        var committed = _drain is null || replayed || !_queue.PeekNext(first - 1, out _, out var c) ? long.MaxValue : c;
+        var batch = new SinkBatch(first, last, points);
+        var result = await _retry.ExecuteAsync(async ct =>
+        {
+            if (committed != long.MaxValue && _time.GetUtcNow().UtcTicks - committed > _backlogTicks)
+            {
+                FlagReplayed(points);
+                committed = long.MaxValue;
+            }
+            return await _sink.SendAsync(batch, ct).ConfigureAwait(false);
+        }, stoppingToken).ConfigureAwait(false);
+        _metrics.AddForwarded(_sink.Name, points.Count - result.Rejected.Count);
+        return (batch, result);
+    }
+
+    private static void FlagReplayed(List<TelemetryPoint> points)
+    {
+        for (var i = 0; i < points.Count; i++) points[i] = points[i].AsReplayed();
     }
 
     private List<QuarantineRecord>? Rejections(SinkBatch batch, SinkResult result)

@@ -58,7 +58,7 @@ public sealed class GatewayInstruments : IDisposable
         _meter.CreateObservableCounter("edgetwin.loss.points", () => Stats().LostPoints, "{point}", "Points recorded as lost in the loss ledger");
 
         _meter.CreateObservableGauge("edgetwin.sink.up", () => runtime.Sinks.Select(s =>
-            new Measurement<int>(SinkKind(s.Name) == SinkState.Up ? 1 : 0, new KeyValuePair<string, object?>("sink", s.Name))),
+            new Measurement<int>(SinkKind(s.Name) is SinkState.Up or SinkState.Draining ? 1 : 0, new KeyValuePair<string, object?>("sink", s.Name))),
             description: "1 while a sink (uplink) delivers, 0 while it starts, retries or waits");
         _meter.CreateObservableGauge("edgetwin.sink.state", SinkStates, description: "1 for the state each sink is in, 0 for the others");
         _meter.CreateObservableGauge("edgetwin.source.connected", () => runtime.Sources.Select(s =>
@@ -78,7 +78,7 @@ public sealed class GatewayInstruments : IDisposable
     private SinkState SinkKind(string sink) => _runtime.Metrics.SinkKinds.GetValueOrDefault(sink, SinkState.Starting);
 
     private static readonly (SinkState State, string Text)[] SinkStateNames =
-        [(SinkState.Starting, "starting"), (SinkState.Up, "up"), (SinkState.Retrying, "retrying"), (SinkState.WaitingForQueue, "waiting_for_queue"), (SinkState.CircuitOpen, "circuit_open")];
+        [(SinkState.Starting, "starting"), (SinkState.Up, "up"), (SinkState.Retrying, "retrying"), (SinkState.WaitingForQueue, "waiting_for_queue"), (SinkState.CircuitOpen, "circuit_open"), (SinkState.Draining, "draining")];
 
     public static string ToText(SinkState state) => SinkStateNames.First(s => s.State == state).Text;
 

@@ -151,6 +151,8 @@ public enum SinkState : byte
     WaitingForQueue = 3,
     /// <summary>The uplink's circuit breaker is open: sends are not attempted until its break ends.</summary>
     CircuitOpen = 4,
+    /// <summary>Delivering: fresh points on the live lane, a backlog draining behind them.</summary>
+    Draining = 5,
 }
 
 /// <summary>What the source worker knows of a source.</summary>

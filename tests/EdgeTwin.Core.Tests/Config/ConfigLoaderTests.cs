@@ -44,6 +44,31 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Load_SinkDrainSettings_BindPerSink_WithDefaultsWhereOmitted()
+    {
+        const string json = """
+            {
+              "gateway": { "id": "gw-7", "stateDirectory": "/tmp/x" },
+              "sinks": {
+                "kafka": [ { "name": "cloud", "bootstrapServers": "k:9092", "drain": { "liveLane": false, "backlogSeconds": 30, "maxPointsPerSecond": 5000 } } ],
+                "mqtt": [ { "name": "m", "host": "b" } ]
+              }
+            }
+            """;
+
+        var config = ConfigLoader.Load(json, "test.json", _folder);
+
+        var drain = config.Sinks.Kafka[0].Drain;
+        Assert.False(drain.LiveLane);
+        Assert.Equal(30, drain.BacklogSeconds);
+        Assert.Equal(5000, drain.MaxPointsPerSecond);
+        var defaults = config.Sinks.Mqtt[0].Drain;
+        Assert.True(defaults.LiveLane);
+        Assert.Equal(2, defaults.BacklogSeconds);
+        Assert.Equal(0, defaults.MaxPointsPerSecond);
+    }
+
+    [Fact]
     public void Load_CommentsAndTrailingCommas_AreAccepted()
     {
         const string json = """

@@ -140,6 +140,10 @@ public class ConfigValidatorTests
         ["mqtt template with an unknown placeholder"] = (c => c.Sinks.Mqtt.Add(new MqttSinkConfig { Name = "m", Host = "b", TopicTemplate = "{site}/{asset_id}" }), "$.sinks.mqtt[0].topicTemplate", "placeholder"),
         ["mqtt password without a user"] = (c => c.Sinks.Mqtt.Add(new MqttSinkConfig { Name = "m", Host = "b", Password = "p" }), "$.sinks.mqtt[0].username", "password"),
         ["mqtt ca file without tls"] = (c => c.Sinks.Mqtt.Add(new MqttSinkConfig { Name = "m", Host = "b", CaFile = "/ca.pem" }), "$.sinks.mqtt[0].tls", "tls is false"),
+        ["kafka drain backlog threshold of zero"] = (c => Kafka(c).Drain.BacklogSeconds = 0, "$.sinks.kafka[0].drain.backlogSeconds", "between 0.1"),
+        ["kafka negative drain rate"] = (c => Kafka(c).Drain.MaxPointsPerSecond = -5, "$.sinks.kafka[0].drain.maxPointsPerSecond", "0 (no limit)"),
+        ["kafka null drain"] = (c => Kafka(c).Drain = null!, "$.sinks.kafka[0].drain", "null"),
+        ["mqtt infinite drain rate"] = (c => c.Sinks.Mqtt.Add(new MqttSinkConfig { Name = "m", Host = "b", Drain = new() { MaxPointsPerSecond = double.PositiveInfinity } }), "$.sinks.mqtt[0].drain.maxPointsPerSecond", "positive"),
         ["kafka passthrough bootstrap"] = (c => Kafka(c).Properties["bootstrap.servers"] = "x:1", "$.sinks.kafka[0].properties['bootstrap.servers']", "bootstrapServers"),
 
         ["api port out of range"] = (c => c.Api.Port = 70000, "$.api.port", "between 0 and 65535"),

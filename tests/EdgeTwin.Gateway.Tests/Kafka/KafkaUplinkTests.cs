@@ -41,6 +41,9 @@ public sealed class KafkaUplinkTests
             ["lingerMs"] = 500,
             ["maxMessageBytes"] = 10_000,
             ["properties"] = new JsonObject { ["reconnect.backoff.max.ms"] = "500" },
+            // Strictly in queue order, so that order per series holds across partitions' offsets (KafkaOutageTests
+            // covers the live lane).
+            ["drain"] = new JsonObject { ["liveLane"] = false },
         });
         var path = config.Write();
         Directory.CreateDirectory(config.SpoolDirectory);

@@ -34,6 +34,8 @@ public sealed class MqttUplinkTests
             broker.Start();
             Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(90)), "the queue never drained to the broker:" + Environment.NewLine + daemon.Output);
             Assert.True(daemon.ExitCode == 0, daemon.Output);
+            // Down longer than the backlog threshold (2 s): the uplink came back through the live lane.
+            Assert.Contains("backlog drained", daemon.Output, StringComparison.Ordinal);
         }
 
         await subscriber.WaitForAsync(Points, TimeSpan.FromSeconds(30));
@@ -42,5 +44,6 @@ public sealed class MqttUplinkTests
         var received = subscriber.Messages.Select(m => SinkOutput.Parse(m.Payload)).ToList();
         WireSchema.AssertValid(received.Take(200));
         Assert.Equal(expected, received.Select(l => l.Key).Distinct().Order(StringComparer.Ordinal));
+        Assert.Contains(subscriber.Messages, m => m.Payload.Contains("\"replayed\":true", StringComparison.Ordinal));
     }
 }
