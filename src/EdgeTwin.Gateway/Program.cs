@@ -1,6 +1,7 @@
 using System.CommandLine;
 using EdgeTwin.Gateway.Cli;
 using EdgeTwin.Gateway.Cli.MqttBench;
+using EdgeTwin.Gateway.Cli.OpcUa;
 
 namespace EdgeTwin.Gateway;
 
@@ -89,7 +90,7 @@ internal static class Program
         doctor.Options.Add(config);
         doctor.SetAction((r, ct) => Doctor.DoctorCommand.RunAsync(r.GetValue(config), ct));
 
-        var root = new RootCommand("EdgeTwin: edge digital-twin gateway") { run, check, queue, quarantine, shadow, bench, doctor };
+        var root = new RootCommand("EdgeTwin: edge digital-twin gateway") { run, check, queue, quarantine, shadow, bench, doctor, OpcUaCommands.Create() };
         return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
     }
 }
