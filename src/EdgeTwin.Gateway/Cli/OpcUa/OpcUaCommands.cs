@@ -5,7 +5,8 @@ namespace EdgeTwin.Gateway.Cli.OpcUa;
 /// <summary>`edgetwin opcua …`: the technician's tools for an OPC UA server (SecurityPolicy None).</summary>
 internal static class OpcUaCommands
 {
-    public static Command Create()
+    /// <summary>The `opcua` verbs, and `bench opcua` (built here to share their options; Program adds it under `bench`).</summary>
+    public static (Command OpcUa, Command Bench) Create()
     {
         var url = new Argument<string>("url") { Description = "The server, opc.tcp://host:port/path" };
         var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for the server before giving up (exit 69)", DefaultValueFactory = _ => 10 };
@@ -62,6 +63,22 @@ internal static class OpcUaCommands
         map.SetAction((r, ct) => OpcUaMapVerb.RunAsync(Target(r),
             new OpcUaMapVerb.Options(r.GetValue(under)!, r.GetValue(asset)!, r.GetValue(prefix), r.GetValue(sourceName)!, r.GetValue(mapDepth), r.GetValue(config), r.GetValue(output)), ct));
 
-        return new Command("opcua", "Look into an OPC UA server: endpoints, browse, read, and map nodes to an asset") { endpoints, browse, read, map };
+        var bench = Verb("opcua", "Subscribe to many items of an OPC UA server and count the data changes (the EdgeTwin half of tests/bench/opcua-vs-node.sh)");
+        var items = new Option<int>("--items") { Description = "How many items", DefaultValueFactory = _ => 10_000 };
+        var format = new Option<string>("--node-format") { Description = "Node id of item {0}", DefaultValueFactory = _ => "nsu=urn:edgetwin:test;s=Item{0:D5}" };
+        var seconds = new Option<double>("--seconds") { Description = "Run this long, then print the last count and stop", DefaultValueFactory = _ => 60 };
+        var publishing = new Option<double>("--publishing-interval") { Description = "Publishing interval in ms", DefaultValueFactory = _ => 100 };
+        var sampling = new Option<double>("--sampling-interval") { Description = "Sampling interval in ms", DefaultValueFactory = _ => 100 };
+        var queue = new Option<uint>("--queue-size") { Description = "Queue size of each monitored item", DefaultValueFactory = _ => 10 };
+        bench.Options.Add(items);
+        bench.Options.Add(format);
+        bench.Options.Add(seconds);
+        bench.Options.Add(publishing);
+        bench.Options.Add(sampling);
+        bench.Options.Add(queue);
+        bench.SetAction((r, ct) => OpcUaBenchCommand.RunAsync(Target(r),
+            new OpcUaBenchCommand.Options(r.GetValue(items), r.GetValue(format)!, r.GetValue(seconds), r.GetValue(publishing), r.GetValue(sampling), r.GetValue(queue)), ct));
+
+        return (new Command("opcua", "Look into an OPC UA server: endpoints, browse, read, and map nodes to an asset") { endpoints, browse, read, map }, bench);
     }
 }
