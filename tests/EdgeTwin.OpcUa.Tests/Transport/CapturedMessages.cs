@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Text;
 using EdgeTwin.OpcUa.Encoding;
 using EdgeTwin.OpcUa.SecureChannel;
 using EdgeTwin.OpcUa.Services;
@@ -28,6 +27,12 @@ internal static class CapturedMessages
         public int MultiChunkResponses { get; set; }
 
         public int DataChanges { get; set; }
+
+        /// <summary>Every value read, in order.</summary>
+        public List<DataValue> Values { get; } = [];
+
+        /// <summary>References returned by Browse and BrowseNext, in order.</summary>
+        public List<ReferenceDescription> References { get; } = [];
     }
 
     public static void Verify(LiveCapture.Connection connection, Summary summary)
@@ -150,7 +155,7 @@ internal static class CapturedMessages
         Assert.Empty(parts);
     }
 
-    public static string Kind(byte[] chunk) => Encoding.ASCII.GetString(chunk, 0, 4);
+    public static string Kind(byte[] chunk) => System.Text.Encoding.ASCII.GetString(chunk, 0, 4);
 
     private static void Next(ref uint? last, uint sequence)
     {
@@ -374,9 +379,9 @@ internal static class CapturedMessages
             case UaEncodingIds.CreateSessionResponse: Assert.False(CreateSessionResponse.Decode(ref reader, header).AuthenticationToken.IsNull); break;
             case UaEncodingIds.ActivateSessionResponse: ActivateSessionResponse.Decode(ref reader, header); break;
             case UaEncodingIds.CloseSessionResponse: CloseSessionResponse.Decode(ref reader, header); break;
-            case UaEncodingIds.ReadResponse: Assert.NotEmpty(ReadResponse.Decode(ref reader, header).Results); break;
-            case UaEncodingIds.BrowseResponse: BrowseResponse.Decode(ref reader, header); break;
-            case UaEncodingIds.BrowseNextResponse: BrowseNextResponse.Decode(ref reader, header); break;
+            case UaEncodingIds.ReadResponse: summary.Values.AddRange(ReadResponse.Decode(ref reader, header).Results); break;
+            case UaEncodingIds.BrowseResponse: summary.References.AddRange(BrowseResponse.Decode(ref reader, header).Results.SelectMany(r => r.References)); break;
+            case UaEncodingIds.BrowseNextResponse: summary.References.AddRange(BrowseNextResponse.Decode(ref reader, header).Results.SelectMany(r => r.References)); break;
             case SubscriptionEncodingIds.CreateSubscriptionResponse: CreateSubscriptionResponse.Decode(ref reader, header); break;
             case SubscriptionEncodingIds.CreateMonitoredItemsResponse: CreateMonitoredItemsResponse.Decode(ref reader, header); break;
             case SubscriptionEncodingIds.PublishResponse: summary.DataChanges += PublishResponse.Decode(ref reader, header).Message.DataChanges.Count; break;

@@ -126,6 +126,15 @@ public sealed class LiveCaptureTests(OpcUaServerFixture fixture)
         }
 
         Assert.True(summary.MultiChunkResponses >= 1, "no response spanned several chunks");
+
+        // What the scenario read and browsed, decoded from the wire.
+        Assert.Contains(summary.Values, v => v.Value is { Type: BuiltInType.String, IsArray: true } && v.Value.GetArray<string?>().Contains("urn:edgetwin:test"));
+        Assert.Contains(summary.Values, v => v.Value is { Type: BuiltInType.String, IsArray: false } && v.Value.AsString() == "Grüße, 世界");
+        Assert.Contains(summary.Values, v => v.Value is { Type: BuiltInType.Int64, IsArray: false } && v.Value.AsInt64() == long.MinValue);
+        Assert.Contains(summary.Values, v => v.Value is { Type: BuiltInType.Double, IsArray: true } && v.Value.ArrayDimensions is [2, 3]);
+        Assert.Contains(summary.Values, v => v.Value is { Type: BuiltInType.Double, IsArray: true } && v.Value.GetArray<double>() is { Length: 5000 } large && large[4999] == 2499.5);
+        Assert.Contains(summary.Values, v => v.EffectiveStatus.Is(StatusCode.BadNodeIdUnknown));
+        Assert.Equal(Enumerable.Range(0, 100).Select(i => $"Item{i:D5}"), summary.References.Select(r => r.BrowseName.Name).Where(n => n!.StartsWith("Item", StringComparison.Ordinal)));
         Assert.True(summary.DataChanges >= 3, $"{summary.DataChanges} data changes published");
     }
 
