@@ -1,7 +1,9 @@
 // node-opcua's own client, subscribed to the same items as `edgetwin bench opcua`: the other half of
 // tests/bench/opcua-vs-node.sh. Every second it prints "COUNT <unix ms> <data changes so far>".
 // Usage: node bench-client.js --url URL [--items N] [--seconds S] [--publishing-interval MS] [--sampling-interval MS]
+//                             [--publish-requests N]
 "use strict";
+const { ClientSidePublishEngine } = require("node-opcua-client/dist/private/client_publish_engine");
 const {
   OPCUAClient, AttributeIds, TimestampsToReturn, ClientSubscription, ClientMonitoredItemGroup, MessageSecurityMode, SecurityPolicy,
 } = require("node-opcua");
@@ -16,9 +18,12 @@ const items = parseInt(option("items", "10000"), 10);
 const seconds = parseFloat(option("seconds", "60"));
 const publishingInterval = parseFloat(option("publishing-interval", "100"));
 const samplingInterval = parseFloat(option("sampling-interval", "100"));
+const publishRequests = parseInt(option("publish-requests", "5"), 10);
 const perCall = 1000; // the test server's MaxMonitoredItemsPerCall
 
 async function main() {
+  // Publish requests kept in flight (the library's default is 5), set like `edgetwin bench opcua --publish-requests`.
+  ClientSidePublishEngine.publishRequestCountInPipeline = publishRequests;
   const client = OPCUAClient.create({ endpointMustExist: false, securityMode: MessageSecurityMode.None, securityPolicy: SecurityPolicy.None, keepSessionAlive: true });
   await client.connect(url);
   const session = await client.createSession();

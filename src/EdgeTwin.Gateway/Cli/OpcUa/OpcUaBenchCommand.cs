@@ -14,12 +14,13 @@ namespace EdgeTwin.Gateway.Cli.OpcUa;
 /// </summary>
 internal static class OpcUaBenchCommand
 {
-    public sealed record Options(int Items, string NodeFormat, double Seconds, double PublishingIntervalMs, double SamplingIntervalMs, uint QueueSize);
+    public sealed record Options(int Items, string NodeFormat, double Seconds, double PublishingIntervalMs, double SamplingIntervalMs, uint QueueSize, int PublishRequests);
 
     public static Task<int> RunAsync(OpcUaTarget target, Options options, CancellationToken cancellationToken) =>
         OpcUaConnection.RunAsync(target with { TimeoutSeconds = target.TimeoutSeconds + options.Seconds }, async token =>
         {
             if (options.Items < 1) throw new OpcUaUsageException($"--items must be at least 1, got {options.Items}");
+            if (options.PublishRequests < 1) throw new OpcUaUsageException($"--publish-requests must be at least 1, got {options.PublishRequests}");
             var nodes = new string[options.Items];
             for (var i = 0; i < nodes.Length; i++)
             {
@@ -59,7 +60,7 @@ internal static class OpcUaBenchCommand
 
             Console.Error.WriteLine($"edgetwin: {nodes.Length} items monitored after {started.Elapsed.TotalSeconds:0.0} s");
             long changes = 0;
-            await using var publisher = new UaPublisher(connection.Session);
+            await using var publisher = new UaPublisher(connection.Session, new UaPublisherOptions { OutstandingRequests = options.PublishRequests });
             publisher.Add(subscription);
             using var report = new Timer(_ => Report(Interlocked.Read(ref changes)), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
             var remaining = TimeSpan.FromSeconds(options.Seconds) - started.Elapsed;

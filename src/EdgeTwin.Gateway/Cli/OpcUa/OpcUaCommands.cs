@@ -68,16 +68,18 @@ internal static class OpcUaCommands
         var format = new Option<string>("--node-format") { Description = "Node id of item {0}", DefaultValueFactory = _ => "nsu=urn:edgetwin:test;s=Item{0:D5}" };
         var seconds = new Option<double>("--seconds") { Description = "Run this long, then print the last count and stop", DefaultValueFactory = _ => 60 };
         var publishing = new Option<double>("--publishing-interval") { Description = "Publishing interval in ms", DefaultValueFactory = _ => 100 };
-        var sampling = new Option<double>("--sampling-interval") { Description = "Sampling interval in ms", DefaultValueFactory = _ => 100 };
+        var sampling = new Option<double>("--sampling-interval") { Description = "Sampling interval in ms (0: every change as it happens)", DefaultValueFactory = _ => 0 };
         var queue = new Option<uint>("--queue-size") { Description = "Queue size of each monitored item", DefaultValueFactory = _ => 10 };
+        var publishRequests = new Option<int>("--publish-requests") { Description = "Publish requests kept outstanding (node-opcua's client keeps 5)", DefaultValueFactory = _ => 5 };
         bench.Options.Add(items);
         bench.Options.Add(format);
         bench.Options.Add(seconds);
         bench.Options.Add(publishing);
         bench.Options.Add(sampling);
         bench.Options.Add(queue);
+        bench.Options.Add(publishRequests);
         bench.SetAction((r, ct) => OpcUaBenchCommand.RunAsync(Target(r),
-            new OpcUaBenchCommand.Options(r.GetValue(items), r.GetValue(format)!, r.GetValue(seconds), r.GetValue(publishing), r.GetValue(sampling), r.GetValue(queue)), ct));
+            new OpcUaBenchCommand.Options(r.GetValue(items), r.GetValue(format)!, r.GetValue(seconds), r.GetValue(publishing), r.GetValue(sampling), r.GetValue(queue), r.GetValue(publishRequests)), ct));
 
         return (new Command("opcua", "Look into an OPC UA server: endpoints, browse, read, and map nodes to an asset") { endpoints, browse, read, map }, bench);
     }
