@@ -60,6 +60,7 @@ internal static class OpcUaBenchCommand
 
             Console.Error.WriteLine($"edgetwin: {nodes.Length} items monitored after {started.Elapsed.TotalSeconds:0.0} s");
             long changes = 0;
+            long messages = 0, republished = 0, lost = 0;
             await using var publisher = new UaPublisher(connection.Session, new UaPublisherOptions { OutstandingRequests = options.PublishRequests });
             publisher.Add(subscription);
             using var report = new Timer(_ => Report(Interlocked.Read(ref changes)), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
@@ -71,6 +72,9 @@ internal static class OpcUaBenchCommand
                 while (true)
                 {
                     var published = await publisher.Messages.ReadAsync(stop.Token).ConfigureAwait(false);
+                    messages++;
+                    if (published.Republished) republished++;
+                    if (published.LostSequenceNumber is not null) lost++;
                     if (published.Message is { } message)
                     {
                         Interlocked.Add(ref changes, message.DataChanges.Count);
@@ -84,6 +88,7 @@ internal static class OpcUaBenchCommand
             }
 
             Report(Interlocked.Read(ref changes));
+            Console.Error.WriteLine($"edgetwin: {messages} notification messages, {republished} of them republished after a gap, {lost} lost");
             return ExitCodes.Ok;
         }, cancellationToken);
 
