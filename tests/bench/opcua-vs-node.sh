@@ -84,3 +84,5 @@ ratio = lambda a, b: a / b if b else float("nan")
 print(f"ratio edgetwin/node: CPU {ratio(ours_cpu, node_cpu):.3f} (target <= 0.25), peak RSS {ratio(oh, nh):.3f} (target <= 0.333), "
       f"changes/s {ratio(ours_rate, node_rate):.3f}, CPU per change {ratio(ratio(ours_cpu, ours_rate), ratio(node_cpu, node_rate)):.3f}")
 PY
+kill -INT "$ours" 2>/dev/null || true; wait "$ours" 2>/dev/null || true; ours=
+grep '^edgetwin:' "$work/ours.err.log" | tail -1
