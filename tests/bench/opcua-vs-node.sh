@@ -23,15 +23,19 @@ port=${PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1"
 url="opc.tcp://127.0.0.1:$port/UA/EdgeTwinTest"
 work=$(mktemp -d /tmp/edgetwin-opcuabench.XXXXXX)
 server= ours= node=
+stop() { # the clients before the server (a client that loses its server would try to reconnect); KILL after 10 s
+  kill -TERM "$1" 2>/dev/null || return 0
+  for _ in $(seq 1 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true
+}
 cleanup() {
-  for p in $ours $node $server; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in $ours $node $server; do wait "$p" 2>/dev/null || true; done
+  for p in $ours $node $server; do stop "$p"; done
   rm -rf "$work"
 }
 trap cleanup EXIT
 fail() { echo "opcua-vs-node: $*" >&2; for f in "$work"/*.log; do echo "--- $f" >&2; tail -20 "$f" >&2; done; exit 1; }
 
-(cd "$peer" && exec node server.js --port "$port" --pki "$work/pki" --items "$items" --change-items "$items" --change-interval "$change" \
+(cd "$peer" && exec node server.js --port "$port" --items "$items" --change-items "$items" --change-interval "$change" \
   --max-nodes-per-read 1000 > "$work/server.log" 2>&1) & server=$!
 for _ in $(seq 1 180); do grep -q '^LISTENING' "$work/server.log" && break; kill -0 "$server" 2>/dev/null || fail "the server stopped"; sleep 0.5; done
 grep -q '^LISTENING' "$work/server.log" || fail "the server did not start"
@@ -84,5 +88,5 @@ ratio = lambda a, b: a / b if b else float("nan")
 print(f"ratio edgetwin/node: CPU {ratio(ours_cpu, node_cpu):.3f} (target <= 0.25), peak RSS {ratio(oh, nh):.3f} (target <= 0.333), "
       f"changes/s {ratio(ours_rate, node_rate):.3f}, CPU per change {ratio(ratio(ours_cpu, ours_rate), ratio(node_cpu, node_rate)):.3f}")
 PY
-kill -INT "$ours" 2>/dev/null || true; wait "$ours" 2>/dev/null || true; ours=
+stop "$ours"; ours=
 grep '^edgetwin:' "$work/ours.err.log" | tail -1

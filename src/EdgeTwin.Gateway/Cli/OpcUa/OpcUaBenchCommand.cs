@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using EdgeTwin.OpcUa.Services;
 using EdgeTwin.OpcUa.Subscriptions;
 using EdgeTwin.OpcUa.Types;
@@ -67,6 +68,15 @@ internal static class OpcUaBenchCommand
             var remaining = TimeSpan.FromSeconds(options.Seconds) - started.Elapsed;
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             stop.CancelAfter(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
+            // SIGTERM or SIGINT (a script stopping the run) ends it like the end of --seconds: last count, then close.
+            void Stop(PosixSignalContext context)
+            {
+                context.Cancel = true;
+                stop.Cancel();
+            }
+
+            using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
             try
             {
                 while (true)
