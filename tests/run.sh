@@ -46,6 +46,8 @@ command -v kcat >/dev/null || missing+=(kcat)
 # The OPC UA tests run against a node-opcua server (tests/peers/opcua-server).
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
+# tests/bench/opcua-vs-node.sh (run once, briefly, by the gateway tests) reports through python3.
+command -v python3 >/dev/null || missing+=(python3)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

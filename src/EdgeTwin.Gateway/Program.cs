@@ -1,6 +1,7 @@
 using System.CommandLine;
 using EdgeTwin.Gateway.Cli;
 using EdgeTwin.Gateway.Cli.MqttBench;
+using EdgeTwin.Gateway.Cli.OpcUa;
 
 namespace EdgeTwin.Gateway;
 
@@ -76,6 +77,8 @@ internal static class Program
         mqttBench.Options.Add(dir);
         mqttBench.SetAction((r, ct) => MqttBenchCommand.RunAsync(r.GetValue(mqttMessages), r.GetValue(mqttProtocol)!, r.GetValue(mqttWindow), r.GetValue(mqttLinger), r.GetValue(dir)!, ct));
         bench.Subcommands.Add(mqttBench);
+        var (opcua, opcuaBench) = OpcUaCommands.Create();
+        bench.Subcommands.Add(opcuaBench);
 
         var shadowAsset = new Option<string?>("--asset") { Description = "Only this asset" };
         var shadow = new Command("shadow", "The digital shadow: the latest value per asset and metric, as restored from the queue (stop the daemon first)");
@@ -89,7 +92,7 @@ internal static class Program
         doctor.Options.Add(config);
         doctor.SetAction((r, ct) => Doctor.DoctorCommand.RunAsync(r.GetValue(config), ct));
 
-        var root = new RootCommand("EdgeTwin: edge digital-twin gateway") { run, check, queue, quarantine, shadow, bench, doctor };
+        var root = new RootCommand("EdgeTwin: edge digital-twin gateway") { run, check, queue, quarantine, shadow, bench, doctor, opcua };
         return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
     }
 }

@@ -24,6 +24,9 @@ public readonly record struct StatusCode(uint Code)
     public static readonly StatusCode BadServiceUnsupported = new(0x800B_0000);
     public static readonly StatusCode BadShutdown = new(0x800C_0000);
     public static readonly StatusCode BadSecurityChecksFailed = new(0x8013_0000);
+    public static readonly StatusCode BadUserAccessDenied = new(0x801F_0000);
+    public static readonly StatusCode BadIdentityTokenInvalid = new(0x8020_0000);
+    public static readonly StatusCode BadIdentityTokenRejected = new(0x8021_0000);
     public static readonly StatusCode BadSecureChannelIdInvalid = new(0x8022_0000);
     public static readonly StatusCode BadSessionIdInvalid = new(0x8025_0000);
     public static readonly StatusCode BadSessionClosed = new(0x8026_0000);

@@ -17,6 +17,9 @@ public static class ExitCodes
     /// <summary>The state directory is locked by another EdgeTwin process: try again later.</summary>
     public const int TempFail = 75;
 
+    /// <summary>EX_NOPERM: a server refused our identity (OPC UA user name or password).</summary>
+    public const int NoPermission = 77;
+
     /// <summary>EX_CONFIG: the configuration is invalid. The unit file prevents restarts on it.</summary>
     public const int Config = 78;
 }

@@ -74,7 +74,18 @@ public sealed class UaSession : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(channel);
         var token = IdentityToken();
-        var activated = await channel.CallAsync<ActivateSessionResponse>(channel.CreateRequestHeader(AuthenticationToken), new ActivateSessionRequest(token), cancellationToken).ConfigureAwait(false);
+        ActivateSessionResponse activated;
+        try
+        {
+            activated = await channel.CallAsync<ActivateSessionResponse>(channel.CreateRequestHeader(AuthenticationToken), new ActivateSessionRequest(token), cancellationToken).ConfigureAwait(false);
+        }
+        catch (UaServiceException ex) when (ex.Status.Is(StatusCode.BadUserAccessDenied) || ex.Status.Is(StatusCode.BadIdentityTokenRejected) || ex.Status.Is(StatusCode.BadIdentityTokenInvalid))
+        {
+            throw new UaServiceException(ex.Status, _options.Identity.IsAnonymous
+                ? "the server refused an anonymous session"
+                : $"the server refused user '{_options.Identity.UserName}' (wrong user name or password, or the user may not log in)");
+        }
+
         _serverNonce = activated.ServerNonce;
         Channel = channel;
         await RefreshServerInfoAsync(cancellationToken).ConfigureAwait(false);
@@ -234,20 +245,23 @@ public sealed class UaSession : IAsyncDisposable
             e.SecurityMode == MessageSecurityMode.None
             && e.SecurityPolicyUri == UaSecurityPolicyNone.Uri
             && e.UserIdentityTokens.Any(t => t.TokenType == wanted));
-        var policy = endpoint?.UserIdentityTokens.First(t => t.TokenType == wanted)
-            ?? throw new UaServiceException(new StatusCode(0x80200000), $"the server offers no {wanted} identity on a SecurityPolicy None endpoint");
+        // A policy with the password in clear comes first: an encrypted one needs the server's certificate.
+        var policy = endpoint?.UserIdentityTokens.Where(t => t.TokenType == wanted).OrderBy(t => IsClear(t) ? 0 : 1).First()
+            ?? throw new UaServiceException(StatusCode.BadIdentityTokenInvalid, $"the server offers no {wanted} identity on a SecurityPolicy None endpoint");
         if (identity.IsAnonymous)
         {
             return ActivateSessionRequest.AnonymousToken(policy.PolicyId);
         }
 
-        if (!string.IsNullOrEmpty(policy.SecurityPolicyUri) && policy.SecurityPolicyUri != UaSecurityPolicyNone.Uri)
+        if (!IsClear(policy))
         {
-            throw new UaServiceException(new StatusCode(0x80200000), $"the server wants the password encrypted with {policy.SecurityPolicyUri}, which needs a secured channel");
+            throw new UaServiceException(StatusCode.BadIdentityTokenInvalid, $"the server wants the password encrypted with {policy.SecurityPolicyUri}, which needs a secured channel");
         }
 
         return ActivateSessionRequest.UserNameToken(policy.PolicyId, identity.UserName!, identity.Password ?? "");
     }
+
+    private static bool IsClear(UserTokenPolicy policy) => string.IsNullOrEmpty(policy.SecurityPolicyUri) || policy.SecurityPolicyUri == UaSecurityPolicyNone.Uri;
 
     internal int DefaultMaxNodesPerCall => _options.DefaultMaxNodesPerCall;
 

@@ -4,7 +4,7 @@ namespace EdgeTwin.OpcUa.Transport;
 /// The peer broke the UA TCP or secure conversation rules (bad header, over-limit size, wrong sequence
 /// number, an ERR message...). The connection cannot continue; the StatusCode says why.
 /// </summary>
-public sealed class UaTcpProtocolException(StatusCode status, string message) : Exception($"{message} (status {status})")
+public sealed class UaTcpProtocolException(StatusCode status, string message) : Exception($"{message} (status {StatusCodeNames.Describe(status)})")
 {
     public StatusCode Status { get; } = status;
 }

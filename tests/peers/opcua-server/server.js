@@ -1,6 +1,7 @@
 // The node-opcua server the EdgeTwin OPC UA tests run against.
 // Usage: node server.js --port N [--pki DIR] [--namespaces urn:a,urn:b] [--items N] [--max-nodes-per-read N]
-//                       [--token-lifetime MS]
+//                       [--token-lifetime MS] [--users name:password,…] [--no-anonymous]
+//                       [--change-items N] [--change-interval MS]
 // Prints "LISTENING <endpointUrl>" once the endpoint accepts connections, and the namespace array as
 // "NAMESPACES <json>". Stops on SIGTERM/SIGINT.
 "use strict";
@@ -8,7 +9,7 @@ const path = require("path");
 const os = require("os");
 const {
   OPCUAServer, OPCUACertificateManager, Variant, DataType, VariantArrayType, StatusCodes,
-  LocalizedText, QualifiedName, coerceNodeId,
+  LocalizedText, QualifiedName, coerceNodeId, UserTokenPolicy, UserTokenType, MessageSecurityMode,
 } = require("node-opcua");
 
 function option(name, fallback) {
@@ -22,6 +23,13 @@ const extraNamespaces = (option("namespaces", "") || "").split(",").filter((s) =
 const itemCount = parseInt(option("items", "100"), 10);
 const maxNodesPerRead = parseInt(option("max-nodes-per-read", "50"), 10);
 const tokenLifetime = parseInt(option("token-lifetime", "600000"), 10);
+// name:password pairs for a user manager; with users, the None endpoint also offers a UserName token in clear.
+const users = new Map((option("users", "") || "").split(",").filter((s) => s.includes(":"))
+  .map((pair) => [pair.slice(0, pair.indexOf(":")), pair.slice(pair.indexOf(":") + 1)]));
+const allowAnonymous = process.argv.indexOf("--no-anonymous") < 0;
+// The first N items of the Many folder change every interval (the benchmark's load).
+const changeItems = parseInt(option("change-items", "0"), 10);
+const changeInterval = parseInt(option("change-interval", "100"), 10);
 const TEST_NS = "urn:edgetwin:test";
 
 async function main() {
@@ -34,7 +42,8 @@ async function main() {
     resourcePath: "/UA/EdgeTwinTest",
     serverCertificateManager,
     userCertificateManager: new OPCUACertificateManager({ rootFolder: path.join(pki, "user"), automaticallyAcceptUnknownCertificate: true }),
-    allowAnonymous: true,
+    allowAnonymous,
+    userManager: { isValidUser: (userName, password) => users.has(userName) && users.get(userName) === password },
     defaultSecureTokenLifetime: tokenLifetime,
     buildInfo: { productName: "EdgeTwinTestServer", buildNumber: "1", buildDate: new Date(0) },
     serverCapabilities: {
@@ -122,9 +131,30 @@ async function main() {
   variable(parent, "Leaf", DataType.Double, 42.5);
 
   const many = ns.addFolder(root, { browseName: "Many", nodeId: "s=Many" });
+  const items = [];
   for (let i = 0; i < itemCount; i++) {
     const name = "Item" + String(i).padStart(5, "0");
-    variable(many, name, DataType.Double, i);
+    items.push(variable(many, name, DataType.Double, i));
+  }
+  let tick = 0;
+  const changer = changeItems > 0 ? setInterval(() => {
+    tick++;
+    const now = new Date();
+    for (let i = 0; i < Math.min(changeItems, items.length); i++) {
+      items[i].setValueFromSource(new Variant({ dataType: DataType.Double, value: i + tick }), StatusCodes.Good, now);
+    }
+  }, changeInterval) : null;
+
+  if (users.size > 0) {
+    // node-opcua offers UserName on a None endpoint only with the password encrypted to its certificate;
+    // the tests add a token policy with the password in clear, which a None endpoint may offer.
+    for (const endpoint of server.endpoints) {
+      for (const description of endpoint.endpointDescriptions()) {
+        if (description.securityMode === MessageSecurityMode.None) {
+          description.userIdentityTokens.unshift(new UserTokenPolicy({ policyId: "username_clear", tokenType: UserTokenType.UserName }));
+        }
+      }
+    }
   }
 
   await server.start();
@@ -134,6 +164,7 @@ async function main() {
 
   const stop = async () => {
     clearInterval(timer);
+    if (changer) clearInterval(changer);
     await server.shutdown(0);
     process.exit(0);
   };

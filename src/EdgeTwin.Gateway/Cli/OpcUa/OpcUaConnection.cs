@@ -1,0 +1,155 @@
+using System.Net.Sockets;
+using EdgeTwin.OpcUa;
+using EdgeTwin.OpcUa.SecureChannel;
+using EdgeTwin.OpcUa.Services;
+using EdgeTwin.OpcUa.Session;
+using EdgeTwin.OpcUa.Transport;
+using EdgeTwin.OpcUa.Types;
+
+namespace EdgeTwin.Gateway.Cli.OpcUa;
+
+/// <summary>What every `edgetwin opcua` verb is given: the server, how long to wait for it, and who to log in as.</summary>
+internal sealed record OpcUaTarget(string Url, double TimeoutSeconds, string? User, string? Password)
+{
+    public TimeSpan Timeout => TimeSpan.FromSeconds(TimeoutSeconds);
+
+    public UaSecureChannelOptions ChannelOptions => new() { RequestTimeout = Timeout };
+
+    public UaSessionOptions SessionOptions => new()
+    {
+        SessionName = "edgetwin-cli",
+        Identity = User is null ? UaUserIdentity.Anonymous : new UaUserIdentity(User, Password ?? ""),
+    };
+}
+
+/// <summary>A channel and a session for one technician command, and the mapping of failures to messages and exit codes.</summary>
+internal sealed class OpcUaConnection : IAsyncDisposable
+{
+    private OpcUaConnection(UaSecureChannel channel, UaSession session)
+    {
+        Channel = channel;
+        Session = session;
+    }
+
+    public UaSecureChannel Channel { get; }
+
+    public UaSession Session { get; }
+
+    public static async Task<OpcUaConnection> OpenAsync(OpcUaTarget target, CancellationToken cancellationToken)
+    {
+        var channel = await UaSecureChannel.OpenAsync(target.Url, target.ChannelOptions, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var session = await UaSession.CreateAsync(channel, target.SessionOptions, cancellationToken).ConfigureAwait(false);
+            return new OpcUaConnection(channel, session);
+        }
+        catch
+        {
+            await channel.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Parses a node id given on the command line (nsu=, ns= or namespace 0) and resolves it for this session.</summary>
+    public NodeId Resolve(string text)
+    {
+        var expanded = ParseNodeId(text);
+        return Session.Namespaces.Resolve(expanded);
+    }
+
+    /// <summary>The nsu= form of a node id of this session.</summary>
+    public string Name(NodeId nodeId) => Session.Namespaces.ToExpanded(nodeId).ToString();
+
+    public static ExpandedNodeId ParseNodeId(string text)
+    {
+        try
+        {
+            return ExpandedNodeId.Parse(text);
+        }
+        catch (FormatException ex)
+        {
+            throw new OpcUaUsageException($"'{text}' is not a node id ({ex.Message}); write nsu=URI;s=Name, ns=2;s=Name or i=85");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var closing = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await Session.CloseAsync(closing.Token).ConfigureAwait(false);
+            await Channel.CloseAsync(closing.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is UaServiceException or UaTcpProtocolException or IOException or SocketException or OperationCanceledException)
+        {
+            // The command's work is done; a server that will not say goodbye changes nothing.
+        }
+
+        await Channel.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs a verb with a deadline and turns what can go wrong into one line on stderr and an exit code:
+    /// 64 a bad argument, 65 a node the server does not know or could not read, 69 the server cannot be reached or
+    /// does not answer, 77 the server refused the identity.
+    /// </summary>
+    public static async Task<int> RunAsync(OpcUaTarget target, Func<CancellationToken, Task<int>> verb, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(target.Timeout);
+        try
+        {
+            UaTcpConnection.ParseEndpoint(target.Url);
+            return await verb(deadline.Token).ConfigureAwait(false);
+        }
+        catch (ArgumentException ex) when (ex.ParamName == "endpointUrl")
+        {
+            return Fail(ExitCodes.Usage, $"'{target.Url}' is not an opc.tcp://host:port/path URL");
+        }
+        catch (OpcUaUsageException ex)
+        {
+            return Fail(ExitCodes.Usage, ex.Message);
+        }
+        catch (SocketException ex)
+        {
+            return Fail(ExitCodes.Unavailable, $"cannot reach {target.Url}: {ex.Message}");
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return Fail(ExitCodes.Unavailable, $"no answer from {target.Url} within {target.TimeoutSeconds:0.###} s (--timeout)");
+        }
+        catch (UaTcpProtocolException ex)
+        {
+            return Fail(ExitCodes.Unavailable, $"{target.Url}: {ex.Message}");
+        }
+        catch (IOException ex)
+        {
+            return Fail(ExitCodes.Unavailable, $"{target.Url}: the connection failed: {ex.Message}");
+        }
+        catch (UaServiceException ex) when (ex.Status.Is(StatusCode.BadUserAccessDenied) || ex.Status.Is(StatusCode.BadIdentityTokenRejected) || ex.Status.Is(StatusCode.BadIdentityTokenInvalid))
+        {
+            return Fail(ExitCodes.NoPermission, $"{target.Url}: {ex.Message}");
+        }
+        catch (UaServiceException ex) when (ex.Status.Is(StatusCode.BadNodeIdUnknown) || ex.Status.Is(StatusCode.BadNodeIdInvalid))
+        {
+            return Fail(ExitCodes.DataError, $"{target.Url}: {ex.Message}");
+        }
+        catch (UaServiceException ex) when (ex.Status.Is(StatusCode.BadTimeout) || ex.Status.Is(StatusCode.BadRequestTimeout))
+        {
+            return Fail(ExitCodes.Unavailable, $"no answer from {target.Url} within {target.TimeoutSeconds:0.###} s (--timeout): {ex.Message}");
+        }
+        catch (UaServiceException ex)
+        {
+            return Fail(ExitCodes.Error, $"{target.Url}: {ex.Message}");
+        }
+    }
+
+    public static int Fail(int code, string message)
+    {
+        Console.Error.WriteLine("edgetwin: " + message);
+        return code;
+    }
+}
+
+/// <summary>A command-line argument that cannot be used; the message says which and why.</summary>
+internal sealed class OpcUaUsageException(string message) : Exception(message);

@@ -1,0 +1,151 @@
+using System.Text;
+using System.Text.Json;
+using EdgeTwin.Core.Config;
+using EdgeTwin.Core.Telemetry;
+using EdgeTwin.OpcUa.Services;
+
+namespace EdgeTwin.Gateway.Cli.OpcUa;
+
+/// <summary>
+/// `edgetwin opcua map`: browses the variables below a node and writes the configuration block that maps them to
+/// one asset. The block has the shape
+/// <c>{ "assets": [ { "id", "name" } ], "sources": { "opcua": [ { "name", "endpoint", "groups": [ { "name", "nodes": [ { "node", "asset", "metric" } ] } ] } ] } }</c>;
+/// "assets" is left out when --config names a configuration that already has the asset.
+/// </summary>
+internal static class OpcUaMapVerb
+{
+    /// <summary>Metric names longer than this are cut (the validator allows 200 characters).</summary>
+    private const int MaxMetricLength = 200;
+
+    public sealed record Options(string Under, string Asset, string? MetricPrefix, string SourceName, int Depth, string? ConfigPath, string? OutputPath);
+
+    public static Task<int> RunAsync(OpcUaTarget target, Options options, CancellationToken cancellationToken) =>
+        OpcUaConnection.RunAsync(target, async token =>
+        {
+            if (SeriesKey.Check(options.Asset) is { } why) throw new OpcUaUsageException($"--asset '{options.Asset}' {why}");
+            if (options.MetricPrefix is { Length: > 0 } prefix && SeriesKey.Check(prefix) is { } prefixWhy) throw new OpcUaUsageException($"--metric-prefix '{prefix}' {prefixWhy}");
+            if (options.Depth < 1) throw new OpcUaUsageException($"--depth must be at least 1, got {options.Depth}");
+            OpcUaConnection.ParseNodeId(options.Under);
+            var assetIsNew = true;
+            if (options.ConfigPath is { } configPath)
+            {
+                try
+                {
+                    assetIsNew = !ConfigLoader.LoadFile(configPath).Assets.Any(a => a.Id == options.Asset);
+                }
+                catch (ConfigException ex)
+                {
+                    Console.Error.WriteLine(ex.Message);
+                    return ExitCodes.Config;
+                }
+            }
+
+            await using var connection = await OpcUaConnection.OpenAsync(target, token).ConfigureAwait(false);
+            var root = await OpcUaTree.WalkAsync(connection, options.Under, options.Depth, readValues: false, token).ConfigureAwait(false);
+            var variables = OpcUaTree.DepthFirst(root).Where(n => n.NodeClass == EdgeTwin.OpcUa.Services.NodeClass.Variable && !n.Repeated && !n.IsProperty && n != root).ToList();
+            if (variables.Count == 0)
+            {
+                return OpcUaConnection.Fail(ExitCodes.DataError, $"no variables below {connection.Name(root.NodeId)} within {options.Depth} level(s) (properties are not mapped)");
+            }
+
+            var metrics = new HashSet<string>(StringComparer.Ordinal);
+            var buffer = new MemoryStream();
+            using (var w = new Utf8JsonWriter(buffer, OpcUaValues.JsonOptions))
+            {
+                w.WriteStartObject();
+                if (assetIsNew)
+                {
+                    w.WriteStartArray("assets");
+                    w.WriteStartObject();
+                    w.WriteString("id", options.Asset);
+                    w.WriteString("name", root.DisplayName.Length > 0 ? root.DisplayName : options.Asset);
+                    w.WriteEndObject();
+                    w.WriteEndArray();
+                }
+
+                w.WriteStartObject("sources");
+                w.WriteStartArray("opcua");
+                w.WriteStartObject();
+                w.WriteString("name", options.SourceName);
+                w.WriteString("endpoint", target.Url);
+                w.WriteStartArray("groups");
+                w.WriteStartObject();
+                w.WriteString("name", options.Asset);
+                w.WriteStartArray("nodes");
+                foreach (var variable in variables)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("node", connection.Name(variable.NodeId));
+                    w.WriteString("asset", options.Asset);
+                    w.WriteString("metric", Unique(MetricName(options.MetricPrefix, variable, root), metrics));
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+                w.WriteEndObject();
+                w.WriteEndArray();
+                w.WriteEndObject();
+                w.WriteEndArray();
+                w.WriteEndObject();
+                w.WriteEndObject();
+            }
+
+            buffer.Write("\n"u8);
+            if (options.OutputPath is { } output)
+            {
+                await File.WriteAllBytesAsync(output, buffer.ToArray(), token).ConfigureAwait(false);
+                Console.Error.WriteLine($"edgetwin: wrote {variables.Count} node mapping(s) for asset '{options.Asset}' to {output}");
+            }
+            else
+            {
+                using var stdout = Console.OpenStandardOutput();
+                buffer.Position = 0;
+                await buffer.CopyToAsync(stdout, token).ConfigureAwait(false);
+            }
+
+            return ExitCodes.Ok;
+        }, cancellationToken);
+
+    /// <summary>
+    /// The metric of a variable: the browse names on the path below the mapped node, each lower-cased with every run
+    /// of characters other than a-z and 0-9 turned into '_', joined with '.', after the prefix.
+    /// </summary>
+    internal static string MetricName(string? prefix, OpcUaTreeNode variable, OpcUaTreeNode root)
+    {
+        var parts = new List<string>();
+        for (var n = variable; n is not null && n != root; n = n.Parent)
+        {
+            parts.Add(Sanitize(n.BrowseName.Name is { Length: > 0 } name ? name : n.DisplayName));
+        }
+
+        parts.Reverse();
+        var metric = (prefix ?? "") + string.Join('.', parts.Where(p => p.Length > 0));
+        if (metric.Length == 0) metric = "value";
+        return metric.Length > MaxMetricLength ? metric[..MaxMetricLength] : metric;
+    }
+
+    internal static string Sanitize(string name)
+    {
+        var text = new StringBuilder(name.Length);
+        foreach (var c in name.ToLowerInvariant())
+        {
+            if (c is (>= 'a' and <= 'z') or (>= '0' and <= '9')) text.Append(c);
+            else if (text.Length > 0 && text[^1] != '_') text.Append('_');
+        }
+
+        return text.ToString().TrimEnd('_');
+    }
+
+    private static string Unique(string metric, HashSet<string> taken)
+    {
+        var candidate = metric;
+        for (var i = 2; !taken.Add(candidate); i++)
+        {
+            var suffix = "_" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            candidate = (metric.Length + suffix.Length > MaxMetricLength ? metric[..(MaxMetricLength - suffix.Length)] : metric) + suffix;
+        }
+
+        System.Diagnostics.Debug.Assert(SeriesKey.Check(candidate) is null);
+        return candidate;
+    }
+}
