@@ -59,7 +59,8 @@ public sealed class StatusPageTests
 
         // Live: the value shown changes by itself, with no reload.
         var first = Text(browser, pressure + ".dataset.value");
-        browser.WaitFor($"{pressure}.dataset.value !== {Js(first)}", timeout, "the pump pressure to change on the page");
+        // Polled every second; on a loaded machine a poll can take several seconds, so allow for a few slow ones.
+        browser.WaitFor($"{pressure}.dataset.value !== {Js(first)}", timeout * 2, "the pump pressure to change on the page");
 
         // The bad line from the inbox shows as recent quarantine, as text (the markup it carries is not run).
         browser.WaitFor("document.querySelectorAll('#quarantine tbody tr').length === 1", timeout, "the quarantined line");

@@ -21,7 +21,8 @@ function el(tag, attrs, ...children) {
 }
 
 async function getJson(path) {
-  const r = await fetch(path, { cache: "no-store" });
+  // A request that never completes must not stop the polling (each poll schedules the next when it ends).
+  const r = await fetch(path, { cache: "no-store", signal: AbortSignal.timeout(10000) });
   if (!r.ok && r.status !== 503) throw new Error(path + ": HTTP " + r.status);
   return r.json();
 }
