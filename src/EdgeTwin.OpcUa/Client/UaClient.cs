@@ -35,6 +35,7 @@ public sealed partial class UaClient : IAsyncDisposable
     private readonly Channel<UaClientEvent> _events;
     private readonly ConcurrentQueue<SubscriptionAcknowledgement> _acks = new();
     private readonly List<UaClientSubscription> _subscriptions = [];
+    private readonly ConcurrentDictionary<uint, UaClientSubscription> _byServerId = new();
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -230,17 +231,20 @@ public sealed partial class UaClient : IAsyncDisposable
 
     private async Task SuperviseAsync()
     {
-        var token = _stop.Token;
+        try
+        {
+            await SuperviseLoopAsync(_stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task SuperviseLoopAsync(CancellationToken token)
+    {
         while (!token.IsCancellationRequested)
         {
-            try
-            {
-                await _retry.ExecuteAsync(static (client, ct) => new ValueTask(client.ConnectOnceAsync(ct)), this, token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
-            {
-                return;
-            }
+            await _retry.ExecuteAsync(static (client, ct) => new ValueTask(client.ConnectOnceAsync(ct)), this, token).ConfigureAwait(false);
 
             _state = UaClientState.Connected;
             _detail = "connected";
@@ -290,6 +294,7 @@ public sealed partial class UaClient : IAsyncDisposable
                 Interlocked.Increment(ref _generation);
                 Interlocked.Increment(ref _sessionsCreated);
                 _acks.Clear();
+                _byServerId.Clear();
                 _renewSession = false;
             }
 
@@ -363,6 +368,7 @@ public sealed partial class UaClient : IAsyncDisposable
         var lifetime = (uint)Math.Min(uint.MaxValue / 2, Math.Ceiling(session.RevisedSessionTimeout / interval) + 1);
         var created = await UaSubscription.CreateAsync(session, options with { LifetimeCount = Math.Max(options.LifetimeCount, lifetime) }, cancellationToken).ConfigureAwait(false);
         subscription.Attach(created, Volatile.Read(ref _generation));
+        _byServerId[created.SubscriptionId] = subscription;
 
         var requests = new List<MonitoredItemRequest>(subscription.Items.Count);
         var asked = new List<UaMonitoredNode>(subscription.Items.Count);
@@ -404,21 +410,12 @@ public sealed partial class UaClient : IAsyncDisposable
     // the server dropped it.
     private async Task ForwardAsync(UaPublisher publisher, int generation)
     {
-        var byId = new Dictionary<uint, UaClientSubscription>();
-        foreach (var subscription in _subscriptions)
-        {
-            if (subscription.Current is { } current)
-            {
-                byId[current.SubscriptionId] = subscription;
-            }
-        }
-
         var token = _stop.Token;
         try
         {
             await foreach (var published in publisher.Messages.ReadAllAsync(token).ConfigureAwait(false))
             {
-                if (!byId.TryGetValue(published.SubscriptionId, out var subscription))
+                if (!_byServerId.TryGetValue(published.SubscriptionId, out var subscription))
                 {
                     continue;
                 }
