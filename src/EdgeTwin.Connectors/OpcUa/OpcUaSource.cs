@@ -31,6 +31,9 @@ namespace EdgeTwin.Connectors.OpcUa;
 /// </summary>
 public sealed partial class OpcUaSource : ISource
 {
+    /// <summary>How long a stop waits for the last batches to become durable, so they are acknowledged.</summary>
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
+
     private readonly OpcUaSourceConfig _config;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
@@ -103,6 +106,9 @@ public sealed partial class OpcUaSource : ISource
     /// <summary>Values handed to the pipeline (subscriptions and polls).</summary>
     public long Values => Interlocked.Read(ref _values);
 
+    /// <summary>Notification messages acknowledged to the server (each after its batch was durable).</summary>
+    public long Acknowledged => Interlocked.Read(ref _acknowledged);
+
     /// <summary>Bad values, and nodes reported deleted or unresolvable.</summary>
     public long Unavailable => Interlocked.Read(ref _unavailable);
 
@@ -130,14 +136,18 @@ public sealed partial class OpcUaSource : ISource
             // Subscriptions are known before the first connection, which creates them.
             client.Start();
             var acks = Channel.CreateUnbounded<(Task<IngestResult> Durable, UaClientEvent Notification)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-            var acker = AcknowledgeAsync(client, acks.Reader);
+            using var drain = new CancellationTokenSource();
+            var acker = AcknowledgeAsync(client, acks.Reader, drain.Token);
             try
             {
                 await Task.WhenAll([ReceiveAsync(client, writer, acks.Writer, cancellationToken), .. pollers]).ConfigureAwait(false);
             }
             finally
             {
+                // Batches still on their way to the queue are acknowledged if they become durable in time; the
+                // others stay unacknowledged at the server.
                 acks.Writer.TryComplete();
+                drain.CancelAfter(DrainTimeout);
                 await acker.ConfigureAwait(false);
                 Log.Stopped(_log, Name, Values, Interlocked.Read(ref _acknowledged));
             }
@@ -192,15 +202,19 @@ public sealed partial class OpcUaSource : ISource
 
     // Acknowledges each message once its batch is durable; a batch that could not be made durable (the gateway is
     // stopping) is not acknowledged, and the server keeps the message.
-    private async Task AcknowledgeAsync(UaClient client, ChannelReader<(Task<IngestResult> Durable, UaClientEvent Notification)> acks)
+    private async Task AcknowledgeAsync(UaClient client, ChannelReader<(Task<IngestResult> Durable, UaClientEvent Notification)> acks, CancellationToken drain)
     {
-        await foreach (var (durable, notification) in acks.ReadAllAsync().ConfigureAwait(false))
+        await foreach (var (durable, notification) in acks.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
         {
             try
             {
-                await durable.ConfigureAwait(false);
+                await durable.WaitAsync(drain).ConfigureAwait(false);
                 client.Acknowledge(notification);
                 Interlocked.Increment(ref _acknowledged);
+            }
+            catch (OperationCanceledException) when (drain.IsCancellationRequested)
+            {
+                return;
             }
             catch (Exception ex)
             {
