@@ -32,6 +32,9 @@ internal static partial class Log
     [LoggerMessage(4008, LogLevel.Warning, "OPC UA {Endpoint}: keep-alive read of the server's current time failed: {Reason}")]
     public static partial void KeepAliveFailed(ILogger logger, string endpoint, string reason);
 
+    [LoggerMessage(4010, LogLevel.Warning, "OPC UA {Endpoint}: subscription {SubscriptionId} of the resumed session is gone; it is created anew")]
+    public static partial void SubscriptionGone(ILogger logger, string endpoint, uint subscriptionId);
+
     [LoggerMessage(4009, LogLevel.Debug, "OPC UA {Endpoint}: closing the session failed: {Reason}")]
     public static partial void CloseFailed(ILogger logger, string endpoint, string reason);
 }

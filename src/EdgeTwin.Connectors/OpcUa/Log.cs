@@ -20,6 +20,9 @@ internal static partial class Log
     [LoggerMessage(4204, LogLevel.Warning, "OPC UA source {Source}: a batch was not made durable ({Reason}); its notification stays unacknowledged at the server")]
     public static partial void NotDurable(ILogger logger, string source, string reason);
 
+    [LoggerMessage(4206, LogLevel.Information, "OPC UA source {Source}: the session of the previous run is not resumed: {Reason}")]
+    public static partial void NotResumed(ILogger logger, string source, string reason);
+
     [LoggerMessage(4205, LogLevel.Information, "OPC UA source {Source} stopped: {Values} values, {Acknowledged} messages acknowledged")]
     public static partial void Stopped(ILogger logger, string source, long values, long acknowledged);
 }

@@ -50,12 +50,16 @@ public sealed partial class UaClient : IAsyncDisposable
     private volatile string _detail = "not started";
     private int _reconnects;
     private int _sessionsCreated;
+    private int _sessionsResumed;
+    private bool _hadSession;
+    private UaSessionResumption? _resume;
 
     public UaClient(UaClientOptions options, ILogger? logger = null, TimeProvider? time = null)
     {
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _log = logger ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
+        _resume = options.Resume;
         _events = Channel.CreateBounded<UaClientEvent>(new BoundedChannelOptions(Math.Max(1, options.EventCapacity))
         {
             FullMode = BoundedChannelFullMode.Wait,
@@ -100,6 +104,9 @@ public sealed partial class UaClient : IAsyncDisposable
 
     /// <summary>Sessions created, the first one included.</summary>
     public int SessionsCreated => Volatile.Read(ref _sessionsCreated);
+
+    /// <summary>Sessions of an earlier run taken up again (<see cref="UaClientOptions.Resume"/>).</summary>
+    public int SessionsResumed => Volatile.Read(ref _sessionsResumed);
 
     /// <summary>Starts connecting in the background; <see cref="WaitConnectedAsync"/> waits for the session.</summary>
     public void Start()
@@ -273,9 +280,30 @@ public sealed partial class UaClient : IAsyncDisposable
         try
         {
             channel = await UaSecureChannel.OpenAsync(Endpoint, _options.Channel, cancellationToken).ConfigureAwait(false);
-            var hadSession = Volatile.Read(ref _sessionsCreated) > 0;
+            var hadSession = _hadSession;
             var reactivated = false;
-            if (_session is { } previous && !_renewSession)
+            var resumed = false;
+            if (_resume is { } resume && _session is null)
+            {
+                try
+                {
+                    _session = await UaSession.ResumeAsync(channel, resume.SessionId, resume.AuthenticationToken, _options.Session, cancellationToken).ConfigureAwait(false);
+                    Interlocked.Increment(ref _generation);
+                    _acks.Clear();
+                    _byServerId.Clear();
+                    await ResumeSubscriptionsAsync(resume, _session, cancellationToken).ConfigureAwait(false);
+                    Interlocked.Increment(ref _sessionsResumed);
+                    reactivated = resumed = true;
+                }
+                catch (UaServiceException ex) when (IsSessionGone(ex.Status))
+                {
+                    Log.SessionGone(_log, Endpoint, resume.SessionId.ToString(), ex.Status.ToString());
+                    _session = null;
+                }
+
+                _resume = null;
+            }
+            else if (_session is { } previous && !_renewSession)
             {
                 try
                 {
@@ -299,8 +327,13 @@ public sealed partial class UaClient : IAsyncDisposable
             }
 
             var session = _session!;
+            _hadSession = true;
             publisher = new UaPublisher(session, _options.Publisher, _acks);
-            if (reactivated)
+            if (resumed)
+            {
+                Log.Connected(_log, Endpoint, session.SessionId.ToString(), "session of the previous run resumed");
+            }
+            else if (reactivated)
             {
                 Interlocked.Increment(ref _reconnects);
                 Log.Connected(_log, Endpoint, session.SessionId.ToString(), "session activated on a new channel");
@@ -333,8 +366,10 @@ public sealed partial class UaClient : IAsyncDisposable
 
             _channel = channel;
             _publisher = publisher;
-            _forwarder = Task.Run(() => ForwardAsync(publisher, Volatile.Read(ref _generation)), CancellationToken.None);
-            if (reactivated)
+            // Before the gate opens: a subscription added from now on is created on this session at once.
+            _state = UaClientState.Connected;
+            _forwarder = Task.Run(() => ForwardAsync(publisher, session, Volatile.Read(ref _generation)), CancellationToken.None);
+            if (reactivated && !resumed)
             {
                 await EmitAsync(new UaClientEvent(UaClientEventKind.ConnectionRestored, $"session {session.SessionId} activated on a new channel"), cancellationToken).ConfigureAwait(false);
             }
@@ -359,6 +394,30 @@ public sealed partial class UaClient : IAsyncDisposable
         }
     }
 
+    // Takes up the subscriptions the server still has for a resumed session; the others are created anew by the caller.
+    private async Task ResumeSubscriptionsAsync(UaSessionResumption resume, UaSession session, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < _subscriptions.Count && i < resume.Subscriptions.Count; i++)
+        {
+            var (id, last) = resume.Subscriptions[i];
+            if (id == 0)
+            {
+                continue;
+            }
+
+            var existing = UaSubscription.Existing(session, id, _subscriptions[i].Options);
+            if (!await existing.ExistsAsync(cancellationToken).ConfigureAwait(false))
+            {
+                Log.SubscriptionGone(_log, Endpoint, id);
+                continue;
+            }
+
+            _subscriptions[i].Attach(existing, Volatile.Read(ref _generation));
+            _subscriptions[i].LastSequenceNumber = last;
+            _byServerId[id] = _subscriptions[i];
+        }
+    }
+
     private async Task CreateOnServerAsync(UaClientSubscription subscription, UaSession session, CancellationToken cancellationToken)
     {
         // The server must not drop the subscription before the session: a channel outage the session survives
@@ -367,8 +426,6 @@ public sealed partial class UaClient : IAsyncDisposable
         var interval = options.PublishingInterval <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(100) : options.PublishingInterval;
         var lifetime = (uint)Math.Min(uint.MaxValue / 2, Math.Ceiling(session.RevisedSessionTimeout / interval) + 1);
         var created = await UaSubscription.CreateAsync(session, options with { LifetimeCount = Math.Max(options.LifetimeCount, lifetime) }, cancellationToken).ConfigureAwait(false);
-        subscription.Attach(created, Volatile.Read(ref _generation));
-        _byServerId[created.SubscriptionId] = subscription;
 
         var requests = new List<MonitoredItemRequest>(subscription.Items.Count);
         var asked = new List<UaMonitoredNode>(subscription.Items.Count);
@@ -397,6 +454,9 @@ public sealed partial class UaClient : IAsyncDisposable
             }
         }
 
+        // Attached only once its items exist: a failed attempt leaves nothing that a retry would take as complete.
+        subscription.Attach(created, Volatile.Read(ref _generation));
+        _byServerId[created.SubscriptionId] = subscription;
         Log.SubscriptionCreated(_log, Endpoint, created.SubscriptionId, subscription.Items.Count, failed, created.RevisedPublishingInterval);
     }
 
@@ -408,7 +468,7 @@ public sealed partial class UaClient : IAsyncDisposable
 
     // Hands the Publish loop's messages on until the loop ends (its channel failed) or a subscription reports that
     // the server dropped it.
-    private async Task ForwardAsync(UaPublisher publisher, int generation)
+    private async Task ForwardAsync(UaPublisher publisher, UaSession session, int generation)
     {
         var token = _stop.Token;
         try
@@ -437,6 +497,7 @@ public sealed partial class UaClient : IAsyncDisposable
                     await EmitAsync(new UaClientEvent(UaClientEventKind.Notification, "")
                     {
                         Subscription = subscription, Message = message, Republished = published.Republished, Generation = generation, ServerSubscriptionId = published.SubscriptionId,
+                        Session = session,
                     }, token).ConfigureAwait(false);
                 }
                 else

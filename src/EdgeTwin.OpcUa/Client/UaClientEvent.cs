@@ -49,6 +49,9 @@ public sealed record UaClientEvent(UaClientEventKind Kind, string Detail)
     /// <summary>For <see cref="UaClientEventKind.DataLost"/>: the sequence number that is gone.</summary>
     public uint LostSequenceNumber { get; init; }
 
+    /// <summary>For <see cref="UaClientEventKind.Notification"/>: the session that delivered it.</summary>
+    public Session.UaSession? Session { get; init; }
+
     /// <summary>Whether the message came through Republish.</summary>
     public bool Republished { get; init; }
 

@@ -28,6 +28,13 @@ public sealed record UaClientOptions
     /// </summary>
     public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// A session this client had before the process restarted, to take up again with its subscriptions (in the order
+    /// they are added) and the last sequence number of each that the consumer had made safe: what the server still
+    /// holds after that is republished. Null (the default) starts with a new session.
+    /// </summary>
+    public UaSessionResumption? Resume { get; init; }
+
     /// <summary>Events buffered for the consumer before the Publish loop stops asking the server for more. Default 256.</summary>
     public int EventCapacity { get; init; } = 256;
 }

@@ -158,6 +158,37 @@ public sealed class OpcUaSourceTests
     }
 
     [Fact]
+    public async Task GatewayKilled_TheNextRunResumesTheSession_NothingTheServerHeldIsLostOrDoubled()
+    {
+        using var dir = new TestDirectory("opcua-gateway-kill9");
+        await using var server = await OpcUaTestServer.StartAsync(Ticks(100, 3));
+        var config = Config(dir, Source(server.EndpointUrl, Group("subscription", 200, 3)));
+        var path = config.Write();
+        using (var first = GatewayProcess.Start("run", "--config", path))
+        {
+            WaitConnected(first);
+            WaitLines(first, dir, config.SinkDirectory, 3 * 20);
+            first.Kill();
+        }
+
+        // The server goes on ticking and queues for the session, which outlives the gateway (sessionTimeoutSeconds).
+        await Task.Delay(3000);
+        using var second = GatewayProcess.Start("run", "--config", path);
+        WaitConnected(second);
+        WaitLines(second, dir, config.SinkDirectory, SinkOutput.CountCompleteLines(config.SinkDirectory) + (3 * 20));
+        second.StopGracefully();
+
+        Assert.Contains("session of the previous run resumed", second.Output, StringComparison.Ordinal);
+        var lines = SinkOutput.Read(config.SinkDirectory).Telemetry();
+        SinkOutput.AssertNoDuplicates(lines);
+        AssertTicksMatchTimestamps(lines, 100);
+        foreach (var metric in Metrics(3))
+        {
+            AssertHoles(metric, TicksOf(lines, metric), 0);
+        }
+    }
+
+    [Fact]
     public async Task Subscription_Of10000MonitoredItems_EveryItemDeliversItsChanges()
     {
         const int items = 10_000;

@@ -72,7 +72,7 @@ public class UaClientReconnectTests
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / TickMs;
         Assert.All(log.Ticks, t => Assert.InRange(t, now - 600, now + 5));
         Assert.Equal(log.Ticks.Count, log.Ticks.Distinct().Count());
-        Assert.True(log.Ticks.SequenceEqual(log.Ticks.Order()), "ticks arrive in order");
+        Assert.True(log.Ticks.SequenceEqual(log.Ticks.Order()), "ticks arrive in order: " + string.Join(" ", log.Trace) + " / " + string.Join(",", log.Kinds));
     }
 
     [Fact]

@@ -144,10 +144,13 @@ async function main() {
     const tick = () => {
       const k = Math.floor(Date.now() / tickMs);
       if (k === last) return;
+      // A timer that fires late (a busy machine) still produces every tick, each with its own timestamp.
+      for (let j = last < 0 ? k : last + 1; j <= k; j++) {
+        const variant = new Variant({ dataType: DataType.Double, value: j });
+        const at = new Date(j * tickMs);
+        for (const node of nodes) node.setValueFromSource(variant, StatusCodes.Good, at);
+      }
       last = k;
-      const variant = new Variant({ dataType: DataType.Double, value: k });
-      const at = new Date(k * tickMs);
-      for (const node of nodes) node.setValueFromSource(variant, StatusCodes.Good, at);
     };
     tick();
     ticker = setInterval(tick, Math.max(1, Math.floor(tickMs / 4)));
