@@ -164,7 +164,7 @@ public sealed class UaPublisher : IAsyncDisposable
             {
                 // A keep-alive carries the next sequence number to come: anything before it that we have not
                 // seen was missed (OPC 10000-4 §5.14.1.1).
-                if (state.Last != 0 && message.SequenceNumber > state.Last + 1)
+                if (message.SequenceNumber > state.Last + 1)
                 {
                     await RecoverAsync(state, message.SequenceNumber - 1, token).ConfigureAwait(false);
                 }
@@ -177,7 +177,9 @@ public sealed class UaPublisher : IAsyncDisposable
                 return;
             }
 
-            if (state.Last != 0 && message.SequenceNumber > state.Last + 1)
+            // Numbering starts at 1 (OPC 10000-4 §7.26): a first message numbered 2 means 1 is still on its way in
+            // another Publish response, or lost; either way it is fetched first, so messages are handed on in order.
+            if (message.SequenceNumber > state.Last + 1)
             {
                 await RecoverAsync(state, message.SequenceNumber - 1, token).ConfigureAwait(false);
             }
