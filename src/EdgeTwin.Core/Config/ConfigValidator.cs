@@ -121,6 +121,7 @@ public static partial class ConfigValidator
             Positive(path + ".pollIntervalSeconds", s.PollIntervalSeconds);
         }
         ValidateMqttSources(config.Sources.Mqtt, assets, sourceNames, errors);
+        ValidateOpcUaSources(config.Sources.OpcUa, assets, sources, sourceNames, errors);
 
         var sinkNames = new HashSet<string>(StringComparer.Ordinal);
         var sinkDirectories = new Dictionary<string, int>(StringComparer.Ordinal);

@@ -144,6 +144,9 @@ public sealed class SourcesConfig
     public List<SpoolSourceConfig> Spool { get; set; } = [];
 
     public List<MqttSourceConfig> Mqtt { get; set; } = [];
+
+    [System.Text.Json.Serialization.JsonPropertyName("opcua")]
+    public List<OpcUaSourceConfig> OpcUa { get; set; } = [];
 }
 
 public sealed class SimulatorSourceConfig

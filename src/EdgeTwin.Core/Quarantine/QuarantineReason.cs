@@ -16,6 +16,12 @@ public enum QuarantineReason : byte
     CorruptRecord = 11,
     SinkRejected = 12,
     PayloadTooLarge = 13,
+
+    /// <summary>The equipment reported a Bad status for the value (an OPC UA StatusCode with severity Bad).</summary>
+    BadStatus = 14,
+
+    /// <summary>The node is gone: deleted, unknown, or its namespace URI is no longer served.</summary>
+    NodeUnavailable = 15,
 }
 
 public static class QuarantineReasons
@@ -35,6 +41,8 @@ public static class QuarantineReasons
         QuarantineReason.CorruptRecord => "corrupt_record",
         QuarantineReason.SinkRejected => "sink_rejected",
         QuarantineReason.PayloadTooLarge => "payload_too_large",
+        QuarantineReason.BadStatus => "bad_status",
+        QuarantineReason.NodeUnavailable => "node_unavailable",
         _ => "unknown",
     };
 

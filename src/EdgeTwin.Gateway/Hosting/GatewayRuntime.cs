@@ -1,6 +1,7 @@
 using EdgeTwin.Connectors.File;
 using EdgeTwin.Connectors.Kafka;
 using EdgeTwin.Connectors.Mqtt;
+using EdgeTwin.Connectors.OpcUa;
 using EdgeTwin.Connectors.Simulator;
 using EdgeTwin.Connectors.Spool;
 using EdgeTwin.Core.Assets;
@@ -86,6 +87,10 @@ public sealed class GatewayRuntime : IDisposable
         for (var i = 0; i < Config.Sources.Mqtt.Count; i++)
         {
             Sources.Add(new MqttSource(Config.Sources.Mqtt[i], $"$.sources.mqtt[{i}]", Config.Gateway.Id, Time, loggers.CreateLogger<MqttSource>()));
+        }
+        for (var i = 0; i < Config.Sources.OpcUa.Count; i++)
+        {
+            Sources.Add(new OpcUaSource(Config.Sources.OpcUa[i], $"$.sources.opcua[{i}]", Time, loggers.CreateLogger<OpcUaSource>(), loggers.CreateLogger<EdgeTwin.OpcUa.Client.UaClient>()));
         }
         foreach (var file in Config.Sinks.File) Sinks.Add(new JsonlFileSink(file, Config.Gateway.Id, Time, loggers.CreateLogger<JsonlFileSink>()));
         foreach (var kafka in Config.Sinks.Kafka) Sinks.Add(new KafkaSink(kafka, Config.Gateway.Id, Registry.Assets, loggers.CreateLogger<KafkaSink>()));

@@ -35,6 +35,7 @@ public static class WellKnownNodes
     public static readonly NodeId Server = new(2253);
     public static readonly NodeId NamespaceArray = new(2255);
     public static readonly NodeId ServerStatusState = new(2259);
+    public static readonly NodeId ServerStatusCurrentTime = new(2258);
     public static readonly NodeId MaxNodesPerRead = new(11705);
     public static readonly NodeId MaxNodesPerBrowse = new(11710);
     public static readonly NodeId MaxMonitoredItemsPerCall = new(11714);

@@ -67,6 +67,23 @@ public sealed class UaSession : IAsyncDisposable
     }
 
     /// <summary>
+    /// Takes up a session created earlier, by this process before a restart, whose id and authentication token were
+    /// kept: it is activated on <paramref name="channel"/> (OPC 10000-4 §5.7.3). Fails with BadSessionIdInvalid (or
+    /// BadSessionClosed) when the server has forgotten it.
+    /// </summary>
+    public static async Task<UaSession> ResumeAsync(UaSecureChannel channel, NodeId sessionId, NodeId authenticationToken, UaSessionOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        options ??= new UaSessionOptions();
+        // The identity token's policy id comes from the server's endpoints, which CreateSession would have returned.
+        var endpoints = await UaDiscovery.GetEndpointsAsync(channel, cancellationToken).ConfigureAwait(false);
+        var known = new CreateSessionResponse(null!, sessionId, authenticationToken, options.SessionTimeout.TotalMilliseconds, null, null, endpoints, 0);
+        var session = new UaSession(channel, options, known);
+        await session.ActivateAsync(channel, cancellationToken).ConfigureAwait(false);
+        return session;
+    }
+
+    /// <summary>
     /// Activates the session on <paramref name="channel"/> (the one it was created on, or a new one after the
     /// old connection was lost), then re-reads the namespace array and limits.
     /// </summary>

@@ -23,6 +23,8 @@ public static class SubscriptionEncodingIds
     public const uint StatusChangeNotification = 820;
     public const uint EventNotificationList = 916;
     public const uint DataChangeFilter = 724;
+    public const uint SetPublishingModeRequest = 799;
+    public const uint SetPublishingModeResponse = 802;
 }
 
 /// <summary>CreateSubscriptionRequest (OPC 10000-4 §5.13.2).</summary>
@@ -86,6 +88,26 @@ public sealed record DeleteSubscriptionsResponse(StatusResultsResponse Body) : I
     public static uint EncodingId => SubscriptionEncodingIds.DeleteSubscriptionsResponse;
 
     public static DeleteSubscriptionsResponse Decode(ref UaBinaryReader reader, ResponseHeader header) => new(StatusResultsResponse.Read(ref reader, header));
+}
+
+/// <summary>SetPublishingModeRequest (OPC 10000-4 §5.13.4).</summary>
+public sealed record SetPublishingModeRequest(bool PublishingEnabled, IReadOnlyList<uint> SubscriptionIds) : IUaRequest
+{
+    public uint EncodingId => SubscriptionEncodingIds.SetPublishingModeRequest;
+
+    public void EncodeBody(ref UaBinaryWriter writer)
+    {
+        writer.WriteBoolean(PublishingEnabled);
+        new UInt32ArrayRequest(0, null, SubscriptionIds).EncodeBody(ref writer);
+    }
+}
+
+/// <summary>SetPublishingModeResponse (OPC 10000-4 §5.13.4).</summary>
+public sealed record SetPublishingModeResponse(StatusResultsResponse Body) : IUaResponse<SetPublishingModeResponse>
+{
+    public static uint EncodingId => SubscriptionEncodingIds.SetPublishingModeResponse;
+
+    public static SetPublishingModeResponse Decode(ref UaBinaryReader reader, ResponseHeader header) => new(StatusResultsResponse.Read(ref reader, header));
 }
 
 /// <summary>DeleteMonitoredItemsResponse (OPC 10000-4 §5.12.6).</summary>

@@ -20,15 +20,25 @@ public sealed class UaPublisher : IAsyncDisposable
     private readonly UaSession _session;
     private readonly UaPublisherOptions _options;
     private readonly Channel<UaPublishedMessage> _messages;
-    private readonly ConcurrentQueue<SubscriptionAcknowledgement> _acks = new();
+    private readonly ConcurrentQueue<SubscriptionAcknowledgement> _acks;
     private readonly ConcurrentDictionary<uint, SubscriptionState> _subscriptions = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _workers = [];
     private int _activeWorkers;
 
     public UaPublisher(UaSession session, UaPublisherOptions? options = null)
+        : this(session, options, new ConcurrentQueue<SubscriptionAcknowledgement>())
+    {
+    }
+
+    /// <summary>
+    /// A loop that takes its acknowledgements from <paramref name="acknowledgements"/>: a client that replaces the
+    /// loop after a lost channel hands the same queue on, so acknowledgements given meanwhile are still sent.
+    /// </summary>
+    internal UaPublisher(UaSession session, UaPublisherOptions? options, ConcurrentQueue<SubscriptionAcknowledgement> acknowledgements)
     {
         _session = session ?? throw new ArgumentNullException(nameof(session));
+        _acks = acknowledgements;
         _options = options ?? new UaPublisherOptions();
         _messages = Channel.CreateBounded<UaPublishedMessage>(new BoundedChannelOptions(_options.QueueCapacity)
         {
@@ -44,11 +54,15 @@ public sealed class UaPublisher : IAsyncDisposable
     /// <summary>When the last Publish response (data or keep-alive) arrived, in UTC.</summary>
     public DateTime LastResponse { get; private set; }
 
-    /// <summary>Adds a subscription whose messages this loop delivers, and starts the loop if needed.</summary>
-    public void Add(UaSubscription subscription)
+    /// <summary>
+    /// Adds a subscription whose messages this loop delivers, and starts the loop if needed.
+    /// <paramref name="lastDelivered"/> is the last sequence number an earlier loop delivered for it (a session
+    /// that moved to a new channel): anything after it that the server no longer sends is asked for with Republish.
+    /// </summary>
+    public void Add(UaSubscription subscription, uint lastDelivered = 0)
     {
         ArgumentNullException.ThrowIfNull(subscription);
-        _subscriptions[subscription.SubscriptionId] = new SubscriptionState(subscription);
+        _subscriptions[subscription.SubscriptionId] = new SubscriptionState(subscription, lastDelivered);
         lock (_workers)
         {
             while (_workers.Count < _options.OutstandingRequests)
@@ -83,11 +97,12 @@ public sealed class UaPublisher : IAsyncDisposable
     private async Task WorkerAsync()
     {
         var token = _stop.Token;
+        SubscriptionAcknowledgement[] acks = [];
         try
         {
             while (!token.IsCancellationRequested)
             {
-                var acks = DrainAcknowledgements();
+                acks = DrainAcknowledgements();
                 PublishResponse response;
                 try
                 {
@@ -112,15 +127,19 @@ public sealed class UaPublisher : IAsyncDisposable
                     return;
                 }
 
+                acks = [];
                 LastResponse = DateTime.UtcNow;
                 await HandleAsync(response, token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
+            Requeue(acks);
         }
         catch (Exception ex)
         {
+            // The request may never have reached the server: its acknowledgements go with the next loop.
+            Requeue(acks);
             _messages.Writer.TryComplete(ex);
         }
         finally
@@ -145,7 +164,7 @@ public sealed class UaPublisher : IAsyncDisposable
             {
                 // A keep-alive carries the next sequence number to come: anything before it that we have not
                 // seen was missed (OPC 10000-4 §5.14.1.1).
-                if (state.Last != 0 && message.SequenceNumber > state.Last + 1)
+                if (message.SequenceNumber > state.Last + 1)
                 {
                     await RecoverAsync(state, message.SequenceNumber - 1, token).ConfigureAwait(false);
                 }
@@ -158,7 +177,9 @@ public sealed class UaPublisher : IAsyncDisposable
                 return;
             }
 
-            if (state.Last != 0 && message.SequenceNumber > state.Last + 1)
+            // Numbering starts at 1 (OPC 10000-4 §7.26): a first message numbered 2 means 1 is still on its way in
+            // another Publish response, or lost; either way it is fetched first, so messages are handed on in order.
+            if (message.SequenceNumber > state.Last + 1)
             {
                 await RecoverAsync(state, message.SequenceNumber - 1, token).ConfigureAwait(false);
             }
@@ -233,7 +254,7 @@ public sealed class UaPublisher : IAsyncDisposable
         return longest;
     }
 
-    private sealed class SubscriptionState(UaSubscription subscription)
+    private sealed class SubscriptionState(UaSubscription subscription, uint last)
     {
         private const int Remembered = 4096;
 
@@ -243,7 +264,7 @@ public sealed class UaPublisher : IAsyncDisposable
 
         public HashSet<uint> Delivered { get; } = [];
 
-        public uint Last { get; private set; }
+        public uint Last { get; private set; } = last;
 
         public uint[] Available { get; set; } = [];
 

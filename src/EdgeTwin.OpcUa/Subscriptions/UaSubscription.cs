@@ -23,6 +23,9 @@ public sealed class UaSubscription
 
     public uint SubscriptionId { get; }
 
+    /// <summary>The session the subscription belongs to.</summary>
+    public UaSession Session => _session;
+
     public TimeSpan RevisedPublishingInterval { get; }
 
     public uint RevisedLifetimeCount { get; }
@@ -41,6 +44,24 @@ public sealed class UaSubscription
             options.MaxNotificationsPerPublish, PublishingEnabled: true, options.Priority);
         var created = await session.CallAsync<CreateSubscriptionResponse>(request, cancellationToken).ConfigureAwait(false);
         return new UaSubscription(session, created);
+    }
+
+    /// <summary>
+    /// A subscription this client created before (in an earlier run, on a session it resumes), known by its id. Its
+    /// revised settings are taken as they were asked; <see cref="ExistsAsync"/> says whether the server still has it.
+    /// </summary>
+    public static UaSubscription Existing(UaSession session, uint subscriptionId, UaSubscriptionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(options);
+        return new UaSubscription(session, new CreateSubscriptionResponse(null!, subscriptionId, options.PublishingInterval.TotalMilliseconds, options.LifetimeCount, options.MaxKeepAliveCount));
+    }
+
+    /// <summary>Whether the server still has the subscription (SetPublishingMode with publishing on, OPC 10000-4 §5.13.4).</summary>
+    public async Task<bool> ExistsAsync(CancellationToken cancellationToken = default)
+    {
+        var response = await _session.CallAsync<SetPublishingModeResponse>(new SetPublishingModeRequest(true, [SubscriptionId]), cancellationToken).ConfigureAwait(false);
+        return response.Body.Results is [{ IsGood: true }];
     }
 
     /// <summary>

@@ -68,6 +68,9 @@ public sealed class TestConfig
 
     public double CommitLingerMs { get; set; }
 
+    /// <summary>Entries of $.sources.opcua.</summary>
+    public List<JsonObject> OpcUaSources { get; } = [];
+
     public string Write(string name = "edgetwin.json")
     {
         var assets = new JsonArray
@@ -107,6 +110,7 @@ public sealed class TestConfig
             foreach (var m in MqttSources) mqtt.Add(m.DeepClone());
             sources["mqtt"] = mqtt;
         }
+        if (OpcUaSources.Count > 0) sources["opcua"] = new JsonArray([.. OpcUaSources.Select(s => s.DeepClone())]);
         var config = new JsonObject
         {
             ["gateway"] = new JsonObject { ["id"] = "gw-test", ["stateDirectory"] = StateDirectory, ["shutdownTimeoutSeconds"] = 20 },

@@ -1,7 +1,9 @@
 // The node-opcua server the EdgeTwin OPC UA tests run against.
 // Usage: node server.js --port N [--pki DIR] [--namespaces urn:a,urn:b] [--items N] [--max-nodes-per-read N]
 //                       [--token-lifetime MS] [--users name:password,…] [--no-anonymous]
-//                       [--change-items N] [--change-interval MS]
+//                       [--change-items N] [--change-interval MS] [--tick-ms MS --tick-nodes N] [--namespace-uri URI]
+// --tick-ms: nodes s=Tick00000… whose value is the tick number k = floor(now / MS), set with source timestamp
+// k × MS: a restarted server goes on with the same sequence, so a test can tell exactly which values exist.
 // Prints "LISTENING <endpointUrl>" once the endpoint accepts connections, and the namespace array as
 // "NAMESPACES <json>". Stops on SIGTERM/SIGINT.
 "use strict";
@@ -30,7 +32,9 @@ const allowAnonymous = process.argv.indexOf("--no-anonymous") < 0;
 // The first N items of the Many folder change every interval (the benchmark's load).
 const changeItems = parseInt(option("change-items", "0"), 10);
 const changeInterval = parseInt(option("change-interval", "100"), 10);
-const TEST_NS = "urn:edgetwin:test";
+const TEST_NS = option("namespace-uri", "urn:edgetwin:test");
+const tickMs = parseInt(option("tick-ms", "0"), 10);
+const tickNodes = parseInt(option("tick-nodes", "1"), 10);
 
 async function main() {
   const serverCertificateManager = new OPCUACertificateManager({
@@ -157,6 +161,32 @@ async function main() {
     }
   }
 
+  // Deterministic ticking nodes (see the usage above).
+  let ticker = null;
+  if (tickMs > 0) {
+    const ticks = ns.addFolder(root, { browseName: "Ticks", nodeId: "s=Ticks" });
+    const nodes = [];
+    for (let i = 0; i < tickNodes; i++) {
+      const name = "Tick" + String(i).padStart(5, "0");
+      nodes.push(ns.addVariable({ componentOf: ticks, browseName: name, nodeId: "s=" + name, dataType: "Double", minimumSamplingInterval: 0 }));
+    }
+    let last = -1;
+    const tick = () => {
+      const k = Math.floor(Date.now() / tickMs);
+      if (k === last) return;
+      // A timer that fires late (a busy machine) still produces every tick, each with its own timestamp.
+      for (let j = last < 0 ? k : last + 1; j <= k; j++) {
+        const variant = new Variant({ dataType: DataType.Double, value: j });
+        const at = new Date(j * tickMs);
+        for (const node of nodes) node.setValueFromSource(variant, StatusCodes.Good, at);
+      }
+      last = k;
+    };
+    tick();
+    ticker = setInterval(tick, Math.max(1, Math.floor(tickMs / 4)));
+    console.log("TICKS from " + last);
+  }
+
   await server.start();
   const endpointUrl = server.getEndpointUrl();
   console.log("NAMESPACES " + JSON.stringify(addressSpace.getNamespaceArray().map((n) => n.namespaceUri)));
@@ -165,6 +195,7 @@ async function main() {
   const stop = async () => {
     clearInterval(timer);
     if (changer) clearInterval(changer);
+    if (ticker) clearInterval(ticker);
     await server.shutdown(0);
     process.exit(0);
   };

@@ -1,0 +1,297 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EdgeTwin.Gateway.Tests.Infrastructure;
+using EdgeTwin.OpcUa.Tests.Infrastructure;
+
+namespace EdgeTwin.Gateway.Tests.OpcUa;
+
+/// <summary>
+/// The published gateway reading a real node-opcua server into the file sink. The server's Tick nodes count
+/// k = floor(now / tick) with source timestamp k × tick, and a restarted server goes on with the same sequence,
+/// so the test knows every value the server produced and when.
+/// </summary>
+[Collection("daemon")]
+public sealed class OpcUaSourceTests
+{
+    private const string Ns = "urn:edgetwin:test";
+
+    [Fact]
+    public async Task Subscription_EveryTickReachesTheSinkOnce_WithItsSourceTimestamp()
+    {
+        using var dir = new TestDirectory("opcua-subscription");
+        await using var server = await OpcUaTestServer.StartAsync(Ticks(100, 3));
+        var config = Config(dir, Source(server.EndpointUrl, Group("subscription", 200, 3)));
+        using var daemon = GatewayProcess.Start("run", "--config", config.Write());
+        WaitConnected(daemon);
+        WaitLines(daemon, dir, config.SinkDirectory, 3 * 30);
+        daemon.StopGracefully();
+
+        var lines = SinkOutput.Read(config.SinkDirectory).Telemetry();
+        SinkOutput.AssertNoDuplicates(lines);
+        AssertTicksMatchTimestamps(lines, 100);
+        foreach (var metric in Metrics(3))
+        {
+            var ticks = TicksOf(lines, metric);
+            Assert.True(ticks.Count >= 30, $"{metric}: {ticks.Count} values");
+            AssertHoles(metric, ticks, 0);
+        }
+
+        var first = JsonDocument.Parse(lines[0].Json).RootElement;
+        Assert.StartsWith($"opcua:nsu={Ns};s=Tick0000", first.GetProperty("source").GetString(), StringComparison.Ordinal);
+        Assert.Equal("good", first.GetProperty("quality").GetString());
+        Assert.Equal(0u, first.GetProperty("status_code").GetUInt32());
+    }
+
+    [Fact]
+    public async Task Polling_FasterThanTheValuesChange_ForwardsEachValueOnce()
+    {
+        using var dir = new TestDirectory("opcua-polling");
+        await using var server = await OpcUaTestServer.StartAsync(Ticks(500, 2));
+        var config = Config(dir, Source(server.EndpointUrl, Group("polling", 50, 2)));
+        using var daemon = GatewayProcess.Start("run", "--config", config.Write());
+        WaitConnected(daemon);
+        // Ten reads per value: 12 values per node are 120 reads of each.
+        WaitLines(daemon, dir, config.SinkDirectory, 2 * 12);
+        daemon.StopGracefully();
+
+        var lines = SinkOutput.Read(config.SinkDirectory).Telemetry();
+        SinkOutput.AssertNoDuplicates(lines);
+        AssertTicksMatchTimestamps(lines, 500);
+        foreach (var metric in Metrics(2))
+        {
+            var ticks = TicksOf(lines, metric);
+            Assert.True(ticks.Count >= 12, $"{metric}: {ticks.Count} values");
+            AssertHoles(metric, ticks, 0);
+        }
+    }
+
+    [Fact]
+    public async Task ServerKilledAndRestarted_EveryValueBeforeAndAfterIsInTheSinkOnce_NoGapBeyondTheOutage()
+    {
+        using var dir = new TestDirectory("opcua-restart");
+        var server = await OpcUaTestServer.StartAsync(Ticks(100, 5));
+        var port = server.Port;
+        var config = Config(dir, Source(server.EndpointUrl, Group("subscription", 200, 5)));
+        using var daemon = GatewayProcess.Start("run", "--config", config.Write());
+        WaitConnected(daemon);
+        WaitLines(daemon, dir, config.SinkDirectory, 5 * 20);
+
+        var killedAt = DateTime.UtcNow;
+        server.Kill();
+        await server.DisposeAsync();
+        Wait.Until(() => daemon.Output.Contains("connection lost", StringComparison.Ordinal), TimeSpan.FromSeconds(20), "the daemon noticing the kill:" + Environment.NewLine + daemon.Output);
+        await Task.Delay(2000);
+        await using var restarted = await OpcUaTestServer.StartOnPortAsync(port, Ticks(100, 5));
+        var listeningAt = DateTime.UtcNow;
+        var before = SinkOutput.CountCompleteLines(config.SinkDirectory);
+        WaitLines(daemon, dir, config.SinkDirectory, before + (5 * 20));
+        daemon.StopGracefully();
+
+        var lines = SinkOutput.Read(config.SinkDirectory).Telemetry();
+        SinkOutput.AssertNoDuplicates(lines);
+        AssertTicksMatchTimestamps(lines, 100);
+        Assert.Contains("SessionRecreated", daemon.Output, StringComparison.Ordinal);
+        foreach (var metric in Metrics(5))
+        {
+            var ticks = TicksOf(lines, metric);
+            var holes = AssertHoles(metric, ticks, 1);
+            var (from, to) = holes[0];
+            // The values the old server had not yet published when it died, and the new server's values until the
+            // subscription was created again: nothing else is missing.
+            Assert.True(TimeOf(from, 100) >= killedAt.AddSeconds(-1), $"{metric}: the gap starts at {TimeOf(from, 100):O}, the server was killed at {killedAt:O}");
+            Assert.True(TimeOf(to, 100) <= listeningAt.AddSeconds(3), $"{metric}: the gap ends at {TimeOf(to, 100):O}, the server listened again at {listeningAt:O}");
+            Assert.True(TimeOf(ticks[^1], 100) > listeningAt, $"{metric}: nothing after the restart");
+        }
+    }
+
+    [Fact]
+    public async Task ServerRestartedWithNamespacesReordered_ThenWithoutTheNamespace_MappingFollowsTheUriAndNeverAnotherNode()
+    {
+        using var dir = new TestDirectory("opcua-namespaces");
+        var server = await OpcUaTestServer.StartAsync(Ticks(100, 2));
+        var port = server.Port;
+        var config = Config(dir, Source(server.EndpointUrl, Group("subscription", 200, 2)));
+        var path = config.Write();
+        using var daemon = GatewayProcess.Start("run", "--config", path);
+        WaitConnected(daemon);
+        WaitLines(daemon, dir, config.SinkDirectory, 2 * 10);
+
+        // Two namespaces before ours: the test namespace moves from index 2 to 4.
+        server.Kill();
+        await server.DisposeAsync();
+        var reordered = await OpcUaTestServer.StartOnPortAsync(port, [.. Ticks(100, 2), "--namespaces", "urn:inserted:a,urn:inserted:b"]);
+        Assert.Equal(Ns, reordered.Namespaces[4]);
+        var reorderedAt = DateTime.UtcNow;
+        WaitLines(daemon, dir, config.SinkDirectory, SinkOutput.CountCompleteLines(config.SinkDirectory) + (2 * 10));
+
+        // The same node ids, but under another namespace URI: the configured URI is gone.
+        reordered.Kill();
+        await reordered.DisposeAsync();
+        await using var moved = await OpcUaTestServer.StartOnPortAsync(port, [.. Ticks(100, 2), "--namespace-uri", "urn:edgetwin:elsewhere"]);
+        var movedAt = DateTime.UtcNow;
+        Wait.Until(() => MqttDaemon.Count(daemon.Output, "is bad or unavailable") >= 2 || daemon.HasExited, TimeSpan.FromSeconds(30), "the vanished namespace reported:" + Environment.NewLine + daemon.Output);
+        await Task.Delay(1000);
+        daemon.StopGracefully();
+
+        var lines = SinkOutput.Read(config.SinkDirectory).Telemetry();
+        SinkOutput.AssertNoDuplicates(lines);
+        AssertTicksMatchTimestamps(lines, 100);
+        foreach (var metric in Metrics(2))
+        {
+            var ticks = TicksOf(lines, metric);
+            Assert.Contains(ticks, k => TimeOf(k, 100) > reorderedAt.AddSeconds(1));
+            Assert.DoesNotContain(ticks, k => TimeOf(k, 100) > movedAt.AddSeconds(1));
+        }
+
+        var (code, listing) = GatewayProcess.Run(TimeSpan.FromSeconds(30), "quarantine", "list", "--config", path, "--json");
+        Assert.True(code == 0, listing);
+        var unavailable = JsonDocument.Parse(listing).RootElement.EnumerateArray().Where(e => e.GetProperty("reason").GetString() == "node_unavailable").ToList();
+        Assert.Equal(2, unavailable.Count);
+        foreach (var entry in unavailable)
+        {
+            var detail = entry.GetProperty("detail").GetString()!;
+            Assert.Contains(moved.EndpointUrl, detail, StringComparison.Ordinal);
+            Assert.Contains($"nsu={Ns};s=Tick0000", detail, StringComparison.Ordinal);
+            Assert.Contains("namespace", detail, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task GatewayKilled_TheNextRunResumesTheSession_NothingTheServerHeldIsLostOrDoubled()
+    {
+        using var dir = new TestDirectory("opcua-gateway-kill9");
+        await using var server = await OpcUaTestServer.StartAsync(Ticks(100, 3));
+        var config = Config(dir, Source(server.EndpointUrl, Group("subscription", 200, 3)));
+        var path = config.Write();
+        using (var first = GatewayProcess.Start("run", "--config", path))
+        {
+            WaitConnected(first);
+            WaitLines(first, dir, config.SinkDirectory, 3 * 20);
+            first.Kill();
+        }
+
+        // The server goes on ticking and queues for the session, which outlives the gateway (sessionTimeoutSeconds).
+        await Task.Delay(3000);
+        using var second = GatewayProcess.Start("run", "--config", path);
+        WaitConnected(second);
+        WaitLines(second, dir, config.SinkDirectory, SinkOutput.CountCompleteLines(config.SinkDirectory) + (3 * 20));
+        second.StopGracefully();
+
+        Assert.Contains("session of the previous run resumed", second.Output, StringComparison.Ordinal);
+        var lines = SinkOutput.Read(config.SinkDirectory).Telemetry();
+        SinkOutput.AssertNoDuplicates(lines);
+        AssertTicksMatchTimestamps(lines, 100);
+        foreach (var metric in Metrics(3))
+        {
+            AssertHoles(metric, TicksOf(lines, metric), 0);
+        }
+    }
+
+    [Fact]
+    public async Task Subscription_Of10000MonitoredItems_EveryItemDeliversItsChanges()
+    {
+        const int items = 10_000;
+        using var dir = new TestDirectory("opcua-10k");
+        await using var server = await OpcUaTestServer.StartAsync(Ticks(1000, items));
+        var config = Config(dir, Source(server.EndpointUrl, Group("subscription", 500, items, queueSize: 10)));
+        config.MaxSegmentPoints = 16384;
+        using var daemon = GatewayProcess.Start("run", "--config", config.Write());
+        WaitConnected(daemon);
+        WaitLines(daemon, dir, config.SinkDirectory, items * 4, TimeSpan.FromSeconds(90));
+        daemon.StopGracefully();
+
+        var lines = SinkOutput.Read(config.SinkDirectory).Telemetry();
+        SinkOutput.AssertNoDuplicates(lines);
+        AssertTicksMatchTimestamps(lines, 1000);
+        var perMetric = lines.GroupBy(l => l.Metric).ToDictionary(g => g.Key, g => g.Select(l => (long)l.Value.GetDouble()).Order().ToList());
+        Assert.Equal(items, perMetric.Count);
+        var thin = perMetric.Where(p => p.Value.Count < 3).Take(5).Select(p => $"{p.Key}: {p.Value.Count}").ToList();
+        Assert.True(thin.Count == 0, "items with fewer than 3 values: " + string.Join(", ", thin));
+        foreach (var (metric, ticks) in perMetric)
+        {
+            AssertHoles(metric, ticks, 0);
+        }
+    }
+
+    private static string[] Ticks(int tickMs, int nodes) =>
+        ["--tick-ms", tickMs.ToString(CultureInfo.InvariantCulture), "--tick-nodes", nodes.ToString(CultureInfo.InvariantCulture)];
+
+    private static IEnumerable<string> Metrics(int nodes) => Enumerable.Range(0, nodes).Select(i => $"t{i:D5}");
+
+    private static TestConfig Config(TestDirectory dir, JsonObject source)
+    {
+        var config = new TestConfig(dir) { CommitLingerMs = 2 };
+        config.ExtraAssets.Add(new JsonObject { ["id"] = "ticker", ["name"] = "Ticking nodes" });
+        config.OpcUaSources.Add(source);
+        return config;
+    }
+
+    private static JsonObject Source(string url, JsonObject group) => new()
+    {
+        ["name"] = "plc",
+        ["url"] = url,
+        ["reconnectMinSeconds"] = 0.2,
+        ["reconnectMaxSeconds"] = 1,
+        ["keepAliveSeconds"] = 2,
+        ["requestTimeoutSeconds"] = 10,
+        ["groups"] = new JsonArray(group),
+    };
+
+    private static JsonObject Group(string mode, double intervalMs, int nodes, uint queueSize = 1000)
+    {
+        var group = new JsonObject
+        {
+            ["name"] = "ticks",
+            ["mode"] = mode,
+            ["publishingIntervalMs"] = intervalMs,
+            ["nodes"] = new JsonArray([.. Enumerable.Range(0, nodes).Select(i => (JsonNode)new JsonObject { ["node"] = $"nsu={Ns};s=Tick{i:D5}", ["asset"] = "ticker", ["metric"] = $"t{i:D5}" })]),
+        };
+        if (mode == "subscription")
+        {
+            group["samplingIntervalMs"] = 0;
+            group["queueSize"] = queueSize;
+        }
+
+        return group;
+    }
+
+    private static void WaitConnected(GatewayProcess daemon)
+    {
+        Wait.Until(() => daemon.Output.Contains(": connected, session", StringComparison.Ordinal) || daemon.HasExited, TimeSpan.FromSeconds(30), "the OPC UA session:" + Environment.NewLine + daemon.Output);
+        if (daemon.HasExited) Assert.Fail($"the daemon exited ({daemon.ExitCode}):{Environment.NewLine}{daemon.Output}");
+    }
+
+    private static void WaitLines(GatewayProcess daemon, TestDirectory dir, string sink, long count, TimeSpan? timeout = null) =>
+        Wait.Until(() => SinkOutput.CountCompleteLines(sink) >= count || daemon.HasExited, timeout ?? TimeSpan.FromSeconds(60),
+            $"{count} lines in the sink of {dir} (have {SinkOutput.CountCompleteLines(sink)}):{Environment.NewLine}{daemon.Output}");
+
+    private static List<long> TicksOf(List<SinkLine> lines, string metric) =>
+        [.. lines.Where(l => l.Metric == metric).Select(l => (long)l.Value.GetDouble()).Order()];
+
+    private static DateTime TimeOf(long tick, int tickMs) => DateTime.UnixEpoch.AddMilliseconds(tick * tickMs);
+
+    // The value is the tick number and the timestamp the server's source timestamp: they must agree exactly.
+    private static void AssertTicksMatchTimestamps(List<SinkLine> lines, int tickMs)
+    {
+        Assert.NotEmpty(lines);
+        var wrong = lines.Where(l => l.AssetId != "ticker" || TimeOf((long)l.Value.GetDouble(), tickMs).Ticks != l.Ticks).Take(3).Select(l => l.Json).ToList();
+        Assert.True(wrong.Count == 0, "values whose source timestamp is not their tick: " + string.Join(Environment.NewLine, wrong));
+    }
+
+    // The runs of missing ticks between the first and the last value; asserts there are exactly `expected`.
+    private static List<(long From, long To)> AssertHoles(string metric, List<long> ticks, int expected)
+    {
+        var holes = new List<(long, long)>();
+        for (var i = 1; i < ticks.Count; i++)
+        {
+            if (ticks[i] != ticks[i - 1] + 1)
+            {
+                holes.Add((ticks[i - 1] + 1, ticks[i] - 1));
+            }
+        }
+
+        Assert.True(holes.Count == expected, $"{metric}: {holes.Count} gaps where {expected} expected: {string.Join(", ", holes.Select(h => $"{h.Item1}..{h.Item2}"))}");
+        return holes;
+    }
+}
