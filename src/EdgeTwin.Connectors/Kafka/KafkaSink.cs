@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -45,6 +46,7 @@ public sealed class KafkaSink : ISink, IAsyncDisposable
     private readonly Message<byte[], byte[]> _message = new();
     private readonly Headers _headers;
     private readonly Dictionary<string, byte[]> _keys = new(StringComparer.Ordinal);
+    private readonly Dictionary<SeriesKey, byte[]> _keyPrefixes = [];
 
     private IProducer<byte[], byte[]>? _producer;
     private volatile Error? _fatal;
@@ -344,10 +346,27 @@ public sealed class KafkaSink : ISink, IAsyncDisposable
         _buffer.ResetWrittenCount();
         _wire.Write(in point, _buffer, terminator: 0);
         _headers.Remove("key");
-        _headers.Add("key", Encoding.UTF8.GetBytes(point.IdempotentKey));
+        _headers.Add("key", IdempotentKeyBytes(in point));
         _message.Key = KeyBytes(point.Stream.AssetId);
         _message.Value = _buffer.WrittenSpan.ToArray();
         return _message;
+    }
+
+    /// <summary>The idempotent key (<see cref="IdempotentKey.Format(SeriesKey, long)"/>) as UTF-8, from a prefix made once per series.</summary>
+    private byte[] IdempotentKeyBytes(in TelemetryPoint point)
+    {
+        var series = point.Stream.Series;
+        if (!_keyPrefixes.TryGetValue(series, out var prefix))
+        {
+            prefix = Encoding.UTF8.GetBytes(IdempotentKey.Format(series, 0)[..^1]);
+            _keyPrefixes[series] = prefix;
+        }
+        Span<byte> ticks = stackalloc byte[20];
+        if (!Utf8Formatter.TryFormat(point.TimestampTicks, ticks, out var length)) throw new InvalidOperationException("ticks did not fit");
+        var key = new byte[prefix.Length + length];
+        prefix.CopyTo(key, 0);
+        ticks[..length].CopyTo(key.AsSpan(prefix.Length));
+        return key;
     }
 
     private byte[] KeyBytes(string assetId)
