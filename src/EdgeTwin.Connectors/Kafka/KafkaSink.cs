@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -29,6 +30,7 @@ namespace EdgeTwin.Connectors.Kafka;
 public sealed class KafkaSink : ISink, IAsyncDisposable
 {
     private const string ContentType = "application/json";
+    private static readonly TimeSpan FlushSlice = TimeSpan.FromMilliseconds(100);
 
     private readonly KafkaSinkConfig _config;
     private readonly ILogger _logger;
@@ -38,8 +40,15 @@ public sealed class KafkaSink : ISink, IAsyncDisposable
     private readonly byte[] _gatewayHeader;
     private readonly byte[] _contentTypeHeader = Encoding.UTF8.GetBytes(ContentType);
     private readonly IReadOnlyCollection<AssetDefinition> _assets;
+    // Per message only the value and the idempotent-key header change: the message, its header list and the key
+    // bytes per asset are made once. Produce copies all of them into librdkafka before it returns, and a delivery
+    // report carries none of them back (DeliveryReportFields = none), so reusing them is safe.
+    private readonly Message<byte[], byte[]> _message = new();
+    private readonly Headers _headers;
+    private readonly Dictionary<string, byte[]> _keys = new(StringComparer.Ordinal);
+    private readonly Dictionary<SeriesKey, byte[]> _keyPrefixes = [];
 
-    private IProducer<string, byte[]>? _producer;
+    private IProducer<byte[], byte[]>? _producer;
     private volatile Error? _fatal;
     private volatile bool _uplinkDown;
     private PendingBatch? _pending;
@@ -58,6 +67,8 @@ public sealed class KafkaSink : ISink, IAsyncDisposable
         _logger = logger ?? (ILogger)NullLogger<KafkaSink>.Instance;
         _wire = new WirePointWriter(gatewayId);
         _gatewayHeader = Encoding.UTF8.GetBytes(gatewayId);
+        _headers = ConstantHeaders();
+        _message.Headers = _headers;
     }
 
     public string Name { get; }
@@ -149,10 +160,10 @@ public sealed class KafkaSink : ISink, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(assets);
         var producer = EnsureProducer();
         var topic = _config.Topics.TwinMetadata;
-        var tasks = new List<(AssetDefinition Asset, Task<DeliveryResult<string, byte[]>> Task)>(assets.Count);
+        var tasks = new List<(AssetDefinition Asset, Task<DeliveryResult<byte[], byte[]>> Task)>(assets.Count);
         foreach (var asset in assets)
         {
-            var message = new Message<string, byte[]> { Key = asset.Id, Value = EncodeAsset(asset), Headers = ConstantHeaders() };
+            var message = new Message<byte[], byte[]> { Key = KeyBytes(asset.Id), Value = EncodeAsset(asset), Headers = ConstantHeaders() };
             tasks.Add((asset, producer.ProduceAsync(topic, message, cancellationToken)));
         }
         Exception? transient = null;
@@ -162,11 +173,11 @@ public sealed class KafkaSink : ISink, IAsyncDisposable
             {
                 await task.ConfigureAwait(false);
             }
-            catch (ProduceException<string, byte[]> e) when (IsPermanent(e.Error.Code))
+            catch (ProduceException<byte[], byte[]> e) when (IsPermanent(e.Error.Code))
             {
                 Log.RegistryRejected(_logger, Name, asset.Id, topic, Describe(e.Error));
             }
-            catch (ProduceException<string, byte[]> e)
+            catch (ProduceException<byte[], byte[]> e)
             {
                 transient ??= new KafkaException(e.Error);
             }
@@ -188,6 +199,7 @@ public sealed class KafkaSink : ISink, IAsyncDisposable
         var pending = _pending is { } p && p.Matches(batch) ? p : new PendingBatch(batch);
         _pending = pending;
         var attempt = pending.BeginAttempt();
+        var sent = 0;
 
         for (var i = 0; i < points.Count; i++)
         {
@@ -200,7 +212,7 @@ public sealed class KafkaSink : ISink, IAsyncDisposable
             }
             var message = Encode(point);
             var topic = point.Stream.EventKind == EventKind.None ? _config.Topics.Telemetry : _config.Topics.Events;
-            pending.Sent();
+            sent++;
             var index = i;
             while (true)
             {
@@ -209,12 +221,12 @@ public sealed class KafkaSink : ISink, IAsyncDisposable
                     producer.Produce(topic, message, report => OnDelivery(pending, attempt, index, report));
                     break;
                 }
-                catch (ProduceException<string, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+                catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
                 {
                     // librdkafka's queue is full: wait for deliveries to make room (the producer polls on its own thread).
                     await Task.Delay(5, cancellationToken).ConfigureAwait(false);
                 }
-                catch (ProduceException<string, byte[]> e)
+                catch (ProduceException<byte[], byte[]> e)
                 {
                     pending.Report(attempt, index, e.Error, IsPermanent(e.Error.Code));
                     break;
@@ -222,7 +234,11 @@ public sealed class KafkaSink : ISink, IAsyncDisposable
             }
         }
 
-        await pending.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var done = pending.WaitAsync(sent, cancellationToken);
+        // The batch is complete: no more messages will join librdkafka's last partial batches before this one is
+        // confirmed, so waiting out linger.ms would only idle. A flush sends them now (as kcat does at the end of its input).
+        if (!done.IsCompleted) await FlushAsync(producer, done, cancellationToken).ConfigureAwait(false);
+        await done.ConfigureAwait(false);
         if (pending.Failure is { } failure)
         {
             Log.BatchIncomplete(_logger, Name, pending.FailedCount, points.Count, batch.FirstSegmentId, batch.LastSegmentId, Describe(failure), pending.DeliveredCount);
@@ -254,7 +270,20 @@ public sealed class KafkaSink : ISink, IAsyncDisposable
 
     private static string Describe(Error error) => $"{error.Code} ({(int)error.Code}): {error.Reason}";
 
-    private void OnDelivery(PendingBatch pending, int attempt, int index, DeliveryReport<string, byte[]> report)
+    /// <summary>
+    /// Asks librdkafka to send what lingers now, on a pool thread (a flush blocks), until the batch is settled or the
+    /// wait is cancelled; the batch's own completion stays what the caller waits for.
+    /// </summary>
+    private static Task FlushAsync(IProducer<byte[], byte[]> producer, Task done, CancellationToken cancellationToken) => Task.Run(() =>
+    {
+        // Each flush call wakes the broker threads to send their lingering batches; they return once nothing is queued,
+        // or after the slice when something still waits (brokers down: the messages stay queued until they time out).
+        while (!done.IsCompleted && !cancellationToken.IsCancellationRequested && producer.Flush(FlushSlice) > 0)
+        {
+        }
+    }, CancellationToken.None);
+
+    private void OnDelivery(PendingBatch pending, int attempt, int index, DeliveryReport<byte[], byte[]> report)
     {
         if (report.Error.IsError)
         {
@@ -270,7 +299,7 @@ public sealed class KafkaSink : ISink, IAsyncDisposable
         pending.Report(attempt, index, null, permanent: false);
     }
 
-    private IProducer<string, byte[]> EnsureProducer()
+    private IProducer<byte[], byte[]> EnsureProducer()
     {
         if (_producer is not null && _fatal is null) return _producer;
         if (_fatal is { } fatal)
@@ -282,7 +311,7 @@ public sealed class KafkaSink : ISink, IAsyncDisposable
             _producer = null;
             _fatal = null;
         }
-        _producer = new ProducerBuilder<string, byte[]>(BuildProducerConfig(_config))
+        _producer = new ProducerBuilder<byte[], byte[]>(BuildProducerConfig(_config))
             .SetErrorHandler((_, e) => OnClientError(e))
             .SetLogHandler((_, m) => Log.Client(_logger, Name, m.Facility, m.Message))
             .Build();
@@ -312,13 +341,42 @@ public sealed class KafkaSink : ISink, IAsyncDisposable
         { "content-type", _contentTypeHeader },
     };
 
-    private Message<string, byte[]> Encode(in TelemetryPoint point)
+    private Message<byte[], byte[]> Encode(in TelemetryPoint point)
     {
         _buffer.ResetWrittenCount();
         _wire.Write(in point, _buffer, terminator: 0);
-        var headers = ConstantHeaders();
-        headers.Add("key", Encoding.UTF8.GetBytes(point.IdempotentKey));
-        return new Message<string, byte[]> { Key = point.Stream.AssetId, Value = _buffer.WrittenSpan.ToArray(), Headers = headers };
+        _headers.Remove("key");
+        _headers.Add("key", IdempotentKeyBytes(in point));
+        _message.Key = KeyBytes(point.Stream.AssetId);
+        _message.Value = _buffer.WrittenSpan.ToArray();
+        return _message;
+    }
+
+    /// <summary>The idempotent key (<see cref="IdempotentKey.Format(SeriesKey, long)"/>) as UTF-8, from a prefix made once per series.</summary>
+    private byte[] IdempotentKeyBytes(in TelemetryPoint point)
+    {
+        var series = point.Stream.Series;
+        if (!_keyPrefixes.TryGetValue(series, out var prefix))
+        {
+            prefix = Encoding.UTF8.GetBytes(IdempotentKey.Format(series, 0)[..^1]);
+            _keyPrefixes[series] = prefix;
+        }
+        Span<byte> ticks = stackalloc byte[20];
+        if (!Utf8Formatter.TryFormat(point.TimestampTicks, ticks, out var length)) throw new InvalidOperationException("ticks did not fit");
+        var key = new byte[prefix.Length + length];
+        prefix.CopyTo(key, 0);
+        ticks[..length].CopyTo(key.AsSpan(prefix.Length));
+        return key;
+    }
+
+    private byte[] KeyBytes(string assetId)
+    {
+        if (!_keys.TryGetValue(assetId, out var key))
+        {
+            key = Encoding.UTF8.GetBytes(assetId);
+            _keys[assetId] = key;
+        }
+        return key;
     }
 
     private byte[] EncodeAsset(AssetDefinition asset)
@@ -419,11 +477,6 @@ public sealed class KafkaSink : ISink, IAsyncDisposable
             }
         }
 
-        public void Sent()
-        {
-            lock (_gate) _outstanding++;
-        }
-
         public void Reject(int index, string reason)
         {
             lock (_gate)
@@ -458,10 +511,12 @@ public sealed class KafkaSink : ISink, IAsyncDisposable
             }
         }
 
-        public Task WaitAsync(CancellationToken cancellationToken)
+        /// <summary>Declares how many messages this attempt produced (their reports may have come already) and waits for the rest.</summary>
+        public Task WaitAsync(int sent, CancellationToken cancellationToken)
         {
             lock (_gate)
             {
+                _outstanding += sent;
                 _allSent = true;
                 if (_outstanding == 0) _done.TrySetResult();
                 return _done.Task.WaitAsync(cancellationToken);

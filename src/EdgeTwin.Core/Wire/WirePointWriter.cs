@@ -78,7 +78,8 @@ public sealed class WirePointWriter
     public static int WriteTimestamp(long ticks, Span<byte> destination)
     {
         var dt = new DateTime(ticks, DateTimeKind.Utc);
-        if (!dt.TryFormat(destination, out var written, "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture))
+        // "O" on a UTC time is exactly yyyy-MM-ddTHH:mm:ss.fffffffZ, and .NET formats it without parsing a pattern.
+        if (!dt.TryFormat(destination, out var written, "O", System.Globalization.CultureInfo.InvariantCulture))
         {
             throw new InvalidOperationException("timestamp did not fit");
         }
