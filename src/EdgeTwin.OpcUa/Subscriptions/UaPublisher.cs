@@ -164,7 +164,7 @@ public sealed class UaPublisher : IAsyncDisposable
             {
                 // A keep-alive carries the next sequence number to come: anything before it that we have not
                 // seen was missed (OPC 10000-4 §5.14.1.1).
-                if (message.SequenceNumber > state.Last + 1)
+                if (message.SequenceNumber > state.Last + 1 && !await AwaitInFlightAsync(state, message.SequenceNumber - 1, token).ConfigureAwait(false))
                 {
                     await RecoverAsync(state, message.SequenceNumber - 1, token).ConfigureAwait(false);
                 }
@@ -179,7 +179,7 @@ public sealed class UaPublisher : IAsyncDisposable
 
             // Numbering starts at 1 (OPC 10000-4 §7.26): a first message numbered 2 means 1 is still on its way in
             // another Publish response, or lost; either way it is fetched first, so messages are handed on in order.
-            if (message.SequenceNumber > state.Last + 1)
+            if (message.SequenceNumber > state.Last + 1 && !await AwaitInFlightAsync(state, message.SequenceNumber - 1, token).ConfigureAwait(false))
             {
                 await RecoverAsync(state, message.SequenceNumber - 1, token).ConfigureAwait(false);
             }
@@ -192,6 +192,41 @@ public sealed class UaPublisher : IAsyncDisposable
             state.Gate.Release();
         }
     }
+
+    /// <summary>
+    /// Several Publish responses are in flight at once, and the workers that received them race for the gate: the
+    /// response with the next number may be in another worker's hands, a moment from being handed on. Called with
+    /// the gate held, this gives the gate up until <paramref name="upTo"/> is delivered or <see cref="ReorderGrace"/>
+    /// has passed, and returns whether the gap closed. Only a gap that stays open is fetched with Republish.
+    /// </summary>
+    private static async Task<bool> AwaitInFlightAsync(SubscriptionState state, uint upTo, CancellationToken token)
+    {
+        var started = Environment.TickCount64;
+        while (state.Last < upTo)
+        {
+            var left = ReorderGrace - TimeSpan.FromMilliseconds(Environment.TickCount64 - started);
+            if (left <= TimeSpan.Zero) return false;
+            var advanced = state.Advanced;
+            state.Gate.Release();
+            try
+            {
+                await advanced.WaitAsync(left, token).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // Checked below, with the gate held again.
+            }
+            finally
+            {
+                // Not cancellable: the caller releases the gate in its finally, so it must hold it again here.
+                await state.Gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        return true;
+    }
+
+    /// <summary>How long a gap in the sequence numbers may wait for a response already received by another worker.</summary>
+    internal static readonly TimeSpan ReorderGrace = TimeSpan.FromMilliseconds(200);
 
     // Republish every missing number in order, starting with the next expected one (OPC 10000-4 §6.7).
     private async Task RecoverAsync(SubscriptionState state, uint upTo, CancellationToken token)
@@ -268,11 +303,17 @@ public sealed class UaPublisher : IAsyncDisposable
 
         public uint[] Available { get; set; } = [];
 
+        private TaskCompletionSource _advanced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Completes at the next <see cref="Advance"/>.</summary>
+        public Task Advanced => Volatile.Read(ref _advanced).Task;
+
         public void Advance(uint number)
         {
             if (number > Last)
             {
                 Last = number;
+                Interlocked.Exchange(ref _advanced, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
             }
 
             if (Delivered.Count > Remembered * 2)
