@@ -123,7 +123,9 @@ public sealed class OpcUaSourceTests
         var reordered = await OpcUaTestServer.StartOnPortAsync(port, [.. Ticks(100, 2), "--namespaces", "urn:inserted:a,urn:inserted:b"]);
         Assert.Equal(Ns, reordered.Namespaces[4]);
         var reorderedAt = DateTime.UtcNow;
-        WaitLines(daemon, dir, config.SinkDirectory, SinkOutput.CountCompleteLines(config.SinkDirectory) + (2 * 10));
+        // Values the new server produced (not a line count: lines the old server sent may still be on their way).
+        Wait.Until(() => daemon.HasExited || Metrics(2).All(m => TicksOf(ReadSink(config.SinkDirectory), m).Any(k => TimeOf(k, 100) > reorderedAt.AddSeconds(1))),
+            TimeSpan.FromSeconds(60), "values from the restarted server:" + Environment.NewLine + daemon.Output);
 
         // The same node ids, but under another namespace URI: the configured URI is gone.
         reordered.Kill();
@@ -265,6 +267,19 @@ public sealed class OpcUaSourceTests
     private static void WaitLines(GatewayProcess daemon, TestDirectory dir, string sink, long count, TimeSpan? timeout = null) =>
         Wait.Until(() => SinkOutput.CountCompleteLines(sink) >= count || daemon.HasExited, timeout ?? TimeSpan.FromSeconds(60),
             $"{count} lines in the sink of {dir} (have {SinkOutput.CountCompleteLines(sink)}):{Environment.NewLine}{daemon.Output}");
+
+    /// <summary>The sink's lines so far; empty while a line is half written (the next poll reads it whole).</summary>
+    private static List<SinkLine> ReadSink(string directory)
+    {
+        try
+        {
+            return SinkOutput.Read(directory);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or JsonException or IOException)
+        {
+            return [];
+        }
+    }
 
     private static List<long> TicksOf(List<SinkLine> lines, string metric) =>
         [.. lines.Where(l => l.Metric == metric).Select(l => (long)l.Value.GetDouble()).Order()];
