@@ -141,8 +141,16 @@ public sealed class UaTcpConnection : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Abort();
-        await Input.CompleteAsync().ConfigureAwait(false);
-        await Output.CompleteAsync().ConfigureAwait(false);
+        // The socket is shut down: completing the pipes may flush into a closed stream. That is expected here, and
+        // an exception from it would replace whatever error the caller is disposing us for.
+        try
+        {
+            await Input.CompleteAsync().ConfigureAwait(false);
+            await Output.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or SocketException)
+        {
+        }
         await _stream.DisposeAsync().ConfigureAwait(false);
     }
 }
