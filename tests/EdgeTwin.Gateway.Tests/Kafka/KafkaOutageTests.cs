@@ -31,25 +31,9 @@ public sealed class KafkaOutageTests(ITestOutputHelper output)
     [Fact]
     public void AotBinary_CompressedOutageAt10kPointsPerSecond_LosesNothing_DeliversFreshFirst_AndFlagsTheBacklogReplayed()
     {
-        using var cluster = new KafkaMockCluster(3);
-        foreach (var topic in new[] { "edge-telemetry", "edge-events", "edge-twin-metadata" }) cluster.CreateTopic(topic, Partitions, 3);
+        using var cluster = Cluster();
         using var dir = new TestDirectory("kafka-outage");
-        var config = new TestConfig(dir)
-        {
-            // Paced in real time from just after start-up, so a point's ts is when it was read.
-            Epoch = DateTime.UtcNow.AddSeconds(1),
-            SimulatorRate = Rate,
-            SimulatorStopAfter = Points,
-            SimulatorPumps = 6,
-            SimulatorThermal = 4,
-            MaxSegmentPoints = MaxSegmentPoints,
-        };
-        config.KafkaSinks.Add(new JsonObject
-        {
-            ["name"] = "cloud",
-            ["bootstrapServers"] = cluster.BootstrapServers,
-            ["drain"] = new JsonObject { ["liveLane"] = true, ["backlogSeconds"] = 2, ["maxPointsPerSecond"] = DrainLimit },
-        });
+        var config = OutageConfig(dir, cluster, Rate, Points, DrainLimit);
         var path = config.Write();
 
         using var consumer = new TelemetryConsumer(cluster.BootstrapServers, "edge-telemetry", Partitions);
@@ -132,24 +116,9 @@ public sealed class KafkaOutageTests(ITestOutputHelper output)
     public void AotBinary_KilledWhileTheLaneRunsAheadOfTheBacklog_ResumesTheLane_LosingNothing_AndRepeatingOnlyWhatWasInFlight()
     {
         const int rate = 5_000, points = 150_000, drainLimit = 5_000;
-        using var cluster = new KafkaMockCluster(3);
-        foreach (var topic in new[] { "edge-telemetry", "edge-events", "edge-twin-metadata" }) cluster.CreateTopic(topic, Partitions, 3);
+        using var cluster = Cluster();
         using var dir = new TestDirectory("kafka-outage-kill");
-        var config = new TestConfig(dir)
-        {
-            Epoch = DateTime.UtcNow.AddSeconds(1),
-            SimulatorRate = rate,
-            SimulatorStopAfter = points,
-            SimulatorPumps = 6,
-            SimulatorThermal = 4,
-            MaxSegmentPoints = MaxSegmentPoints,
-        };
-        config.KafkaSinks.Add(new JsonObject
-        {
-            ["name"] = "cloud",
-            ["bootstrapServers"] = cluster.BootstrapServers,
-            ["drain"] = new JsonObject { ["backlogSeconds"] = 2, ["maxPointsPerSecond"] = drainLimit },
-        });
+        var config = OutageConfig(dir, cluster, rate, points, drainLimit);
         var path = config.Write();
 
         using var consumer = new TelemetryConsumer(cluster.BootstrapServers, "edge-telemetry", Partitions);
@@ -192,5 +161,36 @@ public sealed class KafkaOutageTests(ITestOutputHelper output)
         // The simulator offers 20,000 fresh points in those 4 s; a loaded machine delivers fewer, but the lane must have run.
         Assert.True(liveBeforeKill > rate / 5, $"the live lane delivered only {liveBeforeKill} points before the kill");
         Assert.True(duplicates < liveBeforeKill / 2, $"{duplicates} points came twice: the restart repeated what the lane had delivered ({liveBeforeKill} in the 4 s before the kill)");
+    }
+
+    private static KafkaMockCluster Cluster()
+    {
+        var cluster = new KafkaMockCluster(3);
+        foreach (var topic in new[] { "edge-telemetry", "edge-events", "edge-twin-metadata" }) cluster.CreateTopic(topic, Partitions, 3);
+        return cluster;
+    }
+
+    /// <summary>
+    /// The simulator paced in real time from just after start-up (so a point's ts is when it was read) into a Kafka
+    /// sink with the live lane (on by default), a 2 s backlog threshold and <paramref name="drainLimit"/>.
+    /// </summary>
+    private static TestConfig OutageConfig(TestDirectory dir, KafkaMockCluster cluster, int rate, int points, int drainLimit)
+    {
+        var config = new TestConfig(dir)
+        {
+            Epoch = DateTime.UtcNow.AddSeconds(1),
+            SimulatorRate = rate,
+            SimulatorStopAfter = points,
+            SimulatorPumps = 6,
+            SimulatorThermal = 4,
+            MaxSegmentPoints = MaxSegmentPoints,
+        };
+        config.KafkaSinks.Add(new JsonObject
+        {
+            ["name"] = "cloud",
+            ["bootstrapServers"] = cluster.BootstrapServers,
+            ["drain"] = new JsonObject { ["backlogSeconds"] = 2, ["maxPointsPerSecond"] = drainLimit },
+        });
+        return config;
     }
 }
