@@ -62,7 +62,7 @@ internal static class OpcUaBenchCommand
             Console.Error.WriteLine($"edgetwin: {nodes.Length} items monitored after {started.Elapsed.TotalSeconds:0.0} s");
             long changes = 0;
             long messages = 0, republished = 0, lost = 0;
-            await using var publisher = new UaPublisher(connection.Session, new UaPublisherOptions { OutstandingRequests = options.PublishRequests });
+            await using var publisher = new UaPublisher(connection.Session, new UaPublisherOptions { OutstandingRequests = options.PublishRequests, DeliverInline = true });
             publisher.Add(subscription);
             using var report = new Timer(_ => Report(Interlocked.Read(ref changes)), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
             var remaining = TimeSpan.FromSeconds(options.Seconds) - started.Elapsed;
