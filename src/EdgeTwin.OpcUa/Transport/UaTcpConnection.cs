@@ -7,21 +7,34 @@ namespace EdgeTwin.OpcUa.Transport;
 
 /// <summary>
 /// A TCP connection to an opc.tcp endpoint, exposed as a pipe pair, after the Hello/Acknowledge exchange
-/// (OPC 10000-6 §7.1.2). Reads happen only when the layer above asks, so a slow consumer pushes back on
+/// (OPC 10000-6 §7.1.2). A receive thread of the connection's own reads the socket into <see cref="Input"/>
+/// and stops reading while <see cref="PauseReadingAt"/> bytes wait unread, so a slow consumer pushes back on
 /// the socket instead of buffering without bound.
 /// </summary>
+/// <remarks>
+/// The receive thread blocks in the socket read and runs the reader of <see cref="Input"/> itself when data
+/// arrives: a response is framed and decoded (and a Publish response handed on) with no thread pool hand-off,
+/// so a stream of notifications wakes no pool thread, and no pool thread spins after each one.
+/// </remarks>
 public sealed class UaTcpConnection : IAsyncDisposable
 {
+    /// <summary>Unread bytes at which the receive thread stops reading the socket (it resumes at half).</summary>
+    public const int PauseReadingAt = 1 << 20;
+
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
+    private readonly Pipe _received = new(new PipeOptions(
+        pauseWriterThreshold: PauseReadingAt, resumeWriterThreshold: PauseReadingAt / 2, minimumSegmentSize: 65536,
+        readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false));
 
     private UaTcpConnection(Socket socket, UaTcpNegotiatedLimits limits)
     {
         _socket = socket;
         _stream = new NetworkStream(socket, ownsSocket: true);
-        Input = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 65536, minimumReadSize: 4096, leaveOpen: true));
+        Input = _received.Reader;
         Output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 65536, leaveOpen: true));
         Limits = limits;
+        new Thread(Receive) { IsBackground = true, Name = "opc.tcp receive" }.Start();
     }
 
     public PipeReader Input { get; }
@@ -119,6 +132,44 @@ public sealed class UaTcpConnection : IAsyncDisposable
             default:
                 throw new UaTcpProtocolException(StatusCode.BadTcpMessageTypeInvalid, $"expected ACK or ERR after Hello, got {header.MessageType}");
         }
+    }
+
+    // The receive thread: socket to pipe until the server closes, the socket is closed under it, or the reader is done.
+    private void Receive()
+    {
+        var writer = _received.Writer;
+        Exception? error = null;
+        try
+        {
+            while (true)
+            {
+                var memory = writer.GetMemory(65536);
+                var read = _socket.Receive(memory.Span);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                writer.Advance(read);
+                var flush = writer.FlushAsync();
+                var result = flush.IsCompleted ? flush.Result : flush.AsTask().GetAwaiter().GetResult();
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            error = new IOException($"reading from the server failed: {ex.Message}", ex);
+        }
+        catch (Exception ex)
+        {
+            // Anything the reader threw while it ran on this thread: it ends the connection, not the process.
+            error = ex;
+        }
+
+        writer.Complete(error);
     }
 
     /// <summary>Closes the socket at once; pending reads end.</summary>
