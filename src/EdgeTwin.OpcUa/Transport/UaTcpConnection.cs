@@ -14,12 +14,18 @@ namespace EdgeTwin.OpcUa.Transport;
 /// <remarks>
 /// The receive thread blocks in the socket read and runs the reader of <see cref="Input"/> itself when data
 /// arrives: a response is framed and decoded (and a Publish response handed on) with no thread pool hand-off,
-/// so a stream of notifications wakes no pool thread, and no pool thread spins after each one.
+/// so a stream of notifications wakes no pool thread, and no pool thread spins after each one. For the same
+/// reason the socket never takes part in the runtime's async socket engine (whose event thread would hand each
+/// arrival to the pool): it connects and sends with blocking calls. A send returns once the kernel has the bytes,
+/// at once in practice; one the server does not take within <see cref="SendTimeout"/> fails the connection.
 /// </remarks>
 public sealed class UaTcpConnection : IAsyncDisposable
 {
     /// <summary>Unread bytes at which the receive thread stops reading the socket (it resumes at half).</summary>
     public const int PauseReadingAt = 1 << 20;
+
+    /// <summary>How long a send may wait for a server that takes nothing in before the connection fails.</summary>
+    public static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(30);
 
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
@@ -30,7 +36,7 @@ public sealed class UaTcpConnection : IAsyncDisposable
     private UaTcpConnection(Socket socket, UaTcpNegotiatedLimits limits)
     {
         _socket = socket;
-        _stream = new NetworkStream(socket, ownsSocket: true);
+        _stream = new BlockingSendStream(socket);
         Input = _received.Reader;
         Output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 65536, leaveOpen: true));
         Limits = limits;
@@ -58,11 +64,23 @@ public sealed class UaTcpConnection : IAsyncDisposable
     public static async Task<UaTcpConnection> ConnectAsync(string endpointUrl, UaTcpLimits limits, CancellationToken cancellationToken)
     {
         var (host, port) = ParseEndpoint(endpointUrl);
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, SendTimeout = (int)SendTimeout.TotalMilliseconds };
         UaTcpConnection? connection = null;
         try
         {
-            await socket.ConnectAsync(host, port, cancellationToken).ConfigureAwait(false);
+            // A blocking connect on a pool thread (see the remarks); cancelling closes the socket under it.
+            using (cancellationToken.Register(static s => ((Socket)s!).Dispose(), socket))
+            {
+                try
+                {
+                    await Task.Run(() => socket.Connect(host, port), cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is SocketException or ObjectDisposedException)
+                {
+                    throw new OperationCanceledException("connecting was cancelled", ex, cancellationToken);
+                }
+            }
+
             var hello = new UaTcpHello(0, limits.ReceiveBufferSize, limits.SendBufferSize, limits.MaxMessageSize, limits.MaxChunkCount, endpointUrl);
             connection = new UaTcpConnection(socket, null!);
             WriteHello(connection.Output, hello);
@@ -203,5 +221,24 @@ public sealed class UaTcpConnection : IAsyncDisposable
         {
         }
         await _stream.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The socket as a stream whose writes block until the kernel has the bytes: the output pipe flushes through
+    /// it without registering the socket with the async socket engine.
+    /// </summary>
+    private sealed class BlockingSendStream(Socket socket) : NetworkStream(socket, ownsSocket: true)
+    {
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Write(buffer.Span);
+            return ValueTask.CompletedTask;
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }
