@@ -8,7 +8,7 @@ namespace EdgeTwin.OpcUa.Transport;
 /// <summary>
 /// A TCP connection to an opc.tcp endpoint, exposed as a pipe pair, after the Hello/Acknowledge exchange
 /// (OPC 10000-6 §7.1.2). A receive thread of the connection's own reads the socket into <see cref="Input"/>
-/// and stops reading while <see cref="PauseReadingAt"/> bytes wait unread, so a slow consumer pushes back on
+/// and stops reading while <see cref="PauseReadingAt"/> bytes (or two of our largest chunks) wait unread, so a slow consumer pushes back on
 /// the socket instead of buffering without bound.
 /// </summary>
 /// <remarks>
@@ -29,12 +29,16 @@ public sealed class UaTcpConnection : IAsyncDisposable
 
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
-    private readonly Pipe _received = new(new PipeOptions(
-        pauseWriterThreshold: PauseReadingAt, resumeWriterThreshold: PauseReadingAt / 2, minimumSegmentSize: 65536,
-        readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false));
+    private readonly Pipe _received;
 
-    private UaTcpConnection(Socket socket, UaTcpNegotiatedLimits limits)
+    // maxChunkSize: the largest chunk we accept. The pause threshold stays above two of them, so an incomplete
+    // chunk the reader waits on can never stop the reading that would complete it.
+    private UaTcpConnection(Socket socket, UaTcpNegotiatedLimits limits, uint maxChunkSize)
     {
+        var pause = Math.Max(PauseReadingAt, 2L * maxChunkSize);
+        _received = new Pipe(new PipeOptions(
+            pauseWriterThreshold: pause, resumeWriterThreshold: pause / 2, minimumSegmentSize: 65536,
+            readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false));
         _socket = socket;
         _stream = new BlockingSendStream(socket);
         Input = _received.Reader;
@@ -82,7 +86,7 @@ public sealed class UaTcpConnection : IAsyncDisposable
             }
 
             var hello = new UaTcpHello(0, limits.ReceiveBufferSize, limits.SendBufferSize, limits.MaxMessageSize, limits.MaxChunkCount, endpointUrl);
-            connection = new UaTcpConnection(socket, null!);
+            connection = new UaTcpConnection(socket, null!, limits.ReceiveBufferSize);
             WriteHello(connection.Output, hello);
             await connection.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
             var ack = await connection.ReadAcknowledgeAsync(hello, cancellationToken).ConfigureAwait(false);
