@@ -53,6 +53,35 @@ public sealed class OpcUaSourceTests
     }
 
     [Fact]
+    public async Task Polling_ANodeWithoutSourceTimestamps_ForwardsEachValueOnce_AtTheServerTimestampOfTheReadThatSawIt()
+    {
+        using var dir = new TestDirectory("opcua-unstamped");
+        await using var server = await OpcUaTestServer.StartAsync(Ticks(500, 1));
+        var group = Group("polling", 50, 0);
+        group["nodes"] = new JsonArray(new JsonObject { ["node"] = $"nsu={Ns};s=Unstamped", ["asset"] = "ticker", ["metric"] = "unstamped" });
+        var config = Config(dir, Source(server.EndpointUrl, group));
+        using var daemon = GatewayProcess.Start("run", "--config", config.Write());
+        WaitConnected(daemon);
+        // Ten reads per value; every read has a new server timestamp, so without care each would be a new point.
+        WaitLines(daemon, dir, config.SinkDirectory, 10);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        daemon.StopGracefully();
+
+        var lines = SinkOutput.Read(config.SinkDirectory).Telemetry();
+        SinkOutput.AssertNoDuplicates(lines);
+        var values = lines.Select(l => (long)l.Value.GetDouble()).ToList();
+        Assert.True(values.Count >= 10, $"{values.Count} values");
+        Assert.True(values.Count == values.Distinct().Count(), "a value forwarded twice: " + string.Join(", ", values));
+        AssertHoles("unstamped", [.. values.Order()], 0);
+        foreach (var line in lines)
+        {
+            var tick = TimeOf((long)line.Value.GetDouble(), 500).Ticks;
+            Assert.True(line.Ticks >= tick && line.Ticks < tick + TimeSpan.FromSeconds(3).Ticks,
+                $"{line.Json}: the server timestamp of the read that saw value {(long)line.Value.GetDouble()} is not after its tick");
+        }
+    }
+
+    [Fact]
     public async Task UsernameIdentity_TheRightPasswordReadsValues_AWrongOneIsReportedAndRetriedWithoutStoppingTheDaemon()
     {
         using var dir = new TestDirectory("opcua-identity");
