@@ -9,6 +9,8 @@ internal static class Program
 {
     private static async Task<int> Main(string[] args)
     {
+        // First, on the main thread: every thread started later inherits the mask (see DaemonSignals).
+        Systemd.DaemonSignals.UnblockHandled();
         var config = new Option<string?>("--config", "-c") { Description = "Configuration file (default: $EDGETWIN_CONFIG, /etc/edgetwin/edgetwin.json, else the embedded demo)" };
         var json = new Option<bool>("--json") { Description = "Machine-readable output" };
 
