@@ -88,13 +88,18 @@ binary="$artifacts/edgetwin/edgetwin"
 export EDGETWIN_BINARY="$binary"
 
 status=0
+failed_projects=()
 for project in tests/*/*.Tests.csproj; do
   name=$(basename "$project" .csproj)
   say "test $name"
   if ! dotnet test "$project" -c Release --no-build --blame-hang-timeout 10m \
       --logger "console;verbosity=normal" --logger "trx;LogFileName=$name.trx" --results-directory "$artifacts/test-results"; then
     status=1
+    failed_projects+=("$name")
   fi
 done
-[ $status = 0 ] && say "all tests passed" || say "some tests failed"
+if [ $status = 0 ]; then say "all tests passed"; exit 0; fi
+# CI keeps only the end of this output, so the failures are repeated here, after every project's own log.
+say "some tests failed (dotnet test failed for: ${failed_projects[*]})"
+python3 "$root/tests/failed-tests.py" "$artifacts/test-results"/*.trx || true
 exit $status

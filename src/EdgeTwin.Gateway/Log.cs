@@ -32,6 +32,9 @@ internal static partial class Log
     [LoggerMessage(1008, LogLevel.Critical, "Cannot start the API on {Address}:{Port}: {Reason}")]
     public static partial void ApiCannotStart(ILogger logger, string address, int port, string reason);
 
+    [LoggerMessage(1016, LogLevel.Warning, "{Signals} arrived blocked from the process that started the gateway; unblocked, so reload and stop signals work")]
+    public static partial void SignalsWereBlocked(ILogger logger, string signals);
+
     [LoggerMessage(1014, LogLevel.Error, "Pipeline stalled: batches waiting and no progress for {Seconds} s ({Backlog} batch(es) queued); systemd watchdog pings withheld")]
     public static partial void WatchdogWithheld(ILogger logger, long seconds, int backlog);
 

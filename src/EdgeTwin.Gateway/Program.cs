@@ -9,6 +9,8 @@ internal static class Program
 {
     private static async Task<int> Main(string[] args)
     {
+        // First, on the main thread: every thread started later inherits the mask (see DaemonSignals).
+        Systemd.DaemonSignals.UnblockHandled();
         var config = new Option<string?>("--config", "-c") { Description = "Configuration file (default: $EDGETWIN_CONFIG, /etc/edgetwin/edgetwin.json, else the embedded demo)" };
         var json = new Option<bool>("--json") { Description = "Machine-readable output" };
 
@@ -77,6 +79,22 @@ internal static class Program
         mqttBench.Options.Add(dir);
         mqttBench.SetAction((r, ct) => MqttBenchCommand.RunAsync(r.GetValue(mqttMessages), r.GetValue(mqttProtocol)!, r.GetValue(mqttWindow), r.GetValue(mqttLinger), r.GetValue(dir)!, ct));
         bench.Subcommands.Add(mqttBench);
+        var kafkaInput = new Option<string>("--input") { Description = "\"key TAB value\" lines, the file kcat -K TAB reads", Required = true };
+        var kafkaBootstrap = new Option<string>("--bootstrap") { Description = "bootstrap.servers", DefaultValueFactory = _ => "127.0.0.1:9" };
+        var kafkaTopic = new Option<string>("--topic") { Description = "Topic the messages go to", DefaultValueFactory = _ => new Core.Config.KafkaTopicsConfig().Telemetry };
+        var kafkaProperty = new Option<string[]>("--property") { Description = "Any librdkafka property, NAME=VALUE (repeatable), e.g. test.mock.num.brokers=3", AllowMultipleArgumentsPerToken = false };
+        var kafkaBench = new Command("kafka", "Confluent.Kafka's own producer on pre-encoded lines, with the Kafka sink's settings and headers and a delivery report per message: the package's limit, for tests/bench/kafka-drain.sh");
+        kafkaBench.Options.Add(kafkaInput);
+        kafkaBench.Options.Add(kafkaBootstrap);
+        kafkaBench.Options.Add(kafkaTopic);
+        kafkaBench.Options.Add(kafkaProperty);
+        var kafkaNoReports = new Option<bool>("--without-reports") { Description = "Produce with no delivery handler (nothing is confirmed: for comparison only)" };
+        var kafkaNoHeaders = new Option<bool>("--without-headers") { Description = "Produce without the sink's four headers (for comparison only)" };
+        kafkaBench.Options.Add(kafkaNoReports);
+        kafkaBench.Options.Add(kafkaNoHeaders);
+        kafkaBench.SetAction((r, ct) => Cli.KafkaBench.KafkaProduceBenchCommand.RunAsync(r.GetValue(kafkaInput)!, r.GetValue(kafkaBootstrap)!, r.GetValue(kafkaTopic)!,
+            r.GetValue(kafkaProperty) ?? [], !r.GetValue(kafkaNoReports), !r.GetValue(kafkaNoHeaders), ct));
+        bench.Subcommands.Add(kafkaBench);
         var (opcua, opcuaBench) = OpcUaCommands.Create();
         bench.Subcommands.Add(opcuaBench);
 

@@ -351,6 +351,14 @@ public sealed partial class OpcUaSource : ISource
                         continue;
                     }
 
+                    // A server that sends no source timestamp gives every read a new server timestamp, so dedup
+                    // cannot tell a repeated value: it is forwarded when its value or status changes, stamped with
+                    // the server timestamp of the read that saw the change.
+                    if (!status.IsBad && values[i].SourceTimestamp is null && !nodes[i].UnstampedChanged(ToPointValue(values[i].Value, out _), status.Code))
+                    {
+                        continue;
+                    }
+
                     nodes[i].LastStatus = status.Code;
                     batch.Add(ToReading(nodes[i], values[i], now));
                 }
@@ -483,5 +491,16 @@ public sealed partial class OpcUaSource : ISource
         public uint Handle { get; } = handle;
 
         public uint LastStatus { get; set; } = uint.MaxValue;
+
+        private PointValue _unstampedValue;
+        private uint _unstampedStatus = uint.MaxValue;
+
+        /// <summary>Whether a polled value without a source timestamp differs from the last one seen; remembers it.</summary>
+        public bool UnstampedChanged(PointValue value, uint status)
+        {
+            if (status == _unstampedStatus && value.Equals(_unstampedValue)) return false;
+            (_unstampedValue, _unstampedStatus) = (value, status);
+            return true;
+        }
     }
 }

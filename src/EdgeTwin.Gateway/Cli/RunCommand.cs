@@ -79,6 +79,7 @@ public static class RunCommand
         var log = loggers.CreateLogger("EdgeTwin.Gateway");
         reload.Log = f => f(log);
         Log.Starting(log, GatewayRuntime.Version, config.Gateway.Id, source, ConfigLoader.Hash(config), config.Gateway.StateDirectory);
+        if (DaemonSignals.WereBlocked.Count > 0 && reload.Generation == 0) Log.SignalsWereBlocked(log, string.Join(", ", DaemonSignals.WereBlocked));
 
         GatewayRuntime runtime;
         try

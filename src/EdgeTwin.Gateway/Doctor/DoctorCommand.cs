@@ -9,8 +9,8 @@ namespace EdgeTwin.Gateway.Doctor;
 /// <summary>
 /// <c>edgetwin doctor</c>: what a technician runs on site before (or instead of) reading logs. Checks the
 /// configuration, the state directory (exists, writable, free disk against the queue's budget), the clock
-/// (timestamps are primary keys), the folders of the file sinks and spool sources, and every network endpoint
-/// the configuration names. Exit codes: 0 all passed; 1 warnings only; 2 a check failed; 78 invalid config.
+/// (timestamps are primary keys), the folders of the file sinks and spool sources, every network endpoint
+/// the configuration names, and each OPC UA source at the protocol level (identity, namespaces, nodes). Exit codes: 0 all passed; 1 warnings only; 2 a check failed; 78 invalid config.
 /// "Unknown" (a check this machine cannot make) is reported but changes no exit code.
 /// </summary>
 public static class DoctorCommand
@@ -18,6 +18,7 @@ public static class DoctorCommand
     public const int Warnings = 1;
     public const int Failures = 2;
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan OpcUaTimeout = TimeSpan.FromSeconds(10);
 
     public static async Task<int> RunAsync(string? configPath, CancellationToken cancellationToken)
     {
@@ -41,6 +42,8 @@ public static class DoctorCommand
         checks.AddRange(CheckClock());
         foreach (var spool in config.Sources.Spool) checks.Add(CheckFolder("spool source " + spool.Name, spool.Directory));
         foreach (var sink in config.Sinks.File) checks.Add(CheckFolder("file sink " + sink.Name, sink.Directory));
+        var opcua = config.Sources.OpcUa.Select((s, i) => OpcUaDoctor.CheckAsync(i, s, OpcUaTimeout, cancellationToken)).ToList();
+        checks.AddRange(await Task.WhenAll(opcua).ConfigureAwait(false));
         if (File.Exists(source))
         {
             using var doc = JsonDocument.Parse(File.ReadAllText(source), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using EdgeTwin.Gateway.Tests.Infrastructure;
+using EdgeTwin.OpcUa.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace EdgeTwin.Gateway.Tests.Doctor;
@@ -82,5 +83,60 @@ public sealed class DoctorTests(ITestOutputHelper output)
         (code, text) = Doctor(config.Write());
         Assert.Equal(2, code);
         Assert.Contains($"[ FAIL ] state: {config.StateDirectory}: does not exist", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OpcUaSource_SessionNamespacesAndNodesAreChecked_EachProblemNamedWithItsConfigPath()
+    {
+        using var dir = new TestDirectory("doctor-opcua");
+        await using var server = await OpcUaTestServer.StartAsync("--tick-ms", "100", "--tick-nodes", "2", "--users", "operator:s3cret");
+        const string ns = "urn:edgetwin:test";
+        JsonObject Source(params string[] nodes) => new()
+        {
+            ["name"] = "plc",
+            ["url"] = server.EndpointUrl,
+            ["groups"] = new JsonArray(new JsonObject
+            {
+                ["name"] = "ticks",
+                ["mode"] = "polling",
+                ["publishingIntervalMs"] = 1000,
+                ["nodes"] = new JsonArray([.. nodes.Select((n, i) => (JsonNode)new JsonObject { ["node"] = n, ["asset"] = "ticker", ["metric"] = $"m{i}" })]),
+            }),
+        };
+        TestConfig Config(JsonObject source)
+        {
+            var config = GoodConfig(dir);
+            config.ExtraAssets.Add(new JsonObject { ["id"] = "ticker", ["name"] = "Ticking nodes" });
+            config.OpcUaSources.Add(source);
+            return config;
+        }
+
+        // Every node there and Good.
+        var (code, text) = Doctor(Config(Source($"nsu={ns};s=Tick00000", $"nsu={ns};s=Tick00001")).Write("good.json"));
+        Assert.Matches(@"\[  ok  \] opcua: OPC UA source plc opc\.tcp://[^ ]+ \(\$\.sources\.opcua\[0\]\): session as anonymous in \d+ ms; 2 of 2 configured node\(s\) read Good", text);
+        Assert.DoesNotContain("FAIL", text, StringComparison.Ordinal);
+
+        // A namespace the server does not have, and a node its namespace does not have: both named by their JSON path.
+        (code, text) = Doctor(Config(Source($"nsu={ns};s=Tick00000", "nsu=urn:not:on:this:server;s=Tick00001", $"nsu={ns};s=NoSuchNode")).Write("bad-nodes.json"));
+        Assert.Equal(2, code);
+        Assert.Contains("1 of 3 configured node(s) read Good; 2 cannot be read", text, StringComparison.Ordinal);
+        Assert.Contains("$.sources.opcua[0].groups[0].nodes[1].node: nsu=urn:not:on:this:server;s=Tick00001: the server has no namespace 'urn:not:on:this:server'", text, StringComparison.Ordinal);
+        Assert.Contains($"$.sources.opcua[0].groups[0].nodes[2].node: nsu={ns};s=NoSuchNode: BadNodeIdUnknown", text, StringComparison.Ordinal);
+
+        // A wrong password: refused, with where to fix it, and the password never printed.
+        var wrong = Source($"nsu={ns};s=Tick00000");
+        wrong["identity"] = new JsonObject { ["type"] = "username", ["username"] = "operator", ["password"] = "not-the-password" };
+        (code, text) = Doctor(Config(wrong).Write("wrong-password.json"));
+        Assert.Equal(2, code);
+        Assert.Contains("the server refused the identity (user operator): BadUserAccessDenied", text, StringComparison.Ordinal);
+        Assert.Contains("($.sources.opcua[0].identity)", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("not-the-password", text, StringComparison.Ordinal);
+
+        // The right one.
+        var right = Source($"nsu={ns};s=Tick00000");
+        right["identity"] = new JsonObject { ["type"] = "username", ["username"] = "operator", ["password"] = "s3cret" };
+        (_, text) = Doctor(Config(right).Write("right-password.json"));
+        Assert.Contains("session as user operator in", text, StringComparison.Ordinal);
+        Assert.Contains("1 of 1 configured node(s) read Good", text, StringComparison.Ordinal);
     }
 }

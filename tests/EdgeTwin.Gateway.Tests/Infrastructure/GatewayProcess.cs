@@ -22,22 +22,34 @@ public sealed partial class GatewayProcess : IDisposable
     public static GatewayProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
 
     /// <summary>Starts the binary with extra environment variables (NOTIFY_SOCKET, WATCHDOG_USEC...).</summary>
-    public static GatewayProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static GatewayProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        Launch(environment, [GatewayBinary.Path, .. args]);
+
+    /// <summary>
+    /// Starts the binary with SIGHUP, SIGINT and SIGTERM blocked, as a parent thread that blocks signals would
+    /// leave them: python3 blocks them and execs the gateway in the same process (same pid).
+    /// </summary>
+    public static GatewayProcess StartWithSignalsBlocked(params string[] args) =>
+        Launch(new Dictionary<string, string>(),
+            ["python3", "-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGHUP, signal.SIGINT, signal.SIGTERM}); os.execv(sys.argv[1], sys.argv[1:])",
+             GatewayBinary.Path, .. args]);
+
+    private static GatewayProcess Launch(IReadOnlyDictionary<string, string> environment, string[] command)
     {
-        var psi = new ProcessStartInfo(GatewayBinary.Path)
+        var psi = new ProcessStartInfo(command[0])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var a in command.Skip(1)) psi.ArgumentList.Add(a);
         psi.Environment.Remove("JOURNAL_STREAM");
         psi.Environment.Remove("INVOCATION_ID");
         psi.Environment.Remove("NOTIFY_SOCKET");
         psi.Environment.Remove("WATCHDOG_USEC");
         psi.Environment.Remove("WATCHDOG_PID");
         foreach (var (k, v) in environment) psi.Environment[k] = v;
-        return new GatewayProcess(Process.Start(psi) ?? throw new InvalidOperationException("could not start " + GatewayBinary.Path));
+        return new GatewayProcess(Process.Start(psi) ?? throw new InvalidOperationException("could not start " + command[0]));
     }
 
     /// <summary>Runs the binary to completion and returns its exit code and combined output.</summary>
@@ -53,6 +65,22 @@ public sealed partial class GatewayProcess : IDisposable
     }
 
     public int Pid => _process.Id;
+
+    /// <summary>The kernel's view of the process's signals (SigPnd, ShdPnd, SigBlk, SigIgn, SigCgt), for failure messages.</summary>
+    public string SignalState
+    {
+        get
+        {
+            try
+            {
+                return string.Join(' ', File.ReadLines($"/proc/{Pid}/status").Where(l => l.StartsWith("Sig", StringComparison.Ordinal) || l.StartsWith("ShdPnd", StringComparison.Ordinal)).Select(l => l.Replace('\t', ' ')));
+            }
+            catch (IOException ex)
+            {
+                return "signal state unavailable: " + ex.Message;
+            }
+        }
+    }
 
     public bool HasExited => _process.HasExited;
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using EdgeTwin.Connectors.Tests.Mqtt;
 using EdgeTwin.Gateway.Tests.Infrastructure;
 using static EdgeTwin.Gateway.Tests.Infrastructure.MqttTestBroker;
 
@@ -127,5 +128,58 @@ public sealed class MqttSecurityTests
         Assert.Equal(78, code);
         Assert.Contains("$.sources.mqtt[0].tls.caFile", output, StringComparison.Ordinal);
         Assert.Contains("missing-ca.pem", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Uplink_TlsWithClientCertificateAndPassword_EveryPointArrives_AWrongPasswordIsRefusedAndTheQueueKeepsThem()
+    {
+        using var dir = new TestDirectory("mqtt-uplink-tls");
+        using var broker = MqttTestBroker.Start(dir, tls: true);
+        // The cloud side reads on the plain listener; the gateway may only publish over the authenticated TLS one.
+        await using var subscriber = await MqttTestSubscriber.StartAsync(broker.Port);
+        const int Points = 600;
+        var config = new TestConfig(dir) { SimulatorRate = 2_000, SimulatorStopAfter = Points };
+        JsonObject Uplink(string password) => new()
+        {
+            ["name"] = "cloud",
+            ["host"] = "127.0.0.1",
+            ["port"] = broker.TlsPort,
+            ["timeoutSeconds"] = 2,
+            ["username"] = User,
+            ["password"] = password,
+            ["tls"] = true,
+            ["caFile"] = broker.CaFile,
+            ["certFile"] = broker.ClientCertFile,
+            ["keyFile"] = broker.ClientKeyFile,
+        };
+
+        config.MqttSinks.Add(Uplink("not-the-password"));
+        using (var refused = GatewayProcess.Start("run", "--config", config.Write("refused.json")))
+        {
+            Wait.Until(() => SinkOutput.CountCompleteLines(config.SinkDirectory) >= Points || refused.HasExited, TimeSpan.FromSeconds(30), "every point in the local sink");
+            Wait.Until(() => refused.Output.Contains("NotAuthorized", StringComparison.Ordinal) || refused.HasExited, TimeSpan.FromSeconds(30),
+                "the refused uplink in the log:" + Environment.NewLine + refused.Output);
+            Assert.False(refused.HasExited, refused.Output);
+            Assert.Contains($"127.0.0.1:{broker.TlsPort}", refused.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("not-the-password", refused.Output, StringComparison.Ordinal);
+            Assert.Empty(subscriber.Messages);
+            refused.StopGracefully();
+        }
+
+        // The right password, the same queue, no new points: what the refused run kept goes out over TLS.
+        config.MqttSinks.Clear();
+        config.MqttSinks.Add(Uplink(Password));
+        config.SimulatorRate = 0;
+        using (var daemon = GatewayProcess.Start("run", "--config", config.Write("uplink.json"), "--exit-when-drained"))
+        {
+            Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(60)), "the queue never drained to the broker:" + Environment.NewLine + daemon.Output);
+            Assert.True(daemon.ExitCode == 0, daemon.Output);
+        }
+
+        await subscriber.WaitForAsync(Points, TimeSpan.FromSeconds(30));
+        var expected = SinkOutput.Read(config.SinkDirectory).Telemetry().Select(l => l.Key).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(Points, expected.Count);
+        Assert.Equal(expected, subscriber.Messages.Select(m => SinkOutput.Parse(m.Payload).Key).Distinct().Order(StringComparer.Ordinal));
+        Assert.Contains($"u'{User}'", broker.Log, StringComparison.Ordinal);
     }
 }

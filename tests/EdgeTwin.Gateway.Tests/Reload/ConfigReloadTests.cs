@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using EdgeTwin.Gateway.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -36,7 +37,7 @@ public sealed partial class ConfigReloadTests(ITestOutputHelper output)
         var good = File.ReadAllText(path);
         File.WriteAllText(path, good.Replace("\"fullPolicy\": \"block\"", "\"fullPolicy\": \"never\"", StringComparison.Ordinal));
         Hangup(daemon);
-        Wait.Until(() => daemon.Output.Contains("reload rejected", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "the rejection:" + Environment.NewLine + daemon.Output);
+        Wait.Until(() => daemon.Output.Contains("reload rejected", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "the rejection (" + daemon.SignalState + "):" + Environment.NewLine + daemon.Output);
         Assert.Contains("$.queue.fullPolicy", daemon.Output, StringComparison.Ordinal);
         Thread.Sleep(2500);
         Assert.False(daemon.HasExited, daemon.Output);
@@ -47,10 +48,10 @@ public sealed partial class ConfigReloadTests(ITestOutputHelper output)
         config.ExtraMappings.Add(new JsonObject { ["source"] = "spool:flow-1", ["asset"] = "pump-1", ["metric"] = "flow", ["unit"] = "m3/h" });
         config.Write();
         Hangup(daemon);
-        Wait.Until(() => daemon.Output.Contains("Configuration reload (SIGHUP)", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "the reload:" + Environment.NewLine + daemon.Output);
+        Wait.Until(() => daemon.Output.Contains("Configuration reload (SIGHUP)", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "the reload (" + daemon.SignalState + "):" + Environment.NewLine + daemon.Output);
         Wait.Until(() => StatusFile.Read(config.StateDirectory) is { } s && s.GetProperty("configHash").GetString() != firstHash,
             TimeSpan.FromSeconds(60), "the new configuration to run:" + Environment.NewLine + daemon.Output);
-        var mappingCounts = System.Text.RegularExpressions.Regex.Matches(daemon.Output, @"Pipeline up: .* (\d+) mapping\(s\)").Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        var mappingCounts = Regex.Matches(daemon.Output, @"Pipeline up: .* (\d+) mapping\(s\)").Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
         Assert.Equal(2, mappingCounts.Count);
         Assert.Equal(mappingCounts[0] + 1, mappingCounts[1]);
         Wait.Until(() => Directory.Exists(config.SinkDirectory) && SinkOutput.CountCompleteLines(config.SinkDirectory) >= total,
@@ -66,5 +67,28 @@ public sealed partial class ConfigReloadTests(ITestOutputHelper output)
         output.WriteLine($"{telemetry.Count} telemetry points in the new sink; {total} generated");
         Assert.Equal(total, telemetry.Count);
         WireSchema.AssertValid(lines);
+    }
+
+    [Fact]
+    public void Sighup_ReachesADaemonStartedWithTheSignalsBlocked_AndSigtermStopsIt()
+    {
+        using var dir = new TestDirectory("reload-blocked");
+        var config = new TestConfig(dir) { SimulatorRate = 1_000, SimulatorStopAfter = 0, Epoch = DateTime.UtcNow };
+        var path = config.Write();
+        using var daemon = GatewayProcess.StartWithSignalsBlocked("run", "--config", path);
+        Wait.Until(() => daemon.Output.Contains("Pipeline up", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "the pipeline:" + Environment.NewLine + daemon.Output);
+        Assert.Contains("SIGHUP, SIGINT, SIGTERM arrived blocked", daemon.Output, StringComparison.Ordinal);
+        // The main thread's mask, as /proc shows it: SIGHUP (bit 0), SIGINT (bit 1) and SIGTERM (bit 14) clear.
+        var blocked = Convert.ToUInt64(daemon.SignalState.Split(' ').SkipWhile(w => w != "SigBlk:").Skip(1).First(w => w.Length > 0), 16);
+        Assert.True((blocked & 0x4003) == 0, daemon.SignalState);
+
+        config.SimulatorRate = 2_000;
+        config.Write();
+        Hangup(daemon);
+        Wait.Until(() => daemon.Output.Contains("Configuration reload (SIGHUP)", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "the reload (" + daemon.SignalState + "):" + Environment.NewLine + daemon.Output);
+        Wait.Until(() => Regex.Count(daemon.Output, "Pipeline up") == 2, TimeSpan.FromSeconds(60), "the reloaded pipeline:" + Environment.NewLine + daemon.Output);
+        daemon.Terminate();
+        Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(30)), "SIGTERM to stop the daemon (" + daemon.SignalState + "):" + Environment.NewLine + daemon.Output);
+        Assert.Equal(0, daemon.ExitCode);
     }
 }

@@ -101,7 +101,7 @@ public sealed class ServiceNotifyTests(ITestOutputHelper output)
         config.SimulatorRate = 2_000;
         config.Write();
         Assert.Equal(0, Shell.Run("kill", "-HUP", daemon.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)).ExitCode);
-        Wait.Until(() => listener.Lines(before).Any(l => l.Line == "READY=1"), TimeSpan.FromSeconds(60), "READY=1 after the reload:" + Environment.NewLine + daemon.Output);
+        Wait.Until(() => listener.Lines(before).Any(l => l.Line == "READY=1"), TimeSpan.FromSeconds(60), "READY=1 after the reload (" + daemon.SignalState + "):" + Environment.NewLine + daemon.Output);
         var reload = listener.Lines(before);
         var reloading = reload.FindIndex(l => l.Line == "RELOADING=1");
         Assert.True(reloading >= 0 && reloading < reload.FindIndex(l => l.Line == "READY=1"), string.Join(Environment.NewLine, reload));
@@ -132,7 +132,7 @@ public sealed class ServiceNotifyTests(ITestOutputHelper output)
         config.SimulatorRate = 2_000;
         config.Write();
         Assert.Equal(0, Shell.Run("kill", "-HUP", daemon.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)).ExitCode);
-        Wait.Until(() => listener.Lines(before).Any(l => l.Line == "READY=1"), TimeSpan.FromSeconds(60), "READY=1 after the reload:" + Environment.NewLine + daemon.Output);
+        Wait.Until(() => listener.Lines(before).Any(l => l.Line == "READY=1"), TimeSpan.FromSeconds(60), "READY=1 after the reload (" + daemon.SignalState + "):" + Environment.NewLine + daemon.Output);
         var ready = listener.Lines(before).First(l => l.Line == "READY=1").At;
         Wait.Until(() => listener.Lines(ready).Count(l => l.Line == "WATCHDOG=1") >= 3, TimeSpan.FromSeconds(30), "pings after the reload");
 

@@ -4,6 +4,8 @@
 //                       [--change-items N] [--change-interval MS] [--tick-ms MS --tick-nodes N] [--namespace-uri URI]
 // --tick-ms: nodes s=Tick00000… whose value is the tick number k = floor(now / MS), set with source timestamp
 // k × MS: a restarted server goes on with the same sequence, so a test can tell exactly which values exist.
+// With --tick-ms, s=Unstamped has the same tick number as its value but no source timestamp at all (as some PLC
+// servers report their values): only the server timestamp of each read tells when it was seen.
 // Prints "LISTENING <endpointUrl>" once the endpoint accepts connections, and the namespace array as
 // "NAMESPACES <json>". Stops on SIGTERM/SIGINT.
 "use strict";
@@ -11,7 +13,7 @@ const path = require("path");
 const os = require("os");
 const {
   OPCUAServer, OPCUACertificateManager, Variant, DataType, VariantArrayType, StatusCodes,
-  LocalizedText, QualifiedName, coerceNodeId, UserTokenPolicy, UserTokenType, MessageSecurityMode,
+  LocalizedText, QualifiedName, coerceNodeId, UserTokenPolicy, UserTokenType, MessageSecurityMode, DataValue,
 } = require("node-opcua");
 
 function option(name, fallback) {
@@ -182,6 +184,8 @@ async function main() {
       }
       last = k;
     };
+    ns.addVariable({ componentOf: ticks, browseName: "Unstamped", nodeId: "s=Unstamped", dataType: "Double", minimumSamplingInterval: 0,
+      value: { timestamped_get: () => new DataValue({ value: new Variant({ dataType: DataType.Double, value: Math.max(last, 0) }), statusCode: StatusCodes.Good }) } });
     tick();
     ticker = setInterval(tick, Math.max(1, Math.floor(tickMs / 4)));
     console.log("TICKS from " + last);

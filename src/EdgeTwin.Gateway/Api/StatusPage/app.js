@@ -52,7 +52,8 @@ function badge(text, kind) {
 }
 
 const connectionKind = { connected: "ok", finished: "unknown", connecting: "warn", disconnected: "bad" };
-const sinkKind = { up: "ok", starting: "warn", retrying: "bad", waiting_for_queue: "bad" };
+// Every state /api/status can report (GatewayInstruments.ToText); draining is up and catching up on a backlog.
+const sinkKind = { up: "ok", draining: "warn", starting: "warn", retrying: "bad", waiting_for_queue: "bad", circuit_open: "bad" };
 
 function fillRows(tbody, rows) {
   tbody.replaceChildren(...rows);
