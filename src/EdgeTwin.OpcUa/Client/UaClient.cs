@@ -328,7 +328,8 @@ public sealed partial class UaClient : IAsyncDisposable
 
             var session = _session!;
             _hadSession = true;
-            publisher = new UaPublisher(session, _options.Publisher, _acks);
+            // The loop's only consumer is ForwardAsync, which maps each message to an event and waits again.
+            publisher = new UaPublisher(session, _options.Publisher with { DeliverInline = true }, _acks);
             if (resumed)
             {
                 Log.Connected(_log, Endpoint, session.SessionId.ToString(), "session of the previous run resumed");

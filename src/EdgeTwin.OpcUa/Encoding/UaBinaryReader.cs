@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Text;
 using EdgeTwin.OpcUa.Types;
 
@@ -13,31 +14,54 @@ public ref struct UaBinaryReader
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
+    // A message in one piece (a reassembled response, a notification body) is read straight from its span; only
+    // data spread over several buffers (chunks still in the pipe) goes through the SequenceReader.
+    private readonly ReadOnlySpan<byte> _span;
+    private int _offset;
     private SequenceReader<byte> _reader;
+    private readonly bool _segmented;
     private readonly long _baseOffset;
     private int _depth;
 
     public UaBinaryReader(ReadOnlySequence<byte> data, UaEncodingLimits? limits = null, long baseOffset = 0)
     {
-        _reader = new SequenceReader<byte>(data);
+        _segmented = !data.IsSingleSegment;
+        if (_segmented)
+        {
+            _reader = new SequenceReader<byte>(data);
+        }
+        else
+        {
+            _span = data.FirstSpan;
+        }
+
         Limits = limits ?? UaEncodingLimits.Default;
         _baseOffset = baseOffset;
         _depth = 0;
     }
 
     public UaBinaryReader(ReadOnlyMemory<byte> data, UaEncodingLimits? limits = null, long baseOffset = 0)
-        : this(new ReadOnlySequence<byte>(data), limits, baseOffset)
+        : this(data.Span, limits, baseOffset)
     {
+    }
+
+    /// <summary>Reads <paramref name="data"/>, whose first byte is at <paramref name="baseOffset"/> of the message.</summary>
+    public UaBinaryReader(ReadOnlySpan<byte> data, UaEncodingLimits? limits = null, long baseOffset = 0)
+    {
+        _span = data;
+        Limits = limits ?? UaEncodingLimits.Default;
+        _baseOffset = baseOffset;
+        _depth = 0;
     }
 
     public UaEncodingLimits Limits { get; }
 
     /// <summary>Offset of the next byte, counted from the start of the message.</summary>
-    public readonly long Position => _baseOffset + _reader.Consumed;
+    public readonly long Position => _baseOffset + (_segmented ? _reader.Consumed : _offset);
 
-    public readonly long Remaining => _reader.Remaining;
+    public readonly long Remaining => _segmented ? _reader.Remaining : _span.Length - _offset;
 
-    public readonly bool End => _reader.End;
+    public readonly bool End => Remaining == 0;
 
     public bool ReadBoolean() => ReadByte() != 0;
 
@@ -45,46 +69,80 @@ public ref struct UaBinaryReader
 
     public byte ReadByte()
     {
-        if (!_reader.TryRead(out var value))
+        if (!_segmented)
         {
-            throw Truncated(1);
+            if ((uint)_offset < (uint)_span.Length)
+            {
+                return _span[_offset++];
+            }
+        }
+        else if (_reader.TryRead(out var value))
+        {
+            return value;
         }
 
-        return value;
+        throw Truncated(1);
     }
 
     public short ReadInt16()
     {
-        if (!_reader.TryReadLittleEndian(out short value))
+        if (!_segmented)
         {
-            throw Truncated(2);
+            if (_span.Length - _offset >= 2)
+            {
+                var value = BinaryPrimitives.ReadInt16LittleEndian(_span[_offset..]);
+                _offset += 2;
+                return value;
+            }
+        }
+        else if (_reader.TryReadLittleEndian(out short value))
+        {
+            return value;
         }
 
-        return value;
+        throw Truncated(2);
     }
 
     public ushort ReadUInt16() => unchecked((ushort)ReadInt16());
 
     public int ReadInt32()
     {
-        if (!_reader.TryReadLittleEndian(out int value))
+        if (!_segmented)
         {
-            throw Truncated(4);
+            if (_span.Length - _offset >= 4)
+            {
+                var value = BinaryPrimitives.ReadInt32LittleEndian(_span[_offset..]);
+                _offset += 4;
+                return value;
+            }
+        }
+        else if (_reader.TryReadLittleEndian(out int value))
+        {
+            return value;
         }
 
-        return value;
+        throw Truncated(4);
     }
 
     public uint ReadUInt32() => unchecked((uint)ReadInt32());
 
     public long ReadInt64()
     {
-        if (!_reader.TryReadLittleEndian(out long value))
+        if (!_segmented)
         {
-            throw Truncated(8);
+            if (_span.Length - _offset >= 8)
+            {
+                var value = BinaryPrimitives.ReadInt64LittleEndian(_span[_offset..]);
+                _offset += 8;
+                return value;
+            }
+        }
+        else if (_reader.TryReadLittleEndian(out long value))
+        {
+            return value;
         }
 
-        return value;
+        throw Truncated(8);
     }
 
     public ulong ReadUInt64() => unchecked((ulong)ReadInt64());
@@ -100,12 +158,12 @@ public ref struct UaBinaryReader
     public Guid ReadGuid()
     {
         Span<byte> bytes = stackalloc byte[16];
-        if (!_reader.TryCopyTo(bytes))
+        if (Remaining < 16)
         {
             throw Truncated(16);
         }
 
-        _reader.Advance(16);
+        CopyAndAdvance(bytes);
         return new Guid(bytes);
     }
 
@@ -124,8 +182,7 @@ public ref struct UaBinaryReader
 
         CheckLength(start, length, Limits.MaxByteStringLength, "ByteString");
         var bytes = new byte[length];
-        _reader.TryCopyTo(bytes);
-        _reader.Advance(length);
+        CopyAndAdvance(bytes);
         return bytes;
     }
 
@@ -148,9 +205,9 @@ public ref struct UaBinaryReader
             throw new UaDecodingException(StatusCode.BadEncodingLimitsExceeded, start, $"array length {count} exceeds the limit of {Limits.MaxArrayLength}");
         }
 
-        if ((long)count * minElementSize > _reader.Remaining)
+        if ((long)count * minElementSize > Remaining)
         {
-            throw new UaDecodingException(StatusCode.BadDecodingError, start, $"array length {count} needs at least {(long)count * minElementSize} bytes but only {_reader.Remaining} remain");
+            throw new UaDecodingException(StatusCode.BadDecodingError, start, $"array length {count} needs at least {(long)count * minElementSize} bytes but only {Remaining} remain");
         }
 
         return count;
@@ -264,59 +321,51 @@ public ref struct UaBinaryReader
     /// <summary>ExtensionObject: encoding NodeId, body kind, then the body kept as bytes (OPC 10000-6 §5.2.2.15).</summary>
     public ExtensionObject ReadExtensionObject()
     {
-        var typeId = ReadNodeId();
-        var start = Position;
-        var encoding = ReadByte();
-        switch (encoding)
+        var body = ReadExtensionObjectInPlace(out var typeId, out var encoding);
+        if (encoding == ExtensionObjectEncoding.None)
         {
-            case 0:
-                return typeId.IsNull ? ExtensionObject.Null : new ExtensionObject(typeId, ExtensionObjectEncoding.None, default);
-            case 1:
-            case 2:
-                var bodyStart = Position;
-                var length = ReadInt32();
-                if (length < 0)
-                {
-                    throw new UaDecodingException(StatusCode.BadDecodingError, bodyStart, $"ExtensionObject body length {length} is negative");
-                }
-
-                CheckLength(bodyStart, length, Limits.MaxByteStringLength, "ExtensionObject body");
-                var body = new byte[length];
-                _reader.TryCopyTo(body);
-                _reader.Advance(length);
-                return new ExtensionObject(typeId, (ExtensionObjectEncoding)encoding, body);
-            default:
-                throw new UaDecodingException(StatusCode.BadDecodingError, start, $"ExtensionObject encoding {encoding} is not 0, 1 or 2");
+            return typeId.IsNull ? ExtensionObject.Null : new ExtensionObject(typeId, ExtensionObjectEncoding.None, default);
         }
+
+        var bytes = new byte[body.Remaining];
+        body.CopyAndAdvance(bytes);
+        return new ExtensionObject(typeId, encoding, bytes);
     }
 
     /// <summary>
-    /// The body of an ExtensionObject of a known type, positioned where this reader is: the caller reads
-    /// the TypeId and encoding itself. Returns the body length (0 when there is none).
+    /// An ExtensionObject whose body the caller decodes where it lies, without copying it: reads the TypeId, the
+    /// body kind and the length, steps over the body, and returns a reader limited to the body (empty when there
+    /// is none) whose <see cref="Position"/> still counts from the start of the whole message.
     /// </summary>
-    public int ReadExtensionObjectHeader(out NodeId typeId)
+    public UaBinaryReader ReadExtensionObjectInPlace(out NodeId typeId, out ExtensionObjectEncoding encoding)
     {
         typeId = ReadNodeId();
         var start = Position;
-        var encoding = ReadByte();
-        if (encoding == 0)
+        var kind = ReadByte();
+        if (kind > 2)
         {
-            return 0;
+            throw new UaDecodingException(StatusCode.BadDecodingError, start, $"ExtensionObject encoding {kind} is not 0, 1 or 2");
         }
 
-        if (encoding != 1)
+        encoding = (ExtensionObjectEncoding)kind;
+        if (kind == 0)
         {
-            throw new UaDecodingException(StatusCode.BadDecodingError, start, $"ExtensionObject encoding {encoding} is not binary");
+            return new UaBinaryReader(ReadOnlySpan<byte>.Empty, Limits, Position);
         }
 
-        var lengthStart = Position;
+        var bodyStart = Position;
         var length = ReadInt32();
-        if (length < 0 || length > _reader.Remaining)
+        if (length < 0)
         {
-            throw new UaDecodingException(StatusCode.BadDecodingError, lengthStart, $"ExtensionObject body length {length} does not fit in the {_reader.Remaining} bytes that remain");
+            throw new UaDecodingException(StatusCode.BadDecodingError, bodyStart, $"ExtensionObject body length {length} is negative");
         }
 
-        return length;
+        CheckLength(bodyStart, length, Limits.MaxByteStringLength, "ExtensionObject body");
+        var body = _segmented
+            ? new UaBinaryReader(_reader.UnreadSequence.Slice(0, length), Limits, Position)
+            : new UaBinaryReader(_span.Slice(_offset, length), Limits, Position);
+        Advance(length);
+        return body;
     }
 
     /// <summary>DataValue: mask then the present fields in wire order (OPC 10000-6 §5.2.2.17).</summary>
@@ -331,17 +380,13 @@ public ref struct UaBinaryReader
 
         Enter(start);
         var value = (mask & 0x01) != 0 ? ReadVariant() : Variant.Null;
-        var result = new DataValue
-        {
-            Value = value,
-            Status = (mask & 0x02) != 0 ? ReadStatusCode() : null,
-            SourceTimestamp = (mask & 0x04) != 0 ? ReadDateTime() : null,
-            SourcePicoseconds = (mask & 0x10) != 0 ? ReadUInt16() : null,
-            ServerTimestamp = (mask & 0x08) != 0 ? ReadDateTime() : null,
-            ServerPicoseconds = (mask & 0x20) != 0 ? ReadUInt16() : null,
-        };
+        var status = (mask & 0x02) != 0 ? ReadUInt32() : 0;
+        var sourceTimestamp = (mask & 0x04) != 0 ? ReadDateTime() : default;
+        var sourcePicoseconds = (mask & 0x10) != 0 ? ReadUInt16() : (ushort)0;
+        var serverTimestamp = (mask & 0x08) != 0 ? ReadDateTime() : default;
+        var serverPicoseconds = (mask & 0x20) != 0 ? ReadUInt16() : (ushort)0;
         _depth--;
-        return result;
+        return new DataValue(mask, value, status, sourceTimestamp, sourcePicoseconds, serverTimestamp, serverPicoseconds);
     }
 
     /// <summary>DiagnosticInfo: mask then present fields, Locale before LocalizedText on the wire (OPC 10000-6 §5.2.2.12).</summary>
@@ -435,7 +480,7 @@ public ref struct UaBinaryReader
             throw new UaDecodingException(count > Limits.MaxArrayDimensions ? StatusCode.BadEncodingLimitsExceeded : StatusCode.BadDecodingError, start, $"Variant array dimension count {count} is outside 1..{Limits.MaxArrayDimensions}");
         }
 
-        if ((long)count * 4 > _reader.Remaining)
+        if ((long)count * 4 > Remaining)
         {
             throw Truncated(count * 4);
         }
@@ -508,8 +553,7 @@ public ref struct UaBinaryReader
             case BuiltInType.SByte: return Fill(new sbyte[count], ref this, static (ref UaBinaryReader r) => r.ReadSByte());
             case BuiltInType.Byte:
                 var bytes = new byte[count];
-                _reader.TryCopyTo(bytes);
-                _reader.Advance(count);
+                CopyAndAdvance(bytes);
                 return bytes;
             case BuiltInType.Int16: return Fill(new short[count], ref this, static (ref UaBinaryReader r) => r.ReadInt16());
             case BuiltInType.UInt16: return Fill(new ushort[count], ref this, static (ref UaBinaryReader r) => r.ReadUInt16());
@@ -618,11 +662,11 @@ public ref struct UaBinaryReader
 
         try
         {
-            var unread = _reader.UnreadSpan;
+            var unread = _segmented ? _reader.UnreadSpan : _span[_offset..];
             if (unread.Length >= length)
             {
                 var value = StrictUtf8.GetString(unread[..length]);
-                _reader.Advance(length);
+                Advance(length);
                 return value;
             }
 
@@ -652,9 +696,9 @@ public ref struct UaBinaryReader
             throw new UaDecodingException(StatusCode.BadEncodingLimitsExceeded, start, $"{what} length {length} exceeds the limit of {limit}");
         }
 
-        if (length > _reader.Remaining)
+        if (length > Remaining)
         {
-            throw new UaDecodingException(StatusCode.BadDecodingError, start, $"{what} length {length} exceeds the {_reader.Remaining} bytes that remain");
+            throw new UaDecodingException(StatusCode.BadDecodingError, start, $"{what} length {length} exceeds the {Remaining} bytes that remain");
         }
     }
 
@@ -669,16 +713,43 @@ public ref struct UaBinaryReader
     /// <summary>Skips <paramref name="count"/> bytes that the caller knows are present.</summary>
     public void Skip(int count)
     {
-        if (count < 0 || count > _reader.Remaining)
+        if (count < 0 || count > Remaining)
         {
             throw Truncated(count);
         }
 
-        _reader.Advance(count);
+        Advance(count);
+    }
+
+    // Both take a count the caller has checked against Remaining.
+    private void Advance(int count)
+    {
+        if (_segmented)
+        {
+            _reader.Advance(count);
+        }
+        else
+        {
+            _offset += count;
+        }
+    }
+
+    private void CopyAndAdvance(scoped Span<byte> destination)
+    {
+        if (_segmented)
+        {
+            _reader.TryCopyTo(destination);
+            _reader.Advance(destination.Length);
+        }
+        else
+        {
+            _span.Slice(_offset, destination.Length).CopyTo(destination);
+            _offset += destination.Length;
+        }
     }
 
     private readonly UaDecodingException Truncated(int needed) =>
-        new(StatusCode.BadDecodingError, Position, $"message ends early: {needed} bytes needed, {_reader.Remaining} remain");
+        new(StatusCode.BadDecodingError, Position, $"message ends early: {needed} bytes needed, {Remaining} remain");
 }
 
 /// <summary>Reads one element of an array for <see cref="UaBinaryReader.ReadArray{T}"/>.</summary>

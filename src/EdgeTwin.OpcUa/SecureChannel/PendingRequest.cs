@@ -8,9 +8,15 @@ namespace EdgeTwin.OpcUa.SecureChannel;
 /// A request waiting for its response; collects the response's chunk bodies until the final chunk, within
 /// the MaxMessageSize and MaxChunkCount we announced in Hello.
 /// </summary>
-internal sealed class PendingRequest(uint maxMessageSize, uint maxChunkCount) : IDisposable
+/// <remarks>
+/// With <paramref name="completeInline"/> the caller's continuation runs on the receive loop, straight from the
+/// final chunk, instead of waiting for a pool thread: for a caller that only decodes and hands on (the Publish
+/// loop), it saves a thread hand-off per response. Failures still complete on a pool thread, never inside the
+/// code that fails the channel.
+/// </remarks>
+internal sealed class PendingRequest(uint maxMessageSize, uint maxChunkCount, bool completeInline = false) : IDisposable
 {
-    private readonly TaskCompletionSource<ResponseMessage> _response = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<ResponseMessage> _response = new(completeInline ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _lock = new();
     private PooledBufferWriter? _buffer = new();
     private int _chunks;
@@ -21,38 +27,49 @@ internal sealed class PendingRequest(uint maxMessageSize, uint maxChunkCount) : 
     /// <summary>Adds one chunk body; on the final chunk hands the whole message to the waiting caller.</summary>
     public void Append(ReadOnlySequence<byte> body, bool final)
     {
+        ResponseMessage? complete;
         lock (_lock)
         {
-            if (_buffer is null)
-            {
-                return;
-            }
-
-            _chunks++;
-            if (maxChunkCount != 0 && _chunks > maxChunkCount)
-            {
-                FailLocked(new UaServiceException(StatusCode.BadResponseTooLarge, $"the response exceeds {maxChunkCount} chunks"));
-                return;
-            }
-
-            if (maxMessageSize != 0 && _buffer.WrittenCount + body.Length > maxMessageSize)
-            {
-                FailLocked(new UaServiceException(StatusCode.BadResponseTooLarge, $"the response exceeds {maxMessageSize} bytes"));
-                return;
-            }
-
-            body.CopyTo(_buffer.GetSpan((int)body.Length));
-            _buffer.Advance((int)body.Length);
-            if (final)
-            {
-                var message = new ResponseMessage(_buffer);
-                _buffer = null;
-                if (!_response.TrySetResult(message))
-                {
-                    message.Dispose();
-                }
-            }
+            complete = AppendLocked(body, final);
         }
+
+        // Outside the lock: an inline continuation may dispose this request.
+        if (complete is not null && !_response.TrySetResult(complete))
+        {
+            complete.Dispose();
+        }
+    }
+
+    private ResponseMessage? AppendLocked(ReadOnlySequence<byte> body, bool final)
+    {
+        if (_buffer is null)
+        {
+            return null;
+        }
+
+        _chunks++;
+        if (maxChunkCount != 0 && _chunks > maxChunkCount)
+        {
+            FailLocked(new UaServiceException(StatusCode.BadResponseTooLarge, $"the response exceeds {maxChunkCount} chunks"));
+            return null;
+        }
+
+        if (maxMessageSize != 0 && _buffer.WrittenCount + body.Length > maxMessageSize)
+        {
+            FailLocked(new UaServiceException(StatusCode.BadResponseTooLarge, $"the response exceeds {maxMessageSize} bytes"));
+            return null;
+        }
+
+        body.CopyTo(_buffer.GetSpan((int)body.Length));
+        _buffer.Advance((int)body.Length);
+        if (!final)
+        {
+            return null;
+        }
+
+        var message = new ResponseMessage(_buffer);
+        _buffer = null;
+        return message;
     }
 
     public void Fail(Exception error)
@@ -85,6 +102,13 @@ internal sealed class PendingRequest(uint maxMessageSize, uint maxChunkCount) : 
     {
         _buffer?.Dispose();
         _buffer = null;
-        _response.TrySetException(error);
+        if (completeInline)
+        {
+            ThreadPool.QueueUserWorkItem(static state => state.Response.TrySetException(state.Error), (Response: _response, Error: error), preferLocal: false);
+        }
+        else
+        {
+            _response.TrySetException(error);
+        }
     }
 }

@@ -113,11 +113,20 @@ public sealed partial class UaSecureChannel : IAsyncDisposable
     /// As <see cref="CallAsync{TResponse}(RequestHeader, IUaRequest, CancellationToken)"/>, but waits for the
     /// response as long as the header's TimeoutHint plus a margin (Publish requests are held by the server).
     /// </summary>
-    public async Task<TResponse> CallWithHintAsync<TResponse>(RequestHeader header, IUaRequest request, CancellationToken cancellationToken = default)
+    public Task<TResponse> CallWithHintAsync<TResponse>(RequestHeader header, IUaRequest request, CancellationToken cancellationToken = default)
+        where TResponse : IUaResponse<TResponse> =>
+        CallWithHintAsync<TResponse>(header, request, completeInline: false, cancellationToken);
+
+    /// <summary>
+    /// As the public overload; with <paramref name="completeInline"/> a successful response is decoded and the
+    /// caller continues on the receive loop, with no thread hand-off. Only for a caller that does little with
+    /// the response and never blocks (the Publish loop): the next chunk is read when it awaits again.
+    /// </summary>
+    internal async Task<TResponse> CallWithHintAsync<TResponse>(RequestHeader header, IUaRequest request, bool completeInline, CancellationToken cancellationToken)
         where TResponse : IUaResponse<TResponse>
     {
         var wait = TimeSpan.FromMilliseconds(header.TimeoutHint) + _options.RequestTimeout;
-        using var response = await SendAsync(UaTcpMessageType.Message, header, request, cancellationToken, wait).ConfigureAwait(false);
+        using var response = await SendAsync(UaTcpMessageType.Message, header, request, cancellationToken, wait, completeInline).ConfigureAwait(false);
         return DecodeResponse<TResponse>(response);
     }
 
@@ -186,7 +195,7 @@ public sealed partial class UaSecureChannel : IAsyncDisposable
         return id == 0 ? Interlocked.Increment(ref _lastRequestId) : id;
     }
 
-    private async Task<ResponseMessage> SendAsync(UaTcpMessageType type, RequestHeader header, IUaRequest request, CancellationToken cancellationToken, TimeSpan? wait = null)
+    private async Task<ResponseMessage> SendAsync(UaTcpMessageType type, RequestHeader header, IUaRequest request, CancellationToken cancellationToken, TimeSpan? wait = null, bool completeInline = false)
     {
         var timeout = wait ?? _options.RequestTimeout;
         if (_fault is { } fault)
@@ -195,7 +204,7 @@ public sealed partial class UaSecureChannel : IAsyncDisposable
         }
 
         var requestId = NextRequestId();
-        var pending = new PendingRequest(Limits.MaxResponseSize, Limits.MaxResponseChunks);
+        var pending = new PendingRequest(Limits.MaxResponseSize, Limits.MaxResponseChunks, completeInline);
         _pending[requestId] = pending;
         try
         {

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using EdgeTwin.OpcUa.SecureChannel;
 using EdgeTwin.OpcUa.Services;
 using EdgeTwin.OpcUa.Types;
@@ -58,7 +57,7 @@ public sealed class UaSession : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(channel);
         options ??= new UaSessionOptions();
         var client = new ApplicationDescription(options.ApplicationUri, "urn:edgetwin", new LocalizedText(null, "EdgeTwin"), 1, null, null, null);
-        var request = new CreateSessionRequest(client, channel.EndpointUrl, options.SessionName, RandomNumberGenerator.GetBytes(32),
+        var request = new CreateSessionRequest(client, channel.EndpointUrl, options.SessionName, SessionNonce.Create(),
             options.SessionTimeout.TotalMilliseconds, channel.Limits.MaxResponseSize);
         var created = await channel.CallAsync<CreateSessionResponse>(channel.CreateRequestHeader(), request, cancellationToken).ConfigureAwait(false);
         var session = new UaSession(channel, options, created);

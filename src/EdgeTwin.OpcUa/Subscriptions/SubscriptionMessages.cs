@@ -148,36 +148,32 @@ public sealed record NotificationMessage(uint SequenceNumber, DateTime PublishTi
 {
     public bool IsKeepAlive => DataChanges.Count == 0 && StatusChange is null && EventCount == 0;
 
+    /// <summary>
+    /// Decodes the message where it lies: each notification's body is read in place from the message, and the
+    /// data changes go straight into one array of exactly their number.
+    /// </summary>
     public static NotificationMessage Read(ref UaBinaryReader reader, UaEncodingLimits limits)
     {
+        ArgumentNullException.ThrowIfNull(limits);
         var sequenceNumber = reader.ReadUInt32();
         var publishTime = reader.ReadDateTime();
         var count = reader.ReadArrayLength(3);
-        var changes = new List<MonitoredItemNotification>();
+        MonitoredItemNotification[] changes = [];
         StatusCode? status = null;
         var events = 0;
         for (var i = 0; i < count; i++)
         {
             var start = reader.Position;
-            var data = reader.ReadExtensionObject();
-            if (data.Encoding != ExtensionObjectEncoding.Binary || data.TypeId.NamespaceIndex != 0 || data.TypeId.IdType != NodeIdType.Numeric)
+            var body = reader.ReadExtensionObjectInPlace(out var typeId, out var encoding);
+            if (encoding != ExtensionObjectEncoding.Binary || typeId.NamespaceIndex != 0 || typeId.IdType != NodeIdType.Numeric)
             {
-                throw new UaDecodingException(StatusCode.BadDecodingError, start, $"notification data of type {data.TypeId} is not a binary notification");
+                throw new UaDecodingException(StatusCode.BadDecodingError, start, $"notification data of type {typeId} is not a binary notification");
             }
 
-            // Offsets inside the body count from the start of the whole message.
-            var body = new UaBinaryReader(data.Body, limits, reader.Position - data.Body.Length);
-            switch (data.TypeId.NumericIdentifier)
+            switch (typeId.NumericIdentifier)
             {
                 case SubscriptionEncodingIds.DataChangeNotification:
-                    var items = body.ReadArrayLength(5);
-                    changes.EnsureCapacity(changes.Count + Math.Max(items, 0));
-                    for (var j = 0; j < items; j++)
-                    {
-                        changes.Add(new MonitoredItemNotification(body.ReadUInt32(), body.ReadDataValue()));
-                    }
-
-                    body.ReadDiagnosticInfoArray();
+                    changes = ReadDataChanges(ref body, changes);
                     break;
                 case SubscriptionEncodingIds.StatusChangeNotification:
                     status = body.ReadStatusCode();
@@ -187,11 +183,32 @@ public sealed record NotificationMessage(uint SequenceNumber, DateTime PublishTi
                     events += Math.Max(body.ReadArrayLength(1), 0);
                     break;
                 default:
-                    throw new UaDecodingException(StatusCode.BadDecodingError, start, $"unknown notification data type {data.TypeId}");
+                    throw new UaDecodingException(StatusCode.BadDecodingError, start, $"unknown notification data type {typeId}");
             }
         }
 
         return new NotificationMessage(sequenceNumber, publishTime, changes, status, events);
+    }
+
+    // DataChangeNotification (OPC 10000-4 §7.25.2): MonitoredItemNotification[] then DiagnosticInfo[], appended to
+    // the changes of the notifications before it in the same message (rarely more than one).
+    private static MonitoredItemNotification[] ReadDataChanges(ref UaBinaryReader body, MonitoredItemNotification[] before)
+    {
+        var items = Math.Max(body.ReadArrayLength(5), 0);
+        var changes = before;
+        if (items > 0)
+        {
+            changes = new MonitoredItemNotification[before.Length + items];
+            before.CopyTo(changes, 0);
+            for (var j = before.Length; j < changes.Length; j++)
+            {
+                var handle = body.ReadUInt32();
+                changes[j] = new MonitoredItemNotification(handle, body.ReadDataValue());
+            }
+        }
+
+        body.ReadDiagnosticInfoArray();
+        return changes;
     }
 }
 

@@ -45,6 +45,7 @@ public sealed class UaPublisher : IAsyncDisposable
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = false,
             SingleWriter = false,
+            AllowSynchronousContinuations = _options.DeliverInline,
         });
     }
 
@@ -108,7 +109,7 @@ public sealed class UaPublisher : IAsyncDisposable
                 {
                     var hint = TimeoutHint();
                     var header = _session.Channel.CreateRequestHeader(_session.AuthenticationToken, hint);
-                    response = await _session.Channel.CallWithHintAsync<PublishResponse>(header, new PublishRequest(acks), token).ConfigureAwait(false);
+                    response = await _session.Channel.CallWithHintAsync<PublishResponse>(header, new PublishRequest(acks), completeInline: true, token).ConfigureAwait(false);
                 }
                 catch (UaServiceException ex) when (ex.Status.Is(StatusCode.BadTimeout))
                 {

@@ -11,4 +11,12 @@ public sealed record UaPublisherOptions
     /// Default 64.
     /// </summary>
     public int QueueCapacity { get; init; } = 64;
+
+    /// <summary>
+    /// Hands each message to a consumer already waiting on <see cref="UaPublisher.Messages"/> on the thread that
+    /// decoded it (the channel's receive loop) rather than on a pool thread: one thread hand-off less per
+    /// message. Only for a consumer that takes the message, does little, and waits again without ever blocking,
+    /// because the channel reads nothing else meanwhile. Default false.
+    /// </summary>
+    public bool DeliverInline { get; init; }
 }

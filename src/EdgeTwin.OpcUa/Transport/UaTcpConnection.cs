@@ -7,21 +7,44 @@ namespace EdgeTwin.OpcUa.Transport;
 
 /// <summary>
 /// A TCP connection to an opc.tcp endpoint, exposed as a pipe pair, after the Hello/Acknowledge exchange
-/// (OPC 10000-6 §7.1.2). Reads happen only when the layer above asks, so a slow consumer pushes back on
+/// (OPC 10000-6 §7.1.2). A receive thread of the connection's own reads the socket into <see cref="Input"/>
+/// and stops reading while <see cref="PauseReadingAt"/> bytes (or two of our largest chunks) wait unread, so a slow consumer pushes back on
 /// the socket instead of buffering without bound.
 /// </summary>
+/// <remarks>
+/// The receive thread blocks in the socket read and runs the reader of <see cref="Input"/> itself when data
+/// arrives: a response is framed and decoded (and a Publish response handed on) with no thread pool hand-off,
+/// so a stream of notifications wakes no pool thread, and no pool thread spins after each one. For the same
+/// reason the socket never takes part in the runtime's async socket engine (whose event thread would hand each
+/// arrival to the pool): it connects and sends with blocking calls. A send returns once the kernel has the bytes,
+/// at once in practice; one the server does not take within <see cref="SendTimeout"/> fails the connection.
+/// </remarks>
 public sealed class UaTcpConnection : IAsyncDisposable
 {
+    /// <summary>Unread bytes at which the receive thread stops reading the socket (it resumes at half).</summary>
+    public const int PauseReadingAt = 1 << 20;
+
+    /// <summary>How long a send may wait for a server that takes nothing in before the connection fails.</summary>
+    public static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(30);
+
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
+    private readonly Pipe _received;
 
-    private UaTcpConnection(Socket socket, UaTcpNegotiatedLimits limits)
+    // maxChunkSize: the largest chunk we accept. The pause threshold stays above two of them, so an incomplete
+    // chunk the reader waits on can never stop the reading that would complete it.
+    private UaTcpConnection(Socket socket, UaTcpNegotiatedLimits limits, uint maxChunkSize)
     {
+        var pause = Math.Max(PauseReadingAt, 2L * maxChunkSize);
+        _received = new Pipe(new PipeOptions(
+            pauseWriterThreshold: pause, resumeWriterThreshold: pause / 2, minimumSegmentSize: 65536,
+            readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false));
         _socket = socket;
-        _stream = new NetworkStream(socket, ownsSocket: true);
-        Input = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 65536, minimumReadSize: 4096, leaveOpen: true));
+        _stream = new BlockingSendStream(socket);
+        Input = _received.Reader;
         Output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 65536, leaveOpen: true));
         Limits = limits;
+        new Thread(Receive) { IsBackground = true, Name = "opc.tcp receive" }.Start();
     }
 
     public PipeReader Input { get; }
@@ -45,13 +68,25 @@ public sealed class UaTcpConnection : IAsyncDisposable
     public static async Task<UaTcpConnection> ConnectAsync(string endpointUrl, UaTcpLimits limits, CancellationToken cancellationToken)
     {
         var (host, port) = ParseEndpoint(endpointUrl);
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, SendTimeout = (int)SendTimeout.TotalMilliseconds };
         UaTcpConnection? connection = null;
         try
         {
-            await socket.ConnectAsync(host, port, cancellationToken).ConfigureAwait(false);
+            // A blocking connect on a pool thread (see the remarks); cancelling closes the socket under it.
+            using (cancellationToken.Register(static s => ((Socket)s!).Dispose(), socket))
+            {
+                try
+                {
+                    await Task.Run(() => socket.Connect(host, port), cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is SocketException or ObjectDisposedException)
+                {
+                    throw new OperationCanceledException("connecting was cancelled", ex, cancellationToken);
+                }
+            }
+
             var hello = new UaTcpHello(0, limits.ReceiveBufferSize, limits.SendBufferSize, limits.MaxMessageSize, limits.MaxChunkCount, endpointUrl);
-            connection = new UaTcpConnection(socket, null!);
+            connection = new UaTcpConnection(socket, null!, limits.ReceiveBufferSize);
             WriteHello(connection.Output, hello);
             await connection.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
             var ack = await connection.ReadAcknowledgeAsync(hello, cancellationToken).ConfigureAwait(false);
@@ -121,6 +156,44 @@ public sealed class UaTcpConnection : IAsyncDisposable
         }
     }
 
+    // The receive thread: socket to pipe until the server closes, the socket is closed under it, or the reader is done.
+    private void Receive()
+    {
+        var writer = _received.Writer;
+        Exception? error = null;
+        try
+        {
+            while (true)
+            {
+                var memory = writer.GetMemory(65536);
+                var read = _socket.Receive(memory.Span);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                writer.Advance(read);
+                var flush = writer.FlushAsync();
+                var result = flush.IsCompleted ? flush.Result : flush.AsTask().GetAwaiter().GetResult();
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            error = new IOException($"reading from the server failed: {ex.Message}", ex);
+        }
+        catch (Exception ex)
+        {
+            // Anything the reader threw while it ran on this thread: it ends the connection, not the process.
+            error = ex;
+        }
+
+        writer.Complete(error);
+    }
+
     /// <summary>Closes the socket at once; pending reads end.</summary>
     public void Abort()
     {
@@ -152,5 +225,24 @@ public sealed class UaTcpConnection : IAsyncDisposable
         {
         }
         await _stream.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The socket as a stream whose writes block until the kernel has the bytes: the output pipe flushes through
+    /// it without registering the socket with the async socket engine.
+    /// </summary>
+    private sealed class BlockingSendStream(Socket socket) : NetworkStream(socket, ownsSocket: true)
+    {
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Write(buffer.Span);
+            return ValueTask.CompletedTask;
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -40,4 +40,48 @@ public class PendingRequestTests
         var ex = await Assert.ThrowsAsync<UaServiceException>(() => pending.Task);
         Assert.Equal(StatusCode.BadResponseTooLarge, ex.Status);
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task TheCallerContinuesOnTheReceivingThread_OnlyWhenCompletingInline(bool inline)
+    {
+        using var pending = new PendingRequest(0, 0, completeInline: inline);
+        var continuedOn = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var caller = Continue(pending, continuedOn);
+        var receiving = new Thread(() => pending.Append(new ReadOnlySequence<byte>([1]), final: true));
+        receiving.Start();
+        var thread = await continuedOn.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        receiving.Join();
+        await caller;
+        Assert.Equal(inline, thread == receiving.ManagedThreadId);
+    }
+
+    [Fact]
+    public async Task AFailedInlineRequest_ContinuesOnAPoolThread_NotInsideTheCodeThatFailedIt()
+    {
+        using var pending = new PendingRequest(0, 0, completeInline: true);
+        var continuedOn = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var caller = Continue(pending, continuedOn);
+        var failing = new Thread(() => pending.Fail(new UaServiceException(StatusCode.BadConnectionClosed, "gone")));
+        failing.Start();
+        failing.Join();
+        var thread = await continuedOn.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.NotEqual(failing.ManagedThreadId, thread);
+        var ex = await Assert.ThrowsAsync<UaServiceException>(() => caller);
+        Assert.Equal(StatusCode.BadConnectionClosed, ex.Status);
+    }
+
+    private static async Task Continue(PendingRequest pending, TaskCompletionSource<int> continuedOn)
+    {
+        try
+        {
+            using var message = await pending.Task.ConfigureAwait(false);
+            pending.MarkConsumed();
+        }
+        finally
+        {
+            continuedOn.TrySetResult(Environment.CurrentManagedThreadId);
+        }
+    }
 }

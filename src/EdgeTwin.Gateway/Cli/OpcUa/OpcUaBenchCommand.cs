@@ -61,8 +61,9 @@ internal static class OpcUaBenchCommand
 
             Console.Error.WriteLine($"edgetwin: {nodes.Length} items monitored after {started.Elapsed.TotalSeconds:0.0} s");
             long changes = 0;
+            var allocatedAtStart = GC.GetTotalAllocatedBytes();
             long messages = 0, republished = 0, lost = 0;
-            await using var publisher = new UaPublisher(connection.Session, new UaPublisherOptions { OutstandingRequests = options.PublishRequests });
+            await using var publisher = new UaPublisher(connection.Session, new UaPublisherOptions { OutstandingRequests = options.PublishRequests, DeliverInline = true });
             publisher.Add(subscription);
             using var report = new Timer(_ => Report(Interlocked.Read(ref changes)), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
             var remaining = TimeSpan.FromSeconds(options.Seconds) - started.Elapsed;
@@ -98,7 +99,10 @@ internal static class OpcUaBenchCommand
             }
 
             Report(Interlocked.Read(ref changes));
-            Console.Error.WriteLine($"edgetwin: {messages} notification messages, {republished} of them republished after a gap, {lost} lost");
+            var total = Interlocked.Read(ref changes);
+            var allocated = GC.GetTotalAllocatedBytes() - allocatedAtStart;
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"edgetwin: {messages} notification messages, {republished} of them republished after a gap, {lost} lost; {allocated / Math.Max(1, total):0} bytes allocated per data change, {GC.CollectionCount(0)} gen0 / {GC.CollectionCount(2)} gen2 collections, GC heap {GC.GetGCMemoryInfo().HeapSizeBytes / 1048576.0:0.0} MiB ({GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0:0.0} MiB committed)"));
             return ExitCodes.Ok;
         }, cancellationToken);
 
