@@ -35,6 +35,12 @@ internal static partial class Log
     [LoggerMessage(1016, LogLevel.Warning, "{Signals} arrived blocked from the process that started the gateway; unblocked, so reload and stop signals work")]
     public static partial void SignalsWereBlocked(ILogger logger, string signals);
 
+    [LoggerMessage(1017, LogLevel.Warning, "SIGHUP arrived ignored from the process that started the gateway (nohup?); it is handled now: a hangup re-reads the configuration and never stops the gateway")]
+    public static partial void HangupWasIgnored(ILogger logger);
+
+    [LoggerMessage(1018, LogLevel.Information, "Configuration reload (SIGHUP) deferred: the gateway is starting, stopping or already reloading; the file is read again once it has started")]
+    public static partial void ReloadDeferred(ILogger logger);
+
     [LoggerMessage(1014, LogLevel.Error, "Pipeline stalled: batches waiting and no progress for {Seconds} s ({Backlog} batch(es) queued); systemd watchdog pings withheld")]
     public static partial void WatchdogWithheld(ILogger logger, long seconds, int backlog);
 

@@ -18,11 +18,16 @@ public sealed class ReloadSignal : IDisposable
     private readonly Lock _gate = new();
     private EdgeTwinConfig? _current;
     private Action? _restart;
+    private bool _deferred;
 
     public ReloadSignal(string source)
     {
         _source = source;
-        if (!OperatingSystem.IsWindows()) _registration = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal);
+        if (!OperatingSystem.IsWindows())
+        {
+            Systemd.DaemonSignals.HandleHangup();
+            _registration = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal);
+        }
     }
 
     /// <summary>The configuration to start next, once a reload was accepted; null otherwise.</summary>
@@ -34,14 +39,22 @@ public sealed class ReloadSignal : IDisposable
     /// <summary>Logs through the current host's logger.</summary>
     public Action<Action<ILogger>>? Log { get; set; }
 
+    /// <summary>
+    /// Call once the host has started: a restart requested while it starts would cancel its start half-way. A
+    /// SIGHUP that came while no host was armed (starting, stopping, reloading) is acted on now.
+    /// </summary>
     public void Arm(EdgeTwinConfig current, Action restart)
     {
+        bool deferred;
         lock (_gate)
         {
             _current = current;
             _restart = restart;
             Generation++;
+            deferred = _deferred;
+            _deferred = false;
         }
+        if (deferred) ThreadPool.QueueUserWorkItem(_ => Reload());
     }
 
     public void Disarm()
@@ -61,7 +74,9 @@ public sealed class ReloadSignal : IDisposable
         {
             if (_restart is null || Pending is not null)
             {
-                Log?.Invoke(l => Gateway.Log.ReloadIgnored(l, "the gateway is starting, stopping or already reloading"));
+                // Starting, stopping or already reloading: the file is read again once the next host has started.
+                _deferred = true;
+                Log?.Invoke(l => Gateway.Log.ReloadDeferred(l));
                 return;
             }
             if (_source == ConfigLoader.EmbeddedDemoName || !File.Exists(_source))

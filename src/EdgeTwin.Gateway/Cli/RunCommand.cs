@@ -80,6 +80,7 @@ public static class RunCommand
         reload.Log = f => f(log);
         Log.Starting(log, GatewayRuntime.Version, config.Gateway.Id, source, ConfigLoader.Hash(config), config.Gateway.StateDirectory);
         if (DaemonSignals.WereBlocked.Count > 0 && reload.Generation == 0) Log.SignalsWereBlocked(log, string.Join(", ", DaemonSignals.WereBlocked));
+        if (DaemonSignals.HangupWasIgnored && reload.Generation == 0) Log.HangupWasIgnored(log);
 
         GatewayRuntime runtime;
         try
@@ -140,13 +141,14 @@ public static class RunCommand
             _ = runtime.Pipeline!.Completion.ContinueWith(
                 _ => lifetime.StopApplication(),
                 CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-            reload.Arm(config, () =>
+            // Armed once the host has started: a restart requested during the start would cancel it half-way.
+            lifetime.ApplicationStarted.Register(() => reload.Arm(config, () =>
             {
                 notifier.Send("RELOADING=1\nMONOTONIC_USEC=" + ServiceNotifier.MonotonicMicroseconds() + "\nSTATUS=reloading the configuration");
                 // Stopping this host and starting the next (or rolling back) each get the shutdown timeout, plus a minute.
                 bridge.Begin(TimeSpan.FromSeconds(config.Gateway.ShutdownTimeoutSeconds * 2 + 60));
                 lifetime.StopApplication();
-            });
+            }));
             Log.Ready(log, runtime.Sources.Count, runtime.Sinks.Count, runtime.Registry.Assets.Count, runtime.Registry.MappingCount);
             try
             {

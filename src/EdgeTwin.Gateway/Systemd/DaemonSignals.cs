@@ -39,6 +39,34 @@ internal static class DaemonSignals
         WereBlocked = [.. Handled.Where(s => SigIsMember(previous, s.Number) == 1).Select(s => s.Name)];
     }
 
+    /// <summary>Whether SIGHUP arrived ignored (nohup, or a harness that ignores it), once <see cref="HandleHangup"/> ran.</summary>
+    public static bool HangupWasIgnored { get; private set; }
+
+    /// <summary>
+    /// Call right before registering the SIGHUP handler. The runtime installs no handler for a signal whose
+    /// inherited disposition is "ignore", so a daemon started under nohup would never see its reload signal. An
+    /// ignored SIGHUP is set back to the default here; the handler registered next decides what a hangup does
+    /// (it re-reads the configuration, and never ends the process), so a hangup still cannot stop the daemon. A
+    /// disposition that is not "ignore" is not touched: it may be the runtime's own handler.
+    /// </summary>
+    public static void HandleHangup()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var current = new byte[SigActionBytes];
+        if (SigAction(SigHup, null, current) != 0) return;
+        // struct sigaction starts with the handler (a union of sa_handler and sa_sigaction) on Linux's ABIs.
+        if (BitConverter.ToInt64(current, 0) != SigIgn) return;
+        var defaults = new byte[SigActionBytes]; // SIG_DFL (0), an empty mask, no flags
+        if (SigAction(SigHup, defaults, null) == 0) HangupWasIgnored = true;
+    }
+
+    private const int SigHup = 1;
+    private const long SigIgn = 1; // SIG_IGN
+    private const int SigActionBytes = 512; // struct sigaction is 152 bytes in glibc on x86-64; larger is harmless
+
+    [DllImport("libc", EntryPoint = "sigaction", ExactSpelling = true)]
+    private static extern int SigAction(int signal, byte[]? action, byte[]? previous);
+
     // [DllImport] like the file sink's fsync: byte arrays are blittable, so AOT compiles the stubs ahead of time.
     [DllImport("libc", EntryPoint = "sigemptyset", ExactSpelling = true)]
     private static extern int SigEmptySet(byte[] set);

@@ -30,9 +30,15 @@ public sealed partial class GatewayProcess : IDisposable
     /// leave them: python3 blocks them and execs the gateway in the same process (same pid).
     /// </summary>
     public static GatewayProcess StartWithSignalsBlocked(params string[] args) =>
+        StartAfter("signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGHUP, signal.SIGINT, signal.SIGTERM})", args);
+
+    /// <summary>Starts the binary with SIGHUP ignored, as nohup leaves it (python3 ignores it and execs the gateway).</summary>
+    public static GatewayProcess StartWithHangupIgnored(params string[] args) =>
+        StartAfter("signal.signal(signal.SIGHUP, signal.SIG_IGN)", args);
+
+    private static GatewayProcess StartAfter(string pythonStatement, string[] args) =>
         Launch(new Dictionary<string, string>(),
-            ["python3", "-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGHUP, signal.SIGINT, signal.SIGTERM}); os.execv(sys.argv[1], sys.argv[1:])",
-             GatewayBinary.Path, .. args]);
+            ["python3", "-c", $"import os, signal, sys; {pythonStatement}; os.execv(sys.argv[1], sys.argv[1:])", GatewayBinary.Path, .. args]);
 
     private static GatewayProcess Launch(IReadOnlyDictionary<string, string> environment, string[] command)
     {

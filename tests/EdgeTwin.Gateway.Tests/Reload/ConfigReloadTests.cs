@@ -74,13 +74,27 @@ public sealed partial class ConfigReloadTests(ITestOutputHelper output)
     {
         using var dir = new TestDirectory("reload-blocked");
         var config = new TestConfig(dir) { SimulatorRate = 1_000, SimulatorStopAfter = 0, Epoch = DateTime.UtcNow };
-        var path = config.Write();
-        using var daemon = GatewayProcess.StartWithSignalsBlocked("run", "--config", path);
+        using var daemon = GatewayProcess.StartWithSignalsBlocked("run", "--config", config.Write());
+        AssertReloadsAndStops(daemon, config, "SIGHUP, SIGINT, SIGTERM arrived blocked");
+    }
+
+    [Fact]
+    public void Sighup_ReachesADaemonStartedWithHangupIgnored_AsNohupLeavesIt()
+    {
+        using var dir = new TestDirectory("reload-nohup");
+        var config = new TestConfig(dir) { SimulatorRate = 1_000, SimulatorStopAfter = 0, Epoch = DateTime.UtcNow };
+        using var daemon = GatewayProcess.StartWithHangupIgnored("run", "--config", config.Write());
+        AssertReloadsAndStops(daemon, config, "SIGHUP arrived ignored");
+    }
+
+    private static void AssertReloadsAndStops(GatewayProcess daemon, TestConfig config, string warning)
+    {
         Wait.Until(() => daemon.Output.Contains("Pipeline up", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "the pipeline:" + Environment.NewLine + daemon.Output);
-        Assert.Contains("SIGHUP, SIGINT, SIGTERM arrived blocked", daemon.Output, StringComparison.Ordinal);
-        // The main thread's mask, as /proc shows it: SIGHUP (bit 0), SIGINT (bit 1) and SIGTERM (bit 14) clear.
-        var blocked = Convert.ToUInt64(daemon.SignalState.Split(' ').SkipWhile(w => w != "SigBlk:").Skip(1).First(w => w.Length > 0), 16);
-        Assert.True((blocked & 0x4003) == 0, daemon.SignalState);
+        Assert.Contains(warning, daemon.Output, StringComparison.Ordinal);
+        // As /proc shows the main thread: SIGHUP (bit 0), SIGINT (bit 1) and SIGTERM (bit 14) not blocked, SIGHUP not ignored but caught.
+        Assert.Equal(0UL, SignalBits(daemon, "SigBlk:") & 0x4003);
+        Assert.Equal(0UL, SignalBits(daemon, "SigIgn:") & 0x1);
+        Assert.Equal(1UL, SignalBits(daemon, "SigCgt:") & 0x1);
 
         config.SimulatorRate = 2_000;
         config.Write();
@@ -91,4 +105,7 @@ public sealed partial class ConfigReloadTests(ITestOutputHelper output)
         Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(30)), "SIGTERM to stop the daemon (" + daemon.SignalState + "):" + Environment.NewLine + daemon.Output);
         Assert.Equal(0, daemon.ExitCode);
     }
+
+    private static ulong SignalBits(GatewayProcess daemon, string field) =>
+        Convert.ToUInt64(daemon.SignalState.Split(' ').SkipWhile(w => w != field).Skip(1).First(w => w.Length > 0), 16);
 }
