@@ -36,9 +36,7 @@ public sealed class KafkaSink : ISink, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly WirePointWriter _wire;
     private readonly ArrayBufferWriter<byte> _buffer = new(1024);
-    private readonly byte[] _schemaHeader = Encoding.UTF8.GetBytes(WirePointWriter.SchemaVersion);
-    private readonly byte[] _gatewayHeader;
-    private readonly byte[] _contentTypeHeader = Encoding.UTF8.GetBytes(ContentType);
+    private readonly string _gatewayId;
     private readonly IReadOnlyCollection<AssetDefinition> _assets;
     // Per message only the value and the idempotent-key header change: the message, its header list and the key
     // bytes per asset are made once. Produce copies all of them into librdkafka before it returns, and a delivery
@@ -66,8 +64,8 @@ public sealed class KafkaSink : ISink, IAsyncDisposable
         _assets = assets;
         _logger = logger ?? (ILogger)NullLogger<KafkaSink>.Instance;
         _wire = new WirePointWriter(gatewayId);
-        _gatewayHeader = Encoding.UTF8.GetBytes(gatewayId);
-        _headers = ConstantHeaders();
+        _gatewayId = gatewayId;
+        _headers = ConstantHeaders(gatewayId);
         _message.Headers = _headers;
     }
 
@@ -163,7 +161,7 @@ public sealed class KafkaSink : ISink, IAsyncDisposable
         var tasks = new List<(AssetDefinition Asset, Task<DeliveryResult<byte[], byte[]>> Task)>(assets.Count);
         foreach (var asset in assets)
         {
-            var message = new Message<byte[], byte[]> { Key = KeyBytes(asset.Id), Value = EncodeAsset(asset), Headers = ConstantHeaders() };
+            var message = new Message<byte[], byte[]> { Key = KeyBytes(asset.Id), Value = EncodeAsset(asset), Headers = ConstantHeaders(_gatewayId) };
             tasks.Add((asset, producer.ProduceAsync(topic, message, cancellationToken)));
         }
         Exception? transient = null;
@@ -334,19 +332,23 @@ public sealed class KafkaSink : ISink, IAsyncDisposable
         Log.ClientError(_logger, Name, error.Code.ToString(), error.Reason);
     }
 
-    private Headers ConstantHeaders() => new()
+    /// <summary>The header that carries each message's idempotent key.</summary>
+    public const string KeyHeader = "key";
+
+    /// <summary>The headers every message carries besides <see cref="KeyHeader"/>: schema_version, gateway_id and content-type.</summary>
+    public static Headers ConstantHeaders(string gatewayId) => new()
     {
-        { "schema_version", _schemaHeader },
-        { "gateway_id", _gatewayHeader },
-        { "content-type", _contentTypeHeader },
+        { "schema_version", Encoding.UTF8.GetBytes(WirePointWriter.SchemaVersion) },
+        { "gateway_id", Encoding.UTF8.GetBytes(gatewayId) },
+        { "content-type", Encoding.UTF8.GetBytes(ContentType) },
     };
 
     private Message<byte[], byte[]> Encode(in TelemetryPoint point)
     {
         _buffer.ResetWrittenCount();
         _wire.Write(in point, _buffer, terminator: 0);
-        _headers.Remove("key");
-        _headers.Add("key", IdempotentKeyBytes(in point));
+        _headers.Remove(KeyHeader);
+        _headers.Add(KeyHeader, IdempotentKeyBytes(in point));
         _message.Key = KeyBytes(point.Stream.AssetId);
         _message.Value = _buffer.WrittenSpan.ToArray();
         return _message;

@@ -493,13 +493,15 @@ public sealed partial class OpcUaSource : ISource
         public uint LastStatus { get; set; } = uint.MaxValue;
 
         private PointValue _unstampedValue;
-        private uint _unstampedStatus = uint.MaxValue;
 
-        /// <summary>Whether a polled value without a source timestamp differs from the last one seen; remembers it.</summary>
+        /// <summary>
+        /// Whether a polled value without a source timestamp differs from the last one seen, or comes with another
+        /// status than <see cref="LastStatus"/> (the status of the last reading forwarded); remembers the value.
+        /// </summary>
         public bool UnstampedChanged(PointValue value, uint status)
         {
-            if (status == _unstampedStatus && value.Equals(_unstampedValue)) return false;
-            (_unstampedValue, _unstampedStatus) = (value, status);
+            if (status == LastStatus && value.Equals(_unstampedValue)) return false;
+            _unstampedValue = value;
             return true;
         }
     }

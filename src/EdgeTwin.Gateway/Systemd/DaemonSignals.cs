@@ -8,18 +8,23 @@ namespace EdgeTwin.Gateway.Systemd;
 /// (a supervisor's helper thread, a native library's worker thread) would hold SIGHUP pending for ever, so
 /// <c>systemctl reload</c> would do nothing and say nothing. <see cref="UnblockHandled"/> unblocks them on the
 /// main thread before any other thread of ours exists; threads it starts inherit the cleared mask, and the kernel
-/// delivers a process signal to any thread that does not block it. Ignored signals (nohup) are left as the
-/// caller chose.
+/// delivers a process signal to any thread that does not block it. An ignored SIGHUP (nohup) is taken over by
+/// <see cref="HandleHangup"/>; ignored SIGINT or SIGTERM are left as the caller chose.
 /// </summary>
 internal static class DaemonSignals
 {
+    private const int SigHup = 1;
+    private const int SigInt = 2;
+    private const int SigTerm = 15;
     private const int SigUnblock = 1; // SIG_UNBLOCK in Linux's <signal.h>
+    private const long SigIgn = 1; // SIG_IGN
+    private const int SigActionBytes = 512; // struct sigaction is 152 bytes in glibc on x86-64; larger is harmless
 
     /// <summary>sigset_t is 128 bytes in glibc and musl; a larger buffer is harmless.</summary>
     private const int SigSetBytes = 256;
 
     /// <summary>SIGHUP, SIGINT and SIGTERM with their Linux numbers.</summary>
-    private static readonly (int Number, string Name)[] Handled = [(1, "SIGHUP"), (2, "SIGINT"), (15, "SIGTERM")];
+    private static readonly (int Number, string Name)[] Handled = [(SigHup, "SIGHUP"), (SigInt, "SIGINT"), (SigTerm, "SIGTERM")];
 
     /// <summary>The handled signals that were blocked when the process started (empty when none was), once <see cref="UnblockHandled"/> ran.</summary>
     public static IReadOnlyList<string> WereBlocked { get; private set; } = [];
@@ -59,10 +64,6 @@ internal static class DaemonSignals
         var defaults = new byte[SigActionBytes]; // SIG_DFL (0), an empty mask, no flags
         if (SigAction(SigHup, defaults, null) == 0) HangupWasIgnored = true;
     }
-
-    private const int SigHup = 1;
-    private const long SigIgn = 1; // SIG_IGN
-    private const int SigActionBytes = 512; // struct sigaction is 152 bytes in glibc on x86-64; larger is harmless
 
     [DllImport("libc", EntryPoint = "sigaction", ExactSpelling = true)]
     private static extern int SigAction(int signal, byte[]? action, byte[]? previous);

@@ -71,12 +71,7 @@ internal static class KafkaProduceBenchCommand
         Action<DeliveryReport<byte[], byte[]>> handler = OnDelivery;
 
         using var producer = new ProducerBuilder<byte[], byte[]>(KafkaSink.BuildProducerConfig(config)).Build();
-        var headers = new Headers
-        {
-            { "schema_version", Encoding.UTF8.GetBytes("1.0") },
-            { "gateway_id", Encoding.UTF8.GetBytes("bench") },
-            { "content-type", Encoding.UTF8.GetBytes("application/json") },
-        };
+        var headers = KafkaSink.ConstantHeaders("bench");
         var message = new Message<byte[], byte[]> { Headers = withHeaders ? headers : null };
         var clock = Stopwatch.StartNew();
         for (var i = 0; i < count; i++)
@@ -85,8 +80,8 @@ internal static class KafkaProduceBenchCommand
             message.Value = values[i];
             if (withHeaders)
             {
-                headers.Remove("key");
-                headers.Add("key", keyHeaders[i]);
+                headers.Remove(KafkaSink.KeyHeader);
+                headers.Add(KafkaSink.KeyHeader, keyHeaders[i]);
             }
             while (true)
             {

@@ -101,8 +101,9 @@ internal static class OpcUaBenchCommand
             Report(Interlocked.Read(ref changes));
             var total = Interlocked.Read(ref changes);
             var allocated = GC.GetTotalAllocatedBytes() - allocatedAtStart;
+            var gc = GC.GetGCMemoryInfo();
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"edgetwin: {messages} notification messages, {republished} of them republished after a gap, {lost} lost; {allocated / Math.Max(1, total):0} bytes allocated per data change, {GC.CollectionCount(0)} gen0 / {GC.CollectionCount(2)} gen2 collections, GC heap {GC.GetGCMemoryInfo().HeapSizeBytes / 1048576.0:0.0} MiB ({GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0:0.0} MiB committed)"));
+                $"edgetwin: {messages} notification messages, {republished} of them republished after a gap, {lost} lost; {allocated / Math.Max(1, total):0} bytes allocated per data change, {GC.CollectionCount(0)} gen0 / {GC.CollectionCount(2)} gen2 collections, GC heap {gc.HeapSizeBytes / 1048576.0:0.0} MiB ({gc.TotalCommittedBytes / 1048576.0:0.0} MiB committed)"));
             return ExitCodes.Ok;
         }, cancellationToken);
 
