@@ -186,6 +186,9 @@ public sealed partial class OpcUaSource : ISource
                             }
                         }
 
+                        // The readings hold what they need; the changes' array goes back to the client's pool.
+                        changes.Release();
+
                         Interlocked.Add(ref _values, batch.Count);
                         Interlocked.Increment(ref _awaiting);
                         batch.Checkpoint = Checkpoint(e);

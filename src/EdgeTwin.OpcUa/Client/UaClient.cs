@@ -478,6 +478,7 @@ public sealed partial class UaClient : IAsyncDisposable
             {
                 if (!_byServerId.TryGetValue(published.SubscriptionId, out var subscription))
                 {
+                    published.Message?.Release();
                     continue;
                 }
 

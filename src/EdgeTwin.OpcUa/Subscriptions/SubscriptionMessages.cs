@@ -143,14 +143,18 @@ public readonly record struct MonitoredItemNotification(uint ClientHandle, DataV
 /// <summary>
 /// NotificationMessage (OPC 10000-4 §7.26) with its DataChangeNotifications flattened. A message with no
 /// notification data is a keep-alive; its sequence number is the next one to come, not a consumed one.
+/// Its <see cref="DataChanges"/> are pooled: <see cref="Release"/> them once taken.
 /// </summary>
-public sealed record NotificationMessage(uint SequenceNumber, DateTime PublishTime, IReadOnlyList<MonitoredItemNotification> DataChanges, StatusCode? StatusChange, int EventCount)
+public sealed record NotificationMessage(uint SequenceNumber, DateTime PublishTime, DataChangeList DataChanges, StatusCode? StatusChange, int EventCount)
 {
     public bool IsKeepAlive => DataChanges.Count == 0 && StatusChange is null && EventCount == 0;
 
+    /// <summary>Gives the data changes' array back to the pool (<see cref="DataChangeList.Release"/>).</summary>
+    public void Release() => DataChanges.Release();
+
     /// <summary>
     /// Decodes the message where it lies: each notification's body is read in place from the message, and the
-    /// data changes go straight into one array of exactly their number.
+    /// data changes go straight into one pooled array.
     /// </summary>
     public static NotificationMessage Read(ref UaBinaryReader reader, UaEncodingLimits limits)
     {
@@ -158,33 +162,41 @@ public sealed record NotificationMessage(uint SequenceNumber, DateTime PublishTi
         var sequenceNumber = reader.ReadUInt32();
         var publishTime = reader.ReadDateTime();
         var count = reader.ReadArrayLength(3);
-        MonitoredItemNotification[] changes = [];
+        var changes = DataChangeList.Empty;
         StatusCode? status = null;
         var events = 0;
-        for (var i = 0; i < count; i++)
+        try
         {
-            var start = reader.Position;
-            var body = reader.ReadExtensionObjectInPlace(out var typeId, out var encoding);
-            if (encoding != ExtensionObjectEncoding.Binary || typeId.NamespaceIndex != 0 || typeId.IdType != NodeIdType.Numeric)
+            for (var i = 0; i < count; i++)
             {
-                throw new UaDecodingException(StatusCode.BadDecodingError, start, $"notification data of type {typeId} is not a binary notification");
-            }
+                var start = reader.Position;
+                var body = reader.ReadExtensionObjectInPlace(out var typeId, out var encoding);
+                if (encoding != ExtensionObjectEncoding.Binary || typeId.NamespaceIndex != 0 || typeId.IdType != NodeIdType.Numeric)
+                {
+                    throw new UaDecodingException(StatusCode.BadDecodingError, start, $"notification data of type {typeId} is not a binary notification");
+                }
 
-            switch (typeId.NumericIdentifier)
-            {
-                case SubscriptionEncodingIds.DataChangeNotification:
-                    changes = ReadDataChanges(ref body, changes);
-                    break;
-                case SubscriptionEncodingIds.StatusChangeNotification:
-                    status = body.ReadStatusCode();
-                    body.ReadDiagnosticInfo();
-                    break;
-                case SubscriptionEncodingIds.EventNotificationList:
-                    events += Math.Max(body.ReadArrayLength(1), 0);
-                    break;
-                default:
-                    throw new UaDecodingException(StatusCode.BadDecodingError, start, $"unknown notification data type {typeId}");
+                switch (typeId.NumericIdentifier)
+                {
+                    case SubscriptionEncodingIds.DataChangeNotification:
+                        changes = ReadDataChanges(ref body, changes);
+                        break;
+                    case SubscriptionEncodingIds.StatusChangeNotification:
+                        status = body.ReadStatusCode();
+                        body.ReadDiagnosticInfo();
+                        break;
+                    case SubscriptionEncodingIds.EventNotificationList:
+                        events += Math.Max(body.ReadArrayLength(1), 0);
+                        break;
+                    default:
+                        throw new UaDecodingException(StatusCode.BadDecodingError, start, $"unknown notification data type {typeId}");
+                }
             }
+        }
+        catch
+        {
+            changes.Release();
+            throw;
         }
 
         return new NotificationMessage(sequenceNumber, publishTime, changes, status, events);
@@ -192,22 +204,28 @@ public sealed record NotificationMessage(uint SequenceNumber, DateTime PublishTi
 
     // DataChangeNotification (OPC 10000-4 §7.25.2): MonitoredItemNotification[] then DiagnosticInfo[], appended to
     // the changes of the notifications before it in the same message (rarely more than one).
-    private static MonitoredItemNotification[] ReadDataChanges(ref UaBinaryReader body, MonitoredItemNotification[] before)
+    private static DataChangeList ReadDataChanges(ref UaBinaryReader body, DataChangeList before)
     {
         var items = Math.Max(body.ReadArrayLength(5), 0);
-        var changes = before;
-        if (items > 0)
+        var first = before.Count;
+        var changes = before.Extend(items);
+        try
         {
-            changes = new MonitoredItemNotification[before.Length + items];
-            before.CopyTo(changes, 0);
-            for (var j = before.Length; j < changes.Length; j++)
+            var slots = changes.Items;
+            for (var j = first; j < slots.Length; j++)
             {
                 var handle = body.ReadUInt32();
-                changes[j] = new MonitoredItemNotification(handle, body.ReadDataValue());
+                slots[j] = new MonitoredItemNotification(handle, body.ReadDataValue());
             }
+
+            body.ReadDiagnosticInfoArray();
+        }
+        catch
+        {
+            changes.Release();
+            throw;
         }
 
-        body.ReadDiagnosticInfoArray();
         return changes;
     }
 }

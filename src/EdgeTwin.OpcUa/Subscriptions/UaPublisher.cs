@@ -175,6 +175,7 @@ public sealed class UaPublisher : IAsyncDisposable
 
             if (!state.Delivered.Add(message.SequenceNumber))
             {
+                message.Release();
                 return;
             }
 

@@ -10,7 +10,7 @@ using EdgeTwin.OpcUa.Types;
 namespace EdgeTwin.OpcUa.Tests.Subscriptions;
 
 /// <summary>
-/// The in-place decoding of NotificationMessage (bodies read where they lie, one array of data changes) against
+/// The in-place decoding of NotificationMessage (bodies read where they lie, one pooled list of data changes) against
 /// a plain reference decoder that copies each ExtensionObject body out and decodes the copy, on the Publish
 /// responses of the stored node-opcua capture and on built messages with several notifications.
 /// </summary>
@@ -40,7 +40,7 @@ public class NotificationMessageTests
     }
 
     [Fact]
-    public void SeveralNotificationsInOneMessage_AreDecodedInWireOrder_IntoOneArrayOfExactlyTheirNumber()
+    public void SeveralNotificationsInOneMessage_AreDecodedInWireOrder_IntoOneList_ThatReleaseEmpties()
     {
         var time = new DateTime(2026, 11, 24, 12, 0, 0, DateTimeKind.Utc);
         var first = new[] { new MonitoredItemNotification(7, new DataValue(new Variant(1.5), null, time, time)), new MonitoredItemNotification(8, new DataValue { Status = StatusCode.BadNodeIdUnknown }) };
@@ -69,11 +69,54 @@ public class NotificationMessageTests
             Assert.Equal(42u, message.SequenceNumber);
             Assert.Equal(time, message.PublishTime);
             Assert.Equal(StatusCode.BadTimeout, message.StatusChange);
-            var changes = Assert.IsType<MonitoredItemNotification[]>(message.DataChanges);
+            var changes = message.DataChanges;
             Assert.Equal(first.Concat(second).ToArray(), changes);
+            Assert.Equal(first.Concat(second).ToArray(), changes.AsSpan().ToArray());
             Assert.Equal((ushort)12, changes[2].Value.SourcePicoseconds);
             Assert.Equal((ushort)34, changes[2].Value.ServerPicoseconds);
+            Assert.Throws<ArgumentOutOfRangeException>(() => changes[3]);
+
+            message.Release();
+            Assert.True(changes.Count == 0, $"{changes.Count} changes after release");
+            Assert.Empty(changes);
+            Assert.Throws<ArgumentOutOfRangeException>(() => changes[0]);
+            message.Release();
+            Assert.True(changes.Count == 0, "a second release leaves the list empty");
         }
+    }
+
+    [Fact]
+    public void ReleasedMessagesOfAThousandChanges_AreDecodedWithoutAllocatingPerChange()
+    {
+        var time = new DateTime(2026, 11, 24, 12, 0, 0, DateTimeKind.Utc);
+        var items = Enumerable.Range(1, 1000).Select(i => new MonitoredItemNotification((uint)i, new DataValue(new Variant(i * 0.5), null, time, time))).ToArray();
+        var bytes = Hex.Write((ref UaBinaryWriter w) =>
+        {
+            w.WriteUInt32(7);
+            w.WriteDateTime(time);
+            w.WriteInt32(1);
+            w.WriteExtensionObject(DataChange(items));
+        });
+
+        long Decode(int times)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < times; i++)
+            {
+                var r = new UaBinaryReader(bytes);
+                var message = NotificationMessage.Read(ref r, UaEncodingLimits.Default);
+                Assert.Equal(1000, message.DataChanges.Count);
+                message.Release();
+            }
+
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
+        Decode(2);
+        var perMessage = Decode(100) / 100;
+        // Without the pool each message allocates its array: 1,000 changes of up to 72 bytes. With it, only the
+        // message and list objects remain.
+        Assert.True(perMessage < 1_000, $"{perMessage} bytes allocated per message of 1,000 changes");
     }
 
     [Fact]
@@ -199,7 +242,7 @@ public class NotificationMessageTests
             }
         }
 
-        return new NotificationMessage(sequenceNumber, publishTime, changes, status, events);
+        return new NotificationMessage(sequenceNumber, publishTime, DataChangeList.Of([.. changes]), status, events);
     }
 
     // Reassembles the server's MSG chunks per request id and keeps the bodies that are Publish responses.

@@ -89,6 +89,7 @@ internal static class OpcUaBenchCommand
                     if (published.Message is { } message)
                     {
                         Interlocked.Add(ref changes, message.DataChanges.Count);
+                        message.Release();
                         publisher.Acknowledge(published.SubscriptionId, message.SequenceNumber);
                     }
                 }
