@@ -35,6 +35,9 @@ public readonly record struct StatusCode(uint Code)
     public static readonly StatusCode BadNoCommunication = new(0x8031_0000);
     public static readonly StatusCode BadNodeIdInvalid = new(0x8033_0000);
     public static readonly StatusCode BadNodeIdUnknown = new(0x8034_0000);
+    public static readonly StatusCode BadMonitoredItemFilterInvalid = new(0x8043_0000);
+    public static readonly StatusCode BadMonitoredItemFilterUnsupported = new(0x8044_0000);
+    public static readonly StatusCode BadFilterNotAllowed = new(0x8045_0000);
     public static readonly StatusCode BadTcpMessageTypeInvalid = new(0x807E_0000);
     public static readonly StatusCode BadTcpSecureChannelUnknown = new(0x807F_0000);
     public static readonly StatusCode BadTcpMessageTooLarge = new(0x8080_0000);
@@ -46,6 +49,7 @@ public readonly record struct StatusCode(uint Code)
     public static readonly StatusCode BadSecureChannelClosed = new(0x8086_0000);
     public static readonly StatusCode BadSecureChannelTokenUnknown = new(0x8087_0000);
     public static readonly StatusCode BadSequenceNumberInvalid = new(0x8088_0000);
+    public static readonly StatusCode BadDeadbandFilterInvalid = new(0x808E_0000);
     public static readonly StatusCode BadProtocolVersionUnsupported = new(0x80BE_0000);
     public static readonly StatusCode BadNotConnected = new(0x808A_0000);
     public static readonly StatusCode BadConnectionClosed = new(0x80AE_0000);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Threading.Channels;
 using EdgeTwin.OpcUa.SecureChannel;
 using EdgeTwin.OpcUa.Services;
@@ -451,7 +452,7 @@ public sealed partial class UaClient : IAsyncDisposable
             if (results[i].StatusCode.IsBad)
             {
                 failed++;
-                await ItemFailedAsync(subscription, asked[i], results[i].StatusCode, $"the server refused to monitor it ({results[i].StatusCode})", cancellationToken).ConfigureAwait(false);
+                await ItemFailedAsync(subscription, asked[i], results[i].StatusCode, RefusalDetail(asked[i], results[i].StatusCode), cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -459,6 +460,41 @@ public sealed partial class UaClient : IAsyncDisposable
         subscription.Attach(created, Volatile.Read(ref _generation));
         _byServerId[created.SubscriptionId] = subscription;
         Log.SubscriptionCreated(_log, Endpoint, created.SubscriptionId, subscription.Items.Count, failed, created.RevisedPublishingInterval);
+    }
+
+    // What a technician needs to fix a refused item: the status by name, and for a refused deadband what it needs.
+    internal static string RefusalDetail(UaMonitoredNode item, StatusCode status)
+    {
+        var text = $"the server refused to monitor it: {StatusCodeNames.Describe(status)}";
+        var deadband = item.Deadband switch
+        {
+            DeadbandType.Absolute => $"an absolute deadband of {item.DeadbandValue.ToString(CultureInfo.InvariantCulture)}",
+            DeadbandType.Percent => $"a percent deadband of {item.DeadbandValue.ToString(CultureInfo.InvariantCulture)} %",
+            _ => null,
+        };
+        if (deadband is null)
+        {
+            return text;
+        }
+
+        if (status.Is(StatusCode.BadMonitoredItemFilterUnsupported) && item.Deadband == DeadbandType.Percent)
+        {
+            return $"{text}; {deadband} needs a node with an EURange (an AnalogItem): use an absolute deadband or none";
+        }
+
+        if (status.Is(StatusCode.BadMonitoredItemFilterUnsupported))
+        {
+            return $"{text}; the server does not support {deadband} on this node: use none";
+        }
+
+        if (status.Is(StatusCode.BadFilterNotAllowed))
+        {
+            return $"{text}; {deadband} applies only to numeric values: use none for this node";
+        }
+
+        return status.Is(StatusCode.BadDeadbandFilterInvalid) || status.Is(StatusCode.BadMonitoredItemFilterInvalid)
+            ? $"{text}; {deadband} is not valid for this node"
+            : text;
     }
 
     private async Task ItemFailedAsync(UaClientSubscription subscription, UaMonitoredNode item, StatusCode status, string detail, CancellationToken cancellationToken)

@@ -163,9 +163,12 @@ public sealed class OpcUaCliTests(OpcUaServerFixture fixture)
         Assert.Equal(Url, (string?)source["endpoint"]);
         var nodes = Assert.Single(source["groups"]!.AsArray())!["nodes"]!.AsArray().Select(n => n!.AsObject()).ToList();
 
-        // Every variable below the node, none of the folders, each once, in nsu= form.
+        // Every variable below the node, none of the folders and none of the properties (TankLevel is an AnalogItem
+        // with EURange and EngineeringUnits), each once, in nsu= form.
         var byNode = nodes.ToDictionary(n => (string)n["node"]!, n => (string)n["metric"]!);
-        Assert.Equal(21 + 8 + 2 + 1 + 100, byNode.Count);
+        Assert.Equal(21 + 8 + 3 + 1 + 100, byNode.Count);
+        Assert.Equal("plc.dynamic.tanklevel", byNode[Ns + "s=TankLevel"]);
+        Assert.DoesNotContain(byNode.Values, m => m.Contains("eurange", StringComparison.Ordinal));
         Assert.All(nodes, n => Assert.Equal("press-7", (string?)n["asset"]));
         Assert.All(byNode.Keys, k => Assert.StartsWith(Ns + "s=", k, StringComparison.Ordinal));
         Assert.DoesNotContain(Ns + "s=Scalars", byNode.Keys);
@@ -199,7 +202,7 @@ public sealed class OpcUaCliTests(OpcUaServerFixture fixture)
         Assert.True(code == 0, output);
         json = JsonNode.Parse(output)!;
         Assert.Null(json["assets"]);
-        Assert.Equal(["counter", "sine"], json["sources"]!["opcua"]![0]!["groups"]![0]!["nodes"]!.AsArray().Select(n => (string)n!["metric"]!).ToArray());
+        Assert.Equal(["counter", "sine", "tanklevel"], json["sources"]!["opcua"]![0]!["groups"]![0]!["nodes"]!.AsArray().Select(n => (string)n!["metric"]!).ToArray());
     }
 
     [Fact]

@@ -237,6 +237,55 @@ public sealed class OpcUaSourceTests
     }
 
     [Fact]
+    public async Task PercentDeadband_ForwardsOnlyChangesBeyondItsShareOfTheEURange_AndANodeWithoutEURangeIsReportedWithTheReason()
+    {
+        using var dir = new TestDirectory("opcua-deadband");
+        await using var server = await OpcUaTestServer.StartAsync();
+        // TankLevel (an AnalogItem, EURange 0..200) rises by 1 every 100 ms. One source takes every value, the other
+        // a percent deadband of 2.5 (5 units); the counter in that group has no EURange, so the server refuses it.
+        JsonObject TankGroup(string name, string metric, string deadband, double value, params JsonObject[] more)
+            => new()
+            {
+                ["name"] = name,
+                ["mode"] = "subscription",
+                ["publishingIntervalMs"] = 100,
+                ["samplingIntervalMs"] = 100,
+                ["deadbandType"] = deadband,
+                ["deadbandValue"] = value,
+                ["nodes"] = new JsonArray([new JsonObject { ["node"] = $"nsu={Ns};s=TankLevel", ["asset"] = "ticker", ["metric"] = metric }, .. more]),
+            };
+
+        // A node is read once per source: the two groups are two sources on the same server.
+        var config = Config(dir, Source(server.EndpointUrl, TankGroup("every", "level", "none", 0)));
+        var filtering = Source(server.EndpointUrl, TankGroup("deadband", "level-deadband", "percent", 2.5,
+            new JsonObject { ["node"] = $"nsu={Ns};s=Counter", ["asset"] = "ticker", ["metric"] = "counter" }));
+        filtering["name"] = "plc-deadband";
+        config.OpcUaSources.Add(filtering);
+        var path = config.Write();
+        using var daemon = GatewayProcess.Start("run", "--config", path);
+        WaitConnected(daemon);
+        Wait.Until(() => daemon.HasExited || ReadSink(config.SinkDirectory).Count(l => l.Metric == "level") >= 40, TimeSpan.FromSeconds(60),
+            "40 values of the level:" + Environment.NewLine + daemon.Output);
+        daemon.StopGracefully();
+
+        var lines = SinkOutput.Read(config.SinkDirectory).Telemetry();
+        SinkOutput.AssertNoDuplicates(lines);
+        var every = lines.Where(l => l.Metric == "level").Select(l => l.Value.GetDouble()).ToList();
+        var filtered = lines.Where(l => l.Metric == "level-deadband").OrderBy(l => l.Ticks).Select(l => l.Value.GetDouble()).ToList();
+        Assert.True(filtered.Count >= 2 && filtered.Count <= every.Count / 3, $"{filtered.Count} values through the deadband, {every.Count} without");
+        Assert.All(filtered.Zip(filtered.Skip(1)), pair => Assert.True(Math.Abs(pair.Second - pair.First) > 5, $"{pair.First} -> {pair.Second}"));
+        Assert.DoesNotContain(lines, l => l.Metric == "counter");
+
+        Assert.Contains($"nsu={Ns};s=Counter", daemon.Output, StringComparison.Ordinal);
+        Assert.Contains("BadMonitoredItemFilterUnsupported (0x80440000); a percent deadband of 2.5 % needs a node with an EURange", daemon.Output, StringComparison.Ordinal);
+        var (code, listing) = GatewayProcess.Run(TimeSpan.FromSeconds(30), "quarantine", "list", "--config", path, "--json");
+        Assert.True(code == 0, listing);
+        var refused = Assert.Single(JsonDocument.Parse(listing).RootElement.EnumerateArray(), e => e.GetProperty("reason").GetString() == "bad_status");
+        Assert.Contains("s=Counter", refused.GetRawText(), StringComparison.Ordinal);
+        Assert.Contains("EURange", refused.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Subscription_Of10000MonitoredItems_EveryItemDeliversItsChanges()
     {
         const int items = 10_000;

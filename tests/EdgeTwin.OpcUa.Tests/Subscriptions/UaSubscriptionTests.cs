@@ -117,24 +117,58 @@ public class UaSubscriptionTests(OpcUaServerFixture fixture)
             new MonitoredItemRequest(Node(session, "Counter"), 2, SamplingInterval: 100, Deadband: DeadbandType.Absolute, DeadbandValue: 5),
         ]);
         Assert.All(results, r => Assert.True(r.StatusCode.IsGood, r.StatusCode.ToString()));
+        await AssertDeadbandAsync(session, subscription, change => change.AsInt32(), 5);
+    }
+
+    [Fact]
+    public async Task PercentDeadband_OnAnAnalogItem_SuppressesChangesWithinThatShareOfItsEURange_AndNodesItCannotApplyToRefuseIt()
+    {
+        await using var channel = await UaSecureChannel.OpenAsync(fixture.EndpointUrl);
+        await using var session = await UaSession.CreateAsync(channel);
+        var subscription = await UaSubscription.CreateAsync(session, Fast);
+        // TankLevel rises by 1 every 100 ms within an EURange of 0..200: 2.5 % of that range is 5, so about every
+        // sixth value passes. The counter has no EURange, a string has no magnitude, and 150 % is out of range; each of
+        // those items is refused on its own (OPC 10000-4 §7.22.2) while the others are created.
+        var results = await subscription.CreateMonitoredItemsAsync(
+        [
+            new MonitoredItemRequest(Node(session, "TankLevel"), 1, SamplingInterval: 100),
+            new MonitoredItemRequest(Node(session, "TankLevel"), 2, SamplingInterval: 100, Deadband: DeadbandType.Percent, DeadbandValue: 2.5),
+            new MonitoredItemRequest(Node(session, "Counter"), 3, SamplingInterval: 100, Deadband: DeadbandType.Percent, DeadbandValue: 2.5),
+            new MonitoredItemRequest(Node(session, "Scalar.String"), 4, Deadband: DeadbandType.Absolute, DeadbandValue: 1),
+            new MonitoredItemRequest(Node(session, "TankLevel"), 5, Deadband: DeadbandType.Percent, DeadbandValue: 150),
+        ]);
+        Assert.True(results[0].StatusCode.IsGood, results[0].StatusCode.ToString());
+        Assert.True(results[1].StatusCode.IsGood, results[1].StatusCode.ToString());
+        Assert.Equal(StatusCode.BadMonitoredItemFilterUnsupported, results[2].StatusCode);
+        Assert.Equal(StatusCode.BadFilterNotAllowed, results[3].StatusCode);
+        Assert.Equal(StatusCode.BadDeadbandFilterInvalid, results[4].StatusCode);
+        await AssertDeadbandAsync(session, subscription, change => change.AsDouble(), 5);
+    }
+
+    // Item 1 reports every value, item 2 the same node through a deadband of `band` units (no other item reports):
+    // item 2 gets at most a third of the values, each more than `band` from the one before (the level's wrap at 200
+    // is a change of far more than that too).
+    private static async Task AssertDeadbandAsync(UaSession session, UaSubscription subscription, Func<Variant, double> value, double band)
+    {
         await using var publisher = new UaPublisher(session);
         publisher.Add(subscription);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var all = new List<int>();
-        var filtered = new List<int>();
+        var all = new List<double>();
+        var filtered = new List<double>();
         while (all.Count < 25)
         {
             var published = await NextAsync(publisher, timeout.Token);
             foreach (var change in published.Message!.DataChanges)
             {
-                (change.ClientHandle == 1 ? all : filtered).Add(change.Value.Value.AsInt32());
+                Assert.InRange(change.ClientHandle, 1u, 2u);
+                (change.ClientHandle == 1 ? all : filtered).Add(value(change.Value.Value));
             }
 
             publisher.Acknowledge(published.SubscriptionId, published.Message.SequenceNumber);
         }
 
         Assert.InRange(filtered.Count, 2, all.Count / 3);
-        Assert.All(filtered.Zip(filtered.Skip(1)), pair => Assert.True(pair.Second - pair.First > 5, $"{pair.First} -> {pair.Second}"));
+        Assert.All(filtered.Zip(filtered.Skip(1)), pair => Assert.True(Math.Abs(pair.Second - pair.First) > band, $"{pair.First} -> {pair.Second}"));
     }
 
     [Fact]

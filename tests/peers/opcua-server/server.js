@@ -123,10 +123,15 @@ async function main() {
     value: { get: () => new Variant({ dataType: DataType.Int32, value: counter }) } });
   const sineVar = ns.addVariable({ componentOf: dynamic, browseName: "Sine", nodeId: "s=Sine", dataType: "Double", minimumSamplingInterval: 100,
     value: { get: () => new Variant({ dataType: DataType.Double, value: Math.sin(counter / 10) }) } });
+  // An AnalogItem (OPC 10000-8) whose EURange (0..200) makes a percent deadband meaningful: it follows the counter.
+  const tankLevel = ns.addAnalogDataItem({ componentOf: dynamic, browseName: "TankLevel", nodeId: "s=TankLevel", dataType: "Double",
+    minimumSamplingInterval: 100, engineeringUnitsRange: { low: 0, high: 200 },
+    value: { get: () => new Variant({ dataType: DataType.Double, value: counter % 200 }) } });
   const timer = setInterval(() => {
     counter++;
     counterVar.touchValue();
     sineVar.touchValue();
+    tankLevel.touchValue();
   }, 100);
 
   // A multi-level tree, and a folder with more children than one browse returns.
