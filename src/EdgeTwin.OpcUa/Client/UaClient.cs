@@ -472,29 +472,14 @@ public sealed partial class UaClient : IAsyncDisposable
             DeadbandType.Percent => $"a percent deadband of {item.DeadbandValue.ToString(CultureInfo.InvariantCulture)} %",
             _ => null,
         };
-        if (deadband is null)
-        {
-            return text;
-        }
-
-        if (status.Is(StatusCode.BadMonitoredItemFilterUnsupported) && item.Deadband == DeadbandType.Percent)
-        {
-            return $"{text}; {deadband} needs a node with an EURange (an AnalogItem): use an absolute deadband or none";
-        }
-
-        if (status.Is(StatusCode.BadMonitoredItemFilterUnsupported))
-        {
-            return $"{text}; the server does not support {deadband} on this node: use none";
-        }
-
-        if (status.Is(StatusCode.BadFilterNotAllowed))
-        {
-            return $"{text}; {deadband} applies only to numeric values: use none for this node";
-        }
-
-        return status.Is(StatusCode.BadDeadbandFilterInvalid) || status.Is(StatusCode.BadMonitoredItemFilterInvalid)
-            ? $"{text}; {deadband} is not valid for this node"
-            : text;
+        var hint = deadband is null ? null
+            : status.Is(StatusCode.BadMonitoredItemFilterUnsupported) ? item.Deadband == DeadbandType.Percent
+                ? $"{deadband} needs a node with an EURange (an AnalogItem): use an absolute deadband or none"
+                : $"the server does not support {deadband} on this node: use none"
+            : status.Is(StatusCode.BadFilterNotAllowed) ? $"{deadband} applies only to numeric values: use none for this node"
+            : status.Is(StatusCode.BadDeadbandFilterInvalid) || status.Is(StatusCode.BadMonitoredItemFilterInvalid) ? $"{deadband} is not valid for this node"
+            : null;
+        return hint is null ? text : $"{text}; {hint}";
     }
 
     private async Task ItemFailedAsync(UaClientSubscription subscription, UaMonitoredNode item, StatusCode status, string detail, CancellationToken cancellationToken)

@@ -179,7 +179,10 @@ public sealed record NotificationMessage(uint SequenceNumber, DateTime PublishTi
                 switch (typeId.NumericIdentifier)
                 {
                     case SubscriptionEncodingIds.DataChangeNotification:
-                        changes = ReadDataChanges(ref body, changes);
+                        // Appended to the changes of the notifications before it in the same message (rarely any).
+                        var first = changes.Count;
+                        changes = changes.Extend(Math.Max(body.ReadArrayLength(5), 0));
+                        ReadDataChanges(ref body, changes.Items[first..]);
                         break;
                     case SubscriptionEncodingIds.StatusChangeNotification:
                         status = body.ReadStatusCode();
@@ -202,31 +205,17 @@ public sealed record NotificationMessage(uint SequenceNumber, DateTime PublishTi
         return new NotificationMessage(sequenceNumber, publishTime, changes, status, events);
     }
 
-    // DataChangeNotification (OPC 10000-4 §7.25.2): MonitoredItemNotification[] then DiagnosticInfo[], appended to
-    // the changes of the notifications before it in the same message (rarely more than one).
-    private static DataChangeList ReadDataChanges(ref UaBinaryReader body, DataChangeList before)
+    // DataChangeNotification (OPC 10000-4 §7.25.2) after its array length: the MonitoredItemNotifications, then
+    // DiagnosticInfo[].
+    private static void ReadDataChanges(ref UaBinaryReader body, Span<MonitoredItemNotification> slots)
     {
-        var items = Math.Max(body.ReadArrayLength(5), 0);
-        var first = before.Count;
-        var changes = before.Extend(items);
-        try
+        for (var j = 0; j < slots.Length; j++)
         {
-            var slots = changes.Items;
-            for (var j = first; j < slots.Length; j++)
-            {
-                var handle = body.ReadUInt32();
-                slots[j] = new MonitoredItemNotification(handle, body.ReadDataValue());
-            }
-
-            body.ReadDiagnosticInfoArray();
-        }
-        catch
-        {
-            changes.Release();
-            throw;
+            var handle = body.ReadUInt32();
+            slots[j] = new MonitoredItemNotification(handle, body.ReadDataValue());
         }
 
-        return changes;
+        body.ReadDiagnosticInfoArray();
     }
 }
 
