@@ -234,19 +234,26 @@ public sealed class SinkWorker : BackgroundService
 
     /// <summary>
     /// Sends a batch until the sink takes it. With a lane configured, its points are flagged replayed when they are
-    /// backlog (<paramref name="replayed"/>) or once the batch has waited longer than the backlog threshold.
+    /// backlog (<paramref name="replayed"/>) or once the batch has waited in retries for longer than the backlog
+    /// threshold since its first attempt.
+    /// <para>
+    /// The wait is counted from the first attempt, not from when the batch's oldest segment was committed: the first
+    /// live batch after a lane opens starts just inside the threshold, and the time it takes to read it would carry
+    /// its oldest segment past it, flagging every fresh point behind that segment as replayed.
+    /// </para>
     /// </summary>
     private async Task<(SinkBatch Batch, SinkResult Result)> SendAsync(List<TelemetryPoint> points, long first, long last, bool replayed, CancellationToken stoppingToken)
     {
         if (replayed) FlagReplayed(points);
-        var committed = _drain is null || replayed || !_queue.PeekNext(first - 1, out _, out var c) ? long.MaxValue : c;
+        var watch = _drain is not null && !replayed;
+        var firstAttempt = _time.GetTimestamp();
         var batch = new SinkBatch(first, last, points);
         var result = await _retry.ExecuteAsync(async ct =>
         {
-            if (committed != long.MaxValue && _time.GetUtcNow().UtcTicks - committed > _backlogTicks)
+            if (watch && _time.GetElapsedTime(firstAttempt).Ticks > _backlogTicks)
             {
                 FlagReplayed(points);
-                committed = long.MaxValue;
+                watch = false;
             }
             return await _sink.SendAsync(batch, ct).ConfigureAwait(false);
         }, stoppingToken).ConfigureAwait(false);

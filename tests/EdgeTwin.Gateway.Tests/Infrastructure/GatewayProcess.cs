@@ -9,12 +9,13 @@ public sealed partial class GatewayProcess : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly List<(DateTime At, string Line)> _lines = [];
 
     private GatewayProcess(Process process)
     {
         _process = process;
-        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.AppendLine(e.Data); };
-        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.AppendLine(e.Data); };
+        _process.OutputDataReceived += (_, e) => Received(e.Data);
+        _process.ErrorDataReceived += (_, e) => Received(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
     }
@@ -95,6 +96,33 @@ public sealed partial class GatewayProcess : IDisposable
     public string Output
     {
         get { lock (_output) return _output.ToString(); }
+    }
+
+    /// <summary>
+    /// When the first output line containing <paramref name="text"/> after <paramref name="after"/> reached the test
+    /// (UTC, as read from the pipe: a few milliseconds after the daemon wrote it), or null if none did.
+    /// </summary>
+    public DateTime? FirstLineAt(string text, DateTime after)
+    {
+        lock (_output)
+        {
+            foreach (var (at, line) in _lines)
+            {
+                if (at > after && line.Contains(text, StringComparison.Ordinal)) return at;
+            }
+        }
+        return null;
+    }
+
+    private void Received(string? line)
+    {
+        if (line is null) return;
+        var at = DateTime.UtcNow;
+        lock (_output)
+        {
+            _output.AppendLine(line);
+            _lines.Add((at, line));
+        }
     }
 
     public bool WaitForExit(TimeSpan timeout)

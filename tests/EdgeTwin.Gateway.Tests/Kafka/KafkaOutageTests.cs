@@ -38,6 +38,7 @@ public sealed class KafkaOutageTests(ITestOutputHelper output)
 
         using var consumer = new TelemetryConsumer(cluster.BootstrapServers, "edge-telemetry", Partitions);
         DateTime down, up;
+        DateTime? reconnected, laneOpened;
         string log;
         using (var daemon = GatewayProcess.Start("run", "--config", path, "--exit-when-drained"))
         {
@@ -51,9 +52,12 @@ public sealed class KafkaOutageTests(ITestOutputHelper output)
             Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(90)), "the queue never drained to Kafka:" + Environment.NewLine + daemon.Output);
             Assert.True(daemon.ExitCode == 0, daemon.Output);
             log = daemon.Output;
+            reconnected = daemon.FirstLineAt("uplink up", up);
+            laneOpened = daemon.FirstLineAt("is behind", up);
         }
         Assert.Contains("is behind", log, StringComparison.Ordinal);
         Assert.Contains("backlog drained", log, StringComparison.Ordinal);
+        var timing = $"the sink logged uplink up {Ms(reconnected - up)} and opened the lane {Ms(laneOpened - up)} after the brokers came back";
 
         // Zero lost: exactly the points the file sink, fed from the same queue (in queue order), holds.
         var expected = SinkOutput.Read(config.SinkDirectory).Telemetry().Select(l => l.Key).ToHashSet(StringComparer.Ordinal);
@@ -79,13 +83,13 @@ public sealed class KafkaOutageTests(ITestOutputHelper output)
         // a backlog that was still draining.
         var fresh = first.Values.Where(m => m.Ticks >= up.Ticks).ToList();
         Assert.True(fresh.Count > Rate * 2, $"only {fresh.Count} fresh points");
-        Assert.All(fresh, m => Assert.False(m.Replayed, $"{m.Key} was read after the outage but flagged replayed"));
+        Assert.All(fresh, m => Assert.False(m.Replayed, $"{m.Key} was read after the outage but flagged replayed ({timing})"));
         var late = fresh.MaxBy(m => m.Created - new DateTime(m.Ticks, DateTimeKind.Utc))!;
         var worst = late.Created - new DateTime(late.Ticks, DateTimeKind.Utc);
         Assert.True(worst <= FreshWithin, $"fresh point {late.Key} was produced {worst.TotalMilliseconds:F0} ms after it was read");
         var replayed = first.Values.Where(m => m.Replayed).ToList();
         var firstFresh = fresh.Min(m => m.Created);
-        Assert.True(firstFresh - up <= FreshWithin, $"the first fresh point went out {(firstFresh - up).TotalMilliseconds:F0} ms after the brokers came back");
+        Assert.True(firstFresh - up <= FreshWithin, $"the first fresh point went out {(firstFresh - up).TotalMilliseconds:F0} ms after the brokers came back ({timing})");
         Assert.True(replayed.Max(m => m.Created) > firstFresh.AddSeconds(1), "the backlog had drained before fresh points flowed: nothing overtook it");
 
         // Per series, order holds within each lane (consumers order across lanes by ts).
@@ -103,7 +107,7 @@ public sealed class KafkaOutageTests(ITestOutputHelper output)
 
         output.WriteLine($"{all.Count} messages, {first.Count} keys; {replayed.Count} replayed over {span:F2} s ({replayed.Count / span:F0} points/s, limit {DrainLimit}); " +
             $"{fresh.Count} fresh, the first {(firstFresh - up).TotalMilliseconds:F0} ms after the brokers came back, the slowest {worst.TotalMilliseconds:F0} ms after it was read; " +
-            $"the backlog drained until {(replayed.Max(m => m.Created) - up).TotalSeconds:F1} s after");
+            $"the backlog drained until {(replayed.Max(m => m.Created) - up).TotalSeconds:F1} s after; {timing}");
         WireSchema.AssertValid(consumer.Samples.Select(SinkOutput.Parse));
         Assert.Contains(consumer.Samples, s => s.Contains("\"replayed\":true", StringComparison.Ordinal));
     }
@@ -162,6 +166,8 @@ public sealed class KafkaOutageTests(ITestOutputHelper output)
         Assert.True(liveBeforeKill > rate / 5, $"the live lane delivered only {liveBeforeKill} points before the kill");
         Assert.True(duplicates < liveBeforeKill / 2, $"{duplicates} points came twice: the restart repeated what the lane had delivered ({liveBeforeKill} in the 4 s before the kill)");
     }
+
+    private static string Ms(TimeSpan? after) => after is { } a ? $"{a.TotalMilliseconds:F0} ms" : "(not logged)";
 
     private static KafkaMockCluster Cluster()
     {

@@ -1,0 +1,161 @@
+using EdgeTwin.Core.Config;
+using EdgeTwin.Core.Dedup;
+using EdgeTwin.Core.Pipeline;
+using EdgeTwin.Core.Telemetry;
+using EdgeTwin.Gateway.Hosting;
+using EdgeTwin.Gateway.Metrics;
+using EdgeTwin.Gateway.Tests.Infrastructure;
+using EdgeTwin.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EdgeTwin.Gateway.Tests.Hosting;
+
+/// <summary>
+/// Which points a sink worker with a live lane flags <c>"replayed"</c>: the backlog, and a batch held up in retries
+/// for longer than the backlog threshold, never a fresh batch that went out on its first attempt.
+/// </summary>
+public sealed class SinkWorkerReplayFlagTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly StreamDescriptor Stream = new("pump-1", "speed", "sim:pump-1/speed");
+
+    /// <summary>
+    /// A clock that moves only when told to, or by <see cref="Step"/> at every reading: a loaded machine, where time
+    /// passes between any two looks at the clock.
+    /// </summary>
+    private sealed class LoadedClock(DateTimeOffset start) : TimeProvider
+    {
+        private long _ticks = start.UtcTicks;
+
+        public TimeSpan Step { get; set; }
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => Interlocked.Add(ref _ticks, Step.Ticks);
+
+        public override DateTimeOffset GetUtcNow() => new(Interlocked.Add(ref _ticks, Step.Ticks), TimeSpan.Zero);
+
+        public override TimeZoneInfo LocalTimeZone => TimeZoneInfo.Utc;
+
+        public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
+    }
+
+    /// <summary>Takes every batch after <see cref="FailFirst"/> failed attempts, each of which moves the clock.</summary>
+    private sealed class RecordingSink(LoadedClock clock) : ISink
+    {
+        private readonly List<TelemetryPoint> _received = [];
+        private int _failures;
+
+        public string Name => "cloud";
+
+        public int FailFirst { get; init; }
+
+        public TimeSpan EachFailureTakes { get; init; }
+
+        public List<TelemetryPoint> Received
+        {
+            get { lock (_received) return [.. _received]; }
+        }
+
+        public ValueTask<long?> RecoverAsync(CancellationToken cancellationToken) => ValueTask.FromResult<long?>(null);
+
+        public ValueTask<SinkResult> SendAsync(SinkBatch batch, CancellationToken cancellationToken)
+        {
+            if (_failures < FailFirst)
+            {
+                _failures++;
+                clock.Advance(EachFailureTakes);
+                throw new IOException($"uplink down (failure {_failures} of {FailFirst})");
+            }
+            lock (_received) _received.AddRange(batch.Points);
+            return ValueTask.FromResult(SinkResult.Delivered);
+        }
+    }
+
+    /// <summary>
+    /// The lane opens at "now - 2 s", so the first live segment is just inside the threshold; with segments 5 ms apart and
+    /// a clock that moves 10 ms at every reading, it is past the threshold by the time its batch is sent. The fresh
+    /// points in that batch must still go out unflagged, and only the backlog before the lane flagged.
+    /// </summary>
+    [Fact]
+    public async Task FirstLiveBatchAfterTheLaneOpens_IsNotFlagged_ThoughItsOldestSegmentCrossesTheThresholdWhileItIsRead()
+    {
+        using var dir = new TestDirectory("sink-flags");
+        var clock = new LoadedClock(Start);
+        using var queue = OpenQueue(dir, clock);
+        // 200 one-point segments committed 5 ms apart, from 2.5 s to 1.5 s before the worker starts.
+        for (var i = 0; i < 200; i++)
+        {
+            Commit(queue, Start.UtcTicks + (i * TimeSpan.TicksPerMillisecond * 5));
+            clock.Advance(TimeSpan.FromMilliseconds(5));
+        }
+        clock.Advance(TimeSpan.FromSeconds(1.5));
+        var sink = new RecordingSink(clock);
+
+        clock.Step = TimeSpan.FromMilliseconds(10);
+        var received = await RunUntilAsync(sink, queue, clock, 200);
+
+        Assert.Equal(200, received.Select(p => p.TimestampTicks).Distinct().Count());
+        var flagged = received.Where(p => p.Replayed).ToList();
+        var fresh = received.Where(p => !p.Replayed).ToList();
+        Assert.True(flagged.Count > 0, "no lane opened: nothing was flagged replayed");
+        Assert.True(fresh.Count > 0, $"all {flagged.Count} points were flagged replayed, the fresh ones after the lane's start too");
+        // The backlog is what was committed before the lane's start; everything after it is fresh.
+        Assert.True(flagged.Max(p => p.TimestampTicks) < fresh.Min(p => p.TimestampTicks),
+            "a point after the lane's start was flagged replayed, or one before it was not");
+        // The lane starts at the reading 2 s before it opened: about 100 segments fall on each side.
+        Assert.InRange(fresh.Count, 80, 110);
+    }
+
+    /// <summary>
+    /// A fresh batch that fails is retried; it is flagged once it has waited longer than the backlog threshold (2 s)
+    /// since its first attempt, and not before. (One failure each: a second one would open the circuit, whose break
+    /// runs on this clock.)
+    /// </summary>
+    [Theory]
+    [InlineData(0, 0, false)]
+    [InlineData(1, 1.9, false)]
+    [InlineData(1, 2.1, true)]
+    public async Task FreshBatchHeldUpInRetries_IsFlaggedOnlyOnceItHasWaitedLongerThanTheThreshold(int failures, double secondsEach, bool flagged)
+    {
+        using var dir = new TestDirectory("sink-retry-flags");
+        var clock = new LoadedClock(Start);
+        using var queue = OpenQueue(dir, clock);
+        for (var i = 0; i < 10; i++) Commit(queue, Start.UtcTicks + i);
+        var sink = new RecordingSink(clock) { FailFirst = failures, EachFailureTakes = TimeSpan.FromSeconds(secondsEach) };
+
+        var received = await RunUntilAsync(sink, queue, clock, 10);
+
+        Assert.Equal(10, received.Count);
+        Assert.All(received, p => Assert.Equal(flagged, p.Replayed));
+    }
+
+    private static DurableQueue OpenQueue(TestDirectory dir, LoadedClock clock) => DurableQueue.Open(
+        new QueueOptions { Directory = dir["queue"], MinFreeDiskBytes = 0 }, NullLogger.Instance, clock);
+
+    private static void Commit(DurableQueue queue, long ticks)
+    {
+        var request = new CommitRequest();
+        var point = new TelemetryPoint(Stream, ticks, PointValue.FromNumber(ticks % 1000), Quality.Good, 0);
+        Assert.NotEqual(DedupOutcome.Duplicate, queue.Dedup.Admit(queue.Dedup.GetOrAdd(point.Series), ticks));
+        request.Points.Add(point);
+        queue.Commit(request);
+    }
+
+    private static async Task<List<TelemetryPoint>> RunUntilAsync(RecordingSink sink, DurableQueue queue, LoadedClock clock, int points)
+    {
+        using var metrics = new PipelineMetrics();
+        var drain = new SinkDrainConfig { BacklogSeconds = 2 };
+        using var worker = new SinkWorker(sink, queue, metrics, NullLogger.Instance, clock, maxBatchPoints: 1000, drain);
+        await worker.StartAsync(CancellationToken.None);
+        try
+        {
+            Wait.Until(() => sink.Received.Count >= points, TimeSpan.FromSeconds(20), $"{points} points at the sink");
+        }
+        finally
+        {
+            await worker.StopAsync(CancellationToken.None);
+        }
+        return sink.Received;
+    }
+}
