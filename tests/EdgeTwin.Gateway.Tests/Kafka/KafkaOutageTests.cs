@@ -143,7 +143,6 @@ public sealed class KafkaOutageTests(ITestOutputHelper output)
             // On a slow machine the backlog may be through before the kill; then the restart has no lane to resume.
             drainedBeforeKill = daemon.Output.Contains("backlog drained", StringComparison.Ordinal);
         }
-        var liveBeforeKill = consumer.CountWhere(m => !m.Replayed && m.Created < killedAt && m.Created > killedAt.AddSeconds(-4));
 
         using (var daemon = GatewayProcess.Start("run", "--config", path, "--exit-when-drained"))
         {
@@ -156,6 +155,8 @@ public sealed class KafkaOutageTests(ITestOutputHelper output)
         Assert.Equal(points, expected.Count);
         consumer.WaitFor(n => n >= expected.Count, TimeSpan.FromSeconds(60), null);
         var all = consumer.Drain(TimeSpan.FromSeconds(1));
+        // Counted once the consumer has read everything (it lags the producer), by when each message was produced.
+        var liveBeforeKill = all.Count(m => !m.Replayed && m.Created < killedAt && m.Created > killedAt.AddSeconds(-4));
         var keys = all.Select(m => m.Key).ToHashSet(StringComparer.Ordinal);
         Assert.True(keys.SetEquals(expected), $"{expected.Count(k => !keys.Contains(k))} points lost, {keys.Count(k => !expected.Contains(k))} unexpected");
         // Repeated: at most the batches in flight at the kill (one live, one backlog batch of at most a quarter
