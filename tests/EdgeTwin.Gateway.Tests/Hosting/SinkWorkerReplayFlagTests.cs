@@ -95,6 +95,7 @@ public sealed class SinkWorkerReplayFlagTests
         clock.Step = TimeSpan.FromMilliseconds(10);
         var received = await RunUntilAsync(sink, queue, clock, 200);
 
+        Assert.Equal(200, received.Count);
         Assert.Equal(200, received.Select(p => p.TimestampTicks).Distinct().Count());
         var flagged = received.Where(p => p.Replayed).ToList();
         var fresh = received.Where(p => !p.Replayed).ToList();
