@@ -22,7 +22,9 @@ namespace EdgeTwin.Gateway.Hosting;
 /// Live-first lane (<see cref="SinkDrainConfig"/>): once the oldest unsent segment has waited longer than
 /// <c>backlogSeconds</c>, the segments older than that are the backlog and a live lane opens after them. Each round
 /// then sends the fresh segments first (not flagged), then one batch of backlog flagged <c>"replayed": true</c>,
-/// within the drain-rate limit. The queue stores what the lane delivered beyond the cursor with the cursor
+/// within the drain-rate limit. Live segments that are themselves late when a round begins (older than
+/// <c>backlogSeconds</c>: the uplink failed again during the drain, or a stored lane resumes after downtime) are
+/// flagged as well. The queue stores what the lane delivered beyond the cursor with the cursor
 /// (<see cref="SinkLane"/>), so the drain skips it and a crash repeats at most the batch in flight. A batch that
 /// waited longer than <c>backlogSeconds</c> in a retry is flagged replayed as well. Sinks that keep their own
 /// position (the file sink) get no drain settings and are fed strictly in queue order.
@@ -143,10 +145,13 @@ public sealed class SinkWorker : BackgroundService
 
     private async Task<long> DeliverNextAsync(List<TelemetryPoint> points, long cursor, CancellationToken stoppingToken)
     {
+        // One reading of the clock per round: where a lane starts and whether the live segments are late are judged
+        // at the same instant, so a lane opened this round never finds its own first segment late.
+        var now = _time.GetUtcNow().UtcTicks;
         var lane = _queue.GetLane(_sink.Name);
         // A lane stored by an earlier run is always finished, whatever the settings now: its segments are delivered.
-        if (!lane.IsOpen && _drain is not null) lane = TryOpenLane(cursor);
-        if (lane.IsOpen) return await DeliverLanesAsync(points, cursor, lane, stoppingToken).ConfigureAwait(false);
+        if (!lane.IsOpen && _drain is not null) lane = TryOpenLane(cursor, now);
+        if (lane.IsOpen) return await DeliverLanesAsync(points, cursor, lane, now, stoppingToken).ConfigureAwait(false);
 
         if (!Read(points, cursor, long.MaxValue, _maxBatchPoints, out var first, out var last))
         {
@@ -160,10 +165,9 @@ public sealed class SinkWorker : BackgroundService
     }
 
     /// <summary>Opens a live lane when the oldest unsent segment has waited longer than the backlog threshold.</summary>
-    private SinkLane TryOpenLane(long cursor)
+    private SinkLane TryOpenLane(long cursor, long now)
     {
         if (!_queue.PeekNext(cursor, out _, out var committed)) return SinkLane.None;
-        var now = _time.GetUtcNow().UtcTicks;
         if (now - committed <= _backlogTicks) return SinkLane.None;
         var lane = _queue.OpenLane(_sink.Name, _queue.NewestCommittedBy(now - _backlogTicks));
         if (!lane.IsOpen) return lane;
@@ -176,13 +180,18 @@ public sealed class SinkWorker : BackgroundService
         return lane;
     }
 
-    /// <summary>One round with an open lane: the fresh segments first, then one batch of the backlog.</summary>
-    private async Task<long> DeliverLanesAsync(List<TelemetryPoint> points, long cursor, SinkLane lane, CancellationToken stoppingToken)
+    /// <summary>
+    /// One round with an open lane: the live segments first, then one batch of the backlog. Live segments that had
+    /// waited longer than the backlog threshold when the round began are late (the uplink failed again while the
+    /// backlog drained, or a lane stored by an earlier run resumes after the gateway was down): they go out flagged.
+    /// </summary>
+    private async Task<long> DeliverLanesAsync(List<TelemetryPoint> points, long cursor, SinkLane lane, long now, CancellationToken stoppingToken)
     {
         var sentLive = false;
+        var late = _queue.PeekNext(lane.UpTo, out _, out var committed) && now - committed > _backlogTicks;
         if (Read(points, lane.UpTo, long.MaxValue, _maxBatchPoints, out var first, out var last))
         {
-            var (live, liveResult) = await SendAsync(points, first, last, replayed: false, stoppingToken).ConfigureAwait(false);
+            var (live, liveResult) = await SendAsync(points, first, last, replayed: late, stoppingToken).ConfigureAwait(false);
             _queue.ConfirmLive(_sink.Name, last, Rejections(live, liveResult));
             lane = lane with { UpTo = last };
             sentLive = true;

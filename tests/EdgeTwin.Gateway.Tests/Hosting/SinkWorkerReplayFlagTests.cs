@@ -109,6 +109,42 @@ public sealed class SinkWorkerReplayFlagTests
     }
 
     /// <summary>
+    /// A lane stored open by an earlier run resumes after the gateway was down for 10 s: the live segments queued before
+    /// it stopped have waited past the threshold, so they go out flagged like the rest of the backlog.
+    /// </summary>
+    [Fact]
+    public async Task LaneResumedAfterDowntime_FlagsTheLiveSegmentsQueuedBeforeTheStop()
+    {
+        using var dir = new TestDirectory("sink-resume-flags");
+        var clock = new LoadedClock(Start);
+        var queue = OpenQueue(dir, clock);
+        // A backlog of 100 segments, then 10 fresh ones 2.5 s later.
+        for (var i = 0; i < 100; i++)
+        {
+            Commit(queue, Start.UtcTicks + (i * TimeSpan.TicksPerMillisecond * 5));
+            clock.Advance(TimeSpan.FromMilliseconds(5));
+        }
+        clock.Advance(TimeSpan.FromSeconds(2.5));
+        for (var i = 0; i < 10; i++) Commit(queue, clock.GetUtcNow().UtcTicks + i);
+        // At 10 points/s the backlog is far from drained when the first run stops with its lane open.
+        var before = new RecordingSink(clock);
+        var firstRun = await RunUntilAsync(before, queue, clock, 10, maxPointsPerSecond: 10);
+        Assert.True(queue.GetLane(before.Name).IsOpen, "the lane closed before the stop");
+        Assert.Equal(10, firstRun.Count(p => !p.Replayed));
+        for (var i = 0; i < 10; i++) Commit(queue, clock.GetUtcNow().UtcTicks + 100 + i);
+        queue.Dispose();
+
+        clock.Advance(TimeSpan.FromSeconds(10));
+        using var reopened = OpenQueue(dir, clock);
+        var after = new RecordingSink(clock);
+        var secondRun = await RunUntilAsync(after, reopened, clock, 120 - firstRun.Count);
+
+        Assert.Equal(120, firstRun.Concat(secondRun).Select(p => p.TimestampTicks).Distinct().Count());
+        Assert.Equal(120 - firstRun.Count, secondRun.Count);
+        Assert.All(secondRun, p => Assert.True(p.Replayed, $"point {p.TimestampTicks - Start.UtcTicks} ticks after the start went out unflagged 10 s late"));
+    }
+
+    /// <summary>
     /// A fresh batch that fails is retried; it is flagged once it has waited longer than the backlog threshold (2 s)
     /// since its first attempt, and not before. (One failure each: a second one would open the circuit, whose break
     /// runs on this clock.)
@@ -143,10 +179,10 @@ public sealed class SinkWorkerReplayFlagTests
         queue.Commit(request);
     }
 
-    private static async Task<List<TelemetryPoint>> RunUntilAsync(RecordingSink sink, DurableQueue queue, LoadedClock clock, int points)
+    private static async Task<List<TelemetryPoint>> RunUntilAsync(RecordingSink sink, DurableQueue queue, LoadedClock clock, int points, double maxPointsPerSecond = 0)
     {
         using var metrics = new PipelineMetrics();
-        var drain = new SinkDrainConfig { BacklogSeconds = 2 };
+        var drain = new SinkDrainConfig { BacklogSeconds = 2, MaxPointsPerSecond = maxPointsPerSecond };
         using var worker = new SinkWorker(sink, queue, metrics, NullLogger.Instance, clock, maxBatchPoints: 1000, drain);
         await worker.StartAsync(CancellationToken.None);
         try
