@@ -35,8 +35,6 @@ public sealed class SinkWorkerReplayFlagTests
 
         public override DateTimeOffset GetUtcNow() => new(Interlocked.Add(ref _ticks, Step.Ticks), TimeSpan.Zero);
 
-        public override TimeZoneInfo LocalTimeZone => TimeZoneInfo.Utc;
-
         public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
     }
 
@@ -84,11 +82,7 @@ public sealed class SinkWorkerReplayFlagTests
         var clock = new LoadedClock(Start);
         using var queue = OpenQueue(dir, clock);
         // 200 one-point segments committed 5 ms apart, from 2.5 s to 1.5 s before the worker starts.
-        for (var i = 0; i < 200; i++)
-        {
-            Commit(queue, Start.UtcTicks + (i * TimeSpan.TicksPerMillisecond * 5));
-            clock.Advance(TimeSpan.FromMilliseconds(5));
-        }
+        CommitEvery5Ms(queue, clock, 200);
         clock.Advance(TimeSpan.FromSeconds(1.5));
         var sink = new RecordingSink(clock);
 
@@ -117,13 +111,9 @@ public sealed class SinkWorkerReplayFlagTests
     {
         using var dir = new TestDirectory("sink-resume-flags");
         var clock = new LoadedClock(Start);
-        var queue = OpenQueue(dir, clock);
+        using var queue = OpenQueue(dir, clock);
         // A backlog of 100 segments, then 10 fresh ones 2.5 s later.
-        for (var i = 0; i < 100; i++)
-        {
-            Commit(queue, Start.UtcTicks + (i * TimeSpan.TicksPerMillisecond * 5));
-            clock.Advance(TimeSpan.FromMilliseconds(5));
-        }
+        CommitEvery5Ms(queue, clock, 100);
         clock.Advance(TimeSpan.FromSeconds(2.5));
         for (var i = 0; i < 10; i++) Commit(queue, clock.GetUtcNow().UtcTicks + i);
         // At 10 points/s the backlog is far from drained when the first run stops with its lane open.
@@ -169,6 +159,16 @@ public sealed class SinkWorkerReplayFlagTests
 
     private static DurableQueue OpenQueue(TestDirectory dir, LoadedClock clock) => DurableQueue.Open(
         new QueueOptions { Directory = dir["queue"], MinFreeDiskBytes = 0 }, NullLogger.Instance, clock);
+
+    /// <summary><paramref name="count"/> one-point segments, each read and committed 5 ms after the one before.</summary>
+    private static void CommitEvery5Ms(DurableQueue queue, LoadedClock clock, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            Commit(queue, clock.GetUtcNow().UtcTicks);
+            clock.Advance(TimeSpan.FromMilliseconds(5));
+        }
+    }
 
     private static void Commit(DurableQueue queue, long ticks)
     {

@@ -8,7 +8,7 @@ namespace EdgeTwin.Gateway.Tests.Infrastructure;
 public sealed partial class GatewayProcess : IDisposable
 {
     private readonly Process _process;
-    private readonly StringBuilder _output = new();
+    // Each line with when it arrived; Output is their text.
     private readonly List<(DateTime At, string Line)> _lines = [];
 
     private GatewayProcess(Process process)
@@ -95,7 +95,15 @@ public sealed partial class GatewayProcess : IDisposable
 
     public string Output
     {
-        get { lock (_output) return _output.ToString(); }
+        get
+        {
+            lock (_lines)
+            {
+                var text = new StringBuilder();
+                foreach (var (_, line) in _lines) text.AppendLine(line);
+                return text.ToString();
+            }
+        }
     }
 
     /// <summary>
@@ -104,7 +112,7 @@ public sealed partial class GatewayProcess : IDisposable
     /// </summary>
     public DateTime? FirstLineAt(string text, DateTime after)
     {
-        lock (_output)
+        lock (_lines)
         {
             foreach (var (at, line) in _lines)
             {
@@ -118,11 +126,7 @@ public sealed partial class GatewayProcess : IDisposable
     {
         if (line is null) return;
         var at = DateTime.UtcNow;
-        lock (_output)
-        {
-            _output.AppendLine(line);
-            _lines.Add((at, line));
-        }
+        lock (_lines) _lines.Add((at, line));
     }
 
     public bool WaitForExit(TimeSpan timeout)
