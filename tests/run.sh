@@ -87,19 +87,28 @@ binary="$artifacts/edgetwin/edgetwin"
 "$binary" --version
 export EDGETWIN_BINARY="$binary"
 
+results="$artifacts/test-results"
+rm -rf "$results"
 status=0
 failed_projects=()
 for project in tests/*/*.Tests.csproj; do
   name=$(basename "$project" .csproj)
   say "test $name"
   if ! dotnet test "$project" -c Release --no-build --blame-hang-timeout 10m \
-      --logger "console;verbosity=normal" --logger "trx;LogFileName=$name.trx" --results-directory "$artifacts/test-results"; then
+      --logger "console;verbosity=normal" --logger "trx;LogFileName=$name.trx" --results-directory "$results"; then
     status=1
     failed_projects+=("$name")
   fi
 done
-if [ $status = 0 ]; then say "all tests passed"; exit 0; fi
+# The run closes on one line of totals over every project: `N passed, N failed, N skipped`.
+if [ $status = 0 ]; then
+  say "all tests passed; totals over every test project"
+  python3 "$root/tests/test-totals.py" "$results"/*.trx
+  exit $?
+fi
 # CI keeps only the end of this output, so the failures are repeated here, after every project's own log.
 say "some tests failed (dotnet test failed for: ${failed_projects[*]})"
-python3 "$root/tests/failed-tests.py" "$artifacts/test-results"/*.trx || true
+python3 "$root/tests/failed-tests.py" "$results"/*.trx || true
+say "totals over every test project"
+python3 "$root/tests/test-totals.py" "$results"/*.trx || true
 exit $status

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging;
 namespace EdgeTwin.Storage;
 
 /// <summary>
-/// The persistent store-and-forward queue (design.md §2.3–2.4). The points themselves, in group-committed
+/// The persistent store-and-forward queue (docs/architecture.md §2.3–2.4). The points themselves, in group-committed
 /// segments, are appended to the files of a <see cref="SegmentLog"/>; the dedup/shadow snapshot is a
 /// <see cref="SnapshotFile"/>. One LiteDB database holds everything else:
 /// <list type="bullet">
@@ -253,7 +253,7 @@ public sealed partial class DurableQueue : IDisposable
             _db.Commit();
             transactionCommitted = true;
             // LiteDB 5 hands the log pages to a background writer and returns from Commit before they reach the file, so
-            // a kill -9 right after could lose a commit the sources were already told is durable (design.md §2.3).
+            // a kill -9 right after could lose a commit the sources were already told is durable (docs/architecture.md §2.3).
             // Checkpoint waits for that writer, then copies the log into the data file and flushes it.
             _db.Checkpoint();
         }
@@ -392,7 +392,7 @@ public sealed partial class DurableQueue : IDisposable
         return (drop, losses);
     }
 
-    /// <summary>Loss records travel north as data: one event point per dropped series (design.md §2.4).</summary>
+    /// <summary>Loss records travel north as data: one event point per dropped series (docs/architecture.md §2.4).</summary>
     private void AppendLossPoints(CommitRequest request, List<LossRecord> losses)
     {
         foreach (var l in losses)

@@ -5,7 +5,7 @@ namespace EdgeTwin.Gateway.Tests;
 
 /// <summary>
 /// The daemon is killed with SIGKILL at random moments under load, over and over: whatever the queue
-/// acknowledged must reach the sink after the restarts, exactly once (design.md §2.3).
+/// acknowledged must reach the sink after the restarts, exactly once (docs/architecture.md §2.3).
 /// </summary>
 [Collection("daemon")]
 public sealed class CrashRecoveryTests(ITestOutputHelper output)

@@ -51,7 +51,7 @@ public class DurableQueueRecoveryTests
     [Fact]
     public void Commit_EveryReturnedCommit_IsInACrashImageTakenAtThatInstant()
     {
-        // design.md §2.3: sources are acknowledged once Commit returns, so a kill -9 right then must keep the commit.
+        // docs/architecture.md §2.3: sources are acknowledged once Commit returns, so a kill -9 right then must keep the commit.
         using var ctx = new QueueContext();
         using var queue = ctx.Open();
         for (var i = 0; i < 10; i++)

@@ -11,7 +11,7 @@ using Microsoft.Win32.SafeHandles;
 namespace EdgeTwin.Connectors.File;
 
 /// <summary>
-/// Writes points as JSON lines (schema 1.0, design.md §4) into rotating local files, and confirms a batch only
+/// Writes points as JSON lines (schema 1.0, docs/architecture.md §4) into rotating local files, and confirms a batch only
 /// once it is on disk. Per batch: the lines are appended and fsync'd, then <c>position.json</c> records the
 /// last segment and the file's new length (atomically, see <see cref="PositionFile"/>). After a crash at any
 /// moment, <see cref="RecoverAsync"/> cuts the active file back to the recorded length, so every confirmed

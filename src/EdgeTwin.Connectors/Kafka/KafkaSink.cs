@@ -15,7 +15,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace EdgeTwin.Connectors.Kafka;
 
 /// <summary>
-/// Produces points to Kafka (design.md §4): key = asset id, value = the schema-1.0 JSON object, headers
+/// Produces points to Kafka (docs/architecture.md §4): key = asset id, value = the schema-1.0 JSON object, headers
 /// <c>schema_version</c>, <c>gateway_id</c>, <c>key</c> (the idempotent key) and <c>content-type</c>. Telemetry
 /// goes to the telemetry topic, events (loss ledger, anomalies, gateway state) to the events topic, and the
 /// asset registry to the twin-metadata topic, keyed by asset id, when the sink starts.

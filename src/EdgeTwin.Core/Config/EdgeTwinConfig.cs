@@ -18,7 +18,7 @@ public sealed class EdgeTwinConfig
 
     public QuarantineConfig Quarantine { get; set; } = new();
 
-    /// <summary>The asset registry: the one source of truth for asset metadata (design.md §2.8).</summary>
+    /// <summary>The asset registry: the one source of truth for asset metadata (docs/architecture.md §2.8).</summary>
     public List<AssetConfig> Assets { get; set; } = [];
 
     /// <summary>Source address → asset + metric, with unit and linear scaling.</summary>

@@ -3,7 +3,7 @@ namespace EdgeTwin.Core.Config;
 /// <summary>
 /// An OPC UA server the gateway reads (<c>$.sources.opcua[]</c>): one session, kept across reconnects, with its
 /// node groups read by subscription or by polling. Nodes are named by namespace URI (<c>nsu=URI;s=…</c>), never by
-/// namespace index, and resolved again at every session start (design.md §2.5). config/edgetwin.json documents
+/// namespace index, and resolved again at every session start (docs/architecture.md §2.5). config/edgetwin.json documents
 /// each key for technicians.
 /// </summary>
 public sealed class OpcUaSourceConfig

@@ -6,7 +6,7 @@ using EdgeTwin.Core.Telemetry;
 namespace EdgeTwin.Core.Dedup;
 
 /// <summary>
-/// Drops exact duplicates by asset + metric + timestamp (design.md §2.2) while keeping out-of-order points
+/// Drops exact duplicates by asset + metric + timestamp (docs/architecture.md §2.2) while keeping out-of-order points
 /// that are new. Per series it keeps the high-water mark and the last <see cref="HistoryPerSeries"/>
 /// admitted timestamps, so memory is bounded by series count, not by rate.
 /// <para>

@@ -7,7 +7,7 @@ namespace EdgeTwin.Core.Pipeline;
 /// Readings a source hands to the pipeline in one go, with the upstream-acknowledgement hook:
 /// <see cref="Durable"/> completes once every reading is committed to the local queue (as a point, as a
 /// dropped duplicate of a committed point, or in quarantine). Only then may the source acknowledge
-/// upstream (OPC UA Publish acknowledgement, MQTT PUBACK, a spool file moved away): design.md §2.3.
+/// upstream (OPC UA Publish acknowledgement, MQTT PUBACK, a spool file moved away): docs/architecture.md §2.3.
 /// <para>
 /// A source may attach a <see cref="Checkpoint"/>: an opaque position of its own (a sequence number, a file
 /// offset) committed in the same transaction as the readings, and given back at the next start.

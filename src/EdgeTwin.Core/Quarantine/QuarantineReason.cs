@@ -1,6 +1,6 @@
 namespace EdgeTwin.Core.Quarantine;
 
-/// <summary>Why a reading or record was quarantined instead of forwarded (design.md §2.1).</summary>
+/// <summary>Why a reading or record was quarantined instead of forwarded (docs/architecture.md §2.1).</summary>
 public enum QuarantineReason : byte
 {
     MissingAsset = 1,

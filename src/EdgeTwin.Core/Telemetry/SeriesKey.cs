@@ -2,7 +2,7 @@ namespace EdgeTwin.Core.Telemetry;
 
 /// <summary>
 /// A series: one metric of one asset. Together with a timestamp it forms the idempotent key
-/// (design.md §2.2), which is why neither part may contain the key separator.
+/// (docs/architecture.md §2.2), which is why neither part may contain the key separator.
 /// </summary>
 public readonly record struct SeriesKey(string AssetId, string Metric)
 {
@@ -25,7 +25,7 @@ public readonly record struct SeriesKey(string AssetId, string Metric)
     }
 }
 
-/// <summary>The idempotent key: asset id, metric and UTC timestamp in 100 ns ticks (design.md §2.2).</summary>
+/// <summary>The idempotent key: asset id, metric and UTC timestamp in 100 ns ticks (docs/architecture.md §2.2).</summary>
 public static class IdempotentKey
 {
     public static string Format(string assetId, string metric, long utcTicks) =>

@@ -6,7 +6,7 @@ using EdgeTwin.Core.Telemetry;
 namespace EdgeTwin.Core.Wire;
 
 /// <summary>
-/// Writes points in the schema-1.0 wire format (design.md §4, config/schema/telemetry-point-1.0.schema.json),
+/// Writes points in the schema-1.0 wire format (docs/architecture.md §4, config/schema/telemetry-point-1.0.schema.json),
 /// one JSON object per point. The parts that never change for a stream (gateway, asset, metric, source,
 /// tags, model) are encoded once per stream and copied; per point only the timestamp, value, quality and
 /// status code are formatted, so the hot path does not allocate.

@@ -11,7 +11,7 @@ public class WirePointWriterTests
 {
     private const string Source = "opcua:nsu=urn:plc;s=Line1.Pressure";
 
-    // 2026-11-24T03:00:00.1234567Z: the example of design.md §4, with every tick digit distinct.
+    // 2026-11-24T03:00:00.1234567Z: the example of docs/architecture.md §4, with every tick digit distinct.
     private static readonly long Ts = new DateTime(2026, 11, 24, 3, 0, 0, DateTimeKind.Utc).Ticks + 1_234_567;
 
     private static StreamDescriptor Plain(string asset = "line-1", string metric = "pressure") => new(asset, metric, Source);

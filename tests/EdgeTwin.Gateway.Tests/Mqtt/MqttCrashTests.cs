@@ -10,7 +10,7 @@ namespace EdgeTwin.Gateway.Tests.Mqtt;
 
 /// <summary>
 /// QoS 1 with a persistent session and PUBACK only after durability: neither a kill -9 of the gateway nor a
-/// restart of the broker in the middle of a run loses a message, and none is forwarded twice (design.md §2.3).
+/// restart of the broker in the middle of a run loses a message, and none is forwarded twice (docs/architecture.md §2.3).
 /// </summary>
 [Collection("daemon")]
 public sealed class MqttCrashTests(ITestOutputHelper output)
