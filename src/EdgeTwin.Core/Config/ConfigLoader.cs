@@ -7,6 +7,8 @@ public static class ConfigLoader
 {
     public const string EmbeddedDemoName = "(embedded demo)";
 
+    private static readonly JsonReaderOptions ReaderOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+
     /// <summary>Loads a config file. Relative paths inside it are resolved against the file's folder.</summary>
     public static EdgeTwinConfig LoadFile(string path)
     {
@@ -28,14 +30,20 @@ public static class ConfigLoader
         EdgeTwinConfig? config;
         try
         {
+            // Every wrong type and unknown key in one run; the binder below would stop at the first.
+            var shape = ConfigShapeChecker.Check(json, ConfigJsonContext.Default.EdgeTwinConfig, ReaderOptions);
+            if (shape.Count > 0) throw new ConfigException(sourceName, shape);
             config = JsonSerializer.Deserialize(json, ConfigJsonContext.Default.EdgeTwinConfig);
         }
         catch (JsonException ex)
         {
             var where = ex.LineNumber is { } line ? $" (line {line + 1}, column {ex.BytePositionInLine + 1})" : "";
             var message = ex.Message;
-            var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-            if (cut > 0) message = message[..cut];
+            foreach (var marker in (ReadOnlySpan<string>)[" Path:", " LineNumber:"])
+            {
+                var cut = message.IndexOf(marker, StringComparison.Ordinal);
+                if (cut > 0) message = message[..cut];
+            }
             throw new ConfigException(sourceName, [new ConfigError(ex.Path ?? "$", message + where)]);
         }
         if (config is null)
