@@ -350,11 +350,18 @@ public sealed partial class UaSecureChannel : IAsyncDisposable
         {
         }
 
+        // A waiting call learns the status that ended the channel: an ERR's own (say BadTcpMessageTooLarge), not just "closed".
+        var failure = cause switch
+        {
+            UaServiceException => cause,
+            UaTcpProtocolException protocol => new UaServiceException(protocol.Status, $"the connection failed: {protocol.Detail}"),
+            _ => new UaServiceException(StatusCode.BadConnectionClosed, $"the connection failed: {cause.Message}"),
+        };
         foreach (var (id, pending) in _pending)
         {
             if (_pending.TryRemove(id, out _))
             {
-                pending.Fail(cause is UaServiceException ? cause : new UaServiceException(StatusCode.BadConnectionClosed, $"the connection failed: {cause.Message}"));
+                pending.Fail(failure);
             }
         }
 

@@ -7,4 +7,7 @@ namespace EdgeTwin.OpcUa.Transport;
 public sealed class UaTcpProtocolException(StatusCode status, string message) : Exception($"{message} (status {StatusCodeNames.Describe(status)})")
 {
     public StatusCode Status { get; } = status;
+
+    /// <summary>What happened, without the status.</summary>
+    public string Detail { get; } = message;
 }

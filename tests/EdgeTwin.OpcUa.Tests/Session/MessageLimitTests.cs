@@ -32,9 +32,15 @@ public class MessageLimitTests(OpcUaServerFixture fixture)
     [Fact]
     public async Task ResponseOverOurMaxMessageSize_FailsThatCall_AndTheChannelGoesOn()
     {
-        var options = new UaSecureChannelOptions { TcpLimits = new UaTcpLimits { MaxMessageSize = 16 * 1024, MaxChunkCount = 64 } };
+        // node-opcua (2.182) weighs a response as whole chunks, chunk count times the chunk size, against our
+        // MaxMessageSize: below one chunk even the OpenSecureChannel response is too large, and it then sends nothing.
+        // 8 KiB chunks make 16 KiB two whole chunks, so the channel and the session open and only the large read is refused.
+        var limits = new UaTcpLimits { ReceiveBufferSize = 8192, SendBufferSize = 8192, MaxMessageSize = 16 * 1024, MaxChunkCount = 64 };
+        var options = new UaSecureChannelOptions { TcpLimits = limits };
         await using var channel = await UaSecureChannel.OpenAsync(fixture.EndpointUrl, options);
         await using var session = await UaSession.CreateAsync(channel);
+        Assert.Equal(8192u, channel.Limits.ReceiveChunkSize);
+        Assert.Equal(16u * 1024, channel.Limits.MaxResponseSize);
         var large = session.Namespaces.Resolve(ExpandedNodeId.Parse("nsu=urn:edgetwin:test;s=Array.Large"));
         var ex = await Assert.ThrowsAsync<UaServiceException>(() => session.ReadValuesAsync([large]));
         // node-opcua answers a response it may not send with a ServiceFault carrying BadTcpMessageTooLarge.
