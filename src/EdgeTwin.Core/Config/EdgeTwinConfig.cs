@@ -178,6 +178,12 @@ public sealed class SimulatorSourceConfig
 
     /// <summary>First simulated timestamp (ISO 8601); empty means the first start's wall clock.</summary>
     public string? Epoch { get; set; }
+
+    /// <summary>
+    /// On a start that resumes from the checkpoint (a restart after downtime), at most this many seconds of missed
+    /// readings are generated, back-dated, at full speed; older ones are skipped. 0 resumes at the present.
+    /// </summary>
+    public double MaxCatchUpSeconds { get; set; } = 300;
 }
 
 public sealed class SimulatedAssetConfig

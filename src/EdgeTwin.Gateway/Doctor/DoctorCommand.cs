@@ -37,7 +37,7 @@ public static class DoctorCommand
             return ExitCodes.Config;
         }
         checks.Add(new DoctorCheck("config", source, DoctorOutcome.Ok,
-            $"valid: gateway '{config.Gateway.Id}', {config.Assets.Count} asset(s), {config.Mappings.Count} mapping(s), hash {ConfigLoader.Hash(config)}"));
+            $"valid: gateway '{config.Gateway.Id}', {ConfigSummary.Of(config)}; state in {config.Gateway.StateDirectory}; hash {ConfigLoader.Hash(config)}"));
         checks.AddRange(CheckStateDirectory(config));
         checks.AddRange(CheckClock());
         foreach (var spool in config.Sources.Spool) checks.Add(CheckFolder("spool source " + spool.Name, spool.Directory));
