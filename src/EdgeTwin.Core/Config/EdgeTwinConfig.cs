@@ -37,7 +37,7 @@ public sealed class GatewayConfig
     /// <summary>Travels north as <c>gateway_id</c> on every point.</summary>
     public string Id { get; set; } = "edgetwin";
 
-    /// <summary>Where the queue lives. Relative paths are resolved against the config file's folder.</summary>
+    /// <summary>Where the queue lives. A relative path is resolved against the working directory (see <see cref="ConfigLoader.LoadFile"/>).</summary>
     public string StateDirectory { get; set; } = "/var/lib/edgetwin";
 
     /// <summary>How long a graceful stop may take to flush and commit before the host gives up.</summary>
@@ -382,6 +382,6 @@ public sealed class ApiConfig
     /// <summary>Bearer token for mutating endpoints (quarantine replay). A secret: redacted by /api/config.</summary>
     public string? Token { get; set; }
 
-    /// <summary>A file holding the bearer token instead of <see cref="Token"/> (first line; relative to the config file).</summary>
+    /// <summary>A file holding the bearer token instead of <see cref="Token"/> (first line; a relative path is resolved against the working directory).</summary>
     public string? TokenFile { get; set; }
 }
