@@ -18,8 +18,8 @@ namespace EdgeTwin.Connectors.Simulator;
 /// Pacing: reading n is due at epoch + n / rate on the injected clock. The source emits whatever is due, in
 /// batches, and sleeps only when it is ahead; behind schedule (a restart after downtime, a past epoch,
 /// back-pressure) it catches up at full speed. A future epoch therefore waits until the epoch. A start that
-/// resumes from the checkpoint catches up at most <see cref="SimulatorSourceConfig.MaxCatchUpSeconds"/>: older
-/// missed readings are skipped (their sequence numbers are never used), and the log says what was done.
+/// resumes from the checkpoint, without stopAfter, catches up at most <see cref="SimulatorSourceConfig.MaxCatchUpSeconds"/>:
+/// older missed readings are skipped (their sequence numbers are never used), and the log says what was done.
 /// </para>
 /// <para>
 /// Each batch carries the checkpoint <c>sim:{Name}</c> = <c>{epoch ticks}:{next n}</c>, committed with its
@@ -171,7 +171,8 @@ public sealed partial class SimulatorSource : ISource
         {
             var (epoch, start, resumed) = ResolveStart(writer.GetCheckpoint(_checkpointKey));
             var timeline = new SimulationTimeline(epoch, _channels.Length, _pointsPerSecond);
-            if (resumed) start = BoundCatchUp(timeline, start);
+            // A run with stopAfter (tests, benchmarks) is a fixed set of readings: it generates all of them.
+            if (resumed && _stopAfter == 0) start = BoundCatchUp(timeline, start);
             var generator = new ReadingGenerator(_channels, timeline, _noiseKey, start);
             var stopAt = _stopAfter > 0 ? _stopAfter : long.MaxValue;
             Volatile.Write(ref _next, start);

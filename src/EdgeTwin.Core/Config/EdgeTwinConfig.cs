@@ -181,7 +181,8 @@ public sealed class SimulatorSourceConfig
 
     /// <summary>
     /// On a start that resumes from the checkpoint (a restart after downtime), at most this many seconds of missed
-    /// readings are generated, back-dated, at full speed; older ones are skipped. 0 resumes at the present.
+    /// readings are generated, back-dated, at full speed; older ones are skipped. 0 resumes at the present. A run
+    /// with <see cref="StopAfter"/> generates all of its readings.
     /// </summary>
     public double MaxCatchUpSeconds { get; set; } = 300;
 }
