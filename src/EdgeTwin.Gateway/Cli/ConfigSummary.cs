@@ -32,7 +32,10 @@ public sealed class ConfigSummary
     /// <summary>"6 mapping(s)", or "9 mapping(s) (6 configured + 3 from simulator channels)".</summary>
     public string Mappings { get; }
 
-    /// <summary>The summary of a validated configuration, with the simulators' assets and mappings registered as <c>run</c> does.</summary>
+    /// <summary>
+    /// The summary of a validated configuration, with the simulators' assets and mappings registered as <c>run</c>
+    /// does. Throws <see cref="ArgumentException"/> when a simulator refuses its settings, as it would at start.
+    /// </summary>
     public static ConfigSummary Of(EdgeTwinConfig config)
     {
         var registry = new AssetRegistry(config);
