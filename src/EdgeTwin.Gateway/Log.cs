@@ -8,8 +8,8 @@ internal static partial class Log
     [LoggerMessage(1000, LogLevel.Information, "EdgeTwin {Version} starting: gateway {GatewayId}, config {ConfigSource} (hash {ConfigHash}), state in {StateDirectory}")]
     public static partial void Starting(ILogger logger, string version, string gatewayId, string configSource, string configHash, string stateDirectory);
 
-    [LoggerMessage(1001, LogLevel.Information, "Pipeline up: {Sources} source(s), {Sinks} sink(s), {Assets} asset(s), {Mappings} mapping(s)")]
-    public static partial void Ready(ILogger logger, int sources, int sinks, int assets, int mappings);
+    [LoggerMessage(1001, LogLevel.Information, "Pipeline up: {Sources}, {Sinks}, {Assets}, {Mappings}")]
+    public static partial void Ready(ILogger logger, string sources, string sinks, string assets, string mappings);
 
     [LoggerMessage(1002, LogLevel.Warning, "Queue recovery: {Problem}")]
     public static partial void RecoveryProblem(ILogger logger, string problem);

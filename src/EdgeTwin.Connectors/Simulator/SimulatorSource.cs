@@ -2,6 +2,8 @@ using System.Globalization;
 using EdgeTwin.Core.Assets;
 using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Pipeline;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EdgeTwin.Connectors.Simulator;
 
@@ -15,7 +17,9 @@ namespace EdgeTwin.Connectors.Simulator;
 /// <para>
 /// Pacing: reading n is due at epoch + n / rate on the injected clock. The source emits whatever is due, in
 /// batches, and sleeps only when it is ahead; behind schedule (a restart after downtime, a past epoch,
-/// back-pressure) it catches up at full speed. A future epoch therefore waits until the epoch.
+/// back-pressure) it catches up at full speed. A future epoch therefore waits until the epoch. A start that
+/// resumes from the checkpoint, without stopAfter, catches up at most <see cref="SimulatorSourceConfig.MaxCatchUpSeconds"/>:
+/// older missed readings are skipped (their sequence numbers are never used), and the log says what was done.
 /// </para>
 /// <para>
 /// Each batch carries the checkpoint <c>sim:{Name}</c> = <c>{epoch ticks}:{next n}</c>, committed with its
@@ -23,7 +27,7 @@ namespace EdgeTwin.Connectors.Simulator;
 /// the checkpoint's means the simulation was redefined, so it starts over at n = 0.
 /// </para>
 /// </summary>
-public sealed class SimulatorSource : ISource
+public sealed partial class SimulatorSource : ISource
 {
     /// <summary>Most a reading waits for its batch to fill at low rates; it bounds latency, not throughput.</summary>
     private static readonly long LingerTicks = TimeSpan.FromMilliseconds(100).Ticks;
@@ -35,6 +39,8 @@ public sealed class SimulatorSource : ISource
     private const string RunningState = "running";
 
     private readonly TimeProvider _time;
+    private readonly ILogger _log;
+    private readonly double _maxCatchUpSeconds;
     private readonly double _pointsPerSecond;
     private readonly int _batchSize;
     private readonly long _stopAfter;
@@ -46,7 +52,7 @@ public sealed class SimulatorSource : ISource
     private long _next;
     private int _running;
 
-    public SimulatorSource(SimulatorSourceConfig config, TimeProvider timeProvider)
+    public SimulatorSource(SimulatorSourceConfig config, TimeProvider timeProvider, ILogger? log = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(timeProvider);
@@ -57,9 +63,15 @@ public sealed class SimulatorSource : ISource
         }
         if (config.BatchSize < 1) throw new ArgumentException($"simulator '{config.Name}': batchSize must be positive, got {config.BatchSize}", nameof(config));
         if (config.StopAfter < 0) throw new ArgumentException($"simulator '{config.Name}': stopAfter must not be negative", nameof(config));
+        if (!double.IsFinite(config.MaxCatchUpSeconds) || config.MaxCatchUpSeconds < 0)
+        {
+            throw new ArgumentException($"simulator '{config.Name}': maxCatchUpSeconds must be 0 or more, got {config.MaxCatchUpSeconds}", nameof(config));
+        }
 
         Name = config.Name;
         _time = timeProvider;
+        _log = log ?? NullLogger.Instance;
+        _maxCatchUpSeconds = config.MaxCatchUpSeconds;
         _pointsPerSecond = config.PointsPerSecond;
         _batchSize = config.BatchSize;
         _stopAfter = config.StopAfter;
@@ -157,8 +169,10 @@ public sealed class SimulatorSource : ISource
         if (Interlocked.Exchange(ref _running, 1) != 0) throw new InvalidOperationException($"simulator '{Name}' is already running");
         try
         {
-            var (epoch, start) = ResolveStart(writer.GetCheckpoint(_checkpointKey));
+            var (epoch, start, resumed) = ResolveStart(writer.GetCheckpoint(_checkpointKey));
             var timeline = new SimulationTimeline(epoch, _channels.Length, _pointsPerSecond);
+            // A run with stopAfter (tests, benchmarks) is a fixed set of readings: it generates all of them.
+            if (resumed && _stopAfter == 0) start = BoundCatchUp(timeline, start);
             var generator = new ReadingGenerator(_channels, timeline, _noiseKey, start);
             var stopAt = _stopAfter > 0 ? _stopAfter : long.MaxValue;
             Volatile.Write(ref _next, start);
@@ -225,19 +239,64 @@ public sealed class SimulatorSource : ISource
         return TimeSpan.FromMilliseconds(Math.Max(1, milliseconds));
     }
 
-    private (long Epoch, long Start) ResolveStart(string? checkpoint)
+    /// <summary>The epoch and first sequence number; Resumed when they come from this simulation's checkpoint.</summary>
+    private (long Epoch, long Start, bool Resumed) ResolveStart(string? checkpoint)
     {
         var resumable = SimulatorCheckpoint.TryParse(checkpoint, out var checkpointEpoch, out var next);
         if (checkpoint is not null && !resumable)
         {
             throw new InvalidOperationException($"simulator '{Name}': checkpoint '{_checkpointKey}' is '{checkpoint}', not '<epoch ticks>:<next sequence>'");
         }
-        if (_configuredEpochTicks is { } configured) return (configured, resumable && checkpointEpoch == configured ? next : 0);
-        if (resumable) return (checkpointEpoch, next);
+        if (_configuredEpochTicks is { } configured)
+        {
+            var same = resumable && checkpointEpoch == configured;
+            return (configured, same ? next : 0, same);
+        }
+        if (resumable) return (checkpointEpoch, next, true);
         // First ever start without a configured epoch: the clock, truncated to the second for readable timestamps.
         var now = _time.GetUtcNow().UtcTicks;
-        return (now - (now % TimeSpan.TicksPerSecond), 0);
+        return (now - (now % TimeSpan.TicksPerSecond), 0, false);
     }
+
+    /// <summary>
+    /// A resumed simulation that is behind the clock (the gateway was down) generates the missed readings back-dated,
+    /// but at most the last <see cref="SimulatorSourceConfig.MaxCatchUpSeconds"/> of them: the start moves to the first
+    /// whole sample due within that window. Logs how far behind it was, what it catches up and what it skips.
+    /// </summary>
+    private long BoundCatchUp(SimulationTimeline timeline, long start)
+    {
+        var now = _time.GetUtcNow().UtcTicks;
+        var due = timeline.DueCount(now);
+        if (due <= start) return start;
+        var behind = TimeSpan.FromTicks(now - timeline.DueTicks(start));
+        var windowTicks = _maxCatchUpSeconds * TimeSpan.TicksPerSecond;
+        if (behind.Ticks <= windowTicks)
+        {
+            if (behind >= TimeSpan.FromSeconds(1)) LogCatchingUpAll(_log, Name, Describe(behind), due - start);
+            return start;
+        }
+        var channels = timeline.ChannelCount;
+        // The first reading due at or after the window's start, moved up to a whole sample.
+        var from = timeline.DueCount(now - (long)windowTicks - 1);
+        from = Math.Max(start, (from + channels - 1) / channels * channels);
+        LogCatchingUpWindow(_log, Name, Describe(behind), Describe(TimeSpan.FromTicks((long)windowTicks)), Math.Max(0, due - from), from - start, _maxCatchUpSeconds);
+        return from;
+    }
+
+    /// <summary>"45 s", "17 min", "2.5 h", "3.2 d".</summary>
+    internal static string Describe(TimeSpan span) => span.TotalSeconds switch
+    {
+        < 120 => string.Create(CultureInfo.InvariantCulture, $"{span.TotalSeconds:0.#} s"),
+        < 7200 => string.Create(CultureInfo.InvariantCulture, $"{span.TotalMinutes:0.#} min"),
+        < 172800 => string.Create(CultureInfo.InvariantCulture, $"{span.TotalHours:0.#} h"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{span.TotalDays:0.#} d"),
+    };
+
+    [LoggerMessage(1310, LogLevel.Information, "Simulator {Name} resumes {Behind} behind: catching up all of it ({Readings} back-dated readings)")]
+    private static partial void LogCatchingUpAll(ILogger logger, string name, string behind, long readings);
+
+    [LoggerMessage(1311, LogLevel.Warning, "Simulator {Name} resumes {Behind} behind: catching up the last {Window} ({Readings} back-dated readings), skipping {Skipped} older ones (maxCatchUpSeconds {MaxCatchUpSeconds})")]
+    private static partial void LogCatchingUpWindow(ILogger logger, string name, string behind, string window, long readings, long skipped, double maxCatchUpSeconds);
 
     private static long? ParseEpoch(SimulatorSourceConfig config)
     {

@@ -96,7 +96,7 @@ public sealed partial class SpoolSource : ISource
         batch.Checkpoint = new(CheckpointKey, $"{name}:{lineNo}");
         pending.Add(batch.Durable);
         await writer.WriteAsync(batch, ct).ConfigureAwait(false);
-        await Task.WhenAll(pending).ConfigureAwait(false);
+        var results = await Task.WhenAll(pending).ConfigureAwait(false);
         // Every line is durable (as a point, a duplicate or in quarantine): only now may the file leave the inbox.
         System.IO.File.Move(path, Path.Combine(done, name), overwrite: true);
         // Forget the position: a later file of the same name is a new file and must be read from its start.
@@ -106,7 +106,34 @@ public sealed partial class SpoolSource : ISource
         await reset.Durable.ConfigureAwait(false);
         _files++;
         _lines += lineNo;
-        LogTaken(_log, name, lineNo);
+        LogTaken(_log, name, DescribeTaken(lineNo - skip, results));
+    }
+
+    /// <summary>
+    /// "2 line(s), 1 queued, 1 quarantined (1 clock_skew_past)": what became of the lines read in this pass
+    /// (after a restart, those not taken before it), by outcome and quarantine reason.
+    /// </summary>
+    internal static string DescribeTaken(long lines, IReadOnlyList<IngestResult> results)
+    {
+        long queued = 0, duplicates = 0, quarantined = 0;
+        var reasons = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        foreach (var r in results)
+        {
+            queued += r.Accepted;
+            duplicates += r.Duplicates;
+            quarantined += r.Quarantined;
+            if (r.QuarantinedByReason is null) continue;
+            foreach (var (reason, count) in r.QuarantinedByReason)
+            {
+                var key = Core.Quarantine.QuarantineReasons.ToText(reason);
+                reasons[key] = reasons.GetValueOrDefault(key) + count;
+            }
+        }
+        var outcome = string.Create(CultureInfo.InvariantCulture, $"{lines} line(s), {queued} queued");
+        if (duplicates > 0) outcome += string.Create(CultureInfo.InvariantCulture, $", {duplicates} duplicate(s) dropped");
+        outcome += string.Create(CultureInfo.InvariantCulture, $", {quarantined} quarantined");
+        if (reasons.Count > 0) outcome += " (" + string.Join(", ", reasons.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Value} {r.Key}"))) + ")";
+        return outcome;
     }
 
     /// <summary>Parses one line; a line that cannot be parsed becomes a reading carrying the error, for quarantine.</summary>
@@ -166,6 +193,6 @@ public sealed partial class SpoolSource : ISource
         }
     }
 
-    [LoggerMessage(1300, LogLevel.Information, "Spool file {File} taken: {Lines} lines durable")]
-    private static partial void LogTaken(ILogger logger, string file, long lines);
+    [LoggerMessage(1300, LogLevel.Information, "Spool file {File} taken: {Outcome}")]
+    private static partial void LogTaken(ILogger logger, string file, string outcome);
 }

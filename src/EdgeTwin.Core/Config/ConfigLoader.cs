@@ -9,7 +9,11 @@ public static class ConfigLoader
 
     private static readonly JsonReaderOptions ReaderOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
 
-    /// <summary>Loads a config file. Relative paths inside it are resolved against the file's folder.</summary>
+    /// <summary>
+    /// Loads a config file. Relative paths inside it are resolved against the working directory, as for the
+    /// embedded demo and every path the gateway opens itself (TLS files), so one file means the same paths for
+    /// run, check-config and doctor, wherever it lies.
+    /// </summary>
     public static EdgeTwinConfig LoadFile(string path)
     {
         string text;
@@ -21,7 +25,7 @@ public static class ConfigLoader
         {
             throw new ConfigException(path, [new ConfigError("$", $"cannot read the file: {ex.Message}")]);
         }
-        return Load(text, path, Path.GetDirectoryName(Path.GetFullPath(path))!);
+        return Load(text, path, Directory.GetCurrentDirectory());
     }
 
     /// <summary>Binds and validates <paramref name="json"/>; throws <see cref="ConfigException"/> listing every error.</summary>

@@ -96,6 +96,7 @@ public static partial class ConfigValidator
             Positive(path + ".pointsPerSecond", s.PointsPerSecond);
             if (s.BatchSize is < 1 or > 65536) Error(path + ".batchSize", $"must be between 1 and 65536, got {s.BatchSize}");
             if (s.StopAfter < 0) Error(path + ".stopAfter", "must not be negative");
+            if (!double.IsFinite(s.MaxCatchUpSeconds) || s.MaxCatchUpSeconds < 0) Error(path + ".maxCatchUpSeconds", $"must be a number of seconds, 0 or more, got {s.MaxCatchUpSeconds}");
             if (s.GeneratedPumps < 0) Error(path + ".generatedPumps", "must not be negative");
             if (s.GeneratedThermalMachines < 0) Error(path + ".generatedThermalMachines", "must not be negative");
             if (s.Epoch is { Length: > 0 } epoch && !DateTime.TryParse(epoch, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out _))

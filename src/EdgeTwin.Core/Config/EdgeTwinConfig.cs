@@ -37,7 +37,7 @@ public sealed class GatewayConfig
     /// <summary>Travels north as <c>gateway_id</c> on every point.</summary>
     public string Id { get; set; } = "edgetwin";
 
-    /// <summary>Where the queue lives. Relative paths are resolved against the config file's folder.</summary>
+    /// <summary>Where the queue lives. A relative path is resolved against the working directory (see <see cref="ConfigLoader.LoadFile"/>).</summary>
     public string StateDirectory { get; set; } = "/var/lib/edgetwin";
 
     /// <summary>How long a graceful stop may take to flush and commit before the host gives up.</summary>
@@ -178,6 +178,13 @@ public sealed class SimulatorSourceConfig
 
     /// <summary>First simulated timestamp (ISO 8601); empty means the first start's wall clock.</summary>
     public string? Epoch { get; set; }
+
+    /// <summary>
+    /// On a start that resumes from the checkpoint (a restart after downtime), at most this many seconds of missed
+    /// readings are generated, back-dated, at full speed; older ones are skipped. 0 resumes at the present. A run
+    /// with <see cref="StopAfter"/> generates all of its readings.
+    /// </summary>
+    public double MaxCatchUpSeconds { get; set; } = 300;
 }
 
 public sealed class SimulatedAssetConfig
@@ -376,6 +383,6 @@ public sealed class ApiConfig
     /// <summary>Bearer token for mutating endpoints (quarantine replay). A secret: redacted by /api/config.</summary>
     public string? Token { get; set; }
 
-    /// <summary>A file holding the bearer token instead of <see cref="Token"/> (first line; relative to the config file).</summary>
+    /// <summary>A file holding the bearer token instead of <see cref="Token"/> (first line; a relative path is resolved against the working directory).</summary>
     public string? TokenFile { get; set; }
 }

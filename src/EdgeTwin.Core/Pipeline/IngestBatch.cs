@@ -78,5 +78,6 @@ public sealed class IngestBatch
     }
 }
 
-/// <summary>What became of a batch's readings.</summary>
-public readonly record struct IngestResult(int Accepted, int Duplicates, int Quarantined, int LateUnverified);
+/// <summary>What became of a batch's readings; <paramref name="QuarantinedByReason"/> is null when none was quarantined.</summary>
+public readonly record struct IngestResult(int Accepted, int Duplicates, int Quarantined, int LateUnverified,
+    IReadOnlyDictionary<Quarantine.QuarantineReason, int>? QuarantinedByReason = null);

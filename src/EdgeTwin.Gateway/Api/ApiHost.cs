@@ -58,6 +58,7 @@ public static class ApiHost
         {
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
             foreach (var url in addresses) Log.ApiListening(log, url, token.Origin);
+            runtime.ApiUrl = addresses.FirstOrDefault();
         });
         return app;
     }

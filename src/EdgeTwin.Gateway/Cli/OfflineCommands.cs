@@ -13,20 +13,25 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace EdgeTwin.Gateway.Cli;
 
 /// <summary>check-config, queue stats, quarantine list/replay: verbs a technician runs beside (or instead of) the daemon.</summary>
-public static class OfflineCommands
+public static partial class OfflineCommands
 {
     public static int CheckConfig(string path)
     {
         try
         {
             var config = ConfigLoader.LoadFile(path);
-            Console.WriteLine($"{path}: OK — gateway '{config.Gateway.Id}', {config.Assets.Count} asset(s), {config.Mappings.Count} mapping(s), " +
-                $"{config.Sources.Simulator.Count + config.Sources.Spool.Count + config.Sources.Mqtt.Count} source(s), {config.Sinks.File.Count} sink(s); state in {config.Gateway.StateDirectory}; hash {ConfigLoader.Hash(config)}");
+            Console.WriteLine($"{path}: OK — gateway '{config.Gateway.Id}', {ConfigSummary.Of(config)}; state in {config.Gateway.StateDirectory}; hash {ConfigLoader.Hash(config)}");
             return ExitCodes.Ok;
         }
         catch (ConfigException ex)
         {
             Console.Error.WriteLine(ex.Message);
+            return ExitCodes.Config;
+        }
+        catch (ArgumentException ex)
+        {
+            // A simulator that cannot register its assets: a check only the simulator makes.
+            Console.Error.WriteLine($"{path}: {ex.Message}");
             return ExitCodes.Config;
         }
     }
@@ -65,7 +70,7 @@ public static class OfflineCommands
             var status = JsonSerializer.Deserialize(text, StatusJsonContext.Default.GatewayStatus)!;
             var q = status.Queue;
             Console.WriteLine($"Queue in {config.Gateway.StateDirectory} (live, from the running daemon pid {status.Pid}, updated {status.UpdatedUtc:O})");
-            Console.WriteLine($"  segments {q.Segments} ({q.FirstSegmentId}..{q.LastSegmentId}), points {q.Points}, bytes {q.Bytes} of {q.MaxBytes}, free disk {q.FreeDiskBytes}{(q.Full ? ", FULL" : "")}");
+            Console.WriteLine($"  {Depth(q.Segments, q.Points, q.Bytes, q.MaxBytes, q.FreeDiskBytes, q.Full)}");
             Console.WriteLine($"  oldest point {q.OldestPointUtc?.ToString("O") ?? "-"}, series {q.Series}, quarantine {q.QuarantineEntries}, loss ledger {q.LossRecords} record(s) / {q.LostPoints} point(s)");
             foreach (var sink in status.Sinks) Console.WriteLine($"  sink {sink.Key}: {sink.Value.State}, cursor {sink.Value.Cursor}, lag {sink.Value.LagPoints} points, forwarded {sink.Value.Forwarded}");
             var p = status.Pipeline;
@@ -77,7 +82,7 @@ public static class OfflineCommands
     private static void PrintStats(QueueStats s, string directory, bool live)
     {
         Console.WriteLine($"Queue in {directory}{(live ? " (live)" : "")}");
-        Console.WriteLine($"  segments {s.Segments} ({s.FirstSegmentId}..{s.LastSegmentId}), points {s.Points}, bytes {s.Bytes} of {s.MaxBytes}, free disk {s.FreeDiskBytes}{(s.Full ? ", FULL" : "")}");
+        Console.WriteLine($"  {Depth(s.Segments, s.Points, s.Bytes, s.MaxBytes, s.FreeDiskBytes, s.Full)}");
         Console.WriteLine($"  oldest point {(s.OldestPointTicks > 0 ? new DateTime(s.OldestPointTicks, DateTimeKind.Utc).ToString("O") : "-")}, series {s.Series}, streams {s.Streams}");
         Console.WriteLine($"  quarantine {s.QuarantineEntries} entr{(s.QuarantineEntries == 1 ? "y" : "ies")}, loss ledger {s.LossRecords} record(s) / {s.LostPoints} point(s)");
         foreach (var c in s.SinkCursors) Console.WriteLine($"  sink {c.Key}: cursor {c.Value}, lag {s.SinkLagPoints.GetValueOrDefault(c.Key)} points");
@@ -95,7 +100,7 @@ public static class OfflineCommands
     public static int QueueLoss(string? configPath, int limit, bool json)
     {
         if (!TryConfig(configPath, out var config, out var code)) return code;
-        if (!TryOpen(config, out var queue)) return ExitCodes.TempFail;
+        if (!TryOpen(config, out var queue, quiet: true)) return LiveLoss(config, limit, json);
         using (queue)
         {
             var records = queue!.ListLoss(limit);
@@ -169,7 +174,7 @@ public static class OfflineCommands
     {
         if (!TryConfig(configPath, out var config, out var code)) return code;
         if (!TryReason(reasonText, out var reason)) return ExitCodes.Usage;
-        if (!TryOpen(config, out var queue)) return ExitCodes.TempFail;
+        if (!TryOpen(config, out var queue, quiet: true)) return LiveQuarantine(config, reasonText, limit, json);
         using (queue)
         {
             var records = queue!.ListQuarantine(limit, reason);
@@ -188,9 +193,7 @@ public static class OfflineCommands
             Console.WriteLine($"{total} quarantined entr{(total == 1 ? "y" : "ies")}{(reason is null ? "" : $", showing reason {reasonText}")} (first {records.Count}):");
             foreach (var r in records)
             {
-                var at = new DateTime(r.ReceivedTicks, DateTimeKind.Utc).ToString("O");
-                Console.WriteLine($"  #{r.Id} {at} {QuarantineReasons.ToText(r.Reason)} [{r.SourceName}] {r.Detail}");
-                if (r.Reading.Raw is { Length: > 0 } raw && r.Reason != QuarantineReason.CorruptRecord) Console.WriteLine($"      raw: {Truncate(raw, 200)}");
+                PrintQuarantineEntry(r.Id, new DateTime(r.ReceivedTicks, DateTimeKind.Utc), QuarantineReasons.ToText(r.Reason), r.SourceName, r.Detail, r.Reading.Raw);
             }
             return ExitCodes.Ok;
         }
@@ -283,7 +286,8 @@ public static class OfflineCommands
         return false;
     }
 
-    private static bool TryOpen(EdgeTwinConfig config, out DurableQueue? queue)
+    /// <summary>Opens the queue; false when the daemon holds it (said on stderr unless <paramref name="quiet"/>: the caller asks the daemon instead).</summary>
+    private static bool TryOpen(EdgeTwinConfig config, out DurableQueue? queue, bool quiet = false)
     {
         try
         {
@@ -292,7 +296,7 @@ public static class OfflineCommands
         }
         catch (QueueLockedException ex)
         {
-            Console.Error.WriteLine($"edgetwin: {ex.Message}. Stop the daemon first, or read its status with 'edgetwin queue stats'.");
+            if (!quiet) Console.Error.WriteLine($"edgetwin: {ex.Message}. Stop the daemon first, or read its status with 'edgetwin queue stats'.");
             queue = null;
             return false;
         }

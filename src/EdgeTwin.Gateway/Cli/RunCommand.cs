@@ -149,7 +149,8 @@ public static class RunCommand
                 bridge.Begin(TimeSpan.FromSeconds(config.Gateway.ShutdownTimeoutSeconds * 2 + 60));
                 lifetime.StopApplication();
             }));
-            Log.Ready(log, runtime.Sources.Count, runtime.Sinks.Count, runtime.Registry.Assets.Count, runtime.Registry.MappingCount);
+            var summary = ConfigSummary.Of(config, runtime.Registry);
+            Log.Ready(log, summary.Sources, summary.Sinks, summary.Assets, summary.Mappings);
             try
             {
                 await host.RunAsync(cancellationToken).ConfigureAwait(false);

@@ -36,8 +36,19 @@ public static class DoctorCommand
             Console.WriteLine($"result: configuration invalid (exit {ExitCodes.Config}); fix the errors above, then run `edgetwin doctor` again");
             return ExitCodes.Config;
         }
-        checks.Add(new DoctorCheck("config", source, DoctorOutcome.Ok,
-            $"valid: gateway '{config.Gateway.Id}', {config.Assets.Count} asset(s), {config.Mappings.Count} mapping(s), hash {ConfigLoader.Hash(config)}"));
+        try
+        {
+            checks.Add(new DoctorCheck("config", source, DoctorOutcome.Ok,
+                $"valid: gateway '{config.Gateway.Id}', {ConfigSummary.Of(config)}; state in {config.Gateway.StateDirectory}; hash {ConfigLoader.Hash(config)}"));
+        }
+        catch (ArgumentException ex)
+        {
+            // A simulator that refuses its settings: the daemon would not start either.
+            Console.WriteLine("EdgeTwin doctor");
+            Print(new DoctorCheck("config", source, DoctorOutcome.Failed, ex.Message));
+            Console.WriteLine($"result: configuration invalid (exit {ExitCodes.Config}); fix the errors above, then run `edgetwin doctor` again");
+            return ExitCodes.Config;
+        }
         checks.AddRange(CheckStateDirectory(config));
         checks.AddRange(CheckClock());
         foreach (var spool in config.Sources.Spool) checks.Add(CheckFolder("spool source " + spool.Name, spool.Directory));

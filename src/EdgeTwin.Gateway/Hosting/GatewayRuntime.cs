@@ -66,6 +66,9 @@ public sealed class GatewayRuntime : IDisposable
 
     public PipelineWorker? Pipeline { get; private set; }
 
+    /// <summary>The local API's address once it listens (status.json carries it for the CLI verbs).</summary>
+    public string? ApiUrl { get; set; }
+
     /// <summary>The status writer's last snapshot (systemd STATUS= lines read it instead of the queue).</summary>
     public GatewayStatus? LastStatus { get; set; }
 
@@ -82,7 +85,7 @@ public sealed class GatewayRuntime : IDisposable
 
     public void CreateEndpoints(ILoggerFactory loggers)
     {
-        foreach (var sim in Config.Sources.Simulator) Sources.Add(new SimulatorSource(sim, Time));
+        foreach (var sim in Config.Sources.Simulator) Sources.Add(new SimulatorSource(sim, Time, loggers.CreateLogger<SimulatorSource>()));
         foreach (var spool in Config.Sources.Spool) Sources.Add(new SpoolSource(spool, Time, loggers.CreateLogger<SpoolSource>()));
         for (var i = 0; i < Config.Sources.Mqtt.Count; i++)
         {
@@ -184,6 +187,7 @@ public sealed class GatewayRuntime : IDisposable
                 StorageError = m.StorageError,
             },
             RecoveryProblems = [.. Queue.Recovery.Problems],
+            ApiUrl = ApiUrl,
         };
         foreach (var s in Sources) status.Sources[s.Name] = s.State;
         foreach (var s in Sinks)

@@ -33,12 +33,15 @@ public sealed class IngestProcessor
         var now = _time.GetUtcNow().UtcTicks;
         var dedup = _queue.Dedup;
         int accepted = 0, duplicates = 0, late = 0, quarantined = 0;
+        Dictionary<QuarantineReason, int>? reasons = null;
         foreach (ref readonly var reading in batch.Readings)
         {
             if (!_normalizer.TryNormalize(reading, now, out var point, out var target, out var reason, out var detail))
             {
                 request.Quarantine.Add(new QuarantineRecord(reason, detail!, batch.SourceName, now, reading));
                 quarantined++;
+                reasons ??= [];
+                reasons[reason] = reasons.GetValueOrDefault(reason) + 1;
                 continue;
             }
             var state = StateOf(target!, dedup, point.Series);
@@ -55,7 +58,7 @@ public sealed class IngestProcessor
             accepted++;
         }
         if (batch.Checkpoint is { } cp) request.Checkpoints[cp.Key] = cp.Value;
-        return new IngestResult(accepted, duplicates, quarantined, late);
+        return new IngestResult(accepted, duplicates, quarantined, late, reasons);
     }
 
     /// <summary>

@@ -16,6 +16,9 @@ public sealed class GatewayStatus
     public Dictionary<string, string> Sources { get; set; } = [];
     public Dictionary<string, SinkStatus> Sinks { get; set; } = [];
     public List<string> RecoveryProblems { get; set; } = [];
+
+    /// <summary>Where the local API listens (the bound port, also when $.api.port is 0); null while it is off or not yet up.</summary>
+    public string? ApiUrl { get; set; }
 }
 
 public sealed class QueueStatus

@@ -204,7 +204,7 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
-    public void LoadFile_RelativeDirectories_AreResolvedAgainstTheConfigFilesFolder()
+    public void LoadFile_RelativeDirectories_AreResolvedAgainstTheWorkingDirectory_NotTheFilesFolder()
     {
         var configFolder = Directory.CreateDirectory(Path.Combine(_folder, "etc")).FullName;
         var path = Path.Combine(configFolder, "edgetwin.json");
@@ -218,12 +218,17 @@ public sealed class ConfigLoaderTests : IDisposable
             """);
 
         // A relative path to the file itself, as a technician types it, from another working directory.
-        var config = ConfigLoader.LoadFile(Path.GetRelativePath(Environment.CurrentDirectory, path));
+        var cwd = Environment.CurrentDirectory;
+        var config = ConfigLoader.LoadFile(Path.GetRelativePath(cwd, path));
 
-        Assert.Equal(Path.Combine(configFolder, "state"), config.Gateway.StateDirectory);
-        Assert.Equal(Path.Combine(configFolder, "spool", "in"), config.Sources.Spool[0].Directory);
-        Assert.Equal(Path.Combine(_folder, "out"), config.Sinks.File[0].Directory);
+        Assert.Equal(Path.Combine(cwd, "state"), config.Gateway.StateDirectory);
+        Assert.Equal(Path.Combine(cwd, "spool", "in"), config.Sources.Spool[0].Directory);
+        Assert.Equal(Path.GetFullPath(Path.Combine(cwd, "..", "out")), config.Sinks.File[0].Directory);
         Assert.Equal("/srv/edgetwin/out", config.Sinks.File[1].Directory);
+
+        // The same text loaded as the embedded demo is (no file) means the same paths and has the same hash.
+        var same = ConfigLoader.Load(File.ReadAllText(path), "(text)", cwd);
+        Assert.Equal(ConfigLoader.Hash(config), ConfigLoader.Hash(same));
     }
 
     [Fact]

@@ -58,6 +58,8 @@ public class ConfigValidatorTests
         ["simulator at zero rate"] = (c => c.Sources.Simulator[0].PointsPerSecond = 0, "$.sources.simulator[0].pointsPerSecond", "positive"),
         ["simulator batch of zero"] = (c => c.Sources.Simulator[0].BatchSize = 0, "$.sources.simulator[0].batchSize", "between"),
         ["negative stop-after"] = (c => c.Sources.Simulator[0].StopAfter = -1, "$.sources.simulator[0].stopAfter", "negative"),
+        ["negative catch-up bound"] = (c => c.Sources.Simulator[0].MaxCatchUpSeconds = -5, "$.sources.simulator[0].maxCatchUpSeconds", "0 or more, got -5"),
+        ["catch-up bound that is no number"] = (c => c.Sources.Simulator[0].MaxCatchUpSeconds = double.NaN, "$.sources.simulator[0].maxCatchUpSeconds", "got NaN"),
         ["negative generated pumps"] = (c => c.Sources.Simulator[0].GeneratedPumps = -1, "$.sources.simulator[0].generatedPumps", "negative"),
         ["negative generated machines"] = (c => c.Sources.Simulator[0].GeneratedThermalMachines = -1, "$.sources.simulator[0].generatedThermalMachines", "negative"),
         ["epoch that is no time"] = (c => c.Sources.Simulator[0].Epoch = "yesterday", "$.sources.simulator[0].epoch", "'yesterday'"),

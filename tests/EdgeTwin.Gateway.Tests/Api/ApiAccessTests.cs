@@ -67,7 +67,8 @@ public sealed class ApiAccessTests
 
         File.WriteAllText(dir["token.txt"], "file-token-abcdefghijklmnop\n");
         config.Api.Remove("token");
-        config.Api["tokenFile"] = "token.txt";
+        // Absolute: a relative path would resolve against the working directory (the test's), not the config's folder.
+        config.Api["tokenFile"] = dir["token.txt"];
         path = config.Write();
         using (var daemon = ApiDaemon.Start(path))
         {

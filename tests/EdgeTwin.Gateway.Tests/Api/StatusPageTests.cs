@@ -22,7 +22,8 @@ public sealed class StatusPageTests
         Directory.CreateDirectory(inbox);
         File.WriteAllText(Path.Combine(inbox, "bad.jsonl"), "<script>alert('not json')</script>\n");
 
-        using var daemon = ApiDaemon.Start(path);
+        // Started in the test's folder: the demo's relative paths (./edgetwin-demo/…) resolve against the working directory.
+        using var daemon = ApiDaemon.Start(path, dir.Path);
         using var browser = HeadlessChromium.Launch();
         browser.Navigate(daemon.BaseUri);
         var timeout = TimeSpan.FromSeconds(30);

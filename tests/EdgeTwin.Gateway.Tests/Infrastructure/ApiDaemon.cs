@@ -23,9 +23,12 @@ public sealed partial class ApiDaemon : IDisposable
 
     public HttpClient Http { get; }
 
-    public static ApiDaemon Start(string configPath)
+    /// <summary>Starts the daemon; relative paths in the config resolve against <paramref name="workingDirectory"/> (default: the test's).</summary>
+    public static ApiDaemon Start(string configPath, string? workingDirectory = null)
     {
-        var process = GatewayProcess.Start("run", "--config", configPath);
+        var process = workingDirectory is null
+            ? GatewayProcess.Start("run", "--config", configPath)
+            : GatewayProcess.StartIn(workingDirectory, "run", "--config", configPath);
         try
         {
             Wait.Until(() => process.HasExited || ListeningUrl().IsMatch(process.Output), TimeSpan.FromSeconds(30), "the API to listen");

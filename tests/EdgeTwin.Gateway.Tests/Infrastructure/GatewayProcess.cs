@@ -41,7 +41,23 @@ public sealed partial class GatewayProcess : IDisposable
         Launch(new Dictionary<string, string>(),
             ["python3", "-c", $"import os, signal, sys; {pythonStatement}; os.execv(sys.argv[1], sys.argv[1:])", GatewayBinary.Path, .. args]);
 
-    private static GatewayProcess Launch(IReadOnlyDictionary<string, string> environment, string[] command)
+    /// <summary>Starts the binary in <paramref name="workingDirectory"/>, with no $EDGETWIN_CONFIG (so a verb without --config takes the embedded demo).</summary>
+    public static GatewayProcess StartIn(string workingDirectory, params string[] args) =>
+        Launch(new Dictionary<string, string>(), [GatewayBinary.Path, .. args], workingDirectory);
+
+    /// <summary>Runs the binary to completion in <paramref name="workingDirectory"/> (see <see cref="StartIn"/>).</summary>
+    public static (int ExitCode, string Output) RunIn(string workingDirectory, TimeSpan timeout, params string[] args)
+    {
+        using var p = StartIn(workingDirectory, args);
+        if (!p.WaitForExit(timeout))
+        {
+            p.Kill();
+            throw new TimeoutException($"edgetwin {string.Join(' ', args)} did not finish within {timeout}:{Environment.NewLine}{p.Output}");
+        }
+        return (p.ExitCode, p.Output);
+    }
+
+    private static GatewayProcess Launch(IReadOnlyDictionary<string, string> environment, string[] command, string? workingDirectory = null)
     {
         var psi = new ProcessStartInfo(command[0])
         {
@@ -49,6 +65,11 @@ public sealed partial class GatewayProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (workingDirectory is not null)
+        {
+            psi.WorkingDirectory = workingDirectory;
+            psi.Environment.Remove("EDGETWIN_CONFIG");
+        }
         foreach (var a in command.Skip(1)) psi.ArgumentList.Add(a);
         psi.Environment.Remove("JOURNAL_STREAM");
         psi.Environment.Remove("INVOCATION_ID");

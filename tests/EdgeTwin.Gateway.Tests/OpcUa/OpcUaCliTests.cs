@@ -160,7 +160,8 @@ public sealed class OpcUaCliTests(OpcUaServerFixture fixture)
         Assert.Equal("EdgeTwin", (string?)asset["name"]);
         var source = Assert.Single(json["sources"]!["opcua"]!.AsArray())!;
         Assert.Equal("press-plc", (string?)source["name"]);
-        Assert.Equal(Url, (string?)source["endpoint"]);
+        Assert.Equal(Url, (string?)source["url"]);
+        Assert.Null(source["endpoint"]);
         var nodes = Assert.Single(source["groups"]!.AsArray())!["nodes"]!.AsArray().Select(n => n!.AsObject()).ToList();
 
         // Every variable below the node, none of the folders and none of the properties (TankLevel is an AnalogItem

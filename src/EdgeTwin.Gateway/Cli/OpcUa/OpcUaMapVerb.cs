@@ -9,7 +9,7 @@ namespace EdgeTwin.Gateway.Cli.OpcUa;
 /// <summary>
 /// `edgetwin opcua map`: browses the variables below a node and writes the configuration block that maps them to
 /// one asset. The block has the shape
-/// <c>{ "assets": [ { "id", "name" } ], "sources": { "opcua": [ { "name", "endpoint", "groups": [ { "name", "nodes": [ { "node", "asset", "metric" } ] } ] } ] } }</c>;
+/// <c>{ "assets": [ { "id", "name" } ], "sources": { "opcua": [ { "name", "url", "groups": [ { "name", "nodes": [ { "node", "asset", "metric" } ] } ] } ] } }</c>;
 /// "assets" is left out when --config names a configuration that already has the asset.
 /// </summary>
 internal static class OpcUaMapVerb
@@ -67,7 +67,7 @@ internal static class OpcUaMapVerb
                 w.WriteStartArray("opcua");
                 w.WriteStartObject();
                 w.WriteString("name", options.SourceName);
-                w.WriteString("endpoint", target.Url);
+                w.WriteString("url", target.Url);
                 w.WriteStartArray("groups");
                 w.WriteStartObject();
                 w.WriteString("name", options.Asset);

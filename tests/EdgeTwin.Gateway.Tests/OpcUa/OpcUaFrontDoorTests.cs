@@ -1,0 +1,67 @@
+using System.Text.Json.Nodes;
+using EdgeTwin.Gateway.Tests.Infrastructure;
+using EdgeTwin.OpcUa.Tests.Infrastructure;
+
+namespace EdgeTwin.Gateway.Tests.OpcUa;
+
+/// <summary>
+/// The technician's loop against the node-opcua test server, in the published binary: browse, map, merge the block
+/// into a configuration as the README says, check-config, run, and the mapped nodes' values in the file sink.
+/// </summary>
+[Collection("daemon")]
+public sealed class OpcUaFrontDoorTests
+{
+    private const string Ns = "nsu=urn:edgetwin:test;";
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task BrowseMapCheckConfigRun_TheGeneratedBlock_DeliversTheMappedNodes()
+    {
+        using var dir = new TestDirectory("opcua-front-door");
+        await using var server = await OpcUaTestServer.StartAsync();
+
+        // 1. Browse: the folder to map is there.
+        var (code, output) = GatewayProcess.Run(Timeout, "opcua", "browse", server.EndpointUrl, "--node", Ns + "s=Dynamic", "--depth", "1");
+        Assert.True(code == 0, output);
+        Assert.Contains(Ns + "s=Counter", output, StringComparison.Ordinal);
+
+        // 2. Map it to one asset.
+        var blockPath = dir["block.json"];
+        (code, output) = GatewayProcess.Run(Timeout, "opcua", "map", server.EndpointUrl, "--under", Ns + "s=Dynamic", "--asset", "tank-1", "--output", blockPath);
+        Assert.True(code == 0, output);
+        var block = JsonNode.Parse(File.ReadAllText(blockPath))!;
+
+        // 3. Merge as the README says: each entry of "assets" into $.assets, each of "sources.opcua" into $.sources.opcua.
+        var config = new TestConfig(dir);
+        foreach (var asset in block["assets"]!.AsArray()) config.ExtraAssets.Add(asset!.AsObject().DeepClone().AsObject());
+        foreach (var source in block["sources"]!["opcua"]!.AsArray()) config.OpcUaSources.Add(source!.AsObject().DeepClone().AsObject());
+        var path = config.Write();
+
+        // 4. check-config accepts it and counts the OPC UA source.
+        (code, output) = GatewayProcess.Run(Timeout, "check-config", path);
+        Assert.True(code == 0, output);
+        Assert.Contains("1 source(s) (1 opcua)", output, StringComparison.Ordinal);
+
+        // 5. run: the mapped nodes' values reach the file sink, under the asset and metrics the block named.
+        string[] metrics = ["counter", "sine", "tanklevel"];
+        using var daemon = GatewayProcess.Start("run", "--config", path);
+        try
+        {
+            Wait.Until(() => daemon.HasExited || metrics.All(m => SinkOutput.Read(config.SinkDirectory).Telemetry().Count(l => l.AssetId == "tank-1" && l.Metric == m) >= 2),
+                TimeSpan.FromSeconds(60), "two values of each mapped node in the sink");
+            Assert.False(daemon.HasExited, daemon.Output);
+        }
+        finally
+        {
+            daemon.StopGracefully();
+        }
+
+        var lines = SinkOutput.Read(config.SinkDirectory).Telemetry();
+        SinkOutput.AssertNoDuplicates(lines);
+        var counters = lines.Where(l => l.Metric == "counter").Select(l => l.Value.GetDouble()).ToList();
+        Assert.True(counters.Distinct().Count() >= 2, "the counter did not change: " + string.Join(", ", counters));
+        Assert.All(lines, l => Assert.Contains(l.Metric, metrics));
+        var counter = System.Text.Json.JsonDocument.Parse(lines.First(l => l.Metric == "counter").Json).RootElement;
+        Assert.Equal("opcua:" + Ns + "s=Counter", counter.GetProperty("source").GetString());
+    }
+}
