@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using EdgeTwin.Connectors.Simulator;
 using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Pipeline;
@@ -37,19 +36,16 @@ public sealed class ReadingGeneratorTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Resume_AYearIn_IsImmediate()
+    public void Resume_AYearIn_StartsAtThatSample()
     {
         var source = new SimulatorSource(SimulatorScenario.PumpAndOven(pointsPerSecond: 500_000), TimeProvider.System);
         var n = 500_000L * 86400 * 365;
 
-        var clock = Stopwatch.StartNew();
         var generator = source.CreateGenerator(Epoch, n);
         var reading = generator.Read();
-        clock.Stop();
 
         // Nine channels at 500 000 points/s: one sample every 18 µs = 180 ticks.
         Assert.Equal(Epoch + (n / 9 * 180), reading.TimestampTicks);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"positioning took {clock.Elapsed}");
     }
 
     [Fact]
@@ -66,27 +62,6 @@ public sealed class ReadingGeneratorTests(ITestOutputHelper output)
         // A batch costs a few hundred bytes (the batch, its completion source); a reading must cost none.
         output.WriteLine($"{allocated} bytes allocated for 1 000 000 readings in 1 000 batches");
         Assert.True(allocated < 1_000 * 600, $"{allocated} bytes allocated");
-    }
-
-    [Fact]
-    public void Fill_OneMillionReadings_TakesWellUnderASecond()
-    {
-        var source = new SimulatorSource(Fleet(), TimeProvider.System);
-        var generator = source.CreateGenerator(Epoch, 0);
-        FillBatches(generator, 100_000);
-
-        // Best of three, so a busy machine (tests run in parallel) does not fail a budget the code meets.
-        var best = TimeSpan.MaxValue;
-        for (var round = 0; round < 3; round++)
-        {
-            var clock = Stopwatch.StartNew();
-            FillBatches(generator, 1_000_000);
-            best = TimeSpan.FromTicks(Math.Min(best.Ticks, clock.Elapsed.Ticks));
-        }
-
-        output.WriteLine($"1 000 000 readings over {source.ChannelCount} channels in {best.TotalMilliseconds:F0} ms ({1_000_000 / best.TotalSeconds:F0} readings/s)");
-        // Generous for debug builds: the budget is the point, not the benchmark.
-        Assert.True(best < TimeSpan.FromSeconds(1), $"took {best}");
     }
 
     /// <summary>Listed assets plus a generated fleet at the documented top rate.</summary>
