@@ -26,6 +26,10 @@ public sealed partial class ConfigPathsTests
         var check = StateAndHash().Match(output);
         Assert.True(check.Success, output);
         Assert.Equal(expectedState, check.Groups["state"].Value);
+        // Each relative path is named, with what a service started in / would make of it.
+        Assert.Contains("note: $.gateway.stateDirectory \"./edgetwin-demo/state\" is relative: here it is " + expectedState, output, StringComparison.Ordinal);
+        Assert.Contains("reads it as /edgetwin-demo/state", output, StringComparison.Ordinal);
+        Assert.Contains("note: $.sinks.file[0].directory \"./edgetwin-demo/out\"", output, StringComparison.Ordinal);
 
         (code, output) = GatewayProcess.RunIn(dir.Path, Timeout, "doctor", "--config", "conf/demo.json");
         Assert.True(code != 78, output);
@@ -33,6 +37,7 @@ public sealed partial class ConfigPathsTests
         Assert.True(doctor.Success, output);
         Assert.Equal(expectedState, doctor.Groups["state"].Value);
         Assert.Equal(check.Groups["hash"].Value, doctor.Groups["hash"].Value);
+        Assert.Contains("$.sources.spool[0].directory \"./edgetwin-demo/inbox\" is relative", output, StringComparison.Ordinal);
 
         // run: with the file, and with the embedded demo (no --config); each logs its hash and state before the API
         // starts, so port 8470 being taken by something else on this machine does not matter here.

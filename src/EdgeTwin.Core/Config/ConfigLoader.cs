@@ -60,20 +60,47 @@ public static class ConfigLoader
         return config;
     }
 
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<EdgeTwinConfig, IReadOnlyList<RelativeConfigPath>> Relative = new();
+
+    /// <summary>
+    /// The paths the configuration gave as relative, with what they resolved to. They depend on the working
+    /// directory of whoever starts the gateway (a systemd service runs in /), so doctor and check-config name them.
+    /// </summary>
+    public static IReadOnlyList<RelativeConfigPath> RelativePathsOf(EdgeTwinConfig config) =>
+        Relative.TryGetValue(config, out var list) ? list : [];
+
     private static void ResolvePaths(EdgeTwinConfig config, string baseDirectory)
     {
-        config.Gateway.StateDirectory = Path.GetFullPath(config.Gateway.StateDirectory, baseDirectory);
-        foreach (var sink in config.Sinks.File) sink.Directory = Path.GetFullPath(sink.Directory, baseDirectory);
-        foreach (var spool in config.Sources.Spool) spool.Directory = Path.GetFullPath(spool.Directory, baseDirectory);
-        if (config.Api.TokenFile is { } tokenFile) config.Api.TokenFile = Path.GetFullPath(tokenFile, baseDirectory);
-        foreach (var mqtt in config.Sources.Mqtt)
+        var relative = new List<RelativeConfigPath>();
+        string Resolve(string jsonPath, string value)
         {
-            if (mqtt.PasswordFile is not null) mqtt.PasswordFile = Path.GetFullPath(mqtt.PasswordFile, baseDirectory);
-            var tls = mqtt.Tls;
-            if (tls.CaFile is not null) tls.CaFile = Path.GetFullPath(tls.CaFile, baseDirectory);
-            if (tls.ClientCertFile is not null) tls.ClientCertFile = Path.GetFullPath(tls.ClientCertFile, baseDirectory);
-            if (tls.ClientKeyFile is not null) tls.ClientKeyFile = Path.GetFullPath(tls.ClientKeyFile, baseDirectory);
+            var full = Path.GetFullPath(value, baseDirectory);
+            if (!Path.IsPathRooted(value)) relative.Add(new RelativeConfigPath(jsonPath, value, full));
+            return full;
         }
+        string? ResolveOptional(string jsonPath, string? value) => value is null ? null : Resolve(jsonPath, value);
+
+        config.Gateway.StateDirectory = Resolve("$.gateway.stateDirectory", config.Gateway.StateDirectory);
+        for (var i = 0; i < config.Sinks.File.Count; i++)
+        {
+            config.Sinks.File[i].Directory = Resolve($"$.sinks.file[{i}].directory", config.Sinks.File[i].Directory);
+        }
+        for (var i = 0; i < config.Sources.Spool.Count; i++)
+        {
+            config.Sources.Spool[i].Directory = Resolve($"$.sources.spool[{i}].directory", config.Sources.Spool[i].Directory);
+        }
+        config.Api.TokenFile = ResolveOptional("$.api.tokenFile", config.Api.TokenFile);
+        for (var i = 0; i < config.Sources.Mqtt.Count; i++)
+        {
+            var mqtt = config.Sources.Mqtt[i];
+            var path = $"$.sources.mqtt[{i}]";
+            mqtt.PasswordFile = ResolveOptional(path + ".passwordFile", mqtt.PasswordFile);
+            var tls = mqtt.Tls;
+            tls.CaFile = ResolveOptional(path + ".tls.caFile", tls.CaFile);
+            tls.ClientCertFile = ResolveOptional(path + ".tls.clientCertFile", tls.ClientCertFile);
+            tls.ClientKeyFile = ResolveOptional(path + ".tls.clientKeyFile", tls.ClientKeyFile);
+        }
+        Relative.AddOrUpdate(config, relative);
     }
 
     /// <summary>A stable hash of the effective configuration, shown on the status page and in logs.</summary>

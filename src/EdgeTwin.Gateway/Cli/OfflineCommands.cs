@@ -21,6 +21,7 @@ public static partial class OfflineCommands
         {
             var config = ConfigLoader.LoadFile(path);
             Console.WriteLine($"{path}: OK — gateway '{config.Gateway.Id}', {ConfigSummary.Of(config)}; state in {config.Gateway.StateDirectory}; hash {ConfigLoader.Hash(config)}");
+            foreach (var line in RelativePathNotes(config)) Console.WriteLine("  note: " + line);
             return ExitCodes.Ok;
         }
         catch (ConfigException ex)
@@ -35,6 +36,11 @@ public static partial class OfflineCommands
             return ExitCodes.Config;
         }
     }
+
+    /// <summary>One line per relative path: what it means here, and that a service started elsewhere reads it differently.</summary>
+    public static IEnumerable<string> RelativePathNotes(EdgeTwinConfig config) =>
+        ConfigLoader.RelativePathsOf(config).Select(r =>
+            $"{r.JsonPath} \"{r.Value}\" is relative: here it is {r.Resolved}; relative paths follow the working directory, so a service started by systemd (in /) reads it as {Path.GetFullPath(r.Value, "/")}. Give an absolute path for a service.");
 
     public static int QueueStats(string? configPath, bool json)
     {

@@ -49,6 +49,10 @@ public static class DoctorCommand
             Console.WriteLine($"result: configuration invalid (exit {ExitCodes.Config}); fix the errors above, then run `edgetwin doctor` again");
             return ExitCodes.Config;
         }
+        if (File.Exists(source))
+        {
+            foreach (var note in OfflineCommands.RelativePathNotes(config)) checks.Add(new DoctorCheck("config", "relative path", DoctorOutcome.Warning, note));
+        }
         checks.AddRange(CheckStateDirectory(config));
         checks.AddRange(CheckClock());
         foreach (var spool in config.Sources.Spool) checks.Add(CheckFolder("spool source " + spool.Name, spool.Directory));
