@@ -111,6 +111,9 @@ internal static class Program
         doctor.SetAction((r, ct) => Doctor.DoctorCommand.RunAsync(r.GetValue(config), ct));
 
         var root = new RootCommand("EdgeTwin: edge digital-twin gateway") { run, check, queue, quarantine, shadow, bench, doctor, opcua };
-        return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+        var parsed = root.Parse(args);
+        // Before the invocation registers its own SIGINT handler, which initialises the runtime's signal handling.
+        if (parsed.CommandResult.Command == run) Systemd.DaemonSignals.HandleInterrupt();
+        return await parsed.InvokeAsync().ConfigureAwait(false);
     }
 }

@@ -38,6 +38,8 @@ internal sealed class SegmentLog : IDisposable
     private readonly DirectorySync _sync;
     private readonly SortedDictionary<int, LogFile> _files = [];
     private LogFile? _active;
+    // Until recovery has attached every recorded segment, a file's live count says nothing.
+    private bool _recovered;
 
     private SegmentLog(string folder, long maxFileBytes)
     {
@@ -93,6 +95,7 @@ internal sealed class SegmentLog : IDisposable
     /// </summary>
     public List<string> FinishRecovery()
     {
+        _recovered = true;
         var notes = new List<string>();
         foreach (var file in _files.Values.ToList())
         {
@@ -272,6 +275,34 @@ internal sealed class SegmentLog : IDisposable
     }
 
     public static string FileName(int number) => number.ToString("D8", CultureInfo.InvariantCulture) + Extension;
+
+    /// <summary>
+    /// A clean close: a file none of whose segments is queued any more (the active one, once every sink confirmed
+    /// what it holds) is deleted now, so the next open finds nothing to recover. Only a file left behind by a crash
+    /// is reported then.
+    /// </summary>
+    public void Close()
+    {
+        var deleted = false;
+        var unreferenced = _recovered ? _files.Values.Where(f => f.Live <= 0).ToList() : [];
+        foreach (var file in unreferenced)
+        {
+            Delete(file);
+            deleted = true;
+        }
+        if (deleted)
+        {
+            try
+            {
+                _sync.Flush();
+            }
+            catch (IOException)
+            {
+                // Not durable: after a power cut the next open deletes the file, as one no segment refers to.
+            }
+        }
+        Dispose();
+    }
 
     public void Dispose()
     {

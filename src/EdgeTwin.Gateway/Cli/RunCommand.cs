@@ -81,6 +81,14 @@ public static class RunCommand
         Log.Starting(log, GatewayRuntime.Version, config.Gateway.Id, source, ConfigLoader.Hash(config), config.Gateway.StateDirectory);
         if (DaemonSignals.WereBlocked.Count > 0 && reload.Generation == 0) Log.SignalsWereBlocked(log, string.Join(", ", DaemonSignals.WereBlocked));
         if (DaemonSignals.HangupWasIgnored && reload.Generation == 0) Log.HangupWasIgnored(log);
+        if (DaemonSignals.InterruptWasIgnored && reload.Generation == 0) Log.InterruptWasIgnored(log);
+
+        if (web is not null && ApiPortProbe.WhyNotBindable(config.Api.Address, config.Api.Port, source) is { } unbindable)
+        {
+            // Before anything starts: one line that says what to change, not the web host's exception.
+            Log.ApiCannotStart(log, config.Api.Address, config.Api.Port, unbindable);
+            return new(reloading ? null : ExitCodes.Unavailable);
+        }
 
         GatewayRuntime runtime;
         try
