@@ -27,7 +27,7 @@ namespace EdgeTwin.Connectors.Kafka;
 /// </para>
 /// Not thread-safe: the queue's worker for this sink is its only caller.
 /// </summary>
-public sealed class KafkaSink : ISink, IAsyncDisposable
+public sealed class KafkaSink : ISink, IAsyncDisposable, ISinkLink
 {
     private const string ContentType = "application/json";
     private static readonly TimeSpan FlushSlice = TimeSpan.FromMilliseconds(100);
@@ -49,6 +49,9 @@ public sealed class KafkaSink : ISink, IAsyncDisposable
     private IProducer<byte[], byte[]>? _producer;
     private volatile Error? _fatal;
     private volatile bool _uplinkDown;
+    private volatile string? _downReason;
+    // The last connection error librdkafka reported (it names the broker and the error): why every broker is down.
+    private volatile string? _lastTransportError;
     private PendingBatch? _pending;
     private bool _disposed;
     private long _delivered;
@@ -73,6 +76,9 @@ public sealed class KafkaSink : ISink, IAsyncDisposable
 
     /// <summary>False from a "all brokers down" report until the next successful delivery.</summary>
     public bool UplinkUp => !_uplinkDown;
+
+    /// <summary>While every broker is down: the bootstrap servers and the last connection error, as librdkafka reported them.</summary>
+    public string? DownReason => _uplinkDown ? _downReason : null;
 
     /// <summary>Messages confirmed by the brokers since this instance started (retries of delivered ones not counted).</summary>
     public long Delivered => Interlocked.Read(ref _delivered);
@@ -292,6 +298,7 @@ public sealed class KafkaSink : ISink, IAsyncDisposable
         if (_uplinkDown)
         {
             _uplinkDown = false;
+            _lastTransportError = null;
             Log.UplinkUp(_logger, Name);
         }
         pending.Report(attempt, index, null, permanent: false);
@@ -324,11 +331,14 @@ public sealed class KafkaSink : ISink, IAsyncDisposable
         {
             if (!_uplinkDown)
             {
+                var detail = _lastTransportError is { } transport ? $"{error.Reason}; {transport}" : error.Reason;
+                _downReason = $"bootstrap {_config.BootstrapServers}: {detail}";
                 _uplinkDown = true;
-                Log.UplinkDown(_logger, Name, error.Reason);
+                Log.UplinkDown(_logger, Name, _downReason);
             }
             return;
         }
+        if (error.Code is ErrorCode.Local_Transport or ErrorCode.Local_Resolve or ErrorCode.Local_Authentication or ErrorCode.Local_Ssl) _lastTransportError = error.Reason;
         Log.ClientError(_logger, Name, error.Code.ToString(), error.Reason);
     }
 
