@@ -101,13 +101,13 @@ internal sealed class SegmentLog : IDisposable
         {
             if (file.Live == 0)
             {
-                if (file.Length > 0) notes.Add($"{file.Path}: {file.Length} bytes no committed segment refers to; deleted");
+                if (file.Length > 0) notes.Add($"{file.Path}: {file.Length} bytes no committed segment refers to, left by a stop that was not clean (crash, kill -9, power cut); deleted, nothing queued is lost");
                 Delete(file);
                 continue;
             }
             if (file.Length > file.RecordedEnd)
             {
-                notes.Add($"{file.Path}: {file.Length - file.RecordedEnd} bytes after the last committed segment (an interrupted commit); cut at {file.RecordedEnd}");
+                notes.Add($"{file.Path}: {file.Length - file.RecordedEnd} bytes after the last committed segment, left by a stop that was not clean (a commit it interrupted was never acknowledged); cut at {file.RecordedEnd}, nothing queued is lost");
                 file.Stream.SetLength(file.RecordedEnd);
                 file.Stream.Flush(flushToDisk: true);
                 file.Length = file.RecordedEnd;

@@ -85,7 +85,7 @@ public sealed class StopAndRestartTests
         using var third = GatewayProcess.Start("run", "--config", path, "--exit-when-drained");
         Assert.True(third.WaitForExit(TimeSpan.FromMinutes(2)), "the run after the crash:" + Environment.NewLine + third.Output);
         Assert.True(third.Output.Contains("Queue recovery", StringComparison.Ordinal)
-            && third.Output.Contains("no committed segment refers to; deleted", StringComparison.Ordinal), "segment files before the crash: " + leftBehind + Environment.NewLine + third.Output);
+            && third.Output.Contains("no committed segment refers to, left by a stop that was not clean", StringComparison.Ordinal), "segment files before the crash: " + leftBehind + Environment.NewLine + third.Output);
     }
 
     private static ulong SignalBits(GatewayProcess daemon, string field) =>
