@@ -112,8 +112,11 @@ internal static class Program
 
         var root = new RootCommand("EdgeTwin: edge digital-twin gateway") { run, check, queue, quarantine, shadow, bench, doctor, opcua };
         var parsed = root.Parse(args);
-        // Before the invocation registers its own SIGINT handler, which initialises the runtime's signal handling.
-        if (parsed.CommandResult.Command == run) Systemd.DaemonSignals.HandleInterrupt();
-        return await parsed.InvokeAsync().ConfigureAwait(false);
+        if (parsed.CommandResult.Command != run) return await parsed.InvokeAsync().ConfigureAwait(false);
+        // Before anything initialises the runtime's signal handling (see DaemonSignals).
+        Systemd.DaemonSignals.HandleInterrupt();
+        // run handles SIGINT and SIGTERM itself (RunCommand): the invocation's own handling would end the process 2 s
+        // after the signal, in the middle of a graceful stop that may take up to $.gateway.shutdownTimeoutSeconds.
+        return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }).ConfigureAwait(false);
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using EdgeTwin.Core.Config;
 using EdgeTwin.Gateway.Api;
 using EdgeTwin.Gateway.Hosting;
@@ -27,6 +28,13 @@ public static class RunCommand
             return ExitCodes.Config;
         }
 
+        // SIGINT and SIGTERM stop the gateway gracefully, however long that takes: the running host stops on them (its
+        // own handlers do too), and between the two hosts of a reload the loop below ends instead of starting the next.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var onInterrupt = OperatingSystem.IsWindows() ? null : PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Stop(c, stop));
+        using var onTerminate = OperatingSystem.IsWindows() ? null : PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Stop(c, stop));
+        cancellationToken = stop.Token;
+
         using var notifier = ServiceNotifier.FromEnvironment();
         using var bridge = new ReloadWatchdog(notifier, ServiceNotifier.WatchdogInterval(), TimeProvider.System);
         using var reload = new ReloadSignal(source);
@@ -54,6 +62,12 @@ public static class RunCommand
             config = next;
             reload.Pending = null;
         }
+    }
+
+    private static void Stop(PosixSignalContext context, CancellationTokenSource stop)
+    {
+        context.Cancel = true; // the default action would end the process at once
+        stop.Cancel();
     }
 
     /// <summary>The outcome of one host run: an exit code, or null when the configuration could not be opened.</summary>
