@@ -27,7 +27,7 @@ namespace EdgeTwin.Connectors.Kafka;
 /// </para>
 /// Not thread-safe: the queue's worker for this sink is its only caller.
 /// </summary>
-public sealed class KafkaSink : ISink, IAsyncDisposable, ISinkLink
+public sealed partial class KafkaSink : ISink, IAsyncDisposable, ISinkLink
 {
     private const string ContentType = "application/json";
     private static readonly TimeSpan FlushSlice = TimeSpan.FromMilliseconds(100);
@@ -48,10 +48,6 @@ public sealed class KafkaSink : ISink, IAsyncDisposable, ISinkLink
 
     private IProducer<byte[], byte[]>? _producer;
     private volatile Error? _fatal;
-    private volatile bool _uplinkDown;
-    private volatile string? _downReason;
-    // The last connection error librdkafka reported (it names the broker and the error): why every broker is down.
-    private volatile string? _lastTransportError;
     private PendingBatch? _pending;
     private bool _disposed;
     private long _delivered;
@@ -73,12 +69,6 @@ public sealed class KafkaSink : ISink, IAsyncDisposable, ISinkLink
     }
 
     public string Name { get; }
-
-    /// <summary>False from a "all brokers down" report until the next successful delivery.</summary>
-    public bool UplinkUp => !_uplinkDown;
-
-    /// <summary>While every broker is down: the bootstrap servers and the last connection error, as librdkafka reported them.</summary>
-    public string? DownReason => _uplinkDown ? _downReason : null;
 
     /// <summary>Messages confirmed by the brokers since this instance started (retries of delivered ones not counted).</summary>
     public long Delivered => Interlocked.Read(ref _delivered);
@@ -322,24 +312,6 @@ public sealed class KafkaSink : ISink, IAsyncDisposable, ISinkLink
             .Build();
         Log.ProducerCreated(_logger, Name, _config.BootstrapServers, _config.Compression);
         return _producer;
-    }
-
-    private void OnClientError(Error error)
-    {
-        if (error.IsFatal) _fatal = error;
-        if (error.Code == ErrorCode.Local_AllBrokersDown)
-        {
-            if (!_uplinkDown)
-            {
-                var detail = _lastTransportError is { } transport ? $"{error.Reason}; {transport}" : error.Reason;
-                _downReason = $"bootstrap {_config.BootstrapServers}: {detail}";
-                _uplinkDown = true;
-                Log.UplinkDown(_logger, Name, _downReason);
-            }
-            return;
-        }
-        if (error.Code is ErrorCode.Local_Transport or ErrorCode.Local_Resolve or ErrorCode.Local_Authentication or ErrorCode.Local_Ssl) _lastTransportError = error.Reason;
-        Log.ClientError(_logger, Name, error.Code.ToString(), error.Reason);
     }
 
     /// <summary>The header that carries each message's idempotent key.</summary>
