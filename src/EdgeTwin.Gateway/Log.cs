@@ -38,6 +38,9 @@ internal static partial class Log
     [LoggerMessage(1017, LogLevel.Warning, "SIGHUP arrived ignored from the process that started the gateway (nohup?); it is handled now: a hangup re-reads the configuration and never stops the gateway")]
     public static partial void HangupWasIgnored(ILogger logger);
 
+    [LoggerMessage(1019, LogLevel.Warning, "SIGINT arrived ignored from the process that started the gateway (a background job of a shell?); it is handled now: SIGINT stops the gateway gracefully, as SIGTERM does")]
+    public static partial void InterruptWasIgnored(ILogger logger);
+
     [LoggerMessage(1018, LogLevel.Information, "Configuration reload (SIGHUP) deferred: the gateway is starting, stopping or already reloading; the file is read again once it has started")]
     public static partial void ReloadDeferred(ILogger logger);
 

@@ -111,6 +111,12 @@ internal static class Program
         doctor.SetAction((r, ct) => Doctor.DoctorCommand.RunAsync(r.GetValue(config), ct));
 
         var root = new RootCommand("EdgeTwin: edge digital-twin gateway") { run, check, queue, quarantine, shadow, bench, doctor, opcua };
-        return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+        var parsed = root.Parse(args);
+        if (parsed.CommandResult.Command != run) return await parsed.InvokeAsync().ConfigureAwait(false);
+        // Before anything initialises the runtime's signal handling (see DaemonSignals).
+        Systemd.DaemonSignals.HandleInterrupt();
+        // run handles SIGINT and SIGTERM itself (RunCommand): the invocation's own handling would end the process 2 s
+        // after the signal, in the middle of a graceful stop that may take up to $.gateway.shutdownTimeoutSeconds.
+        return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }).ConfigureAwait(false);
     }
 }

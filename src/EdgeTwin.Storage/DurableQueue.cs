@@ -523,7 +523,8 @@ public sealed partial class DurableQueue : IDisposable
         {
             // After a failed write LiteDB may not close cleanly; it recovers from its log at the next open.
             CloseDatabase();
-            _files?.Dispose();
+            // Segment files no committed document refers to any more go now, not as a recovery note at the next open.
+            _files?.Close();
             _lockFile.Dispose();
         }
     }

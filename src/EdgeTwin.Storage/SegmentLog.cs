@@ -38,6 +38,8 @@ internal sealed class SegmentLog : IDisposable
     private readonly DirectorySync _sync;
     private readonly SortedDictionary<int, LogFile> _files = [];
     private LogFile? _active;
+    // Until recovery has attached every recorded segment, a file's live count says nothing.
+    private bool _recovered;
 
     private SegmentLog(string folder, long maxFileBytes)
     {
@@ -93,18 +95,19 @@ internal sealed class SegmentLog : IDisposable
     /// </summary>
     public List<string> FinishRecovery()
     {
+        _recovered = true;
         var notes = new List<string>();
         foreach (var file in _files.Values.ToList())
         {
             if (file.Live == 0)
             {
-                if (file.Length > 0) notes.Add($"{file.Path}: {file.Length} bytes no committed segment refers to; deleted");
+                if (file.Length > 0) notes.Add($"{file.Path}: {file.Length} bytes no committed segment refers to, left by a stop that was not clean (crash, kill -9, power cut); deleted, nothing queued is lost");
                 Delete(file);
                 continue;
             }
             if (file.Length > file.RecordedEnd)
             {
-                notes.Add($"{file.Path}: {file.Length - file.RecordedEnd} bytes after the last committed segment (an interrupted commit); cut at {file.RecordedEnd}");
+                notes.Add($"{file.Path}: {file.Length - file.RecordedEnd} bytes after the last committed segment, left by a stop that was not clean (a commit it interrupted was never acknowledged); cut at {file.RecordedEnd}, nothing queued is lost");
                 file.Stream.SetLength(file.RecordedEnd);
                 file.Stream.Flush(flushToDisk: true);
                 file.Length = file.RecordedEnd;
@@ -272,6 +275,34 @@ internal sealed class SegmentLog : IDisposable
     }
 
     public static string FileName(int number) => number.ToString("D8", CultureInfo.InvariantCulture) + Extension;
+
+    /// <summary>
+    /// A clean close: a file none of whose segments is queued any more (the active one, once every sink confirmed
+    /// what it holds) is deleted now, so the next open finds nothing to recover. Only a file left behind by a crash
+    /// is reported then.
+    /// </summary>
+    public void Close()
+    {
+        var deleted = false;
+        var unreferenced = _recovered ? _files.Values.Where(f => f.Live <= 0).ToList() : [];
+        foreach (var file in unreferenced)
+        {
+            Delete(file);
+            deleted = true;
+        }
+        if (deleted)
+        {
+            try
+            {
+                _sync.Flush();
+            }
+            catch (IOException)
+            {
+                // Not durable: after a power cut the next open deletes the file, as one no segment refers to.
+            }
+        }
+        Dispose();
+    }
 
     public void Dispose()
     {

@@ -103,6 +103,73 @@ public class DurableQueueSegmentFilesTests
     }
 
     [Fact]
+    public void Dispose_EverySegmentConfirmed_LeavesNothingForTheNextOpenToRecover()
+    {
+        // The active file outlives its last segment while the queue runs; a clean close deletes it, a crash cannot.
+        using var ctx = new QueueContext();
+        var queue = ctx.Open();
+        queue.SetSinks(["north"]);
+        queue.RegisterSink("north", null);
+        var ids = CommitMany(queue, 3);
+        queue.Confirm("north", ids[^1]);
+        queue.Maintain(force: true);
+        Assert.Single(SegmentFiles(ctx)); // the active file, no segment left in it
+        var crashed = ctx.CrashImage();
+
+        queue.Dispose();
+
+        Assert.Empty(SegmentFiles(ctx));
+        var clean = new RecordingLogger();
+        using (var reopened = DurableQueue.Open(ctx.Options(), clean, ctx.Clock))
+        {
+            Assert.Equal(0, reopened.GetStats().Segments);
+        }
+        Assert.DoesNotContain(clean.Lines, l => l.Contains("Queue recovery", StringComparison.Ordinal));
+
+        // The same state left by a kill -9 still has the file, and recovery says what it deleted.
+        var afterCrash = new RecordingLogger();
+        using (var recovered = DurableQueue.Open(ctx.Options(directory: crashed), afterCrash, ctx.Clock))
+        {
+            Assert.Equal(0, recovered.GetStats().Segments);
+        }
+        Assert.Contains(afterCrash.Lines, l => l.Contains("Queue recovery", StringComparison.Ordinal) && l.Contains("no committed segment refers to", StringComparison.Ordinal));
+        Assert.Empty(Directory.GetFiles(Path.Combine(crashed, "segments"), "*.seg"));
+    }
+
+    [Fact]
+    public void Dispose_QueueWithUnconfirmedSegments_KeepsThemAndTheNextOpenReadsThemAll()
+    {
+        using var ctx = new QueueContext();
+        var queue = ctx.Open(ctx.Options(segmentFileBytes: 2048));
+        queue.SetSinks(["north"]);
+        queue.RegisterSink("north", null);
+        var ids = CommitMany(queue, 20);
+        queue.Confirm("north", ids[4]);
+        queue.Maintain(force: true);
+
+        queue.Dispose();
+
+        var log = new RecordingLogger();
+        using var reopened = DurableQueue.Open(ctx.Options(segmentFileBytes: 2048), log, ctx.Clock);
+        reopened.RegisterSink("north", null);
+        Assert.Equal(ids[5..], reopened.ReadAll(ids[4]).Select(s => s.Id));
+        Assert.DoesNotContain(log.Lines, l => l.Contains("Queue recovery", StringComparison.Ordinal));
+    }
+
+    /// <summary>Keeps every formatted log line.</summary>
+    private sealed class RecordingLogger : Microsoft.Extensions.Logging.ILogger
+    {
+        public List<string> Lines { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Lines.Add(formatter(state, exception));
+    }
+
+    [Fact]
     public void Open_MissingSegmentFile_QuarantinesItsSegmentsSaysWhichFileAndKeepsTheRest()
     {
         using var ctx = new QueueContext();

@@ -27,7 +27,7 @@ namespace EdgeTwin.Connectors.Kafka;
 /// </para>
 /// Not thread-safe: the queue's worker for this sink is its only caller.
 /// </summary>
-public sealed class KafkaSink : ISink, IAsyncDisposable
+public sealed partial class KafkaSink : ISink, IAsyncDisposable, ISinkLink
 {
     private const string ContentType = "application/json";
     private static readonly TimeSpan FlushSlice = TimeSpan.FromMilliseconds(100);
@@ -48,7 +48,6 @@ public sealed class KafkaSink : ISink, IAsyncDisposable
 
     private IProducer<byte[], byte[]>? _producer;
     private volatile Error? _fatal;
-    private volatile bool _uplinkDown;
     private PendingBatch? _pending;
     private bool _disposed;
     private long _delivered;
@@ -70,9 +69,6 @@ public sealed class KafkaSink : ISink, IAsyncDisposable
     }
 
     public string Name { get; }
-
-    /// <summary>False from a "all brokers down" report until the next successful delivery.</summary>
-    public bool UplinkUp => !_uplinkDown;
 
     /// <summary>Messages confirmed by the brokers since this instance started (retries of delivered ones not counted).</summary>
     public long Delivered => Interlocked.Read(ref _delivered);
@@ -292,6 +288,7 @@ public sealed class KafkaSink : ISink, IAsyncDisposable
         if (_uplinkDown)
         {
             _uplinkDown = false;
+            _lastTransportError = null;
             Log.UplinkUp(_logger, Name);
         }
         pending.Report(attempt, index, null, permanent: false);
@@ -315,21 +312,6 @@ public sealed class KafkaSink : ISink, IAsyncDisposable
             .Build();
         Log.ProducerCreated(_logger, Name, _config.BootstrapServers, _config.Compression);
         return _producer;
-    }
-
-    private void OnClientError(Error error)
-    {
-        if (error.IsFatal) _fatal = error;
-        if (error.Code == ErrorCode.Local_AllBrokersDown)
-        {
-            if (!_uplinkDown)
-            {
-                _uplinkDown = true;
-                Log.UplinkDown(_logger, Name, error.Reason);
-            }
-            return;
-        }
-        Log.ClientError(_logger, Name, error.Code.ToString(), error.Reason);
     }
 
     /// <summary>The header that carries each message's idempotent key.</summary>

@@ -54,3 +54,13 @@ public sealed class SinkResult
 
 /// <summary>Point <see cref="Index"/> of the batch was refused for good, for <see cref="Reason"/>.</summary>
 public readonly record struct SinkRejection(int Index, string Reason);
+
+/// <summary>
+/// A sink that learns its uplink is down before any send fails (a Kafka producer told that every broker is down),
+/// so the gateway can show it at once, even before the first batch or while a start-up step still waits.
+/// </summary>
+public interface ISinkLink
+{
+    /// <summary>Why the uplink is down (the address and the error), or null while it is up or not yet known to be down.</summary>
+    string? DownReason { get; }
+}

@@ -103,7 +103,7 @@ public static class ApiEndpoints
             }
         });
 
-        app.MapGet("/", (HttpContext http) => page.Serve(http, "index.html"));
+        app.MapGet("/", (HttpContext http) => page.ServePage(http, () => JsonSerializer.Serialize(ApiViews.PageState(runtime), ApiJsonContext.Default.PageStateResponse)));
         app.MapGet("/ui/{file}", (string file, HttpContext http) => page.Serve(http, file));
     }
 

@@ -82,6 +82,9 @@ public sealed record ReplayResponse(int Replayed, int Cured, int Duplicates, int
 
 public sealed record PurgeResponse(int Purged, long Remaining);
 
+/// <summary>What the status page shows first, embedded in the page itself so that its first paint has data.</summary>
+public sealed record PageStateResponse(StatusResponse Status, ShadowResponse Shadow, QuarantineResponse Quarantine, ShadowResponse Anomalies);
+
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(HealthResponse))]
@@ -92,4 +95,5 @@ public sealed record PurgeResponse(int Purged, long Remaining);
 [JsonSerializable(typeof(QuarantineResponse))]
 [JsonSerializable(typeof(ReplayResponse))]
 [JsonSerializable(typeof(PurgeResponse))]
+[JsonSerializable(typeof(PageStateResponse))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

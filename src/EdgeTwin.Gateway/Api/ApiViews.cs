@@ -34,6 +34,10 @@ public static class ApiViews
             Queue(runtime, stats, recentLoss: 0), pipeline);
     }
 
+    /// <summary>The page's first state: the same documents its polls ask for (status, shadow, newest quarantine, anomalies).</summary>
+    public static PageStateResponse PageState(GatewayRuntime runtime) =>
+        new(Status(runtime), Shadow(runtime, null, null), Quarantine(runtime, null, StatusPageAssets.QuarantineRows, 0, newestFirst: true), Anomalies(runtime, StatusPageAssets.AnomalyRows));
+
     public static QueueResponse Queue(GatewayRuntime runtime, QueueStats? stats = null, int recentLoss = 20)
     {
         var s = stats ?? runtime.Queue.GetStats();

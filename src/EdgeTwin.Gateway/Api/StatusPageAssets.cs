@@ -30,6 +30,39 @@ public sealed class StatusPageAssets
 
     public IReadOnlyCollection<string> Files => _files.Keys;
 
+    /// <summary>Rows of the quarantine and anomaly tables, in the embedded state and in the page's polls alike.</summary>
+    public const int QuarantineRows = 10, AnomalyRows = 20;
+
+    /// <summary>Where index.html takes the embedded state.</summary>
+    private const string StateMarker = "<!--initial-state-->";
+
+    /// <summary>
+    /// The page with its first state embedded (<paramref name="state"/>, the JSON of what its polls ask for) as a JSON
+    /// data block the script renders before its first poll: a page loaded by a browser that paints once (a headless
+    /// screenshot) shows data, not "connecting…". A data block is not a script, so the content security policy stays
+    /// as strict; "&lt;" is escaped so that no text from a device can end the block.
+    /// </summary>
+    public IResult ServePage(HttpContext context, Func<string> state)
+    {
+        var (bytes, contentType, _) = _files["index.html"];
+        var html = System.Text.Encoding.UTF8.GetString(bytes);
+        string? json;
+        try
+        {
+            json = state().Replace("<", "\\u003c", StringComparison.Ordinal);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or ObjectDisposedException or LiteDB.LiteException)
+        {
+            json = null; // the queue is being reopened or closed: the page starts empty and its polls fill it
+        }
+        html = html.Replace(StateMarker, json is null ? "" : $"<script type=\"application/json\" id=\"initial-state\">{json}</script>", StringComparison.Ordinal);
+        var headers = context.Response.Headers;
+        headers.CacheControl = "no-store";
+        headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'";
+        headers.XContentTypeOptions = "nosniff";
+        return Results.Bytes(System.Text.Encoding.UTF8.GetBytes(html), contentType);
+    }
+
     public IResult Serve(HttpContext context, string file)
     {
         if (!_files.TryGetValue(file, out var f)) return ApiResults.Error(StatusCodes.Status404NotFound, $"no such file: {file}");

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using EdgeTwin.Core.Config;
 using EdgeTwin.Gateway.Api;
 using EdgeTwin.Gateway.Hosting;
@@ -26,6 +27,13 @@ public static class RunCommand
             await Console.Error.WriteLineAsync("edgetwin: invalid configuration, not starting." + Environment.NewLine + ex.Message).ConfigureAwait(false);
             return ExitCodes.Config;
         }
+
+        // SIGINT and SIGTERM stop the gateway gracefully, however long that takes: the running host stops on them (its
+        // own handlers do too), and between the two hosts of a reload the loop below ends instead of starting the next.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var onInterrupt = OperatingSystem.IsWindows() ? null : PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Stop(c, stop));
+        using var onTerminate = OperatingSystem.IsWindows() ? null : PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Stop(c, stop));
+        cancellationToken = stop.Token;
 
         using var notifier = ServiceNotifier.FromEnvironment();
         using var bridge = new ReloadWatchdog(notifier, ServiceNotifier.WatchdogInterval(), TimeProvider.System);
@@ -56,6 +64,12 @@ public static class RunCommand
         }
     }
 
+    private static void Stop(PosixSignalContext context, CancellationTokenSource stop)
+    {
+        context.Cancel = true; // the default action would end the process at once
+        stop.Cancel();
+    }
+
     /// <summary>The outcome of one host run: an exit code, or null when the configuration could not be opened.</summary>
     private readonly record struct RunOutcome(int? Code);
 
@@ -81,6 +95,14 @@ public static class RunCommand
         Log.Starting(log, GatewayRuntime.Version, config.Gateway.Id, source, ConfigLoader.Hash(config), config.Gateway.StateDirectory);
         if (DaemonSignals.WereBlocked.Count > 0 && reload.Generation == 0) Log.SignalsWereBlocked(log, string.Join(", ", DaemonSignals.WereBlocked));
         if (DaemonSignals.HangupWasIgnored && reload.Generation == 0) Log.HangupWasIgnored(log);
+        if (DaemonSignals.InterruptWasIgnored && reload.Generation == 0) Log.InterruptWasIgnored(log);
+
+        if (web is not null && ApiPortProbe.WhyNotBindable(config.Api.Address, config.Api.Port, source) is { } unbindable)
+        {
+            // Before anything starts: one line that says what to change, not the web host's exception.
+            Log.ApiCannotStart(log, config.Api.Address, config.Api.Port, unbindable);
+            return new(reloading ? null : ExitCodes.Unavailable);
+        }
 
         GatewayRuntime runtime;
         try

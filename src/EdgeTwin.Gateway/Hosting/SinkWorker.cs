@@ -44,6 +44,11 @@ public sealed class SinkWorker : BackgroundService
     private readonly DrainRateLimiter? _limiter;
     private long _laneOpenedAt;
     private long _replayed;
+    private readonly Lock _stateGate = new();
+    private (SinkState Kind, string Text) _reported = (SinkState.Starting, "starting");
+
+    /// <summary>How often a sink's own view of its uplink (<see cref="ISinkLink"/>) is looked at.</summary>
+    private static readonly TimeSpan LinkCheckInterval = TimeSpan.FromMilliseconds(250);
 
     /// <summary>How long an open circuit refuses sends before one probe is let through.</summary>
     public static readonly TimeSpan CircuitBreakDuration = TimeSpan.FromSeconds(5);
@@ -77,7 +82,7 @@ public sealed class SinkWorker : BackgroundService
                 {
                     if (args.Outcome.Exception is BrokenCircuitException) return default;
                     var error = args.Outcome.Exception?.Message ?? "unknown error";
-                    _metrics.SetSinkState(_sink.Name, SinkState.Retrying, "retrying: " + error);
+                    Report(SinkState.Retrying, "retrying: " + error);
                     Log.SinkFailed(_log, _sink.Name, error);
                     return default;
                 },
@@ -92,7 +97,7 @@ public sealed class SinkWorker : BackgroundService
                 OnOpened = args =>
                 {
                     var error = args.Outcome.Exception?.Message ?? "unknown error";
-                    _metrics.SetSinkState(_sink.Name, SinkState.CircuitOpen, "circuit open: " + error);
+                    Report(SinkState.CircuitOpen, "circuit open: " + error);
                     Log.CircuitOpened(_log, _sink.Name, args.BreakDuration.TotalSeconds, error);
                     return default;
                 },
@@ -110,7 +115,72 @@ public sealed class SinkWorker : BackgroundService
             .Build();
     }
 
+    /// <summary>What the worker itself knows of the sink; shown as it is unless the sink knows its uplink is down.</summary>
+    private void Report(SinkState kind, string text)
+    {
+        lock (_stateGate)
+        {
+            _reported = (kind, text);
+            Show();
+        }
+    }
+
+    /// <summary>
+    /// A sink that knows its uplink is down is shown down with its reason, whatever the worker last reported: a
+    /// start-up step still waiting ("starting"), no batch sent yet ("up"), or a send being retried (its error follows).
+    /// A queue that cannot be read is the worker's own problem and is shown as such.
+    /// </summary>
+    private void Show()
+    {
+        var (kind, text) = _reported;
+        if ((_sink as ISinkLink)?.DownReason is { } why && kind != SinkState.WaitingForQueue)
+        {
+            _metrics.SetSinkState(_sink.Name, SinkState.Down, kind is SinkState.Retrying or SinkState.CircuitOpen ? $"down: {why} ({text})" : "down: " + why);
+            return;
+        }
+
+        _metrics.SetSinkState(_sink.Name, kind, text);
+    }
+
+    private async Task WatchLinkAsync(ISinkLink link, CancellationToken stoppingToken)
+    {
+        var wasDown = false;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(LinkCheckInterval, _time, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            var down = link.DownReason is not null;
+            if (down || wasDown)
+            {
+                lock (_stateGate) Show();
+            }
+            wasDown = down;
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var watching = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var watcher = _sink is ISinkLink link ? WatchLinkAsync(link, watching.Token) : Task.CompletedTask;
+        try
+        {
+            await DeliverAsync(stoppingToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Also when delivery failed for good: its exception, not a watcher left running, ends this worker.
+            await watching.CancelAsync().ConfigureAwait(false);
+            await watcher.ConfigureAwait(false);
+        }
+    }
+
+    private async Task DeliverAsync(CancellationToken stoppingToken)
     {
         var cursor = await _retry.ExecuteAsync(async ct =>
         {
@@ -118,7 +188,7 @@ public sealed class SinkWorker : BackgroundService
             return _queue.RegisterSink(_sink.Name, recovered);
         }, stoppingToken).ConfigureAwait(false);
         Log.SinkResumes(_log, _sink.Name, cursor);
-        _metrics.SetSinkState(_sink.Name, SinkState.Up, "up");
+        Report(SinkState.Up, "up");
         // A lane left open by an earlier run is drained from here on.
         _laneOpenedAt = _time.GetTimestamp();
 
@@ -136,7 +206,7 @@ public sealed class SinkWorker : BackgroundService
             {
                 // The queue itself failed (being reopened after a disk error): its segments stay, try again later.
                 failures++;
-                _metrics.SetSinkState(_sink.Name, SinkState.WaitingForQueue, "waiting for the queue: " + ex.Message);
+                Report(SinkState.WaitingForQueue, "waiting for the queue: " + ex.Message);
                 Log.SinkFailed(_log, _sink.Name, ex.Message);
                 await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(30_000, 200 << Math.Min(failures, 7))), _time, stoppingToken).ConfigureAwait(false);
             }
@@ -160,7 +230,7 @@ public sealed class SinkWorker : BackgroundService
         }
         var (batch, result) = await SendAsync(points, first, last, replayed: false, stoppingToken).ConfigureAwait(false);
         _queue.Confirm(_sink.Name, last, Rejections(batch, result));
-        _metrics.SetSinkState(_sink.Name, SinkState.Up, "up");
+        Report(SinkState.Up, "up");
         return last;
     }
 
@@ -176,7 +246,7 @@ public sealed class SinkWorker : BackgroundService
         var backlog = _queue.PointsBetween(cursor, lane.From);
         Log.LaneOpened(_log, _sink.Name, backlog, TimeSpan.FromTicks(now - committed).TotalSeconds, lane.From,
             _limiter is null ? "no limit" : $"at most {_limiter.PointsPerSecond} points/s");
-        _metrics.SetSinkState(_sink.Name, SinkState.Draining, $"draining a backlog of {backlog} points behind the live lane");
+        Report(SinkState.Draining, $"draining a backlog of {backlog} points behind the live lane");
         return lane;
     }
 
@@ -215,7 +285,7 @@ public sealed class SinkWorker : BackgroundService
         _limiter?.Spend(points.Count);
         _replayed += points.Count;
         if (!_queue.GetLane(_sink.Name).IsOpen) return CloseLane();
-        _metrics.SetSinkState(_sink.Name, SinkState.Draining, $"draining a backlog of {_queue.PointsBetween(last, lane.From)} points behind the live lane");
+        Report(SinkState.Draining, $"draining a backlog of {_queue.PointsBetween(last, lane.From)} points behind the live lane");
         return last;
     }
 
@@ -223,7 +293,7 @@ public sealed class SinkWorker : BackgroundService
     {
         var cursor = _queue.GetCursor(_sink.Name);
         Log.LaneClosed(_log, _sink.Name, _replayed, _time.GetElapsedTime(_laneOpenedAt).TotalSeconds, cursor);
-        _metrics.SetSinkState(_sink.Name, SinkState.Up, "up");
+        Report(SinkState.Up, "up");
         return cursor;
     }
 

@@ -78,7 +78,7 @@ public sealed class GatewayInstruments : IDisposable
     private SinkState SinkKind(string sink) => _runtime.Metrics.SinkKinds.GetValueOrDefault(sink, SinkState.Starting);
 
     private static readonly (SinkState State, string Text)[] SinkStateNames =
-        [(SinkState.Starting, "starting"), (SinkState.Up, "up"), (SinkState.Retrying, "retrying"), (SinkState.WaitingForQueue, "waiting_for_queue"), (SinkState.CircuitOpen, "circuit_open"), (SinkState.Draining, "draining")];
+        [(SinkState.Starting, "starting"), (SinkState.Up, "up"), (SinkState.Retrying, "retrying"), (SinkState.WaitingForQueue, "waiting_for_queue"), (SinkState.CircuitOpen, "circuit_open"), (SinkState.Draining, "draining"), (SinkState.Down, "down")];
 
     public static string ToText(SinkState state) => SinkStateNames.First(s => s.State == state).Text;
 

@@ -153,6 +153,8 @@ public enum SinkState : byte
     CircuitOpen = 4,
     /// <summary>Delivering: fresh points on the live lane, a backlog draining behind them.</summary>
     Draining = 5,
+    /// <summary>The sink knows its uplink is down (every Kafka broker unreachable), whether or not a send has failed yet.</summary>
+    Down = 6,
 }
 
 /// <summary>What the source worker knows of a source.</summary>

@@ -9,7 +9,8 @@ namespace EdgeTwin.Gateway.Systemd;
 /// <c>systemctl reload</c> would do nothing and say nothing. <see cref="UnblockHandled"/> unblocks them on the
 /// main thread before any other thread of ours exists; threads it starts inherit the cleared mask, and the kernel
 /// delivers a process signal to any thread that does not block it. An ignored SIGHUP (nohup) is taken over by
-/// <see cref="HandleHangup"/>; ignored SIGINT or SIGTERM are left as the caller chose.
+/// <see cref="HandleHangup"/>, an ignored SIGINT (a shell's background job, <c>edgetwin run &amp;</c> in a script)
+/// by <see cref="HandleInterrupt"/>; an ignored SIGTERM is left as the caller chose.
 /// </summary>
 internal static class DaemonSignals
 {
@@ -47,6 +48,9 @@ internal static class DaemonSignals
     /// <summary>Whether SIGHUP arrived ignored (nohup, or a harness that ignores it), once <see cref="HandleHangup"/> ran.</summary>
     public static bool HangupWasIgnored { get; private set; }
 
+    /// <summary>Whether SIGINT arrived ignored (a background job of a shell script), once <see cref="HandleInterrupt"/> ran.</summary>
+    public static bool InterruptWasIgnored { get; private set; }
+
     /// <summary>
     /// Call right before registering the SIGHUP handler. The runtime installs no handler for a signal whose
     /// inherited disposition is "ignore", so a daemon started under nohup would never see its reload signal. An
@@ -56,13 +60,31 @@ internal static class DaemonSignals
     /// </summary>
     public static void HandleHangup()
     {
-        if (!OperatingSystem.IsLinux()) return;
+        if (TakeOverIgnored(SigHup)) HangupWasIgnored = true;
+    }
+
+    /// <summary>
+    /// <c>run</c> only, before anything initialises the runtime's signal handling (the console, a process, a
+    /// signal registration): a shell starts a background job (<c>edgetwin run &amp;</c> in a script) with SIGINT
+    /// ignored, and the runtime, which reads the disposition once when it initialises, would then never install its
+    /// handler, so SIGINT would do nothing. Set back to the default here, SIGINT reaches the host's handler and
+    /// stops the gateway gracefully, as it does from a terminal. Other verbs keep what their caller chose.
+    /// </summary>
+    public static void HandleInterrupt()
+    {
+        if (TakeOverIgnored(SigInt)) InterruptWasIgnored = true;
+    }
+
+    /// <summary>Sets <paramref name="signal"/> back to its default disposition if it is ignored; true if it was.</summary>
+    private static bool TakeOverIgnored(int signal)
+    {
+        if (!OperatingSystem.IsLinux()) return false;
         var current = new byte[SigActionBytes];
-        if (SigAction(SigHup, null, current) != 0) return;
+        if (SigAction(signal, null, current) != 0) return false;
         // struct sigaction starts with the handler (a union of sa_handler and sa_sigaction) on Linux's ABIs.
-        if (BitConverter.ToInt64(current, 0) != SigIgn) return;
+        if (BitConverter.ToInt64(current, 0) != SigIgn) return false;
         var defaults = new byte[SigActionBytes]; // SIG_DFL (0), an empty mask, no flags
-        if (SigAction(SigHup, defaults, null) == 0) HangupWasIgnored = true;
+        return SigAction(signal, defaults, null) == 0;
     }
 
     [DllImport("libc", EntryPoint = "sigaction", ExactSpelling = true)]

@@ -149,6 +149,42 @@ public sealed class KafkaSinkTests : IDisposable
         Assert.Equal([0, 1, 2, 3, 5, 6, 7, 8, 9], reader.Messages.Select(m => (int)m.Json.GetProperty("value").GetDouble()));
     }
 
+    [Fact]
+    public async Task DownReason_ABrokerAddressThatRefusesConnections_NamesTheAddressAndTheError_BeforeAnyBatch()
+    {
+        int port;
+        using (var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            listener.Start();
+            port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        }
+        var config = new KafkaSinkConfig { Name = "typo", BootstrapServers = $"127.0.0.1:{port}" };
+        await using var sink = new KafkaSink(config, GatewayId, [new AssetDefinition("pump-1", "Pump 1", null, null, null)]);
+        Assert.Null(sink.DownReason);
+        using var stop = new CancellationTokenSource();
+        // The registry's publication waits for brokers that never answer; the reason is known long before it gives up.
+        var recovering = sink.RecoverAsync(stop.Token).AsTask();
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (sink.DownReason is null && waited.Elapsed < TimeSpan.FromSeconds(20)) await Task.Delay(50);
+        var reason = sink.DownReason;
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<Exception>(() => recovering);
+
+        Assert.NotNull(reason);
+        Assert.Contains($"bootstrap 127.0.0.1:{port}", reason, StringComparison.Ordinal);
+        Assert.Contains("Connection refused", reason, StringComparison.Ordinal);
+        Assert.False(sink.UplinkUp);
+    }
+
+    [Fact]
+    public async Task DownReason_IsNull_WhileTheBrokersAnswer()
+    {
+        await using var sink = Sink();
+        await sink.RecoverAsync(CancellationToken.None);
+        Assert.Null(sink.DownReason);
+        Assert.True(sink.UplinkUp);
+    }
+
     private KafkaSink Sink() => new(_config, GatewayId,
     [
         new AssetDefinition("pump-1", "Pump 1", "line-1", "v1", null),

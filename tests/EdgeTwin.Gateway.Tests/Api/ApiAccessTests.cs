@@ -112,17 +112,28 @@ public sealed class ApiAccessTests
     }
 
     [Fact]
-    public void BusyPort_StopsTheDaemonWithExit69_AfterAGracefulStop()
+    public void BusyPort_ExitsWith69_OnOneLineSayingWhoHoldsItAndWhatToChange_WithoutAStackTrace()
     {
         using var dir = new TestDirectory("api-busy");
         using var taken = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
         taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
         var config = new TestConfig(dir) { Spool = true };
-        config.Api["port"] = ((IPEndPoint)taken.LocalEndpoint).Port;
-        var (code, output) = GatewayProcess.Run(TimeSpan.FromSeconds(60), "run", "--config", config.Write());
+        config.Api["port"] = port;
+        var path = config.Write();
+
+        var (code, output) = GatewayProcess.Run(TimeSpan.FromSeconds(60), "run", "--config", path);
+
         Assert.True(code == 69, output);
-        Assert.Contains("Cannot start the API on 127.0.0.1:", output, StringComparison.Ordinal);
-        Assert.Contains("address already in use", output, StringComparison.Ordinal);
+        // This test process holds the port: its pid is what the line names.
+        var line = Assert.Single(output.Split('\n'), l => l.Contains("Cannot start the API", StringComparison.Ordinal));
+        Assert.Contains($"Cannot start the API on 127.0.0.1:{port}: the port is already in use by pid {Environment.ProcessId} (", line, StringComparison.Ordinal);
+        Assert.Contains("change $.api.port (or $.api.address) in " + path, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Hosting failed", output, StringComparison.Ordinal);
+        // Nothing started: no source ran, nothing was queued.
+        Assert.DoesNotContain("Pipeline up", output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -22,6 +22,7 @@ public sealed partial class StatusPageStatesTests
         Assert.Equal("ok", colours["up"]);
         Assert.Equal("bad", colours["circuit_open"]);
         Assert.Equal("warn", colours["draining"]);
+        Assert.Equal("bad", colours["down"]);
     }
 
     [GeneratedRegex(@"const sinkKind = \{([^}]*)\}")]

@@ -37,6 +37,13 @@ public sealed partial class GatewayProcess : IDisposable
     public static GatewayProcess StartWithHangupIgnored(params string[] args) =>
         StartAfter("signal.signal(signal.SIGHUP, signal.SIG_IGN)", args);
 
+    /// <summary>
+    /// Starts the binary with SIGINT ignored, as a shell leaves a background job (<c>edgetwin run &amp;</c> in a
+    /// script): python3 ignores it and execs the gateway.
+    /// </summary>
+    public static GatewayProcess StartWithInterruptIgnored(params string[] args) =>
+        StartAfter("signal.signal(signal.SIGINT, signal.SIG_IGN)", args);
+
     private static GatewayProcess StartAfter(string pythonStatement, string[] args) =>
         Launch(new Dictionary<string, string>(),
             ["python3", "-c", $"import os, signal, sys; {pythonStatement}; os.execv(sys.argv[1], sys.argv[1:])", GatewayBinary.Path, .. args]);
@@ -170,6 +177,13 @@ public sealed partial class GatewayProcess : IDisposable
     {
         if (_process.HasExited) return;
         if (SendSignal(_process.Id, 15) != 0) throw new InvalidOperationException($"kill(-TERM) failed: errno {Marshal.GetLastPInvokeError()}");
+    }
+
+    /// <summary>SIGINT: what Ctrl-C sends.</summary>
+    public void Interrupt()
+    {
+        if (_process.HasExited) return;
+        if (SendSignal(_process.Id, 2) != 0) throw new InvalidOperationException($"kill(-INT) failed: errno {Marshal.GetLastPInvokeError()}");
     }
 
     public void Dispose()

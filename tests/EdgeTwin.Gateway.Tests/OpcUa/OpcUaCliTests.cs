@@ -132,6 +132,39 @@ public sealed class OpcUaCliTests(OpcUaServerFixture fixture)
     }
 
     [Fact]
+    public void ReadAndBrowse_DecodeServerStatusBuildInfoArgumentsRangeAndUnits_NeverPrintingADotNetTypeName()
+    {
+        // Server.ServerStatus, its BuildInfo, and the InputArguments of Server.GetMonitoredItems.
+        var (code, output) = GatewayProcess.Run(Timeout, "opcua", "read", Url, "i=2256", "i=2260", "i=11493");
+        Assert.True(code == 0, output);
+        Assert.DoesNotContain("EdgeTwin.", output, StringComparison.Ordinal);
+        var lines = output.Split('\n');
+        var status = Assert.Single(lines, l => l.StartsWith("i=2256  ", StringComparison.Ordinal));
+        Assert.Contains("= {State: Running, StartTime: 20", status, StringComparison.Ordinal);
+        Assert.Contains("BuildInfo: {ProductName: \"EdgeTwinTestServer\", ManufacturerName: \"NodeOPCUA", status, StringComparison.Ordinal);
+        var build = Assert.Single(lines, l => l.StartsWith("i=2260  ", StringComparison.Ordinal));
+        Assert.Contains("= {ProductName: \"EdgeTwinTestServer\"", build, StringComparison.Ordinal);
+        Assert.Contains("SoftwareVersion: \"", build, StringComparison.Ordinal);
+        var arguments = Assert.Single(lines, l => l.StartsWith("i=11493  ", StringComparison.Ordinal));
+        Assert.Contains("[{Name: \"SubscriptionId\", DataType: UInt32, ValueRank: -1 (scalar)", arguments, StringComparison.Ordinal);
+
+        // An AnalogItem's properties: EURange and EngineeringUnits.
+        (code, output) = GatewayProcess.Run(Timeout, "opcua", "browse", Url, "--node", Ns + "s=TankLevel", "--depth", "1");
+        Assert.True(code == 0, output);
+        Assert.DoesNotContain("EdgeTwin.", output, StringComparison.Ordinal);
+        Assert.Contains("EURange  " + Ns + "s=TankLevel-EURange  Variable  Range  = {Low: 0, High: 200}", output, StringComparison.Ordinal);
+        Assert.Contains("= {DisplayName: \"%\", Description: \"percent\", UnitId: 20529 (P1), NamespaceUri: \"http://www.opcfoundation.org/UA/units/un/cefact\"}", output, StringComparison.Ordinal);
+
+        // --json: the same fields, as objects.
+        (code, output) = GatewayProcess.Run(Timeout, "opcua", "read", Url, "--json", "i=2256");
+        Assert.True(code == 0, output);
+        var value = JsonNode.Parse(output)!.AsArray()[0]!["value"]!;
+        Assert.Equal("Running", (string?)value["state"]);
+        Assert.Equal("EdgeTwinTestServer", (string?)value["buildInfo"]!["productName"]);
+        Assert.True(DateTime.TryParse((string?)value["currentTime"], System.Globalization.CultureInfo.InvariantCulture, out _));
+    }
+
+    [Fact]
     public void Browse_TheDefaultStart_IsTheObjectsFolder_AndAnUnknownNodeExits65()
     {
         var (code, output) = GatewayProcess.Run(Timeout, "opcua", "browse", Url, "--depth", "1");

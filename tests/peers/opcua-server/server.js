@@ -13,7 +13,7 @@ const path = require("path");
 const os = require("os");
 const {
   OPCUAServer, OPCUACertificateManager, Variant, DataType, VariantArrayType, StatusCodes,
-  LocalizedText, QualifiedName, coerceNodeId, UserTokenPolicy, UserTokenType, MessageSecurityMode, DataValue,
+  LocalizedText, QualifiedName, coerceNodeId, UserTokenPolicy, UserTokenType, MessageSecurityMode, DataValue, standardUnits,
 } = require("node-opcua");
 
 function option(name, fallback) {
@@ -124,8 +124,9 @@ async function main() {
   const sineVar = ns.addVariable({ componentOf: dynamic, browseName: "Sine", nodeId: "s=Sine", dataType: "Double", minimumSamplingInterval: 100,
     value: { get: () => new Variant({ dataType: DataType.Double, value: Math.sin(counter / 10) }) } });
   // An AnalogItem (OPC 10000-8) whose EURange (0..200) makes a percent deadband meaningful: it follows the counter.
+  // Its EngineeringUnits (percent, UNECE code P1) is an EUInformation structure, as a technician meets them.
   const tankLevel = ns.addAnalogDataItem({ componentOf: dynamic, browseName: "TankLevel", nodeId: "s=TankLevel", dataType: "Double",
-    minimumSamplingInterval: 100, engineeringUnitsRange: { low: 0, high: 200 },
+    minimumSamplingInterval: 100, engineeringUnitsRange: { low: 0, high: 200 }, engineeringUnits: standardUnits.percent,
     value: { get: () => new Variant({ dataType: DataType.Double, value: counter % 200 }) } });
   const timer = setInterval(() => {
     counter++;

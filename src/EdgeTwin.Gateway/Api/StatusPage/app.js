@@ -53,7 +53,7 @@ function badge(text, kind) {
 
 const connectionKind = { connected: "ok", finished: "unknown", connecting: "warn", disconnected: "bad" };
 // Every state /api/status can report (GatewayInstruments.ToText); draining is up and catching up on a backlog.
-const sinkKind = { up: "ok", draining: "warn", starting: "warn", retrying: "bad", waiting_for_queue: "bad", circuit_open: "bad" };
+const sinkKind = { up: "ok", draining: "warn", starting: "warn", retrying: "bad", waiting_for_queue: "bad", circuit_open: "bad", down: "bad" };
 
 function fillRows(tbody, rows) {
   tbody.replaceChildren(...rows);
@@ -210,6 +210,25 @@ function poll(path, render, everyMs) {
   tick();
 }
 
+// The gateway embeds its state when it serves the page: render it at once, so the first paint has data (a
+// headless screenshot, a slow link), then poll.
+function renderInitial() {
+  const block = $("initial-state");
+  if (!block) return;
+  try {
+    const s = JSON.parse(block.textContent);
+    renderStatus(s.status);
+    renderShadow(s.shadow);
+    renderQuarantine(s.quarantine);
+    renderAnomalies(s.anomalies);
+    lastOk = Date.now();
+    $("updated").textContent = new Date(s.status.nowUtc).toLocaleTimeString([], { hour12: false });
+  } catch (err) {
+    // A state that cannot be rendered is only a missed head start: the polls below fill the page.
+  }
+}
+
+renderInitial();
 poll("/api/status", renderStatus, 2000);
 poll("/api/shadow", renderShadow, 1000);
 poll("/api/quarantine?limit=10&order=newest", renderQuarantine, 5000);

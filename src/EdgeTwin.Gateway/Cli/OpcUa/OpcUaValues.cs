@@ -8,7 +8,7 @@ using EdgeTwin.OpcUa.Types;
 namespace EdgeTwin.Gateway.Cli.OpcUa;
 
 /// <summary>How the technician verbs show OPC UA values: one line of text, or JSON.</summary>
-internal static class OpcUaValues
+internal static partial class OpcUaValues
 {
     /// <summary>Array elements shown before "…"; --json writes them all.</summary>
     private const int TextArrayElements = 8;
@@ -64,7 +64,7 @@ internal static class OpcUaValues
         json.WriteEndArray();
     }
 
-    private static string Scalar(object? value, NamespaceTable namespaces) => value switch
+    internal static string Scalar(object? value, NamespaceTable namespaces) => value switch
     {
         null => "null",
         string s => Quote(s),
@@ -76,6 +76,7 @@ internal static class OpcUaValues
         float f => f.ToString("R", CultureInfo.InvariantCulture),
         double d => d.ToString("R", CultureInfo.InvariantCulture),
         bool b => b ? "true" : "false",
+        ExtensionObject structure => StructureText(structure, namespaces),
         IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? "",
     };
@@ -107,6 +108,7 @@ internal static class OpcUaValues
             case string s: json.WriteStringValue(s); break;
             case DateTime t: json.WriteStringValue(t.ToString("O", CultureInfo.InvariantCulture)); break;
             case byte[] bytes: json.WriteStringValue(Convert.ToBase64String(bytes)); break;
+            case ExtensionObject structure: WriteStructure(json, structure, namespaces); break;
             default: json.WriteStringValue(Scalar(value, namespaces)); break;
         }
     }

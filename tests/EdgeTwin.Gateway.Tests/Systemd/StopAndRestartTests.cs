@@ -1,0 +1,93 @@
+using EdgeTwin.Gateway.Tests.Infrastructure;
+
+namespace EdgeTwin.Gateway.Tests.Systemd;
+
+/// <summary>
+/// How the AOT daemon stops, and what its next start says about it: SIGINT stops it whatever signal state it
+/// inherited, and a clean stop leaves nothing for the queue's recovery to report (a kill -9 still does).
+/// </summary>
+[Collection("daemon")]
+public sealed class StopAndRestartTests
+{
+    private static readonly TimeSpan Start = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public void Sigint_ArrivingIgnored_IsTakenOverWithAWarning_AndStopsTheDaemonGracefully()
+    {
+        using var dir = new TestDirectory("sigint-ignored");
+        var config = new TestConfig(dir) { SimulatorRate = 1_000, SimulatorStopAfter = 0, Epoch = DateTime.UtcNow };
+        using var daemon = GatewayProcess.StartWithInterruptIgnored("run", "--config", config.Write());
+        // Started: a signal that arrives while the host starts cancels the start instead.
+        Wait.Until(() => daemon.Output.Contains("API listening", StringComparison.Ordinal), Start, "the start:" + Environment.NewLine + daemon.Output);
+        Assert.Contains("SIGINT arrived ignored", daemon.Output, StringComparison.Ordinal);
+        // As /proc shows it: SIGINT (bit 1) no longer ignored, and caught.
+        Assert.Equal(0UL, SignalBits(daemon, "SigIgn:") & 0x2);
+        Assert.Equal(2UL, SignalBits(daemon, "SigCgt:") & 0x2);
+
+        daemon.Interrupt();
+
+        Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(30)), "SIGINT to stop the daemon (" + daemon.SignalState + "):" + Environment.NewLine + daemon.Output);
+        Assert.True(daemon.ExitCode == 0, daemon.Output);
+        Assert.Contains("Stopped:", daemon.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Sigint_NotIgnored_StopsTheDaemonWithoutTheWarning()
+    {
+        using var dir = new TestDirectory("sigint-plain");
+        var config = new TestConfig(dir) { SimulatorRate = 1_000, SimulatorStopAfter = 0, Epoch = DateTime.UtcNow };
+        using var daemon = GatewayProcess.Start("run", "--config", config.Write());
+        // Started: a signal that arrives while the host starts cancels the start instead.
+        Wait.Until(() => daemon.Output.Contains("API listening", StringComparison.Ordinal), Start, "the start:" + Environment.NewLine + daemon.Output);
+
+        daemon.Interrupt();
+
+        Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(30)), "SIGINT to stop the daemon:" + Environment.NewLine + daemon.Output);
+        Assert.True(daemon.ExitCode == 0, daemon.Output);
+        Assert.DoesNotContain("arrived ignored", daemon.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CleanStop_LeavesNothingToRecover_WhileAKillNineAfterTheSameWorkIsReported()
+    {
+        using var dir = new TestDirectory("clean-stop");
+        var config = new TestConfig(dir) { SimulatorRate = 5_000, SimulatorStopAfter = 2_000, Epoch = DateTime.UtcNow };
+        var path = config.Write();
+
+        // 1. Everything generated, delivered and confirmed; the daemon stops on its own, cleanly.
+        using (var first = GatewayProcess.Start("run", "--config", path, "--exit-when-drained"))
+        {
+            Assert.True(first.WaitForExit(TimeSpan.FromMinutes(2)), "the first run to drain:" + Environment.NewLine + first.Output);
+            Assert.True(first.ExitCode == 0, first.Output);
+        }
+        Assert.Equal(2_000, SinkOutput.CountCompleteLines(config.SinkDirectory));
+        Assert.Empty(Directory.GetFiles(Path.Combine(config.StateDirectory, "segments"), "*.seg"));
+
+        // 2. The next start finds nothing to recover, and says nothing of it.
+        config.SimulatorStopAfter = 4_000;
+        config.Write();
+        var leftBehind = "";
+        using (var second = ApiDaemon.Start(path))
+        {
+            Assert.DoesNotContain("Queue recovery", second.Process.Output, StringComparison.Ordinal);
+
+            // 3. The same work (delivered, confirmed, its segments gone from the queue), then kill -9: the file they
+            // were in is still there, and the next start reports deleting it.
+            Wait.Until(() => SinkOutput.CountCompleteLines(config.SinkDirectory) == 4_000
+                    && second.GetJson("/api/status").GetProperty("queue").GetProperty("segments").GetInt64() == 0,
+                TimeSpan.FromMinutes(2), "the second batch to be delivered and leave the queue:" + Environment.NewLine + second.Process.Output);
+            var files = Directory.GetFiles(Path.Combine(config.StateDirectory, "segments"), "*.seg");
+            Assert.NotEmpty(files);
+            second.Process.Kill();
+            leftBehind = string.Join(", ", files.Select(f => $"{Path.GetFileName(f)} {new FileInfo(f).Length} bytes"));
+        }
+
+        using var third = GatewayProcess.Start("run", "--config", path, "--exit-when-drained");
+        Assert.True(third.WaitForExit(TimeSpan.FromMinutes(2)), "the run after the crash:" + Environment.NewLine + third.Output);
+        Assert.True(third.Output.Contains("Queue recovery", StringComparison.Ordinal)
+            && third.Output.Contains("no committed segment refers to, left by a stop that was not clean", StringComparison.Ordinal), "segment files before the crash: " + leftBehind + Environment.NewLine + third.Output);
+    }
+
+    private static ulong SignalBits(GatewayProcess daemon, string field) =>
+        Convert.ToUInt64(daemon.SignalState.Split(' ').SkipWhile(w => w != field).Skip(1).First(w => w.Length > 0), 16);
+}
