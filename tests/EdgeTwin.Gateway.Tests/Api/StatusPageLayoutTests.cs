@@ -44,7 +44,7 @@ public sealed class StatusPageLayoutTests
         var path = DemoConfig(dir);
         // A long reason in the quarantine table, as devices send them.
         File.WriteAllText(Path.Combine(Inbox(dir), "bad.jsonl"), "{\"source\":\"sim:pump-1/pressure\",\"ts\":\"not-a-time-at-all-" + new string('x', 120) + "\",\"value\":1}\n");
-        using var daemon = ApiDaemon.Start(path);
+        using var daemon = ApiDaemon.Start(path, dir.Path);
         using var browser = HeadlessChromium.Launch(width, 1400);
         browser.Navigate(daemon.BaseUri);
         browser.WaitFor("document.querySelectorAll('#sources tbody tr').length === 2", Timeout, "two sources");
@@ -68,7 +68,7 @@ public sealed class StatusPageLayoutTests
     {
         using var dir = new TestDirectory("api-first-paint");
         var path = DemoConfig(dir);
-        using var daemon = ApiDaemon.Start(path);
+        using var daemon = ApiDaemon.Start(path, dir.Path);
         Wait.Until(() => daemon.GetJson("/api/shadow").GetProperty("count").GetInt32() > 0, Timeout, "values in the shadow");
 
         // 1. The HTML itself holds the state: the same documents the page polls for.
