@@ -34,4 +34,10 @@ internal static partial class Log
 
     [LoggerMessage(2008, LogLevel.Warning, "Queue state snapshot could not be written ({Reason}); retried at the next checkpoint")]
     public static partial void SnapshotFailed(ILogger logger, string reason);
+
+    [LoggerMessage(2010, LogLevel.Error, "Queue refuses new points at the free-disk floor ({Reason}): {Why}. Sources are slowed until disk comes back; further refusals are counted in /api/queue (floorRefusals), not logged")]
+    public static partial void RefusedAtFloor(ILogger logger, string reason, string why);
+
+    [LoggerMessage(2011, LogLevel.Warning, "Loss ledger over its allowance ($.queue.lossLedgerMaxRecords = {Max}): closed records coalesced, {Records} records now")]
+    public static partial void LedgerCoalesced(ILogger logger, long records, int max);
 }
