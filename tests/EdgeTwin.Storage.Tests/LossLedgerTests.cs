@@ -115,4 +115,116 @@ public class LossLedgerTests(ITestOutputHelper output)
                 && l.ToTicks == e.EndTicks && l.Count == (long)e.Value.Number);
         }
     }
+
+    /// <summary>Commits <paramref name="batch"/> and reads what the commit (and any Maintain before it) added, so every point that ever entered the queue is counted.</summary>
+    private static long CommitAndCount(DurableQueue queue, List<TelemetryPoint> batch, ref long lastSeen)
+    {
+        queue.CommitPoints(batch);
+        return CountNew(queue, ref lastSeen);
+    }
+
+    private static long CountNew(DurableQueue queue, ref long lastSeen)
+    {
+        var segments = queue.ReadAll(lastSeen);
+        if (segments.Count > 0) lastSeen = segments[^1].Id;
+        return segments.Sum(x => (long)x.Points.Count);
+    }
+
+    [Fact]
+    public void KillDuringOpenRanges_AfterRestartTheCountsAreExactAndTheRangesGoOn()
+    {
+        using var ctx = new QueueContext();
+        var options = ctx.Options(maxBytes: OneMiB, policy: QueueFullPolicy.DropOldest);
+        var queue = ctx.Open(options);
+        long pointsIn = 0, lastSeen = 0;
+        for (var s = 0; s < 60; s++)
+        {
+            pointsIn += CommitAndCount(queue, Second(Nine, s, 500), ref lastSeen);
+            ctx.Clock.Advance(TimeSpan.FromSeconds(1));
+        }
+        var open = queue.GetStats().OpenLossRecords;
+        Assert.Equal(Nine.Length, open);
+        // What a kill -9 now would leave, while every range is open.
+        var image = ctx.CrashImage();
+        queue.Dispose();
+
+        var reopenedOptions = ctx.Options(maxBytes: OneMiB, policy: QueueFullPolicy.DropOldest, directory: image);
+        var reopened = ctx.Open(reopenedOptions);
+        var stats = reopened.GetStats();
+        var queued = reopened.ReadAllPoints().Count;
+        Assert.Equal(pointsIn - queued, stats.LostPoints);
+        Assert.Equal(pointsIn - queued, reopened.ListLoss().Sum(l => l.Count));
+        Assert.Equal(Nine.Length, stats.OpenLossRecords);
+
+        // The open ranges go on after the restart: further drops extend them, no new records.
+        lastSeen = reopened.LastSegmentId;
+        for (var s = 60; s < 90; s++)
+        {
+            pointsIn += CommitAndCount(reopened, Second(Nine, s, 500), ref lastSeen);
+            ctx.Clock.Advance(TimeSpan.FromSeconds(1));
+        }
+        var after = reopened.ListLoss();
+        Assert.Equal(Nine.Length, after.Count);
+        Assert.Equal(pointsIn - reopened.ReadAllPoints().Count, after.Sum(l => l.Count));
+    }
+
+    [Fact]
+    public void ManySeries_TheLedgerCoalescesPerAssetThenPerGatewayAndStaysWithinItsAllowance()
+    {
+        const int maxRecords = 100;
+        var streams = (from a in Enumerable.Range(1, 20) from m in Enumerable.Range(1, 15) select Stream($"asset-{a}", $"m{m}")).ToList();
+        using var ctx = new QueueContext();
+        var options = ctx.Options(maxBytes: OneMiB, policy: QueueFullPolicy.DropOldest, lossRangeSpan: TimeSpan.FromSeconds(10), lossLedgerMaxRecords: maxRecords);
+        using var queue = ctx.Open(options);
+        long pointsIn = 0, lastSeen = 0, most = 0;
+        for (var s = 0; s < 200; s++)
+        {
+            pointsIn += CommitAndCount(queue, Second(streams, s, 20), ref lastSeen);
+            ctx.Clock.Advance(TimeSpan.FromSeconds(1));
+            queue.Maintain();
+            pointsIn += CountNew(queue, ref lastSeen);
+            most = Math.Max(most, queue.GetStats().LossRecords);
+        }
+        var ledger = queue.ListLoss(limit: 100_000);
+        output.WriteLine($"{streams.Count} series, 200 s of drops, 10 s span: {ledger.Count} records now, {most} at most; " +
+            $"{ledger.Count(l => l.AssetId == "(all)")} for the gateway, {ledger.Count(l => l.AssetId != "(all)" && l.Metric == "(all)")} per asset");
+        // Without coalescing this would be one record per series per span: 300 x 20.
+        Assert.True(most <= maxRecords + streams.Count / 10, $"the ledger reached {most} records, allowance {maxRecords}");
+        Assert.Contains(ledger, l => l.Metric == "(all)");
+        // Counts are never lost, only detail.
+        Assert.Equal(pointsIn - queue.ReadAllPoints().Count, ledger.Sum(l => l.Count));
+        Assert.Equal(queue.GetStats().LostPoints, ledger.Sum(l => l.Count));
+    }
+
+    [Fact]
+    public void Span_ClosesEachRangeOncePerSpanAndSendsOneEventForIt()
+    {
+        using var ctx = new QueueContext();
+        var options = ctx.Options(maxBytes: OneMiB, policy: QueueFullPolicy.DropOldest, lossRangeSpan: TimeSpan.FromSeconds(30));
+        using var queue = ctx.Open(options);
+        var events = new List<TelemetryPoint>();
+        long lastSeen = 0;
+        for (var s = 0; s < 125; s++)
+        {
+            queue.CommitPoints(Second(Nine, s, 500));
+            var segments = queue.ReadAll(lastSeen);
+            if (segments.Count > 0) lastSeen = segments[^1].Id;
+            events.AddRange(segments.SelectMany(x => x.Points).Where(p => p.Stream.EventKind == EventKind.Loss));
+            ctx.Clock.Advance(TimeSpan.FromSeconds(1));
+        }
+        var ledger = queue.ListLoss(limit: 100_000).Where(l => !IsLoss(l.Metric)).ToList();
+        foreach (var series in ledger.GroupBy(l => (l.AssetId, l.Metric)))
+        {
+            // Drops began after about 15 s: 110 s of them in 30 s spans.
+            Assert.InRange(series.Count(), 3, 5);
+            Assert.Single(series, l => l.Open);
+            foreach (var closed in series.Where(l => !l.Open))
+            {
+                Assert.True(closed.AtTicks - closed.OpenedTicks < TimeSpan.FromSeconds(30).Ticks);
+                Assert.Single(events, e => e.Stream.AssetId == closed.AssetId && e.Stream.Metric == DurableQueue.LossMetricPrefix + closed.Metric
+                    && e.TimestampTicks == closed.FromTicks && e.EndTicks == closed.ToTicks && (long)e.Value.Number == closed.Count);
+            }
+        }
+        Assert.Equal(ledger.Count(l => !l.Open), events.Count(e => !IsLoss(e.Stream.Tags.First(t => t.Key == "lost_metric").Value)));
+    }
 }
