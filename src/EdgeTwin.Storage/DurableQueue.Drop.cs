@@ -6,6 +6,15 @@ namespace EdgeTwin.Storage;
 /// <summary>Drop-oldest: choosing what to drop, the free-disk floor, and the loss events that travel north.</summary>
 public sealed partial class DurableQueue
 {
+    /// <summary>Loss ranges are closed but their events not yet queued, or ranges are due to close: the loss is not reported north yet.</summary>
+    public bool LossEventsPending
+    {
+        get
+        {
+            lock (_gate) return _ledger.HasEventsToSend || _ledger.CloseDue(NowTicks);
+        }
+    }
+
     private bool _refusingAtFloor;
     private long _floorRefusals;
 

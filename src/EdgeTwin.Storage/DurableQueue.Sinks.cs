@@ -313,6 +313,8 @@ public sealed partial class DurableQueue
             }
             while (all);
             SweepQuarantine(now);
+            // Every sink holds everything queued: whatever is dropped next is not contiguous with the open ranges.
+            if (_sinks.Count > 0 && minCursor >= _lastId) _ledger.KeptAgain();
             MaintainLedger(now);
             if (now - _lastRecycleTicks >= _options.EngineRecycleInterval.Ticks) RecycleEngine(now);
         }
