@@ -115,7 +115,11 @@ public sealed partial class DurableQueue
         LogDrop(drop, "free disk at the engine floor");
     }
 
-    private void LogDrop(List<SegmentInfo> drop, string reason) => Log.DroppedOldest(_log, reason, drop.Count, drop.Sum(s => (long)s.Count));
+    /// <summary>Logs a drop that opened loss ranges; drops that only extend open ranges are counted, not logged (one line per range, not per segment).</summary>
+    private void LogDrop(List<SegmentInfo> drop, string reason)
+    {
+        if (_ledger.OpenedByLastCommit > 0) Log.DroppedOldest(_log, reason, drop.Count, drop.Sum(s => (long)s.Count), _ledger.OpenedByLastCommit);
+    }
 
     /// <summary>A commit refused at the engine's floor: counted, and logged once per episode.</summary>
     private void RefusedAtFloor(string why)

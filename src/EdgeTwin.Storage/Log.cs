@@ -14,8 +14,8 @@ internal static partial class Log
     [LoggerMessage(2002, LogLevel.Critical, "Queue database {Path} cannot be opened ({Reason}); it was moved aside to {MovedTo} and a new queue was started. Points in it were not forwarded; see the loss ledger")]
     public static partial void MovedAside(ILogger logger, string path, string reason, string movedTo);
 
-    [LoggerMessage(2003, LogLevel.Warning, "Queue full ({Reason}): dropped {Segments} oldest segments ({Points} points); recorded in the loss ledger")]
-    public static partial void DroppedOldest(ILogger logger, string reason, int segments, long points);
+    [LoggerMessage(2003, LogLevel.Warning, "Queue full ({Reason}): dropped {Segments} oldest segments ({Points} points); {Ranges} new loss range(s) opened in the loss ledger, extended by further drops without a log line each")]
+    public static partial void DroppedOldest(ILogger logger, string reason, int segments, long points, int ranges);
 
     [LoggerMessage(2004, LogLevel.Warning, "Queue state snapshot unusable ({Reason}); dedup history rebuilt from the segments still queued")]
     public static partial void SnapshotUnusable(ILogger logger, string reason);

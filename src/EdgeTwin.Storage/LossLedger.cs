@@ -42,6 +42,9 @@ internal sealed class LossLedger
         _maxRecords = maxRecords;
     }
 
+    /// <summary>Ranges the last committed changes opened (0 when they only extended open ones).</summary>
+    public int OpenedByLastCommit { get; private set; }
+
     /// <summary>Records in the ledger (open and closed).</summary>
     public long Records { get; private set; }
 
@@ -186,6 +189,7 @@ internal sealed class LossLedger
     /// <summary>The transaction committed: the staged changes are current.</summary>
     public void Committed()
     {
+        OpenedByLastCommit = _staged.Values.Count(r => !_open.TryGetValue((r.AssetId, r.Metric), out var was) || was.Id != r.Id);
         foreach (var c in _closing)
         {
             _open.Remove((c.AssetId, c.Metric));
