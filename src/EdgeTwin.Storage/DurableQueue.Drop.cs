@@ -15,6 +15,49 @@ public sealed partial class DurableQueue
         }
     }
 
+    private (bool Over, string Why) OverByteBudget(long adding) =>
+        _bytes + adding > _options.MaxBytes
+            ? (true, $"queue holds {_bytes} bytes, adding {adding} exceeds $.queue.maxBytes = {_options.MaxBytes}")
+            : (false, "");
+
+    /// <summary>
+    /// Whether the state directory's file system is short for a segment of <paramref name="adding"/> bytes:
+    /// below the configured watermark (soft: dropping old segments deletes their files), or below the floor
+    /// (hard: the segment and LiteDB's log need fresh disk before anything can be deleted).
+    /// </summary>
+    private (bool Short, bool Hard, string Why) DiskShort(long adding)
+    {
+        var free = FreeDiskBytes();
+        // Whatever the configured watermark, never let LiteDB itself meet a full disk: when its background
+        // log writer fails with ENOSPC, LiteDB 5.0.20 never completes the commit's checkpoint and the pipeline
+        // would hang. A commit goes ahead only with room for the segment plus the engine's headroom.
+        var floor = adding + EngineHeadroomBytes;
+        if (free < floor)
+        {
+            return (true, true, $"{free} bytes free on {_options.Directory}; a commit needs {floor} (the segment plus {EngineHeadroomBytes} for the database engine)");
+        }
+        if (free - adding < _options.MinFreeDiskBytes)
+        {
+            return (true, false, $"{free} bytes free on {_options.Directory}, below $.queue.minFreeDiskBytes = {_options.MinFreeDiskBytes}");
+        }
+        return (false, false, "");
+    }
+
+    /// <summary>Free space kept for LiteDB's log and checkpoint beyond the segment itself.</summary>
+    public const long EngineHeadroomBytes = 4L << 20;
+
+    public long FreeDiskBytes()
+    {
+        try
+        {
+            return new DriveInfo(_options.Directory).AvailableFreeSpace;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return long.MaxValue;
+        }
+    }
+
     private bool _refusingAtFloor;
     private long _floorRefusals;
 
