@@ -34,7 +34,12 @@ public sealed partial class DurableQueue
                 segments > 0 ? _index[_indexHead].Id : 0, _lastId,
                 segments > 0 ? _index[_indexHead].MinTicks : 0,
                 new Dictionary<string, long>(_cursors, StringComparer.Ordinal), lag,
-                _quarantineCount, _lossRecords, _lostPoints, Dedup.SeriesCount, Streams.Count, _full);
+                _quarantineCount, _ledger.Records, _ledger.LostPoints, Dedup.SeriesCount, Streams.Count, _full)
+            {
+                OpenLossRecords = _ledger.OpenRecords,
+                RefusingAtFloor = _refusingAtFloor,
+                FloorRefusals = _floorRefusals,
+            };
         }
     }
 
@@ -65,9 +70,7 @@ public sealed partial class DurableQueue
     {
         lock (_gate)
         {
-            return _loss.Find(Query.All(Query.Descending), limit: limit).Select(d => new LossRecord(
-                d["at"].AsInt64, d["a"].AsString, d["m"].AsString, d["t0"].AsInt64, d["t1"].AsInt64, d["n"].AsInt64, d["r"].AsString)
-            { Id = d["_id"].AsInt64 }).ToList();
+            return _loss.Find(Query.All(Query.Descending), limit: limit).Select(LossLedger.ToRecord).ToList();
         }
     }
 
@@ -90,17 +93,26 @@ public sealed partial class DurableQueue
             }
             if (purge.Count == 0) return 0;
             var bytes = Math.Max(0, _quarantineBytes - purge.Sum(p => (long)p.Bytes));
-            Durably(() =>
+            _ledger.Discard();
+            _ledger.StageClosedRecord(new LossRecord(now, "(quarantine)", reason is { } why ? QuarantineReasons.ToText(why) : "(entries)",
+                purge.Min(p => p.At), purge.Max(p => p.At), purge.Count, "quarantine_purged: " + requestedBy));
+            try
             {
-                foreach (var p in purge) _quarantine.Delete(p.Id);
-                _loss.Insert(LossToDoc(new LossRecord(now, "(quarantine)", reason is { } why ? QuarantineReasons.ToText(why) : "(entries)",
-                    purge.Min(p => p.At), purge.Max(p => p.At), purge.Count, "quarantine_purged: " + requestedBy)));
-                WriteQuarantineBytes(bytes);
-            });
+                Durably(() =>
+                {
+                    foreach (var p in purge) _quarantine.Delete(p.Id);
+                    _ledger.Write(_loss);
+                    WriteQuarantineBytes(bytes);
+                });
+            }
+            catch
+            {
+                _ledger.Discard();
+                throw;
+            }
+            _ledger.Committed();
             _quarantineCount -= purge.Count;
             _quarantineBytes = bytes;
-            _lossRecords++;
-            _lostPoints += purge.Count;
             return purge.Count;
         }
     }
@@ -126,39 +138,30 @@ public sealed partial class DurableQueue
             bytes -= size;
         }
         if (evict.Count == 0) return;
+        _ledger.Discard();
+        _ledger.StageClosedRecord(new LossRecord(now, "(quarantine)", "(entries)", evict.Min(e => e.At), evict.Max(e => e.At), evict.Count,
+            "quarantine_evicted: over $.quarantine bounds (maxEntries, maxBytes or maxAgeDays)"));
         _db.BeginTrans();
         try
         {
             foreach (var e in evict) _quarantine.Delete(e.Id);
-            _loss.Insert(LossToDoc(new LossRecord(now, "(quarantine)", "(entries)", evict.Min(e => e.At), evict.Max(e => e.At), evict.Count,
-                "quarantine_evicted: over $.quarantine bounds (maxEntries, maxBytes or maxAgeDays)")));
+            _ledger.Write(_loss);
             WriteQuarantineBytes(Math.Max(0, bytes));
             _db.Commit();
         }
         catch
         {
             TryRollback();
+            _ledger.Discard();
             throw;
         }
+        _ledger.Committed();
         _quarantineCount = count;
         _quarantineBytes = Math.Max(0, bytes);
-        _lossRecords++;
-        _lostPoints += evict.Count;
         Log.QuarantineEvicted(_log, evict.Count);
     }
 
     private void WriteQuarantineBytes(long bytes) => _meta.Upsert(new BsonDocument { ["_id"] = "quarantine", ["bytes"] = bytes });
-
-    private static BsonDocument LossToDoc(LossRecord l) => new()
-    {
-        ["at"] = l.AtTicks,
-        ["a"] = l.AssetId,
-        ["m"] = l.Metric,
-        ["t0"] = l.FromTicks,
-        ["t1"] = l.ToTicks,
-        ["n"] = l.Count,
-        ["r"] = l.Reason,
-    };
 
     private static BsonDocument QuarantineToDoc(QuarantineRecord q)
     {

@@ -39,8 +39,9 @@ public sealed partial class DurableQueue
             OpenDatabase();
             RecoverState();
             var now = NowTicks;
-            _loss.Insert(LossToDoc(new LossRecord(now, "(queue)", "(all)", 0, now, 0, $"queue database unreadable, moved aside to {movedTo}: {ex.Message}")));
-            _lossRecords++;
+            _ledger.StageClosedRecord(new LossRecord(now, "(queue)", "(all)", 0, now, 0, $"queue database unreadable, moved aside to {movedTo}: {ex.Message}"));
+            _ledger.Write(_loss);
+            _ledger.Committed();
         }
         Recovery.Duration = watch.Elapsed;
         Log.Opened(_log, DatabasePath, _index.Count - _indexHead, _points, _bytes, Streams.Count, Dedup.SeriesCount, watch.ElapsedMilliseconds);
@@ -210,13 +211,7 @@ public sealed partial class DurableQueue
         if (restored is null) _snapshotUpTo = 0;
         _lastSnapshotTicks = NowTicks;
 
-        _lossRecords = 0;
-        _lostPoints = 0;
-        foreach (var l in _loss.FindAll())
-        {
-            _lossRecords++;
-            _lostPoints += l["n"].AsInt64;
-        }
+        _ledger.Load(_loss);
         _lastQuarantineSweepTicks = 0;
         _lastRecycleTicks = NowTicks;
     }

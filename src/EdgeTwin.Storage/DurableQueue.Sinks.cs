@@ -306,11 +306,16 @@ public sealed partial class DurableQueue
                     foreach (var s in delete) _segments.Delete(s.Id);
                 });
                 foreach (var s in delete) RemoveFromIndex(s);
+                // Delivered points: a series dropped before starts a new loss range at its next drop.
+                _ledger.KeptAgain();
                 // Room was made: let the next commit find out whether it fits.
                 _full = false;
             }
             while (all);
             SweepQuarantine(now);
+            // Every sink holds everything queued: whatever is dropped next is not contiguous with the open ranges.
+            if (_sinks.Count > 0 && minCursor >= _lastId) _ledger.KeptAgain();
+            MaintainLedger(now);
             if (now - _lastRecycleTicks >= _options.EngineRecycleInterval.Ticks) RecycleEngine(now);
         }
     }

@@ -64,8 +64,7 @@ public sealed partial class DurableQueue : IDisposable
     private long _commitsSinceSnapshot;
     private long _quarantineCount;
     private long _quarantineBytes;
-    private long _lossRecords;
-    private long _lostPoints;
+    private readonly LossLedger _ledger;
     private long _lastQuarantineSweepTicks;
     private bool _full;
 
@@ -81,6 +80,7 @@ public sealed partial class DurableQueue : IDisposable
         Streams = new StreamCatalog();
         _snapshot = new SnapshotFile(options.Directory);
         Dedup = new DedupIndex(options.HistoryPerSeries);
+        _ledger = new LossLedger(options.LossRangeSpan, options.LossLedgerMaxRecords);
     }
 
     public string DatabasePath => Path.Combine(_options.Directory, DatabaseFileName);
@@ -152,24 +152,30 @@ public sealed partial class DurableQueue : IDisposable
     /// <exception cref="QueueFullException">Over budget or watermark under the block policy (nothing was written).</exception>
     public CommitResult Commit(CommitRequest request)
     {
-        lock (_gate)
+        lock (_gate) return CommitCore(request);
+    }
+
+    private CommitResult CommitCore(CommitRequest request)
+    {
+        var given = request.Points.Count;
+        try
         {
-            try
+            var result = CommitLocked(request);
+            Dedup.Accept();
+            foreach (var p in request.Points)
             {
-                var result = CommitLocked(request);
-                Dedup.Accept();
-                foreach (var p in request.Points)
-                {
-                    if (Dedup.TryGet(p.Series, out var state)) state!.ApplyToShadow(p);
-                }
-                if (_droppedPastSnapshot) TrySnapshotAfterDrop();
-                return result;
+                if (Dedup.TryGet(p.Series, out var state)) state!.ApplyToShadow(p);
             }
-            catch
-            {
-                Dedup.Rollback();
-                throw;
-            }
+            if (_droppedPastSnapshot) TrySnapshotAfterDrop();
+            return result;
+        }
+        catch
+        {
+            Dedup.Rollback();
+            _ledger.Discard();
+            // Loss events added for this attempt are added again, from the ledger, by the next one.
+            if (request.Points.Count > given) request.Points.RemoveRange(given, request.Points.Count - given);
+            throw;
         }
     }
 
@@ -178,24 +184,45 @@ public sealed partial class DurableQueue : IDisposable
         var now = NowTicks;
         var id = _lastId + 1;
         List<SegmentInfo>? drop = null;
-        List<LossRecord>? losses = null;
+        var overBudgetAtDrop = false;
+        _ledger.Discard();
+        if (_ledger.CloseDue(now)) _ledger.StageDueCloses(now);
+        if (request.Points.Count > 0 || _ledger.HasEventsToSend)
+        {
+            if (request.Points.Count > 0)
+            {
+                Encode(request.Points);
+                // Below the engine's floor, drop-oldest first deletes segment files in a transaction of its own.
+                if (_options.FullPolicy == QueueFullPolicy.DropOldest && DiskShort(_blob.WrittenCount + SegmentLog.FrameHeaderSize).Hard)
+                {
+                    DropAtFloor(_blob.WrittenCount + SegmentLog.FrameHeaderSize, now);
+                }
+            }
+            // Closed loss ranges travel north as events, marked sent in this transaction.
+            AppendLossPoints(request, _ledger.TakeEvents(MaxLossEventsPerCommit));
+        }
         if (request.Points.Count > 0)
         {
             Encode(request.Points);
             var (overBudget, budgetWhy) = OverByteBudget(_blob.WrittenCount);
             var (diskShort, hard, diskWhy) = DiskShort(_blob.WrittenCount + SegmentLog.FrameHeaderSize);
             _full = overBudget || diskShort;
-            // Dropping segments frees pages inside the database file, not disk: without room for the engine's
-            // log no policy can write, so that is always a refusal.
-            if (hard) throw new QueueFullException(diskWhy);
+            // Without room for the engine's log no transaction can be written: nothing is left to drop (drop-oldest
+            // tried above) or the policy is block.
+            if (hard)
+            {
+                RefusedAtFloor(diskWhy);
+                throw new QueueFullException(diskWhy);
+            }
             if (_full)
             {
                 var why = overBudget ? budgetWhy : diskWhy;
                 if (_options.FullPolicy == QueueFullPolicy.Block) throw new QueueFullException(why);
-                (drop, losses) = PlanDrop(_blob.WrittenCount, needDiskBack: diskShort, why, now);
-                AppendLossPoints(request, losses);
-                Encode(request.Points);
+                overBudgetAtDrop = overBudget;
+                drop = PlanDrop(_blob.WrittenCount, needDisk: diskShort ? _blob.WrittenCount + SegmentLog.FrameHeaderSize : 0, why,
+                    overBudget ? BudgetReason : WatermarkReason, now);
             }
+            _refusingAtFloor = false;
         }
 
         var segmentBytes = request.Points.Count > 0 ? _blob.WrittenCount : 0;
@@ -234,8 +261,8 @@ public sealed partial class DurableQueue : IDisposable
             if (drop is not null)
             {
                 foreach (var s in drop) _segments.Delete(s.Id);
-                foreach (var l in losses!) _loss.Insert(LossToDoc(l));
             }
+            _ledger.Write(_loss);
             for (var i = 0; i < request.Quarantine.Count; i++) quarantineIds[i] = _quarantine.Insert(QuarantineToDoc(request.Quarantine[i])).AsInt64;
             foreach (var qid in request.CuredQuarantineIds)
             {
@@ -260,6 +287,7 @@ public sealed partial class DurableQueue : IDisposable
         catch
         {
             TryRollback();
+            _ledger.Discard();
             // Once the transaction committed, its document may name the appended bytes: keep them (recovery cuts
             // whatever no committed segment names).
             if (!transactionCommitted && appended is { } at) _files.Abandon(at);
@@ -269,13 +297,12 @@ public sealed partial class DurableQueue : IDisposable
         // Durable: now update what memory knows.
         if (appended is { } committed) _files.Committed(committed);
         Streams.PendingWritten(streamCount);
+        _ledger.Committed();
         if (drop is not null)
         {
             _droppedPastSnapshot |= drop.Any(s => s.Id > _snapshotUpTo);
             foreach (var s in drop) RemoveFromIndex(s);
-            _lossRecords += losses!.Count;
-            _lostPoints += losses.Sum(l => l.Count);
-            Log.DroppedOldest(_log, "byte budget or free-disk watermark", drop.Count, drop.Sum(s => (long)s.Count));
+            LogDrop(drop, overBudgetAtDrop ? "byte budget" : "free-disk watermark");
         }
         _quarantineCount += request.Quarantine.Count - curedQuarantineCount;
         _quarantineBytes = Math.Max(0, _quarantineBytes + addedQuarantineBytes - curedQuarantineBytes);
@@ -296,141 +323,6 @@ public sealed partial class DurableQueue : IDisposable
         _blob.ResetWrittenCount();
         SegmentCodec.Encode(points, Streams.GetOrAdd, _blob);
     }
-
-    private (bool Over, string Why) OverByteBudget(long adding) =>
-        _bytes + adding > _options.MaxBytes
-            ? (true, $"queue holds {_bytes} bytes, adding {adding} exceeds $.queue.maxBytes = {_options.MaxBytes}")
-            : (false, "");
-
-    /// <summary>
-    /// Whether the state directory's file system is short for a segment of <paramref name="adding"/> bytes:
-    /// below the configured watermark (soft: dropping old segments deletes their files), or below the floor
-    /// (hard: the segment and LiteDB's log need fresh disk before anything can be deleted).
-    /// </summary>
-    private (bool Short, bool Hard, string Why) DiskShort(long adding)
-    {
-        var free = FreeDiskBytes();
-        // Whatever the configured watermark, never let LiteDB itself meet a full disk: when its background
-        // log writer fails with ENOSPC, LiteDB 5.0.20 never completes the commit's checkpoint and the pipeline
-        // would hang. A commit goes ahead only with room for the segment plus the engine's headroom.
-        var floor = adding + EngineHeadroomBytes;
-        if (free < floor)
-        {
-            return (true, true, $"{free} bytes free on {_options.Directory}; a commit needs {floor} (the segment plus {EngineHeadroomBytes} for the database engine)");
-        }
-        if (free - adding < _options.MinFreeDiskBytes)
-        {
-            return (true, false, $"{free} bytes free on {_options.Directory}, below $.queue.minFreeDiskBytes = {_options.MinFreeDiskBytes}");
-        }
-        return (false, false, "");
-    }
-
-    /// <summary>Free space kept for LiteDB's log and checkpoint beyond the segment itself.</summary>
-    public const long EngineHeadroomBytes = 4L << 20;
-
-    public long FreeDiskBytes()
-    {
-        try
-        {
-            return new DriveInfo(_options.Directory).AvailableFreeSpace;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
-        {
-            return long.MaxValue;
-        }
-    }
-
-    /// <summary>Chooses the oldest segments to drop so the new one fits, and what the loss ledger records for them.</summary>
-    private (List<SegmentInfo> Drop, List<LossRecord> Losses) PlanDrop(long adding, bool needDiskBack, string why, long now)
-    {
-        // Enough is dropped when the byte budget holds and, below the disk watermark, when the segment files
-        // deleted with the dropped segments give back at least what the new one takes.
-        var perFile = new Dictionary<int, int>();
-        bool Enough(long need, long freed) =>
-            _bytes + need - freed <= _options.MaxBytes && (!needDiskBack || _files.BytesFreedBy(perFile) >= need + SegmentLog.FrameHeaderSize);
-        var drop = new List<SegmentInfo>();
-        var freed = 0L;
-        var perSeries = new Dictionary<SeriesKey, (long From, long To, long Count)>();
-        var decoded = new List<TelemetryPoint>();
-        var i = _indexHead;
-        // The loss points appended to the new segment need room too; budget a little for them.
-        var slack = 4096L;
-        while (i < _index.Count)
-        {
-            if (Enough(adding + slack, freed)) break;
-            var s = _index[i++];
-            drop.Add(s);
-            freed += s.Bytes;
-            perFile[s.At.File] = perFile.GetValueOrDefault(s.At.File) + 1;
-            decoded.Clear();
-            try
-            {
-                ReadSegmentPoints(s, decoded);
-            }
-            catch (Exception ex) when (ex is InvalidDataException or IOException)
-            {
-                perSeries[new SeriesKey("(unreadable)", "segment-" + s.Id)] = (s.MinTicks, s.MinTicks, s.Count);
-                continue;
-            }
-            // A dropped loss event is itself loss, accounted under its own series (asset / _loss/metric).
-            foreach (var p in decoded)
-            {
-                var key = p.Series;
-                perSeries[key] = perSeries.TryGetValue(key, out var agg)
-                    ? (Math.Min(agg.From, p.TimestampTicks), Math.Max(agg.To, p.TimestampTicks), agg.Count + 1)
-                    : (p.TimestampTicks, p.TimestampTicks, 1);
-            }
-            slack += 64L * perSeries.Count;
-        }
-        if (!Enough(adding + slack, freed))
-        {
-            throw new QueueFullException($"cannot make room even after dropping every queued segment: {why}");
-        }
-        // The file being appended to can only be deleted once appends go elsewhere.
-        if (needDiskBack && _files.IsActive(drop[^1].At.File)) _files.Rotate();
-        var losses = perSeries.Select(kv => new LossRecord(now, kv.Key.AssetId, kv.Key.Metric, kv.Value.From, kv.Value.To, kv.Value.Count, "queue_full_drop_oldest: " + why)).ToList();
-        return (drop, losses);
-    }
-
-    /// <summary>Loss records travel north as data: one event point per dropped series (docs/architecture.md §2.4).</summary>
-    private void AppendLossPoints(CommitRequest request, List<LossRecord> losses)
-    {
-        foreach (var l in losses)
-        {
-            var stream = LossStream(l.AssetId, l.Metric);
-            var state = Dedup.GetOrAdd(stream.Series);
-            // The event is stamped with the start of the lost range. A dropped loss event is accounted under its own
-            // series, so a later event there may start at the same tick: the next free tick keeps its key unique.
-            for (var ts = l.FromTicks; ts < l.FromTicks + LossEventTickSpread; ts++)
-            {
-                if (Dedup.Admit(state, ts) == DedupOutcome.Duplicate) continue;
-                request.Points.Add(new TelemetryPoint(stream, ts, PointValue.FromNumber(l.Count), Quality.Good, 0, replayed: false, endTicks: Math.Max(ts, l.ToTicks)));
-                break;
-            }
-        }
-    }
-
-    private readonly Dictionary<SeriesKey, StreamDescriptor> _lossStreams = [];
-
-    private StreamDescriptor LossStream(string asset, string metric)
-    {
-        var key = new SeriesKey(asset, metric);
-        if (!_lossStreams.TryGetValue(key, out var s))
-        {
-            // A dropped loss event is accounted under its own series, not a deeper one: "_loss/m" stays "_loss/m".
-            var lossMetric = metric.StartsWith(LossMetricPrefix, StringComparison.Ordinal) ? metric : LossMetricPrefix + metric;
-            s = new StreamDescriptor(asset, lossMetric, "edgetwin:queue",
-                [new("lost_metric", metric), new("reason", "queue_full_drop_oldest")], eventKind: EventKind.Loss);
-            _lossStreams[key] = s;
-        }
-        return s;
-    }
-
-    /// <summary>How many ticks after the start of its range a loss event may be stamped to find a free key.</summary>
-    private const int LossEventTickSpread = 1000;
-
-    /// <summary>Loss events use the series <c>asset / _loss/metric</c>, so their keys never collide with the lost points'.</summary>
-    public const string LossMetricPrefix = "_loss/";
 
     /// <summary>
     /// Runs <paramref name="write"/> in one transaction, committed and checkpointed into the data file, so it is on disk

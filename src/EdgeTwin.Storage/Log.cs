@@ -14,8 +14,8 @@ internal static partial class Log
     [LoggerMessage(2002, LogLevel.Critical, "Queue database {Path} cannot be opened ({Reason}); it was moved aside to {MovedTo} and a new queue was started. Points in it were not forwarded; see the loss ledger")]
     public static partial void MovedAside(ILogger logger, string path, string reason, string movedTo);
 
-    [LoggerMessage(2003, LogLevel.Warning, "Queue full ({Reason}): dropped {Segments} oldest segments ({Points} points); recorded in the loss ledger")]
-    public static partial void DroppedOldest(ILogger logger, string reason, int segments, long points);
+    [LoggerMessage(2003, LogLevel.Warning, "Queue full ({Reason}): dropped {Segments} oldest segments ({Points} points); {Ranges} new loss range(s) opened in the loss ledger, extended by further drops without a log line each")]
+    public static partial void DroppedOldest(ILogger logger, string reason, int segments, long points, int ranges);
 
     [LoggerMessage(2004, LogLevel.Warning, "Queue state snapshot unusable ({Reason}); dedup history rebuilt from the segments still queued")]
     public static partial void SnapshotUnusable(ILogger logger, string reason);
@@ -34,4 +34,10 @@ internal static partial class Log
 
     [LoggerMessage(2008, LogLevel.Warning, "Queue state snapshot could not be written ({Reason}); retried at the next checkpoint")]
     public static partial void SnapshotFailed(ILogger logger, string reason);
+
+    [LoggerMessage(2010, LogLevel.Error, "Queue refuses new points at the free-disk floor ({Reason}): {Why}. Sources are slowed until disk comes back; further refusals are counted in /api/queue (floorRefusals), not logged")]
+    public static partial void RefusedAtFloor(ILogger logger, string reason, string why);
+
+    [LoggerMessage(2011, LogLevel.Warning, "Loss ledger over its allowance ($.queue.lossLedgerMaxRecords = {Max}): closed records coalesced, {Records} records now")]
+    public static partial void LedgerCoalesced(ILogger logger, long records, int max);
 }

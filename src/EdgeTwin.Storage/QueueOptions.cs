@@ -35,6 +35,12 @@ public sealed class QueueOptions
 
     public TimeSpan QuarantineMaxAge { get; init; } = TimeSpan.FromDays(14);
 
+    /// <summary>Longest a loss-ledger range stays open: a series dropped longer gets a new range (and its loss event) per span.</summary>
+    public TimeSpan LossRangeSpan { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Records the loss ledger holds at most before it coalesces closed ones (per asset, then per gateway).</summary>
+    public int LossLedgerMaxRecords { get; init; } = 10_000;
+
     /// <summary>
     /// Size at which a segment file is rolled over. A file is deleted only when none of its segments is queued,
     /// so smaller files give disk back sooner; by default 1/16 of the byte budget, between 256 KiB and 8 MiB.
@@ -60,5 +66,7 @@ public sealed class QueueOptions
         QuarantineMaxEntries = config.Quarantine.MaxEntries,
         QuarantineMaxBytes = config.Quarantine.MaxBytes,
         QuarantineMaxAge = TimeSpan.FromDays(config.Quarantine.MaxAgeDays),
+        LossRangeSpan = TimeSpan.FromSeconds(config.Queue.LossRangeSeconds),
+        LossLedgerMaxRecords = config.Queue.LossLedgerMaxRecords,
     };
 }

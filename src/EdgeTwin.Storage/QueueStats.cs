@@ -17,4 +17,17 @@ public sealed record QueueStats(
     long LostPoints,
     int Series,
     int Streams,
-    bool Full);
+    bool Full)
+{
+    /// <summary>Loss-ledger records still open (extended while their series keeps being dropped).</summary>
+    public int OpenLossRecords { get; init; }
+
+    /// <summary>
+    /// Drop-oldest found nothing left to drop at the free-disk floor and refuses new points, as block does, until
+    /// disk comes back or a sink confirms.
+    /// </summary>
+    public bool RefusingAtFloor { get; init; }
+
+    /// <summary>Commits refused at the free-disk floor since the queue opened.</summary>
+    public long FloorRefusals { get; init; }
+}

@@ -176,7 +176,7 @@ public sealed class QueueFullTests(ITestOutputHelper output)
     /// nothing is acknowledged, the daemon neither crashes nor loses anything, and when space returns every
     /// point is delivered exactly once.
     /// </summary>
-    /// <remarks>Under dropOldest too: below the floor not even the commit that would let dropped segment files go can be written.</remarks>
+    /// <remarks>Under dropOldest too: the disk is below the floor before anything is queued, so there is nothing to drop (see LongOutageTests for a floor reached by the queue itself).</remarks>
     [Theory]
     [InlineData("block")]
     [InlineData("dropOldest")]

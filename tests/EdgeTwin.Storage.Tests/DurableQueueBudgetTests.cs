@@ -173,10 +173,9 @@ public class DurableQueueBudgetTests
             var result = queue.CommitPoints(batch, out var request);
             Assert.NotEqual(0, result.SegmentId);
             droppedByResults += result.DroppedPoints;
-            // The queue appends one loss event per dropped series to the segment it commits.
-            var appended = request.Points.Skip(batch.Count).ToList();
-            Assert.Equal(result.DroppedSegments > 0, appended.Count > 0);
-            lossEvents.AddRange(appended);
+            // While drops continue within the span, the series' ranges stay open: no loss event yet.
+            Assert.Equal(batch.Count, request.Points.Count);
+            Assert.True(queue.GetStats().OpenLossRecords <= Streams.Length);
             foreach (var p in request.Points) committed.Add(new Key(p.Series, p.TimestampTicks), p);
             ctx.Clock.Advance(TimeSpan.FromSeconds(1));
         }
@@ -185,10 +184,13 @@ public class DurableQueueBudgetTests
         Assert.Subset(committed.Keys.ToHashSet(), readable);
         var dropped = committed.Keys.Where(k => !readable.Contains(k)).ToList();
         Assert.True(dropped.Count > committed.Count / 3, $"only {dropped.Count} of {committed.Count} points were dropped");
-        Assert.Contains(dropped, k => k.Series.Metric.StartsWith(DurableQueue.LossMetricPrefix, StringComparison.Ordinal));
 
         var stats = queue.GetStats();
         var ledger = queue.ListLoss(limit: 100_000);
+        // One open range per dropped series, however many segments went.
+        Assert.Equal(Streams.Length, ledger.Count);
+        Assert.All(ledger, l => Assert.True(l.Open));
+        Assert.Equal(Streams.Length, stats.OpenLossRecords);
         Assert.Equal(dropped.Count, stats.LostPoints);
         Assert.Equal(dropped.Count, droppedByResults);
         Assert.Equal(dropped.Count, ledger.Sum(l => l.Count));
@@ -216,7 +218,14 @@ public class DurableQueueBudgetTests
             }
         }
 
-        // Every ledger entry was appended to the queue as a loss event carrying the same facts.
+        // The uplink returns: a sink takes every queued segment, the series are kept again, the ranges close, and
+        // every ledger record goes into the queue as one loss event carrying the same facts.
+        queue.RegisterSink("kafka", null);
+        var delivered = queue.ReadAll();
+        queue.Confirm("kafka", delivered[^1].Id);
+        queue.Maintain(force: true);
+        lossEvents.AddRange(queue.ReadAllPoints(delivered[^1].Id));
+        Assert.All(queue.ListLoss(limit: 100_000), l => Assert.False(l.Open));
         Assert.Equal(ledger.Count, lossEvents.Count);
         foreach (var l in ledger)
         {
@@ -230,18 +239,17 @@ public class DurableQueueBudgetTests
             Assert.Equal(l.Count, e.Value.Number);
             Assert.Contains(new KeyValuePair<string, string>("lost_metric", l.Metric), e.Stream.Tags);
         }
-        // The loss events that were not dropped themselves are readable, as events, with their end.
-        var readableEvents = queue.ReadAllPoints().Where(p => p.Stream.EventKind == EventKind.Loss).ToList();
-        Assert.NotEmpty(readableEvents);
-        Assert.All(readableEvents, p => Assert.StartsWith(DurableQueue.LossMetricPrefix, p.Stream.Metric));
-        Assert.All(readableEvents, p => Assert.NotEqual(0, p.EndTicks));
+        // The events are sent once: a further Maintain or commit adds none.
+        queue.Maintain(force: true);
+        queue.CommitPoints(Batch(1000, 1));
+        Assert.DoesNotContain(queue.ReadAllPoints(delivered[^1].Id).Skip(lossEvents.Count), p => p.Stream.EventKind == EventKind.Loss);
 
         // The ledger is durable.
         queue.Dispose();
         using var reopened = ctx.Open(options);
         Assert.Equal(dropped.Count, reopened.GetStats().LostPoints);
         Assert.Equal(ledger.Count, reopened.GetStats().LossRecords);
-        Assert.Equal(readable.Count, reopened.ReadAllPoints().Count);
+        Assert.Equal(0, reopened.GetStats().OpenLossRecords);
     }
 
     [Fact]
@@ -292,6 +300,11 @@ public class DurableQueueBudgetTests
         queue.Maintain(force: true);
 
         Assert.False(queue.IsFull);
-        Assert.Equal(0, queue.GetStats().Segments);
+        // What is left is the closed loss ranges, one event each.
+        var stats = queue.GetStats();
+        var left = queue.ReadAllPoints();
+        Assert.All(left, p => Assert.Equal(EventKind.Loss, p.Stream.EventKind));
+        Assert.Equal(stats.LossRecords, left.Count);
+        Assert.Equal(stats.LostPoints, left.Sum(p => (long)p.Value.Number));
     }
 }

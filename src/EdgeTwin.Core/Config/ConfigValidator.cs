@@ -32,6 +32,8 @@ public static partial class ConfigValidator
         if (q.MaxBytes < 1 << 20) Error("$.queue.maxBytes", $"must be at least 1048576 (1 MiB), got {q.MaxBytes}");
         if (q.MinFreeDiskBytes < 0) Error("$.queue.minFreeDiskBytes", $"must not be negative, got {q.MinFreeDiskBytes}");
         if (q.FullPolicy is not ("block" or "dropOldest")) Error("$.queue.fullPolicy", $"'{q.FullPolicy}' is not 'block' or 'dropOldest'");
+        if (!(q.LossRangeSeconds >= 1) || q.LossRangeSeconds > 7 * 86400) Error("$.queue.lossRangeSeconds", $"must be between 1 and 604800 (a week), got {q.LossRangeSeconds}");
+        if (q.LossLedgerMaxRecords is < 100 or > 1_000_000) Error("$.queue.lossLedgerMaxRecords", $"must be between 100 and 1000000, got {q.LossLedgerMaxRecords}");
         if (q.MaxSegmentPoints is < 1 or > 1_000_000) Error("$.queue.maxSegmentPoints", $"must be between 1 and 1000000, got {q.MaxSegmentPoints}");
         Positive("$.queue.maxCommitDelayMs", q.MaxCommitDelayMs);
         if (!(q.CommitLingerMs >= 0) || q.CommitLingerMs > q.MaxCommitDelayMs) Error("$.queue.commitLingerMs", $"must be between 0 and $.queue.maxCommitDelayMs ({q.MaxCommitDelayMs}), got {q.CommitLingerMs}");

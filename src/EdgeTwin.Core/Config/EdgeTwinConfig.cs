@@ -58,6 +58,12 @@ public sealed class QueueConfig
     /// <summary><c>block</c> (slow the sources, lose nothing) or <c>dropOldest</c> (drop the oldest segment, record it in the loss ledger).</summary>
     public string FullPolicy { get; set; } = "block";
 
+    /// <summary>Longest a loss-ledger range stays open (seconds): a series dropped longer gets one record and one loss event per span.</summary>
+    public double LossRangeSeconds { get; set; } = 3600;
+
+    /// <summary>Records the loss ledger holds at most; past that, closed records are coalesced per asset, then per gateway.</summary>
+    public int LossLedgerMaxRecords { get; set; } = 10_000;
+
     /// <summary>Most points committed in one transaction (one segment).</summary>
     public int MaxSegmentPoints { get; set; } = 4096;
 

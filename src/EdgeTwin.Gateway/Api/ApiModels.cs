@@ -38,11 +38,26 @@ public sealed record QueueResponse(
     long Segments, long Points, long Bytes, long MaxBytes, long FreeDiskBytes, long MinFreeDiskBytes, string FullPolicy, bool Full,
     DateTime? OldestPointUtc, double OldestPointAgeSeconds, long FirstSegmentId, long LastSegmentId,
     long QuarantineEntries, long LossRecords, long LostPoints, int Series, int Streams,
-    List<SinkLagResponse> Sinks, List<LossResponse> RecentLoss);
+    List<SinkLagResponse> Sinks, List<LossResponse> RecentLoss)
+{
+    /// <summary>Loss-ledger ranges still open (extended while their series keeps being dropped).</summary>
+    public int OpenLossRecords { get; init; }
+
+    /// <summary>Longest a loss range stays open ($.queue.lossRangeSeconds).</summary>
+    public double LossRangeSeconds { get; init; }
+
+    /// <summary>The queue refuses new points at the free-disk floor: drop-oldest found nothing left to drop (or the policy is block).</summary>
+    public bool RefusingAtFloor { get; init; }
+
+    /// <summary>Commits refused at the free-disk floor since the daemon started.</summary>
+    public long FloorRefusals { get; init; }
+}
 
 public sealed record SinkLagResponse(string Name, long Cursor, long LagPoints);
 
-public sealed record LossResponse(long Id, DateTime At, string AssetId, string Metric, DateTime From, DateTime To, long Count, string Reason);
+/// <param name="Open">Still open: further drops of the series extend it.</param>
+/// <param name="OpenedAt">When the range was opened; <paramref name="At"/> is when it was last extended.</param>
+public sealed record LossResponse(long Id, DateTime At, string AssetId, string Metric, DateTime From, DateTime To, long Count, string Reason, bool Open, DateTime OpenedAt);
 
 public sealed record ShadowResponse(string GatewayId, int Count, List<ShadowEntry> Series);
 

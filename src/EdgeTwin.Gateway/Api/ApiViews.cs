@@ -43,7 +43,7 @@ public static class ApiViews
         var s = stats ?? runtime.Queue.GetStats();
         var now = runtime.Time.GetUtcNow().UtcTicks;
         var loss = recentLoss > 0
-            ? runtime.Queue.ListLoss(recentLoss).Select(l => new LossResponse(l.Id, Utc(l.AtTicks), l.AssetId, l.Metric, Utc(l.FromTicks), Utc(l.ToTicks), l.Count, l.Reason)).ToList()
+            ? runtime.Queue.ListLoss(recentLoss).Select(l => new LossResponse(l.Id, Utc(l.AtTicks), l.AssetId, l.Metric, Utc(l.FromTicks), Utc(l.ToTicks), l.Count, l.Reason, l.Open, Utc(l.OpenedTicks))).ToList()
             : [];
         return new QueueResponse(
             s.Segments, s.Points, s.Bytes, s.MaxBytes, s.FreeDiskBytes, runtime.Config.Queue.MinFreeDiskBytes, runtime.Config.Queue.FullPolicy, s.Full,
@@ -51,7 +51,13 @@ public static class ApiViews
             s.OldestPointTicks > 0 ? Math.Max(0, (now - s.OldestPointTicks) / (double)TimeSpan.TicksPerSecond) : 0,
             s.FirstSegmentId, s.LastSegmentId, s.QuarantineEntries, s.LossRecords, s.LostPoints, s.Series, s.Streams,
             s.SinkCursors.Keys.Order(StringComparer.Ordinal).Select(k => new SinkLagResponse(k, s.SinkCursors[k], s.SinkLagPoints.GetValueOrDefault(k))).ToList(),
-            loss);
+            loss)
+        {
+            OpenLossRecords = s.OpenLossRecords,
+            LossRangeSeconds = runtime.Config.Queue.LossRangeSeconds,
+            RefusingAtFloor = s.RefusingAtFloor,
+            FloorRefusals = s.FloorRefusals,
+        };
     }
 
     /// <summary>The digital shadow: the latest committed value per asset and metric (events excluded), sorted.</summary>

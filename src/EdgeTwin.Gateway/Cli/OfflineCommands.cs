@@ -77,7 +77,8 @@ public static partial class OfflineCommands
             var q = status.Queue;
             Console.WriteLine($"Queue in {config.Gateway.StateDirectory} (live, from the running daemon pid {status.Pid}, updated {status.UpdatedUtc:O})");
             Console.WriteLine($"  {Depth(q.Segments, q.Points, q.Bytes, q.MaxBytes, q.FreeDiskBytes, q.Full)}");
-            Console.WriteLine($"  oldest point {q.OldestPointUtc?.ToString("O") ?? "-"}, series {q.Series}, quarantine {q.QuarantineEntries}, loss ledger {q.LossRecords} record(s) / {q.LostPoints} point(s)");
+            Console.WriteLine($"  oldest point {q.OldestPointUtc?.ToString("O") ?? "-"}, series {q.Series}, quarantine {q.QuarantineEntries}, loss ledger {q.LossRecords} record(s) ({q.OpenLossRecords} open) / {q.LostPoints} point(s)");
+            if (q.RefusingAtFloor || q.FloorRefusals > 0) Console.WriteLine($"  free-disk floor: {q.FloorRefusals} commit(s) refused{(q.RefusingAtFloor ? ", refusing now (nothing left to drop)" : "")}");
             foreach (var sink in status.Sinks) Console.WriteLine($"  sink {sink.Key}: {sink.Value.State}, cursor {sink.Value.Cursor}, lag {sink.Value.LagPoints} points, forwarded {sink.Value.Forwarded}");
             var p = status.Pipeline;
             Console.WriteLine($"  pipeline: {p.ReadingsIn} in, {p.Accepted} committed, {p.Duplicates} duplicates, {p.Quarantined} quarantined, commit p99 {p.CommitP99Micros} µs");
@@ -90,7 +91,7 @@ public static partial class OfflineCommands
         Console.WriteLine($"Queue in {directory}{(live ? " (live)" : "")}");
         Console.WriteLine($"  {Depth(s.Segments, s.Points, s.Bytes, s.MaxBytes, s.FreeDiskBytes, s.Full)}");
         Console.WriteLine($"  oldest point {(s.OldestPointTicks > 0 ? new DateTime(s.OldestPointTicks, DateTimeKind.Utc).ToString("O") : "-")}, series {s.Series}, streams {s.Streams}");
-        Console.WriteLine($"  quarantine {s.QuarantineEntries} entr{(s.QuarantineEntries == 1 ? "y" : "ies")}, loss ledger {s.LossRecords} record(s) / {s.LostPoints} point(s)");
+        Console.WriteLine($"  quarantine {s.QuarantineEntries} entr{(s.QuarantineEntries == 1 ? "y" : "ies")}, loss ledger {s.LossRecords} record(s) ({s.OpenLossRecords} open) / {s.LostPoints} point(s)");
         foreach (var c in s.SinkCursors) Console.WriteLine($"  sink {c.Key}: cursor {c.Value}, lag {s.SinkLagPoints.GetValueOrDefault(c.Key)} points");
     }
 
@@ -101,6 +102,7 @@ public static partial class OfflineCommands
         OldestPointUtc = s.OldestPointTicks > 0 ? new DateTime(s.OldestPointTicks, DateTimeKind.Utc) : null,
         QuarantineEntries = s.QuarantineEntries, LossRecords = s.LossRecords, LostPoints = s.LostPoints,
         Series = s.Series, Streams = s.Streams, Full = s.Full,
+        OpenLossRecords = s.OpenLossRecords, RefusingAtFloor = s.RefusingAtFloor, FloorRefusals = s.FloorRefusals,
     };
 
     public static int QueueLoss(string? configPath, int limit, bool json)
@@ -126,6 +128,8 @@ public static partial class OfflineCommands
                     w.WriteNumber("to_ticks", l.ToTicks);
                     w.WriteNumber("count", l.Count);
                     w.WriteString("reason", l.Reason);
+                    w.WriteBoolean("open", l.Open);
+                    w.WriteString("opened_at", new DateTime(l.OpenedTicks, DateTimeKind.Utc));
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();
@@ -133,11 +137,13 @@ public static partial class OfflineCommands
                 Console.WriteLine();
                 return ExitCodes.Ok;
             }
-            Console.WriteLine($"Loss ledger: {records.Count} record(s), newest first");
+            Console.WriteLine($"Loss ledger: {records.Count} record(s), newest first; each is a range of lost points of one series (asset/metric; (all) when coalesced)");
             foreach (var l in records)
             {
-                Console.WriteLine($"  #{l.Id} {new DateTime(l.AtTicks, DateTimeKind.Utc):O} {l.AssetId}/{l.Metric}: {l.Count} point(s) " +
-                    $"from {new DateTime(Math.Max(0, l.FromTicks), DateTimeKind.Utc):O} to {new DateTime(Math.Max(0, l.ToTicks), DateTimeKind.Utc):O} — {l.Reason}");
+                var from = new DateTime(Math.Max(0, l.FromTicks), DateTimeKind.Utc);
+                var to = new DateTime(Math.Max(0, l.ToTicks), DateTimeKind.Utc);
+                var state = l.Open ? $"OPEN since {new DateTime(l.OpenedTicks, DateTimeKind.Utc):O}, extended {new DateTime(l.AtTicks, DateTimeKind.Utc):O}" : $"closed {new DateTime(l.AtTicks, DateTimeKind.Utc):O}";
+                Console.WriteLine($"  #{l.Id} {l.AssetId}/{l.Metric}: {l.Count.ToString("N0", CultureInfo.InvariantCulture)} point(s) lost from {from:O} to {to:O} ({Span(to - from)}); {state} — {l.Reason}");
             }
             return ExitCodes.Ok;
         }
@@ -306,5 +312,17 @@ public static partial class OfflineCommands
             queue = null;
             return false;
         }
+    }
+
+    /// <summary>A range's length as people read it: "1 h 5 min 3 s", "250 ms".</summary>
+    private static string Span(TimeSpan t)
+    {
+        if (t < TimeSpan.FromSeconds(1)) return $"{(long)t.TotalMilliseconds} ms";
+        var parts = new List<string>();
+        if (t.Days > 0) parts.Add($"{t.Days} d");
+        if (t.Hours > 0) parts.Add($"{t.Hours} h");
+        if (t.Minutes > 0) parts.Add($"{t.Minutes} min");
+        if (t.Seconds > 0 || parts.Count == 0) parts.Add($"{t.Seconds} s");
+        return string.Join(' ', parts);
     }
 }

@@ -145,6 +145,7 @@ public sealed class GatewayRuntime : IDisposable
         if (Metrics.StorageError is { } error) problems.Add("the queue cannot be written: " + error);
         // Under dropOldest a full queue still takes every new point (and records what it drops in the loss ledger).
         if (Queue.IsFull && Config.Queue.FullPolicy == "block") problems.Add("the queue is full: sources are being slowed until a sink catches up");
+        else if (Queue.GetStats() is { RefusingAtFloor: true } q) problems.Add($"the queue refuses new points at the free-disk floor ({q.FreeDiskBytes} bytes free) and has nothing left to drop: sources are being slowed until disk comes back");
         return problems;
     }
 
@@ -154,7 +155,8 @@ public sealed class GatewayRuntime : IDisposable
         if (Sources.Any(s => !s.IsIdle)) return false;
         if (Channel.Backlog > 0) return false;
         var stats = Queue.GetStats();
-        return stats.SinkLagPoints.Values.All(v => v == 0);
+        // Closed loss ranges go north as events: drained means they have been sent too.
+        return stats.SinkLagPoints.Values.All(v => v == 0) && !Queue.LossEventsPending;
     }
 
     public GatewayStatus Snapshot()
@@ -176,6 +178,7 @@ public sealed class GatewayRuntime : IDisposable
                 OldestPointUtc = q.OldestPointTicks > 0 ? new DateTime(q.OldestPointTicks, DateTimeKind.Utc) : null,
                 QuarantineEntries = q.QuarantineEntries, LossRecords = q.LossRecords, LostPoints = q.LostPoints,
                 Series = q.Series, Streams = q.Streams, Full = q.Full,
+                OpenLossRecords = q.OpenLossRecords, RefusingAtFloor = q.RefusingAtFloor, FloorRefusals = q.FloorRefusals,
             },
             Pipeline = new PipelineStatus
             {

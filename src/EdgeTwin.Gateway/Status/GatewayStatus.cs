@@ -34,6 +34,9 @@ public sealed class QueueStatus
     public long QuarantineEntries { get; set; }
     public long LossRecords { get; set; }
     public long LostPoints { get; set; }
+    public int OpenLossRecords { get; set; }
+    public bool RefusingAtFloor { get; set; }
+    public long FloorRefusals { get; set; }
     public int Series { get; set; }
     public int Streams { get; set; }
     public bool Full { get; set; }

@@ -64,6 +64,10 @@ public sealed class ApiEndpointTests
         Assert.False(queue.GetProperty("full").GetBoolean());
         Assert.Equal("out", Assert.Single(queue.GetProperty("sinks").EnumerateArray()).GetProperty("name").GetString());
         Assert.Equal(JsonValueKind.Array, queue.GetProperty("recentLoss").ValueKind);
+        Assert.Equal(0, queue.GetProperty("openLossRecords").GetInt32());
+        Assert.False(queue.GetProperty("refusingAtFloor").GetBoolean());
+        Assert.Equal(0, queue.GetProperty("floorRefusals").GetInt64());
+        Assert.Equal(3600, queue.GetProperty("lossRangeSeconds").GetDouble());
 
         var status = daemon.GetJson("/api/status");
         var (_, version) = GatewayProcess.Run(TimeSpan.FromSeconds(30), "--version");
@@ -156,6 +160,9 @@ public sealed class ApiEndpointTests
             .Single(l => l.GetProperty("reason").GetString()!.StartsWith("quarantine_purged", StringComparison.Ordinal));
         Assert.Equal(1, loss.GetProperty("count").GetInt64());
         Assert.Equal("invalid_payload", loss.GetProperty("metric").GetString());
+        // A purge is a closed range from the start.
+        Assert.False(loss.GetProperty("open").GetBoolean());
+        Assert.Equal(loss.GetProperty("at").GetDateTime(), loss.GetProperty("openedAt").GetDateTime());
 
         Assert.Equal(0, daemon.Stop());
         var output = SinkOutput.Read(config.SinkDirectory);

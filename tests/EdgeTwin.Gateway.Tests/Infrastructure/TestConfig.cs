@@ -45,6 +45,9 @@ public sealed class TestConfig
 
     public int MaxSegmentPoints { get; set; } = 16384;
 
+    /// <summary><c>queue.lossRangeSeconds</c>, when set.</summary>
+    public double? LossRangeSeconds { get; set; }
+
     public double MaxFutureSkewSeconds { get; set; } = 300;
 
     /// <summary>The API section; port 0 by default so that daemons of parallel test runs never fight over a port.</summary>
@@ -130,6 +133,7 @@ public sealed class TestConfig
             ["sinks"] = Sinks(),
             ["api"] = Api.DeepClone(),
         };
+        if (LossRangeSeconds is { } span) config["queue"]!["lossRangeSeconds"] = span;
         var path = Dir[name];
         File.WriteAllText(path, config.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
         return path;

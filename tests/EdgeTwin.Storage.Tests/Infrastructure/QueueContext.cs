@@ -33,7 +33,9 @@ public sealed class QueueContext : IDisposable
         TimeSpan? quarantineMaxAge = null,
         long? segmentFileBytes = null,
         int historyPerSeries = 64,
-        string? directory = null) => new()
+        string? directory = null,
+        TimeSpan? lossRangeSpan = null,
+        int lossLedgerMaxRecords = 10_000) => new()
         {
             Directory = directory ?? Directory,
             MaxBytes = maxBytes,
@@ -45,6 +47,8 @@ public sealed class QueueContext : IDisposable
             QuarantineMaxAge = quarantineMaxAge ?? TimeSpan.FromDays(14),
             HistoryPerSeries = historyPerSeries,
             SegmentFileBytes = segmentFileBytes ?? QueueOptions.DefaultSegmentFileBytes(maxBytes),
+            LossRangeSpan = lossRangeSpan ?? TimeSpan.FromHours(1),
+            LossLedgerMaxRecords = lossLedgerMaxRecords,
         };
 
     public DurableQueue Open(QueueOptions? options = null)

@@ -92,10 +92,12 @@ function renderStatus(s) {
 
   const q = s.queue;
   $("queue-points").textContent = num(q.points);
-  $("queue-bytes").textContent = bytes(q.bytes) + " of " + bytes(q.maxBytes) + (q.full ? " (full)" : "");
+  $("queue-bytes").textContent = bytes(q.bytes) + " of " + bytes(q.maxBytes) + (q.full ? " (full)" : "") +
+    (q.refusingAtFloor ? "; refusing new points at the free-disk floor, nothing left to drop" : "") +
+    (q.floorRefusals > 0 ? " (" + num(q.floorRefusals) + " commits refused at the floor)" : "");
   $("queue-age").textContent = q.oldestPointUtc ? duration(q.oldestPointAgeSeconds) + " old" : "queue empty";
   $("queue-disk").textContent = bytes(q.freeDiskBytes);
-  $("queue-loss").textContent = num(q.lostPoints) + " points in " + num(q.lossRecords) + " records";
+  $("queue-loss").textContent = num(q.lostPoints) + " points in " + num(q.lossRecords) + " records" + (q.openLossRecords > 0 ? " (" + num(q.openLossRecords) + " open)" : "");
 
   const now = Date.now();
   depth.push([now, q.points]);
