@@ -74,7 +74,7 @@ public sealed partial class DurableQueue
     private const long FloorDropMinimumBytes = 1L << 20;
 
     /// <summary>
-    /// Chooses the oldest segments to drop so that <paramref name="budgetAdding"/> more bytes fit the byte budget (none
+    /// Chooses the oldest segments no sink holds (read, not yet confirmed) to drop so that <paramref name="budgetAdding"/> more bytes fit the byte budget (none
     /// checked when negative) and the segment files deleted with them give back <paramref name="needDisk"/> bytes, and
     /// stages their loss in the ledger. With <paramref name="partial"/> it returns what it could (possibly every segment)
     /// instead of throwing when that is not enough.
@@ -88,10 +88,13 @@ public sealed partial class DurableQueue
         var freed = 0L;
         var perSeries = new Dictionary<SeriesKey, (long From, long To, long Count)>();
         var decoded = new List<TelemetryPoint>();
+        // A segment a sink has read but not confirmed stays: it may be delivered, and must not then be counted lost too.
+        var held = HeldRanges();
         var i = _indexHead;
         while (i < _index.Count && !Enough(freed))
         {
             var s = _index[i++];
+            if (IsHeld(held, s.Id)) continue;
             drop.Add(s);
             freed += s.Bytes;
             perFile[s.At.File] = perFile.GetValueOrDefault(s.At.File) + 1;
@@ -117,7 +120,9 @@ public sealed partial class DurableQueue
         if (!Enough(freed) && !partial)
         {
             _ledger.Discard();
-            throw new QueueFullException($"cannot make room even after dropping every queued segment: {why}");
+            throw new QueueFullException(held.Count == 0
+                ? $"cannot make room even after dropping every queued segment: {why}"
+                : $"cannot make room even after dropping every queued segment no sink is delivering: {why}");
         }
         if (drop.Count == 0) return drop;
         // The file being appended to can only be deleted once appends go elsewhere.
