@@ -90,11 +90,27 @@ public sealed partial class DurableQueue
         var decoded = new List<TelemetryPoint>();
         // A segment a sink has read but not confirmed stays: it may be delivered, and must not then be counted lost too.
         var held = HeldRanges();
+        // A held segment between the last drop and the next is kept: the open ranges close there, so that a range
+        // never spans a point that is delivered.
+        var lastDropped = _lastDroppedId;
+        var keptSince = false;
         var i = _indexHead;
         while (i < _index.Count && !Enough(freed))
         {
             var s = _index[i++];
-            if (IsHeld(held, s.Id)) continue;
+            if (IsHeld(held, s.Id))
+            {
+                keptSince |= s.Id > lastDropped;
+                continue;
+            }
+            if (keptSince)
+            {
+                StageDrops(perSeries, reason, now);
+                perSeries.Clear();
+                _ledger.StageCloseOpen();
+                keptSince = false;
+            }
+            lastDropped = s.Id;
             drop.Add(s);
             freed += s.Bytes;
             perFile[s.At.File] = perFile.GetValueOrDefault(s.At.File) + 1;
@@ -127,8 +143,21 @@ public sealed partial class DurableQueue
         if (drop.Count == 0) return drop;
         // The file being appended to can only be deleted once appends go elsewhere.
         if (needDisk > 0 && _files.IsActive(drop[^1].At.File)) _files.Rotate();
-        foreach (var (key, l) in perSeries) _ledger.StageDrop(key.AssetId, key.Metric, l.From, l.To, l.Count, reason, now);
+        StageDrops(perSeries, reason, now);
         return drop;
+    }
+
+    private void StageDrops(Dictionary<SeriesKey, (long From, long To, long Count)> perSeries, string reason, long now)
+    {
+        foreach (var (key, l) in perSeries) _ledger.StageDrop(key.AssetId, key.Metric, l.From, l.To, l.Count, reason, now);
+    }
+
+    /// <summary>The newest segment drop-oldest dropped (in memory: after a restart no sink holds anything).</summary>
+    private long _lastDroppedId;
+
+    private void DroppedUpTo(List<SegmentInfo> drop)
+    {
+        if (drop.Count > 0) _lastDroppedId = Math.Max(_lastDroppedId, drop[^1].Id);
     }
 
     /// <summary>
@@ -160,6 +189,7 @@ public sealed partial class DurableQueue
         _ledger.Committed();
         _droppedPastSnapshot |= drop.Any(s => s.Id > _snapshotUpTo);
         foreach (var s in drop) RemoveFromIndex(s);
+        DroppedUpTo(drop);
         LogDrop(drop, "free disk at the engine floor");
     }
 

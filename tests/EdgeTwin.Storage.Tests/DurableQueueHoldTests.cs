@@ -148,6 +148,39 @@ public class DurableQueueHoldTests
     }
 
     [Fact]
+    public void DropOldest_PastSegmentsASinkHolds_ClosesTheOpenRangesSoNoRangeSpansADeliveredPoint()
+    {
+        using var ctx = new QueueContext();
+        using var queue = ctx.Open(DropOldest(ctx));
+        queue.RegisterSink(Sink, null);
+        var (pointsIn, next) = FillToBudget(queue);
+        // The outage: drops open a range per series.
+        for (var k = 0; k < 10; k++)
+        {
+            var batch = Batch(next++);
+            queue.CommitPoints(batch);
+            pointsIn += batch.Count;
+        }
+        Assert.Equal(Streams.Length, queue.GetStats().OpenLossRecords);
+
+        // The uplink returns: the sink reads the oldest segments left while the drops go on past them.
+        var (inFlight, last) = ReadBatch(queue, queue.GetCursor(Sink), 3);
+        for (var n = next; n < next + 10; n++)
+        {
+            var batch = Batch(n);
+            queue.CommitPoints(batch);
+            pointsIn += batch.Count;
+        }
+        queue.Confirm(Sink, last);
+        var delivered = new List<TelemetryPoint>(inFlight);
+
+        DrainAll(queue, delivered);
+        AssertExact(queue, pointsIn, delivered);
+        // One range per series before the held segments, one after.
+        Assert.Equal(2 * Streams.Length, queue.ListLoss().Count(l => !l.Metric.StartsWith(DurableQueue.LossMetricPrefix, StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public void DropOldest_WhenEverySegmentIsHeld_RefusesLikeBlockUntilTheSinkLetsGo()
     {
         using var ctx = new QueueContext();
