@@ -74,7 +74,7 @@ public sealed partial class DurableQueue
     private const long FloorDropMinimumBytes = 1L << 20;
 
     /// <summary>
-    /// Chooses the oldest segments to drop so that <paramref name="budgetAdding"/> more bytes fit the byte budget (none
+    /// Chooses the oldest segments no sink holds (read, not yet confirmed) to drop so that <paramref name="budgetAdding"/> more bytes fit the byte budget (none
     /// checked when negative) and the segment files deleted with them give back <paramref name="needDisk"/> bytes, and
     /// stages their loss in the ledger. With <paramref name="partial"/> it returns what it could (possibly every segment)
     /// instead of throwing when that is not enough.
@@ -88,10 +88,29 @@ public sealed partial class DurableQueue
         var freed = 0L;
         var perSeries = new Dictionary<SeriesKey, (long From, long To, long Count)>();
         var decoded = new List<TelemetryPoint>();
+        // A segment a sink has read but not confirmed stays: it may be delivered, and must not then be counted lost too.
+        var held = HeldRanges();
+        // A held segment between the last drop and the next is kept: the open ranges close there, so that a range
+        // never spans a point that is delivered.
+        var lastDropped = _lastDroppedId;
+        var keptSince = false;
         var i = _indexHead;
         while (i < _index.Count && !Enough(freed))
         {
             var s = _index[i++];
+            if (IsHeld(held, s.Id))
+            {
+                keptSince |= s.Id > lastDropped;
+                continue;
+            }
+            if (keptSince)
+            {
+                StageDrops(perSeries, reason, now);
+                perSeries.Clear();
+                _ledger.StageCloseOpen();
+                keptSince = false;
+            }
+            lastDropped = s.Id;
             drop.Add(s);
             freed += s.Bytes;
             perFile[s.At.File] = perFile.GetValueOrDefault(s.At.File) + 1;
@@ -117,13 +136,28 @@ public sealed partial class DurableQueue
         if (!Enough(freed) && !partial)
         {
             _ledger.Discard();
-            throw new QueueFullException($"cannot make room even after dropping every queued segment: {why}");
+            throw new QueueFullException(held.Count == 0
+                ? $"cannot make room even after dropping every queued segment: {why}"
+                : $"cannot make room even after dropping every queued segment no sink is delivering: {why}");
         }
         if (drop.Count == 0) return drop;
         // The file being appended to can only be deleted once appends go elsewhere.
         if (needDisk > 0 && _files.IsActive(drop[^1].At.File)) _files.Rotate();
-        foreach (var (key, l) in perSeries) _ledger.StageDrop(key.AssetId, key.Metric, l.From, l.To, l.Count, reason, now);
+        StageDrops(perSeries, reason, now);
         return drop;
+    }
+
+    private void StageDrops(Dictionary<SeriesKey, (long From, long To, long Count)> perSeries, string reason, long now)
+    {
+        foreach (var (key, l) in perSeries) _ledger.StageDrop(key.AssetId, key.Metric, l.From, l.To, l.Count, reason, now);
+    }
+
+    /// <summary>The newest segment drop-oldest dropped (in memory: after a restart no sink holds anything).</summary>
+    private long _lastDroppedId;
+
+    private void DroppedUpTo(List<SegmentInfo> drop)
+    {
+        if (drop.Count > 0) _lastDroppedId = Math.Max(_lastDroppedId, drop[^1].Id);
     }
 
     /// <summary>
@@ -155,6 +189,7 @@ public sealed partial class DurableQueue
         _ledger.Committed();
         _droppedPastSnapshot |= drop.Any(s => s.Id > _snapshotUpTo);
         foreach (var s in drop) RemoveFromIndex(s);
+        DroppedUpTo(drop);
         LogDrop(drop, "free disk at the engine floor");
     }
 

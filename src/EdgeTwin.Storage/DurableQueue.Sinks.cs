@@ -21,6 +21,7 @@ public sealed partial class DurableQueue
             {
                 _cursors.Remove(stale);
                 _lanes.Remove(stale);
+                _holds.Remove(stale);
                 _cursorDocs.Delete(stale);
             }
         }
@@ -196,8 +197,15 @@ public sealed partial class DurableQueue
     public bool ReadNext(long afterId, List<TelemetryPoint> into, out long segmentId) => ReadNext(afterId, long.MaxValue, into, out segmentId);
 
     /// <summary>As <see cref="ReadNext(long, List{TelemetryPoint}, out long)"/>, but false when that segment comes after <paramref name="upTo"/>.</summary>
-    public bool ReadNext(long afterId, long upTo, List<TelemetryPoint> into, out long segmentId)
+    public bool ReadNext(long afterId, long upTo, List<TelemetryPoint> into, out long segmentId) => ReadNext(null, afterId, upTo, into, out segmentId);
+
+    /// <summary>
+    /// As <see cref="ReadNext(long, long, List{TelemetryPoint}, out long)"/>, for <paramref name="sink"/>: the segment handed
+    /// out is held for it (see <see cref="Hold"/>) until it confirms it, so drop-oldest cannot drop what the sink may deliver.
+    /// </summary>
+    public bool ReadNext(string? sink, long afterId, long upTo, List<TelemetryPoint> into, out long segmentId)
     {
+        var from = afterId;
         while (true)
         {
             SegmentInfo info;
@@ -212,6 +220,7 @@ public sealed partial class DurableQueue
                 }
                 info = _index[at];
                 segmentId = info.Id;
+                if (sink is not null) Hold(sink, from, info.Id);
                 blob = ArrayPool<byte>.Shared.Rent(info.At.Length);
                 try
                 {

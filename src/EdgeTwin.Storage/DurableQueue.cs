@@ -302,6 +302,7 @@ public sealed partial class DurableQueue : IDisposable
         {
             _droppedPastSnapshot |= drop.Any(s => s.Id > _snapshotUpTo);
             foreach (var s in drop) RemoveFromIndex(s);
+            DroppedUpTo(drop);
             LogDrop(drop, overBudgetAtDrop ? "byte budget" : "free-disk watermark");
         }
         _quarantineCount += request.Quarantine.Count - curedQuarantineCount;

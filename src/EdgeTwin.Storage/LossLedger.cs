@@ -126,6 +126,18 @@ internal sealed class LossLedger
         }
     }
 
+    /// <summary>
+    /// Stages the closing of every open range (those staged in these changes too): points kept between the drops so far
+    /// and the next ones, so the next drop of a series starts a new range.
+    /// </summary>
+    public void StageCloseOpen()
+    {
+        foreach (var key in _open.Keys.Union(_staged.Keys).ToList())
+        {
+            if (Current(key) is { } r) StageClose(key, r);
+        }
+    }
+
     /// <summary>Stages the drop of <paramref name="count"/> points of one series, from..to, for <paramref name="reason"/>.</summary>
     public void StageDrop(string asset, string metric, long from, long to, long count, string reason, long now)
     {

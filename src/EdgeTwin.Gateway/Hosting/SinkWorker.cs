@@ -204,7 +204,9 @@ public sealed class SinkWorker : BackgroundService
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
-                // The queue itself failed (being reopened after a disk error): its segments stay, try again later.
+                // The queue itself failed (being reopened after a disk error): its segments stay, try again later. What
+                // this round read and did not confirm is let go; the next round reads it again from the cursor.
+                _queue.Release(_sink.Name);
                 failures++;
                 Report(SinkState.WaitingForQueue, "waiting for the queue: " + ex.Message);
                 Log.SinkFailed(_log, _sink.Name, ex.Message);
@@ -303,7 +305,8 @@ public sealed class SinkWorker : BackgroundService
         points.Clear();
         first = 0;
         last = after;
-        while (points.Count < max && _queue.ReadNext(last, upTo, points, out var id))
+        // Read for this sink: the queue holds what it hands out until the sink confirms it (drop-oldest leaves it).
+        while (points.Count < max && _queue.ReadNext(_sink.Name, last, upTo, points, out var id))
         {
             if (first == 0) first = id;
             last = id;
