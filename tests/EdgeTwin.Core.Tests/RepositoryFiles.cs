@@ -10,6 +10,26 @@ internal static class RepositoryFiles
 
     public static string Path(params string[] parts) => System.IO.Path.Combine([Root.Value, .. parts]);
 
+    private static readonly string[] SkippedFolders = ["bin", "obj", "node_modules", "artifacts", ".git"];
+
+    /// <summary>Every file below <paramref name="folder"/> (a repository path) whose name matches, skipping build output and installed packages.</summary>
+    public static IEnumerable<string> Find(string folder, Func<string, bool> nameMatches)
+    {
+        var pending = new Stack<string>([folder]);
+        while (pending.Count > 0)
+        {
+            var dir = pending.Pop();
+            foreach (var sub in Directory.EnumerateDirectories(dir))
+            {
+                if (!SkippedFolders.Contains(System.IO.Path.GetFileName(sub))) pending.Push(sub);
+            }
+            foreach (var file in Directory.EnumerateFiles(dir))
+            {
+                if (nameMatches(System.IO.Path.GetFileName(file))) yield return file;
+            }
+        }
+    }
+
     // The tests run from bin/Debug/net10.0 several levels below the solution folder.
     private static string FindRoot()
     {

@@ -20,14 +20,7 @@ public static partial class OfflineCommands
             var entries = root.GetProperty("entries").EnumerateArray().ToList();
             if (json)
             {
-                using var stdout = Console.OpenStandardOutput();
-                using var w = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true });
-                w.WriteStartArray();
-                foreach (var e in entries) WriteLiveRecord(w, e);
-                w.WriteEndArray();
-                w.Flush();
-                Console.WriteLine();
-                return ExitCodes.Ok;
+                return PrintJsonArray(entries, WriteLiveRecord);
             }
             var total = root.GetProperty("total").GetInt64();
             Console.WriteLine($"{total} quarantined entr{(total == 1 ? "y" : "ies")}{(reasonText is null ? "" : $", showing reason {reasonText}")} (first {entries.Count}; live, from the running daemon at {url}):");

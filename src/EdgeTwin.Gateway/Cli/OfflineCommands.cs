@@ -37,6 +37,19 @@ public static partial class OfflineCommands
         }
     }
 
+    /// <summary>Writes <paramref name="items"/> to stdout as one indented JSON array, for a verb's --json.</summary>
+    private static int PrintJsonArray<T>(IEnumerable<T> items, Action<Utf8JsonWriter, T> write)
+    {
+        using var stdout = Console.OpenStandardOutput();
+        using var w = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true });
+        w.WriteStartArray();
+        foreach (var item in items) write(w, item);
+        w.WriteEndArray();
+        w.Flush();
+        Console.WriteLine();
+        return ExitCodes.Ok;
+    }
+
     /// <summary>One line per relative path: what it means here, and that a service started elsewhere reads it differently.</summary>
     public static IEnumerable<string> RelativePathNotes(EdgeTwinConfig config) =>
         ConfigLoader.RelativePathsOf(config).Select(r =>
@@ -193,14 +206,7 @@ public static partial class OfflineCommands
             var total = queue.GetStats().QuarantineEntries;
             if (json)
             {
-                using var stdout = Console.OpenStandardOutput();
-                using var w = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true });
-                w.WriteStartArray();
-                foreach (var r in records) WriteRecord(w, r);
-                w.WriteEndArray();
-                w.Flush();
-                Console.WriteLine();
-                return ExitCodes.Ok;
+                return PrintJsonArray(records, WriteRecord);
             }
             Console.WriteLine($"{total} quarantined entr{(total == 1 ? "y" : "ies")}{(reason is null ? "" : $", showing reason {reasonText}")} (first {records.Count}):");
             foreach (var r in records)

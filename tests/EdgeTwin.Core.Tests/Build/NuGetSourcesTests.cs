@@ -9,8 +9,6 @@ namespace EdgeTwin.Core.Tests.Build;
 /// </summary>
 public sealed class NuGetSourcesTests
 {
-    private static readonly string[] SkippedFolders = ["bin", "obj", "node_modules", "artifacts", ".git"];
-
     [Fact]
     public void EveryNuGetConfig_NamesOnlyRemoteHttpsSources()
     {
@@ -55,19 +53,5 @@ public sealed class NuGetSourcesTests
     private static bool IsRemote(string value) =>
         Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps;
 
-    private static List<string> FindFiles(string root, Func<string, bool> match)
-    {
-        var found = new List<string>();
-        var pending = new Stack<string>([root]);
-        while (pending.Count > 0)
-        {
-            var dir = pending.Pop();
-            foreach (var sub in Directory.EnumerateDirectories(dir))
-            {
-                if (!SkippedFolders.Contains(Path.GetFileName(sub))) pending.Push(sub);
-            }
-            found.AddRange(Directory.EnumerateFiles(dir).Where(f => match(Path.GetFileName(f))));
-        }
-        return found;
-    }
+    private static List<string> FindFiles(string root, Func<string, bool> match) => [.. RepositoryFiles.Find(root, match)];
 }

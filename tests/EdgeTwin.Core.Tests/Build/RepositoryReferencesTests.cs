@@ -10,7 +10,6 @@ public sealed partial class RepositoryReferencesTests
 {
     private static readonly string[] Folders = ["src", "tests", "config", "packaging", "docs"];
     private static readonly string[] Extensions = [".cs", ".csproj", ".props", ".md", ".json", ".sh", ".js", ".html", ".css"];
-    private static readonly string[] SkippedFolders = ["bin", "obj", "node_modules", "artifacts"];
 
     [Fact]
     public void NoFile_PointsToADesignNoteOutsideTheRepository()
@@ -64,25 +63,7 @@ public sealed partial class RepositoryReferencesTests
     [GeneratedRegex(@"architecture\.md §(?<section>[0-9]+[a-z]?(?:\.[0-9]+)?)")]
     private static partial Regex CitationPattern();
 
-    private static IEnumerable<string> RepositoryTextFiles()
-    {
-        foreach (var folder in Folders)
-        {
-            var root = RepositoryFiles.Path(folder);
-            if (!Directory.Exists(root)) continue;
-            var pending = new Stack<string>([root]);
-            while (pending.Count > 0)
-            {
-                var dir = pending.Pop();
-                foreach (var sub in Directory.EnumerateDirectories(dir))
-                {
-                    if (!SkippedFolders.Contains(Path.GetFileName(sub))) pending.Push(sub);
-                }
-                foreach (var file in Directory.EnumerateFiles(dir))
-                {
-                    if (Extensions.Contains(Path.GetExtension(file))) yield return file;
-                }
-            }
-        }
-    }
+    private static IEnumerable<string> RepositoryTextFiles() =>
+        Folders.Select(f => RepositoryFiles.Path(f)).Where(Directory.Exists)
+            .SelectMany(root => RepositoryFiles.Find(root, name => Extensions.Contains(Path.GetExtension(name))));
 }
