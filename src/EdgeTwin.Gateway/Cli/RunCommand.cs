@@ -173,9 +173,32 @@ public static class RunCommand
             }));
             var summary = ConfigSummary.Of(config, runtime.Registry);
             Log.Ready(log, summary.Sources, summary.Sinks, summary.Assets, summary.Mappings);
+            // A stop signal that arrives while the host starts is acted on once it has started: cancelling the
+            // start half-way would end in the host's start-up failure, logged with a stack trace, for a plain stop.
+            var stopGate = new object();
+            var hostStarted = false;
+            var stopRequested = false;
+            lifetime.ApplicationStarted.Register(() =>
+            {
+                lock (stopGate)
+                {
+                    hostStarted = true;
+                    if (!stopRequested) return;
+                }
+                lifetime.StopApplication();
+            });
+            using var stopOnSignal = cancellationToken.Register(() =>
+            {
+                lock (stopGate)
+                {
+                    stopRequested = true;
+                    if (!hostStarted) return;
+                }
+                lifetime.StopApplication();
+            });
             try
             {
-                await host.RunAsync(cancellationToken).ConfigureAwait(false);
+                await host.RunAsync(CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception ex) when (web is not null && ex is IOException or System.Net.Sockets.SocketException)
             {

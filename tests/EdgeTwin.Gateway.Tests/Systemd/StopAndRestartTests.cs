@@ -48,6 +48,24 @@ public sealed class StopAndRestartTests
     }
 
     [Fact]
+    public void Sigterm_WhileTheHostStarts_StopsItOnceStarted_GracefullyAndWithoutAStackTrace()
+    {
+        using var dir = new TestDirectory("sigterm-starting");
+        var config = new TestConfig(dir) { SimulatorRate = 1_000, SimulatorStopAfter = 0, Epoch = DateTime.UtcNow };
+        using var daemon = GatewayProcess.Start("run", "--config", config.Write());
+        // The first line is written before the queue opens and the host starts: the signal lands during the start.
+        Wait.Until(() => daemon.Output.Contains(" starting: gateway", StringComparison.Ordinal), Start, "the first line:" + Environment.NewLine + daemon.Output);
+
+        daemon.Terminate();
+
+        Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(60)), "SIGTERM during the start:" + Environment.NewLine + daemon.Output);
+        Assert.True(daemon.ExitCode == 0, daemon.Output);
+        Assert.Contains("Stopped:", daemon.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Hosting failed", daemon.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", daemon.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void CleanStop_LeavesNothingToRecover_WhileAKillNineAfterTheSameWorkIsReported()
     {
         using var dir = new TestDirectory("clean-stop");
