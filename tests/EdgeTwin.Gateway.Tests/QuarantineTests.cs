@@ -129,6 +129,9 @@ public sealed class QuarantineTests
         Assert.True(code == 0, output);
         var loss = Assert.Single(JsonDocument.Parse(output).RootElement.EnumerateArray().ToList());
         Assert.Equal(1, loss.GetProperty("count").GetInt64());
+        // Live or not, the same fields: whether the range is still open, and since when.
+        Assert.Equal(JsonValueKind.False, loss.GetProperty("open").ValueKind);
+        Assert.True(loss.TryGetProperty("opened_at", out _), output);
 
         Assert.Equal(0, daemon.Stop());
         // Stopped: the same verbs open the queue themselves.

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using EdgeTwin.Core.Config;
+using EdgeTwin.Storage;
 
 namespace EdgeTwin.Gateway.Cli;
 
@@ -38,37 +39,16 @@ public static partial class OfflineCommands
         if (!TryAskDaemon(config, $"/api/queue?loss={Math.Clamp(limit, 0, Api.ApiEndpoints.MaxListLimit)}", out var doc, out var url)) return ExitCodes.TempFail;
         using (doc)
         {
-            var records = doc!.RootElement.GetProperty("recentLoss").EnumerateArray().ToList();
-            if (json)
-            {
-                using var stdout = Console.OpenStandardOutput();
-                using var w = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true });
-                w.WriteStartArray();
-                foreach (var l in records)
+            // The API's records, read back into the queue's own type, print exactly as from a stopped queue.
+            var records = doc!.RootElement.GetProperty("recentLoss").EnumerateArray().Select(l =>
+                new LossRecord(l.GetProperty("at").GetDateTime().Ticks, l.GetProperty("assetId").GetString()!, l.GetProperty("metric").GetString()!,
+                    l.GetProperty("from").GetDateTime().Ticks, l.GetProperty("to").GetDateTime().Ticks, l.GetProperty("count").GetInt64(), l.GetProperty("reason").GetString()!)
                 {
-                    w.WriteStartObject();
-                    w.WriteNumber("id", l.GetProperty("id").GetInt64());
-                    w.WriteString("at", l.GetProperty("at").GetDateTime());
-                    w.WriteString("asset_id", l.GetProperty("assetId").GetString());
-                    w.WriteString("metric", l.GetProperty("metric").GetString());
-                    w.WriteNumber("from_ticks", l.GetProperty("from").GetDateTime().Ticks);
-                    w.WriteNumber("to_ticks", l.GetProperty("to").GetDateTime().Ticks);
-                    w.WriteNumber("count", l.GetProperty("count").GetInt64());
-                    w.WriteString("reason", l.GetProperty("reason").GetString());
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
-                w.Flush();
-                Console.WriteLine();
-                return ExitCodes.Ok;
-            }
-            Console.WriteLine($"Loss ledger: {records.Count} record(s), newest first (live, from the running daemon at {url})");
-            foreach (var l in records)
-            {
-                Console.WriteLine($"  #{l.GetProperty("id").GetInt64()} {l.GetProperty("at").GetDateTime():O} {l.GetProperty("assetId").GetString()}/{l.GetProperty("metric").GetString()}: " +
-                    $"{l.GetProperty("count").GetInt64()} point(s) from {l.GetProperty("from").GetDateTime():O} to {l.GetProperty("to").GetDateTime():O} — {l.GetProperty("reason").GetString()}");
-            }
-            return ExitCodes.Ok;
+                    Id = l.GetProperty("id").GetInt64(),
+                    Open = l.GetProperty("open").GetBoolean(),
+                    OpenedTicks = l.GetProperty("openedAt").GetDateTime().Ticks,
+                }).ToList();
+            return PrintLoss(records, json, $" (live, from the running daemon at {url})");
         }
     }
 

@@ -124,42 +124,40 @@ public static partial class OfflineCommands
         if (!TryOpen(config, out var queue, quiet: true)) return LiveLoss(config, limit, json);
         using (queue)
         {
-            var records = queue!.ListLoss(limit);
-            if (json)
-            {
-                using var stdout = Console.OpenStandardOutput();
-                using var w = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true });
-                w.WriteStartArray();
-                foreach (var l in records)
-                {
-                    w.WriteStartObject();
-                    w.WriteNumber("id", l.Id);
-                    w.WriteString("at", new DateTime(l.AtTicks, DateTimeKind.Utc));
-                    w.WriteString("asset_id", l.AssetId);
-                    w.WriteString("metric", l.Metric);
-                    w.WriteNumber("from_ticks", l.FromTicks);
-                    w.WriteNumber("to_ticks", l.ToTicks);
-                    w.WriteNumber("count", l.Count);
-                    w.WriteString("reason", l.Reason);
-                    w.WriteBoolean("open", l.Open);
-                    w.WriteString("opened_at", new DateTime(l.OpenedTicks, DateTimeKind.Utc));
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
-                w.Flush();
-                Console.WriteLine();
-                return ExitCodes.Ok;
-            }
-            Console.WriteLine($"Loss ledger: {records.Count} record(s), newest first; each is a range of lost points of one series (asset/metric; (all) when coalesced)");
-            foreach (var l in records)
-            {
-                var from = new DateTime(Math.Max(0, l.FromTicks), DateTimeKind.Utc);
-                var to = new DateTime(Math.Max(0, l.ToTicks), DateTimeKind.Utc);
-                var state = l.Open ? $"OPEN since {new DateTime(l.OpenedTicks, DateTimeKind.Utc):O}, extended {new DateTime(l.AtTicks, DateTimeKind.Utc):O}" : $"closed {new DateTime(l.AtTicks, DateTimeKind.Utc):O}";
-                Console.WriteLine($"  #{l.Id} {l.AssetId}/{l.Metric}: {l.Count.ToString("N0", CultureInfo.InvariantCulture)} point(s) lost from {from:O} to {to:O} ({Span(to - from)}); {state} — {l.Reason}");
-            }
-            return ExitCodes.Ok;
+            return PrintLoss(queue!.ListLoss(limit), json, "");
         }
+    }
+
+    /// <summary>The loss ledger as `queue loss` prints it, from the queue or from the running daemon (<paramref name="origin"/>).</summary>
+    private static int PrintLoss(IReadOnlyList<LossRecord> records, bool json, string origin)
+    {
+        if (json)
+        {
+            return PrintJsonArray(records, (w, l) =>
+            {
+                w.WriteStartObject();
+                w.WriteNumber("id", l.Id);
+                w.WriteString("at", new DateTime(l.AtTicks, DateTimeKind.Utc));
+                w.WriteString("asset_id", l.AssetId);
+                w.WriteString("metric", l.Metric);
+                w.WriteNumber("from_ticks", l.FromTicks);
+                w.WriteNumber("to_ticks", l.ToTicks);
+                w.WriteNumber("count", l.Count);
+                w.WriteString("reason", l.Reason);
+                w.WriteBoolean("open", l.Open);
+                w.WriteString("opened_at", new DateTime(l.OpenedTicks, DateTimeKind.Utc));
+                w.WriteEndObject();
+            });
+        }
+        Console.WriteLine($"Loss ledger: {records.Count} record(s), newest first{origin}; each is a range of lost points of one series (asset/metric; (all) when coalesced)");
+        foreach (var l in records)
+        {
+            var from = new DateTime(Math.Max(0, l.FromTicks), DateTimeKind.Utc);
+            var to = new DateTime(Math.Max(0, l.ToTicks), DateTimeKind.Utc);
+            var state = l.Open ? $"OPEN since {new DateTime(l.OpenedTicks, DateTimeKind.Utc):O}, extended {new DateTime(l.AtTicks, DateTimeKind.Utc):O}" : $"closed {new DateTime(l.AtTicks, DateTimeKind.Utc):O}";
+            Console.WriteLine($"  #{l.Id} {l.AssetId}/{l.Metric}: {l.Count.ToString("N0", CultureInfo.InvariantCulture)} point(s) lost from {from:O} to {to:O} ({Span(to - from)}); {state} — {l.Reason}");
+        }
+        return ExitCodes.Ok;
     }
 
     /// <summary>The digital shadow as restored from the queue: the latest value per asset and metric.</summary>
