@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using EdgeTwin.Buffers;
 using EdgeTwin.Core.Config;
 using EdgeTwin.Core.IO;
 using EdgeTwin.Core.Pipeline;
@@ -225,7 +226,7 @@ public sealed class JsonlFileSink : ISink, IAsyncDisposable
         for (var i = 0; i < points.Length; i++)
         {
             ref readonly var point = ref points[i];
-            if (Unwritable(point) is { } reason)
+            if (WireCheck.Unwritable(point) is { } reason)
             {
                 (rejected ??= []).Add(new SinkRejection(i, reason));
                 continue;
@@ -244,7 +245,7 @@ public sealed class JsonlFileSink : ISink, IAsyncDisposable
         for (var i = 0; i < count; i++)
         {
             var point = points[i];
-            if (Unwritable(point) is { } reason)
+            if (WireCheck.Unwritable(point) is { } reason)
             {
                 (rejected ??= []).Add(new SinkRejection(i, reason));
                 continue;
@@ -255,21 +256,6 @@ public sealed class JsonlFileSink : ISink, IAsyncDisposable
         return _buffer.WrittenCount > 0 ? WriteChunk(offset, cancellationToken) : offset;
     }
 
-    /// <summary>
-    /// Why a point cannot become a valid JSON line, or null. The pipeline quarantines such points before the
-    /// queue; should one get through anyway, rejecting it beats writing a line no consumer can parse or failing
-    /// the same batch forever.
-    /// </summary>
-    private static string? Unwritable(in TelemetryPoint point)
-    {
-        if (point.Stream is null) return "point has no stream";
-        return point.Value.Kind switch
-        {
-            PointValueKind.None => "point has no value",
-            PointValueKind.Number when point.Value.IsNonFinite => "value is NaN or infinite, which JSON cannot carry",
-            _ => null,
-        };
-    }
 
     private long WriteChunk(long offset, CancellationToken cancellationToken)
     {

@@ -199,7 +199,7 @@ public sealed partial class KafkaSink : ISink, IAsyncDisposable, ISinkLink
         {
             if (pending.IsSettled(i)) continue;
             var point = points[i];
-            if (Unwritable(point) is { } why)
+            if (WireCheck.Unwritable(point) is { } why)
             {
                 pending.Reject(i, why);
                 continue;
@@ -385,17 +385,6 @@ public sealed partial class KafkaSink : ISink, IAsyncDisposable, ISinkLink
         return _buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>Why a point cannot become a valid JSON message, or null (the pipeline quarantines such points earlier).</summary>
-    private static string? Unwritable(in TelemetryPoint point)
-    {
-        if (point.Stream is null) return "point has no stream";
-        return point.Value.Kind switch
-        {
-            PointValueKind.None => "point has no value",
-            PointValueKind.Number when point.Value.IsNonFinite => "value is NaN or infinite, which JSON cannot carry",
-            _ => null,
-        };
-    }
 
     /// <summary>
     /// One batch's delivery reports, kept across retries of the same batch. Reports arrive on librdkafka's poll

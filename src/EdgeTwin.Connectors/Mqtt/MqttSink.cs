@@ -79,9 +79,9 @@ public sealed class MqttSink : ISink, IAsyncDisposable
         {
             if (progress.State[i] != Progress.Pending) continue;
             var point = points[i];
-            if (point.Stream is null || point.Value.Kind == PointValueKind.None || (point.Value.Kind == PointValueKind.Number && point.Value.IsNonFinite))
+            if (WireCheck.Unwritable(point) is { } why)
             {
-                progress.Refuse(i, "point has no value JSON can carry");
+                progress.Refuse(i, why);
                 continue;
             }
             var message = Encode(point);

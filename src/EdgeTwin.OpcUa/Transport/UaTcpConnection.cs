@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using EdgeTwin.Buffers;
 using EdgeTwin.OpcUa.Encoding;
 
 namespace EdgeTwin.OpcUa.Transport;
