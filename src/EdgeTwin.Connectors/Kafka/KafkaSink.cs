@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
 using EdgeTwin.Core.Assets;
-using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Telemetry;
 using EdgeTwin.Core.Wire;
@@ -87,10 +86,10 @@ public sealed partial class KafkaSink : ISink, IAsyncDisposable, ISinkLink
             EnableIdempotence = true,
             CompressionType = config.Compression switch
             {
-                "zstd" => CompressionType.Zstd,
-                "gzip" => CompressionType.Gzip,
-                "snappy" => CompressionType.Snappy,
-                "none" => CompressionType.None,
+                KafkaCompression.Zstd => CompressionType.Zstd,
+                KafkaCompression.Gzip => CompressionType.Gzip,
+                KafkaCompression.Snappy => CompressionType.Snappy,
+                KafkaCompression.None => CompressionType.None,
                 _ => CompressionType.Lz4,
             },
             LingerMs = config.LingerMs,
@@ -112,17 +111,17 @@ public sealed partial class KafkaSink : ISink, IAsyncDisposable, ISinkLink
         var sec = config.Security;
         p.SecurityProtocol = sec.Protocol switch
         {
-            "ssl" => SecurityProtocol.Ssl,
-            "sasl_plaintext" => SecurityProtocol.SaslPlaintext,
-            "sasl_ssl" => SecurityProtocol.SaslSsl,
+            KafkaSecurityProtocol.Ssl => SecurityProtocol.Ssl,
+            KafkaSecurityProtocol.SaslPlaintext => SecurityProtocol.SaslPlaintext,
+            KafkaSecurityProtocol.SaslSsl => SecurityProtocol.SaslSsl,
             _ => SecurityProtocol.Plaintext,
         };
         if (sec.SaslMechanism is { } mechanism)
         {
             p.SaslMechanism = mechanism switch
             {
-                "SCRAM-SHA-256" => SaslMechanism.ScramSha256,
-                "SCRAM-SHA-512" => SaslMechanism.ScramSha512,
+                KafkaSaslMechanism.ScramSha256 => SaslMechanism.ScramSha256,
+                KafkaSaslMechanism.ScramSha512 => SaslMechanism.ScramSha512,
                 _ => SaslMechanism.Plain,
             };
         }
@@ -310,7 +309,8 @@ public sealed partial class KafkaSink : ISink, IAsyncDisposable, ISinkLink
             .SetErrorHandler((_, e) => OnClientError(e))
             .SetLogHandler((_, m) => Log.Client(_logger, Name, m.Facility, m.Message))
             .Build();
-        Log.ProducerCreated(_logger, Name, _config.BootstrapServers, _config.Compression);
+        var compression = KafkaCompressionJson.Names.NameOf(_config.Compression);
+        Log.ProducerCreated(_logger, Name, _config.BootstrapServers, compression);
         return _producer;
     }
 

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Threading.Channels;
-using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Quarantine;
 using EdgeTwin.Core.Telemetry;
@@ -133,7 +132,7 @@ public sealed partial class OpcUaSource : ISource
             {
                 var group = _config.Groups[g];
                 var nodes = _nodes.Where(n => n.Group == g).ToArray();
-                if (group.Mode == "polling")
+                if (group.Mode == OpcUaGroupMode.Polling)
                 {
                     pollers.Add(PollAsync(client, group, nodes, writer, cancellationToken));
                 }
@@ -307,12 +306,12 @@ public sealed partial class OpcUaSource : ISource
         for (var g = 0; g < config.Groups.Count; g++)
         {
             var group = config.Groups[g];
-            if (group.Mode == "polling")
+            if (group.Mode == OpcUaGroupMode.Polling)
             {
                 continue;
             }
 
-            text.Append(CultureInfo.InvariantCulture, $"group {g} {group.PublishingIntervalMs} {group.SamplingIntervalMs} {group.QueueSize} {group.DeadbandType} {group.DeadbandValue}\n");
+            text.Append(CultureInfo.InvariantCulture, $"group {g} {group.PublishingIntervalMs} {group.SamplingIntervalMs} {group.QueueSize} {OpcUaDeadbandTypeJson.Names.NameOf(group.DeadbandType)} {group.DeadbandValue}\n");
             foreach (var node in nodes.Where(n => n.Group == g))
             {
                 text.Append(CultureInfo.InvariantCulture, $"{node.Handle} {node.Text}\n");
@@ -450,7 +449,7 @@ public sealed partial class OpcUaSource : ISource
         {
             SessionName = "EdgeTwin " + _config.Name,
             SessionTimeout = TimeSpan.FromSeconds(_config.SessionTimeoutSeconds),
-            Identity = _config.Identity.Type == "username" ? new UaUserIdentity(_config.Identity.Username, _config.Identity.Password) : UaUserIdentity.Anonymous,
+            Identity = _config.Identity.Type == OpcUaIdentityType.Username ? new UaUserIdentity(_config.Identity.Username, _config.Identity.Password) : UaUserIdentity.Anonymous,
         },
         ReconnectMinDelay = TimeSpan.FromSeconds(_config.ReconnectMinSeconds),
         ReconnectMaxDelay = TimeSpan.FromSeconds(_config.ReconnectMaxSeconds),
@@ -470,8 +469,8 @@ public sealed partial class OpcUaSource : ISource
         group.QueueSize,
         group.DeadbandType switch
         {
-            "absolute" => DeadbandType.Absolute,
-            "percent" => DeadbandType.Percent,
+            OpcUaDeadbandType.Absolute => DeadbandType.Absolute,
+            OpcUaDeadbandType.Percent => DeadbandType.Percent,
             _ => DeadbandType.None,
         },
         group.DeadbandValue);
