@@ -3,10 +3,12 @@ using EdgeTwin.Core.Config;
 
 namespace EdgeTwin.Connectors.Tests.File;
 
-/// <summary>$.sinks.file[]: one mistake at a time gives one error at its JSON path.</summary>
-public sealed class FileSinkConfigValidatorTests
+/// <summary>$.sinks.file[].</summary>
+public sealed class FileSinkConfigValidatorTests : ConfigSectionTests<FileSinkConfigValidatorTests, FileSinkConfig>, IConfigSectionCases<FileSinkConfig>
 {
-    private static readonly Dictionary<string, (Action<List<FileSinkConfig>> Break, string Path, string Says)> Mistakes = new()
+    public static string SectionPath => "$.sinks.file";
+
+    public static Dictionary<string, (Action<List<FileSinkConfig>> Break, string Path, string Says)> Mistakes { get; } = new()
     {
         ["null file sink"] = (l => l.Add(null!), "$.sinks.file[1]", "null"),
         ["two sinks of one name"] = (l => l.Add(new FileSinkConfig { Name = "out", Directory = "/x" }), "$.sinks.file[1].name", "unique"),
@@ -16,31 +18,7 @@ public sealed class FileSinkConfigValidatorTests
         ["sink batch of zero"] = (l => l[0].MaxBatchPoints = 0, "$.sinks.file[0].maxBatchPoints", "at least 1"),
     };
 
-    public static TheoryData<string> MistakeNames => [.. Mistakes.Keys];
+    static void IConfigSectionCases<FileSinkConfig>.ValidateSection(List<FileSinkConfig> section, string path, ConfigCheck check) => FileSinkConfigValidator.Validate(section, path, check);
 
-    [Fact]
-    public void Validate_TheBaseSection_HasNoErrors() => Assert.Empty(Validate(Valid()));
-
-    [Theory]
-    [MemberData(nameof(MistakeNames))]
-    public void Validate_OneMistake_GivesOneErrorAtItsPath(string mistake)
-    {
-        var (breakIt, path, says) = Mistakes[mistake];
-        var section = Valid();
-        breakIt(section);
-
-        var error = Assert.Single(Validate(section));
-
-        Assert.Equal(path, error.Path);
-        Assert.Contains(says, error.Message, StringComparison.Ordinal);
-    }
-
-    private static IReadOnlyList<ConfigError> Validate(List<FileSinkConfig> section)
-    {
-        var check = new ConfigCheck([new AssetConfig { Id = "line-1" }, new AssetConfig { Id = "pump-1" }, new AssetConfig { Id = "pump-2" }, new AssetConfig { Id = "valve-1" }], []);
-        FileSinkConfigValidator.Validate(section, "$.sinks.file", check);
-        return check.Errors;
-    }
-
-    private static List<FileSinkConfig> Valid() => [new FileSinkConfig { Name = "out", Directory = "/var/lib/edgetwin/out" }];
+    public static List<FileSinkConfig> Valid() => [new FileSinkConfig { Name = "out", Directory = "/var/lib/edgetwin/out" }];
 }

@@ -3,10 +3,12 @@ using EdgeTwin.Core.Config;
 
 namespace EdgeTwin.Connectors.Tests.Kafka;
 
-/// <summary>$.sinks.kafka[]: one mistake at a time gives one error at its JSON path.</summary>
-public sealed class KafkaSinkConfigValidatorTests
+/// <summary>$.sinks.kafka[].</summary>
+public sealed class KafkaSinkConfigValidatorTests : ConfigSectionTests<KafkaSinkConfigValidatorTests, KafkaSinkConfig>, IConfigSectionCases<KafkaSinkConfig>
 {
-    private static readonly Dictionary<string, (Action<List<KafkaSinkConfig>> Break, string Path, string Says)> Mistakes = new()
+    public static string SectionPath => "$.sinks.kafka";
+
+    public static Dictionary<string, (Action<List<KafkaSinkConfig>> Break, string Path, string Says)> Mistakes { get; } = new()
     {
         ["null kafka sink"] = (l => l.Add(null!), "$.sinks.kafka[0]", "null"),
         ["kafka without bootstrap servers"] = (l => Kafka(l).BootstrapServers = " ", "$.sinks.kafka[0].bootstrapServers", "host:port"),
@@ -27,25 +29,6 @@ public sealed class KafkaSinkConfigValidatorTests
         ["kafka null drain"] = (l => Kafka(l).Drain = null!, "$.sinks.kafka[0].drain", "null"),
         ["kafka passthrough bootstrap"] = (l => Kafka(l).Properties["bootstrap.servers"] = "x:1", "$.sinks.kafka[0].properties['bootstrap.servers']", "bootstrapServers"),
     };
-
-    public static TheoryData<string> MistakeNames => [.. Mistakes.Keys];
-
-    [Fact]
-    public void Validate_TheBaseSection_HasNoErrors() => Assert.Empty(Validate(Valid()));
-
-    [Theory]
-    [MemberData(nameof(MistakeNames))]
-    public void Validate_OneMistake_GivesOneErrorAtItsPath(string mistake)
-    {
-        var (breakIt, path, says) = Mistakes[mistake];
-        var section = Valid();
-        breakIt(section);
-
-        var error = Assert.Single(Validate(section));
-
-        Assert.Equal(path, error.Path);
-        Assert.Contains(says, error.Message, StringComparison.Ordinal);
-    }
 
     [Fact]
     public void Validate_KafkaWithScramOverTlsAndPassthrough_IsValid()
@@ -70,12 +53,7 @@ public sealed class KafkaSinkConfigValidatorTests
         return kafka;
     }
 
-    private static IReadOnlyList<ConfigError> Validate(List<KafkaSinkConfig> section)
-    {
-        var check = new ConfigCheck([new AssetConfig { Id = "line-1" }, new AssetConfig { Id = "pump-1" }, new AssetConfig { Id = "pump-2" }, new AssetConfig { Id = "valve-1" }], []);
-        KafkaSinkConfigValidator.Validate(section, "$.sinks.kafka", check);
-        return check.Errors;
-    }
+    static void IConfigSectionCases<KafkaSinkConfig>.ValidateSection(List<KafkaSinkConfig> section, string path, ConfigCheck check) => KafkaSinkConfigValidator.Validate(section, path, check);
 
-    private static List<KafkaSinkConfig> Valid() => [];
+    public static List<KafkaSinkConfig> Valid() => [];
 }

@@ -3,10 +3,12 @@ using EdgeTwin.Core.Config;
 
 namespace EdgeTwin.Connectors.Tests.Mqtt;
 
-/// <summary>$.sinks.mqtt[] (the MQTT uplink): one mistake at a time gives one error at its JSON path.</summary>
-public sealed class MqttSinkConfigValidatorTests
+/// <summary>$.sinks.mqtt[] (the MQTT uplink).</summary>
+public sealed class MqttSinkConfigValidatorTests : ConfigSectionTests<MqttSinkConfigValidatorTests, MqttSinkConfig>, IConfigSectionCases<MqttSinkConfig>
 {
-    private static readonly Dictionary<string, (Action<List<MqttSinkConfig>> Break, string Path, string Says)> Mistakes = new()
+    public static string SectionPath => "$.sinks.mqtt";
+
+    public static Dictionary<string, (Action<List<MqttSinkConfig>> Break, string Path, string Says)> Mistakes { get; } = new()
     {
         ["mqtt uplink without a host"] = (l => l.Add(new MqttSinkConfig { Name = "m" }), "$.sinks.mqtt[0].host", "host"),
         ["mqtt uplink port out of range"] = (l => l.Add(new MqttSinkConfig { Name = "m", Host = "b", Port = 0 }), "$.sinks.mqtt[0].port", "between 1 and 65535"),
@@ -18,31 +20,7 @@ public sealed class MqttSinkConfigValidatorTests
         ["mqtt infinite drain rate"] = (l => l.Add(new MqttSinkConfig { Name = "m", Host = "b", Drain = new() { MaxPointsPerSecond = double.PositiveInfinity } }), "$.sinks.mqtt[0].drain.maxPointsPerSecond", "positive"),
     };
 
-    public static TheoryData<string> MistakeNames => [.. Mistakes.Keys];
+    static void IConfigSectionCases<MqttSinkConfig>.ValidateSection(List<MqttSinkConfig> section, string path, ConfigCheck check) => MqttSinkConfigValidator.Validate(section, path, check);
 
-    [Fact]
-    public void Validate_TheBaseSection_HasNoErrors() => Assert.Empty(Validate(Valid()));
-
-    [Theory]
-    [MemberData(nameof(MistakeNames))]
-    public void Validate_OneMistake_GivesOneErrorAtItsPath(string mistake)
-    {
-        var (breakIt, path, says) = Mistakes[mistake];
-        var section = Valid();
-        breakIt(section);
-
-        var error = Assert.Single(Validate(section));
-
-        Assert.Equal(path, error.Path);
-        Assert.Contains(says, error.Message, StringComparison.Ordinal);
-    }
-
-    private static IReadOnlyList<ConfigError> Validate(List<MqttSinkConfig> section)
-    {
-        var check = new ConfigCheck([new AssetConfig { Id = "line-1" }, new AssetConfig { Id = "pump-1" }, new AssetConfig { Id = "pump-2" }, new AssetConfig { Id = "valve-1" }], []);
-        MqttSinkConfigValidator.Validate(section, "$.sinks.mqtt", check);
-        return check.Errors;
-    }
-
-    private static List<MqttSinkConfig> Valid() => [];
+    public static List<MqttSinkConfig> Valid() => [];
 }

@@ -4,10 +4,12 @@ using EdgeTwin.Core.Config;
 
 namespace EdgeTwin.Connectors.Tests.Mqtt;
 
-/// <summary>$.sources.mqtt[]: one mistake at a time gives one error at its JSON path.</summary>
-public sealed class MqttSourceConfigValidatorTests
+/// <summary>$.sources.mqtt[].</summary>
+public sealed class MqttSourceConfigValidatorTests : ConfigSectionTests<MqttSourceConfigValidatorTests, MqttSourceConfig>, IConfigSectionCases<MqttSourceConfig>
 {
-    private static readonly Dictionary<string, (Action<List<MqttSourceConfig>> Break, string Path, string Says)> Mistakes = new()
+    public static string SectionPath => "$.sources.mqtt";
+
+    public static Dictionary<string, (Action<List<MqttSourceConfig>> Break, string Path, string Says)> Mistakes { get; } = new()
     {
         ["null mqtt source"] = (l => l.Add(null!), "$.sources.mqtt[1]", "null"),
         ["mqtt without a host"] = (l => l[0].Host = " ", "$.sources.mqtt[0].host", "host"),
@@ -44,33 +46,9 @@ public sealed class MqttSourceConfigValidatorTests
         ["mqtt raw type on json"] = (l => l[0].Subscriptions[1].RawType = RawNumberType.Int16, "$.sources.mqtt[0].subscriptions[1].rawType", "\"raw\" only"),
     };
 
-    public static TheoryData<string> MistakeNames => [.. Mistakes.Keys];
+    static void IConfigSectionCases<MqttSourceConfig>.ValidateSection(List<MqttSourceConfig> section, string path, ConfigCheck check) => MqttSourceConfigValidator.Validate(section, path, check);
 
-    [Fact]
-    public void Validate_TheBaseSection_HasNoErrors() => Assert.Empty(Validate(Valid()));
-
-    [Theory]
-    [MemberData(nameof(MistakeNames))]
-    public void Validate_OneMistake_GivesOneErrorAtItsPath(string mistake)
-    {
-        var (breakIt, path, says) = Mistakes[mistake];
-        var section = Valid();
-        breakIt(section);
-
-        var error = Assert.Single(Validate(section));
-
-        Assert.Equal(path, error.Path);
-        Assert.Contains(says, error.Message, StringComparison.Ordinal);
-    }
-
-    private static IReadOnlyList<ConfigError> Validate(List<MqttSourceConfig> section)
-    {
-        var check = new ConfigCheck([new AssetConfig { Id = "line-1" }, new AssetConfig { Id = "pump-1" }, new AssetConfig { Id = "pump-2" }, new AssetConfig { Id = "valve-1" }], []);
-        MqttSourceConfigValidator.Validate(section, "$.sources.mqtt", check);
-        return check.Errors;
-    }
-
-    private static List<MqttSourceConfig> Valid() => [
+    public static List<MqttSourceConfig> Valid() => [
         new MqttSourceConfig
         {
             Name = "broker",

@@ -3,10 +3,12 @@ using EdgeTwin.Core.Config;
 
 namespace EdgeTwin.Connectors.Tests.Simulator;
 
-/// <summary>$.sources.simulator[]: one mistake at a time gives one error at its JSON path.</summary>
-public sealed class SimulatorSourceConfigValidatorTests
+/// <summary>$.sources.simulator[].</summary>
+public sealed class SimulatorSourceConfigValidatorTests : ConfigSectionTests<SimulatorSourceConfigValidatorTests, SimulatorSourceConfig>, IConfigSectionCases<SimulatorSourceConfig>
 {
-    private static readonly Dictionary<string, (Action<List<SimulatorSourceConfig>> Break, string Path, string Says)> Mistakes = new()
+    public static string SectionPath => "$.sources.simulator";
+
+    public static Dictionary<string, (Action<List<SimulatorSourceConfig>> Break, string Path, string Says)> Mistakes { get; } = new()
     {
         ["null simulator"] = (l => l.Add(null!), "$.sources.simulator[1]", "null"),
         ["simulator without a name"] = (l => l[0].Name = "", "$.sources.simulator[0].name", "unique"),
@@ -23,31 +25,7 @@ public sealed class SimulatorSourceConfigValidatorTests
         ["simulated unknown asset"] = (l => l[0].Assets[0].Asset = "pump-9", "$.sources.simulator[0].assets[0].asset", "'pump-9'"),
     };
 
-    public static TheoryData<string> MistakeNames => [.. Mistakes.Keys];
+    static void IConfigSectionCases<SimulatorSourceConfig>.ValidateSection(List<SimulatorSourceConfig> section, string path, ConfigCheck check) => SimulatorSourceConfigValidator.Validate(section, path, check);
 
-    [Fact]
-    public void Validate_TheBaseSection_HasNoErrors() => Assert.Empty(Validate(Valid()));
-
-    [Theory]
-    [MemberData(nameof(MistakeNames))]
-    public void Validate_OneMistake_GivesOneErrorAtItsPath(string mistake)
-    {
-        var (breakIt, path, says) = Mistakes[mistake];
-        var section = Valid();
-        breakIt(section);
-
-        var error = Assert.Single(Validate(section));
-
-        Assert.Equal(path, error.Path);
-        Assert.Contains(says, error.Message, StringComparison.Ordinal);
-    }
-
-    private static IReadOnlyList<ConfigError> Validate(List<SimulatorSourceConfig> section)
-    {
-        var check = new ConfigCheck([new AssetConfig { Id = "line-1" }, new AssetConfig { Id = "pump-1" }, new AssetConfig { Id = "pump-2" }, new AssetConfig { Id = "valve-1" }], []);
-        SimulatorSourceConfigValidator.Validate(section, "$.sources.simulator", check);
-        return check.Errors;
-    }
-
-    private static List<SimulatorSourceConfig> Valid() => [new SimulatorSourceConfig { Name = "sim", Assets = [new SimulatedAssetConfig { Asset = "pump-1", Model = SimulatedModel.Pump }], Epoch = "2026-11-24T00:00:00Z" }];
+    public static List<SimulatorSourceConfig> Valid() => [new SimulatorSourceConfig { Name = "sim", Assets = [new SimulatedAssetConfig { Asset = "pump-1", Model = SimulatedModel.Pump }], Epoch = "2026-11-24T00:00:00Z" }];
 }
