@@ -29,10 +29,10 @@ public sealed partial class KafkaSink
             EnableIdempotence = true,
             CompressionType = config.Compression switch
             {
-                "zstd" => CompressionType.Zstd,
-                "gzip" => CompressionType.Gzip,
-                "snappy" => CompressionType.Snappy,
-                "none" => CompressionType.None,
+                KafkaCompression.Zstd => CompressionType.Zstd,
+                KafkaCompression.Gzip => CompressionType.Gzip,
+                KafkaCompression.Snappy => CompressionType.Snappy,
+                KafkaCompression.None => CompressionType.None,
                 _ => CompressionType.Lz4,
             },
             LingerMs = config.LingerMs,
@@ -54,17 +54,17 @@ public sealed partial class KafkaSink
         var sec = config.Security;
         p.SecurityProtocol = sec.Protocol switch
         {
-            "ssl" => SecurityProtocol.Ssl,
-            "sasl_plaintext" => SecurityProtocol.SaslPlaintext,
-            "sasl_ssl" => SecurityProtocol.SaslSsl,
+            KafkaSecurityProtocol.Ssl => SecurityProtocol.Ssl,
+            KafkaSecurityProtocol.SaslPlaintext => SecurityProtocol.SaslPlaintext,
+            KafkaSecurityProtocol.SaslSsl => SecurityProtocol.SaslSsl,
             _ => SecurityProtocol.Plaintext,
         };
         if (sec.SaslMechanism is { } mechanism)
         {
             p.SaslMechanism = mechanism switch
             {
-                "SCRAM-SHA-256" => SaslMechanism.ScramSha256,
-                "SCRAM-SHA-512" => SaslMechanism.ScramSha512,
+                KafkaSaslMechanism.ScramSha256 => SaslMechanism.ScramSha256,
+                KafkaSaslMechanism.ScramSha512 => SaslMechanism.ScramSha512,
                 _ => SaslMechanism.Plain,
             };
         }
@@ -94,7 +94,8 @@ public sealed partial class KafkaSink
             .SetErrorHandler((_, e) => OnClientError(e))
             .SetLogHandler((_, m) => Log.Client(_logger, Name, m.Facility, m.Message))
             .Build();
-        Log.ProducerCreated(_logger, Name, _config.BootstrapServers, _config.Compression);
+        var compression = KafkaCompressionJson.Names.NameOf(_config.Compression);
+        Log.ProducerCreated(_logger, Name, _config.BootstrapServers, compression);
         return _producer;
     }
 }

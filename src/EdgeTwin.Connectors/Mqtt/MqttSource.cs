@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -55,7 +54,7 @@ public sealed partial class MqttSource : ISource
         _host = config.Host;
         _port = config.Port ?? (config.Tls.Enabled ? 8883 : 1883);
         _broker = $"{(config.Tls.Enabled ? "mqtts" : "mqtt")}://{_host}:{_port}";
-        _v5 = config.ProtocolVersion == "5";
+        _v5 = config.ProtocolVersion == MqttVersion.V5;
         ClientId = config.ClientId ?? $"edgetwin-{gatewayId}-{config.Name}";
         _password = config.Password;
         if (config.PasswordFile is { } file)

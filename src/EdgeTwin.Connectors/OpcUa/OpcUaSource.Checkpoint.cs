@@ -86,12 +86,12 @@ public sealed partial class OpcUaSource
         for (var g = 0; g < config.Groups.Count; g++)
         {
             var group = config.Groups[g];
-            if (group.Mode == "polling")
+            if (group.Mode == OpcUaGroupMode.Polling)
             {
                 continue;
             }
 
-            text.Append(CultureInfo.InvariantCulture, $"group {g} {group.PublishingIntervalMs} {group.SamplingIntervalMs} {group.QueueSize} {group.DeadbandType} {group.DeadbandValue}\n");
+            text.Append(CultureInfo.InvariantCulture, $"group {g} {group.PublishingIntervalMs} {group.SamplingIntervalMs} {group.QueueSize} {OpcUaDeadbandTypeJson.Names.NameOf(group.DeadbandType)} {group.DeadbandValue}\n");
             foreach (var node in nodes.Where(n => n.Group == g))
             {
                 text.Append(CultureInfo.InvariantCulture, $"{node.Handle} {node.Text}\n");

@@ -123,7 +123,7 @@ public sealed partial class OpcUaSource : ISource
             {
                 var group = _config.Groups[g];
                 var nodes = _nodes.Where(n => n.Group == g).ToArray();
-                if (group.Mode == "polling")
+                if (group.Mode == OpcUaGroupMode.Polling)
                 {
                     pollers.Add(PollAsync(client, group, nodes, writer, cancellationToken));
                 }
@@ -238,7 +238,7 @@ public sealed partial class OpcUaSource : ISource
         {
             SessionName = "EdgeTwin " + _config.Name,
             SessionTimeout = TimeSpan.FromSeconds(_config.SessionTimeoutSeconds),
-            Identity = _config.Identity.Type == "username" ? new UaUserIdentity(_config.Identity.Username, _config.Identity.Password) : UaUserIdentity.Anonymous,
+            Identity = _config.Identity.Type == OpcUaIdentityType.Username ? new UaUserIdentity(_config.Identity.Username, _config.Identity.Password) : UaUserIdentity.Anonymous,
         },
         ReconnectMinDelay = TimeSpan.FromSeconds(_config.ReconnectMinSeconds),
         ReconnectMaxDelay = TimeSpan.FromSeconds(_config.ReconnectMaxSeconds),
@@ -258,8 +258,8 @@ public sealed partial class OpcUaSource : ISource
         group.QueueSize,
         group.DeadbandType switch
         {
-            "absolute" => DeadbandType.Absolute,
-            "percent" => DeadbandType.Percent,
+            OpcUaDeadbandType.Absolute => DeadbandType.Absolute,
+            OpcUaDeadbandType.Percent => DeadbandType.Percent,
             _ => DeadbandType.None,
         },
         group.DeadbandValue);

@@ -1,6 +1,5 @@
 using System.Globalization;
 using EdgeTwin.Core.Assets;
-using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Pipeline;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -304,11 +303,11 @@ public sealed partial class SimulatorSource : ISource
         var planned = new List<PlannedAsset>(config.Assets.Count + config.GeneratedPumps + config.GeneratedThermalMachines);
         foreach (var a in config.Assets)
         {
-            if (a.Model is not (PumpModel.ModelName or ThermalMachineModel.ModelName))
+            if (a.Model is not (SimulatedModel.Pump or SimulatedModel.Thermal))
             {
-                throw new ArgumentException($"simulator '{config.Name}': asset '{a.Asset}' has model '{a.Model}', not '{PumpModel.ModelName}' or '{ThermalMachineModel.ModelName}'", nameof(config));
+                throw new ArgumentException($"simulator '{config.Name}': asset '{a.Asset}' has model {a.Model}, not '{PumpModel.ModelName}' or '{ThermalMachineModel.ModelName}'", nameof(config));
             }
-            planned.Add(new PlannedAsset(a.Asset, a.Model, null));
+            planned.Add(new PlannedAsset(a.Asset, SimulatedModelJson.Names.NameOf(a.Model), null));
         }
         for (var i = 1; i <= config.GeneratedPumps; i++)
         {

@@ -3,8 +3,8 @@ using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using EdgeTwin.Connectors.Kafka;
-using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Telemetry;
+using EdgeTwin.Gateway.Config;
 
 namespace EdgeTwin.Gateway.Cli.KafkaBench;
 

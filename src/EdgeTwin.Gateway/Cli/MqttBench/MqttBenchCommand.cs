@@ -1,8 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using EdgeTwin.Connectors.File;
+using EdgeTwin.Connectors.Mqtt;
 using EdgeTwin.Core.Config;
+using EdgeTwin.Gateway.Config;
 using EdgeTwin.Gateway.Hosting;
+using EdgeTwin.Storage;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
 using MQTTnet.Formatter;
@@ -133,10 +137,10 @@ public static class MqttBenchCommand
             Name = "bench",
             Host = "127.0.0.1",
             Port = port,
-            ProtocolVersion = protocol,
+            ProtocolVersion = MqttVersionJson.Names.TryParse(protocol, out var version) ? version : ConfigEnumNames<MqttVersion>.Undefined,
             ClientId = "edgetwin-bench",
             ReceiveMaximum = receiveMaximum,
-            Subscriptions = [new MqttSubscriptionConfig { Topic = "bench/{asset}/{metric}", Format = "json" }],
+            Subscriptions = [new MqttSubscriptionConfig { Topic = "bench/{asset}/{metric}", Format = MqttPayloadFormat.Json }],
         });
         var errors = ConfigValidator.Validate(config);
         if (errors.Count > 0) throw new ConfigException("bench mqtt", errors);
