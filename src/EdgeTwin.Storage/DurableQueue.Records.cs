@@ -9,12 +9,10 @@ public sealed partial class DurableQueue
     /// <summary>The checkpoint a source committed last under <paramref name="key"/>, or null.</summary>
     public string? GetCheckpoint(string key)
     {
-        lock (_gate) return _meta.FindById("cp:" + key)?["v"].AsString;
+        return Guarded("reading a source checkpoint", () => _meta.FindById("cp:" + key)?["v"].AsString);
     }
 
-    public QueueStats GetStats()
-    {
-        lock (_gate)
+    public QueueStats GetStats() => Guarded("reading the queue's statistics", () =>
         {
             var lag = new Dictionary<string, long>(StringComparer.Ordinal);
             foreach (var sink in _sinks)
@@ -40,16 +38,14 @@ public sealed partial class DurableQueue
                 RefusingAtFloor = _refusingAtFloor,
                 FloorRefusals = _floorRefusals,
             };
-        }
-    }
+        });
 
     /// <summary>
     /// Quarantine entries, oldest first (or newest first), optionally only those with <paramref name="reason"/>;
     /// <paramref name="afterId"/> pages on from the last id seen in that order (0 starts at the beginning).
     /// </summary>
-    public IReadOnlyList<QuarantineRecord> ListQuarantine(int limit = 1000, QuarantineReason? reason = null, long afterId = 0, bool newestFirst = false)
-    {
-        lock (_gate)
+    public IReadOnlyList<QuarantineRecord> ListQuarantine(int limit = 1000, QuarantineReason? reason = null, long afterId = 0, bool newestFirst = false) =>
+        Guarded<IReadOnlyList<QuarantineRecord>>("listing the quarantine", () =>
         {
             var result = new List<QuarantineRecord>();
             var query = Query.All("_id", newestFirst ? Query.Descending : Query.Ascending);
@@ -63,25 +59,17 @@ public sealed partial class DurableQueue
                 if (result.Count >= limit) break;
             }
             return result;
-        }
-    }
+        });
 
-    public IReadOnlyList<LossRecord> ListLoss(int limit = 1000)
-    {
-        lock (_gate)
-        {
-            return _loss.Find(Query.All(Query.Descending), limit: limit).Select(LossLedger.ToRecord).ToList();
-        }
-    }
+    public IReadOnlyList<LossRecord> ListLoss(int limit = 1000) =>
+        Guarded<IReadOnlyList<LossRecord>>("listing the loss ledger", () => _loss.Find(Query.All(Query.Descending), limit: limit).Select(LossLedger.ToRecord).ToList());
 
     /// <summary>
     /// Removes up to <paramref name="limit"/> quarantine entries (oldest first, optionally only those with
     /// <paramref name="reason"/>) on an operator's request. What is purged is never forwarded: it goes to the loss
     /// ledger as one record, in the same transaction. Returns how many entries were removed.
     /// </summary>
-    public int PurgeQuarantine(QuarantineReason? reason, int limit, string requestedBy)
-    {
-        lock (_gate)
+    public int PurgeQuarantine(QuarantineReason? reason, int limit, string requestedBy) => Guarded("purging the quarantine", () =>
         {
             var now = NowTicks;
             var purge = new List<(long Id, long At, int Bytes)>();
@@ -114,8 +102,7 @@ public sealed partial class DurableQueue
             _quarantineCount -= purge.Count;
             _quarantineBytes = bytes;
             return purge.Count;
-        }
-    }
+        });
 
     private void SweepQuarantine(long now)
     {

@@ -7,13 +7,15 @@ namespace EdgeTwin.Storage;
 
 public sealed partial class DurableQueue
 {
+    /// <summary>The narrow view of the queue one sink's worker uses, with the live-first lane <paramref name="policy"/> (none: queue order).</summary>
+    public ISinkFeed FeedFor(string sink, SinkLanePolicy? policy, TimeProvider? time = null, ISinkLaneEvents? events = null) =>
+        new SinkFeed(this, sink, policy, time ?? _time, events);
+
     /// <summary>
     /// Declares the sinks of this run. A segment is deleted only when every one of them has confirmed it.
     /// Cursors of sinks no longer configured are forgotten, so a removed sink cannot pin the queue.
     /// </summary>
-    public void SetSinks(IEnumerable<string> names)
-    {
-        lock (_gate)
+    public void SetSinks(IEnumerable<string> names) => Guarded("declaring the sinks", () =>
         {
             _sinks.Clear();
             _sinks.UnionWith(names);
@@ -24,17 +26,14 @@ public sealed partial class DurableQueue
                 _holds.Remove(stale);
                 _cursorDocs.Delete(stale);
             }
-        }
-    }
+        });
 
     /// <summary>
     /// The position a sink resumes from: its stored cursor, moved forward to what the sink itself durably
     /// holds (<paramref name="recovered"/>), if that is within the queue. A sink without a cursor starts at
     /// the oldest queued segment.
     /// </summary>
-    public long RegisterSink(string name, long? recovered)
-    {
-        lock (_gate)
+    public long RegisterSink(string name, long? recovered) => Guarded("registering sink " + name, () =>
         {
             _sinks.Add(name);
             if (!_cursors.TryGetValue(name, out var cursor))
@@ -48,8 +47,7 @@ public sealed partial class DurableQueue
             }
             Advance(name, cursor, _lanes.GetValueOrDefault(name), null);
             return _cursors[name];
-        }
-    }
+        });
 
     public long GetCursor(string name)
     {
@@ -67,9 +65,7 @@ public sealed partial class DurableQueue
     /// are its backlog, and what follows may be delivered ahead of them (<see cref="ConfirmLive"/>). Returns the lane
     /// (the open one if there is one already; <see cref="SinkLane.None"/> when there is no backlog before that segment).
     /// </summary>
-    public SinkLane OpenLane(string sink, long backlogUpTo)
-    {
-        lock (_gate)
+    public SinkLane OpenLane(string sink, long backlogUpTo) => Guarded("opening sink " + sink + "'s live lane", () =>
         {
             var cursor = _cursors.GetValueOrDefault(sink);
             if (_lanes.TryGetValue(sink, out var open)) return open;
@@ -77,33 +73,26 @@ public sealed partial class DurableQueue
             var lane = new SinkLane(backlogUpTo, backlogUpTo);
             Advance(sink, cursor, lane, null);
             return lane;
-        }
-    }
+        });
 
     /// <summary>Records that <paramref name="sink"/> holds every segment up to <paramref name="segmentId"/>.</summary>
     /// <remarks>
     /// Points the sink refused for good (<paramref name="rejected"/>) are quarantined in the same transaction. Once the
     /// cursor reaches the start of the sink's live lane, it moves on past what the lane delivered and the lane closes.
     /// </remarks>
-    public void Confirm(string sink, long segmentId, IReadOnlyList<QuarantineRecord>? rejected = null)
-    {
-        lock (_gate)
+    public void Confirm(string sink, long segmentId, IReadOnlyList<QuarantineRecord>? rejected = null) => Guarded("confirming for sink " + sink, () =>
         {
             var cursor = _cursors.GetValueOrDefault(sink);
             if (segmentId <= cursor && rejected is not { Count: > 0 }) return;
             Advance(sink, Math.Max(segmentId, cursor), _lanes.GetValueOrDefault(sink), rejected);
-        }
-    }
+        });
 
     /// <summary>Records that <paramref name="sink"/>'s live lane holds every segment after its start up to <paramref name="segmentId"/>.</summary>
-    public void ConfirmLive(string sink, long segmentId, IReadOnlyList<QuarantineRecord>? rejected = null)
-    {
-        lock (_gate)
+    public void ConfirmLive(string sink, long segmentId, IReadOnlyList<QuarantineRecord>? rejected = null) => Guarded("confirming for sink " + sink, () =>
         {
             if (!_lanes.TryGetValue(sink, out var lane)) throw new InvalidOperationException($"sink {sink} has no open live lane");
             Advance(sink, _cursors.GetValueOrDefault(sink), lane with { UpTo = Math.Max(lane.UpTo, segmentId) }, rejected);
-        }
-    }
+        });
 
     /// <summary>Stores a sink's cursor and lane (in one document), with the points it refused in the same transaction.</summary>
     private void Advance(string sink, long cursor, SinkLane lane, IReadOnlyList<QuarantineRecord>? rejected)
@@ -205,6 +194,18 @@ public sealed partial class DurableQueue
     /// </summary>
     public bool ReadNext(string? sink, long afterId, long upTo, List<TelemetryPoint> into, out long segmentId)
     {
+        try
+        {
+            return ReadNextCore(sink, afterId, upTo, into, out segmentId);
+        }
+        catch (Exception ex) when (StorageException.IsStorageFailure(ex))
+        {
+            throw Failed("reading a segment", ex);
+        }
+    }
+
+    private bool ReadNextCore(string? sink, long afterId, long upTo, List<TelemetryPoint> into, out long segmentId)
+    {
         var from = afterId;
         while (true)
         {
@@ -289,9 +290,7 @@ public sealed partial class DurableQueue
     /// when <paramref name="force"/>), deletes segments every sink has confirmed and the snapshot covers, and
     /// keeps the quarantine within its bounds.
     /// </summary>
-    public void Maintain(bool force = false)
-    {
-        lock (_gate)
+    public void Maintain(bool force = false) => Guarded("maintenance", () =>
         {
             if (Dedup.PendingAdmissions != 0) throw new InvalidOperationException("Maintain called with uncommitted dedup admissions");
             var now = NowTicks;
@@ -326,8 +325,7 @@ public sealed partial class DurableQueue
             if (_sinks.Count > 0 && minCursor >= _lastId) _ledger.KeptAgain();
             MaintainLedger(now);
             if (now - _lastRecycleTicks >= _options.EngineRecycleInterval.Ticks) RecycleEngine(now);
-        }
-    }
+        });
 
     private long _lastRecycleTicks;
 

@@ -120,12 +120,42 @@ public sealed partial class DurableQueue : IDisposable
             queue.OpenAndRecover();
             return queue;
         }
+        catch (Exception ex) when (StorageException.IsStorageFailure(ex))
+        {
+            queue.Dispose();
+            throw new StorageException("opening the queue", options.Directory, ex);
+        }
         catch
         {
             queue.Dispose();
             throw;
         }
     }
+
+    /// <summary>The queue's one translation of a storage failure into <see cref="StorageException"/>.</summary>
+    private StorageException Failed(string operation, Exception inner) => new(operation, _options.Directory, inner);
+
+    /// <summary>Runs <paramref name="action"/> under the gate, its storage failures thrown as <see cref="StorageException"/>.</summary>
+    private T Guarded<T>(string operation, Func<T> action)
+    {
+        lock (_gate)
+        {
+            try
+            {
+                return action();
+            }
+            catch (Exception ex) when (StorageException.IsStorageFailure(ex))
+            {
+                throw Failed(operation, ex);
+            }
+        }
+    }
+
+    private void Guarded(string operation, Action action) => Guarded(operation, () =>
+    {
+        action();
+        return 0;
+    });
 
     private long NowTicks => _time.GetUtcNow().UtcTicks;
 
@@ -137,10 +167,17 @@ public sealed partial class DurableQueue : IDisposable
     {
         lock (_gate)
         {
-            CloseDatabase();
-            _files?.Dispose();
-            Recovery = new RecoveryReport();
-            OpenAndRecover();
+            try
+            {
+                CloseDatabase();
+                _files?.Dispose();
+                Recovery = new RecoveryReport();
+                OpenAndRecover();
+            }
+            catch (Exception ex) when (StorageException.IsStorageFailure(ex))
+            {
+                throw Failed("reopening the queue", ex);
+            }
         }
     }
 
@@ -150,9 +187,20 @@ public sealed partial class DurableQueue : IDisposable
     /// rolled back (so a redelivery is not mistaken for a duplicate).
     /// </summary>
     /// <exception cref="QueueFullException">Over budget or watermark under the block policy (nothing was written).</exception>
+    /// <exception cref="StorageException">The storage failed; nothing was written.</exception>
     public CommitResult Commit(CommitRequest request)
     {
-        lock (_gate) return CommitCore(request);
+        lock (_gate)
+        {
+            try
+            {
+                return CommitCore(request);
+            }
+            catch (Exception ex) when (StorageException.IsStorageFailure(ex))
+            {
+                throw Failed("commit", ex);
+            }
+        }
     }
 
     private CommitResult CommitCore(CommitRequest request)

@@ -15,7 +15,7 @@ namespace EdgeTwin.Gateway.Cli.MqttBench;
 /// <para>
 /// A private broker is started and both consumers' persistent sessions are created (subscribed, then
 /// disconnected). The messages are published (QoS 1, each acknowledged by the broker), so the broker holds them
-/// for both sessions. Then the gateway pipeline (MQTT source → validate → dedup → LiteDB queue, fsync'd group
+/// for both sessions. Then the gateway pipeline (MQTT source → validate → dedup → durable queue, fsync'd group
 /// commits, with a JSONL file sink) and <c>mosquitto_sub -C N &gt; file</c> start at the same instant and drain
 /// the broker side by side; each one's rate is N over its own time to the last message (committed, for the
 /// gateway; written, for mosquitto_sub).
