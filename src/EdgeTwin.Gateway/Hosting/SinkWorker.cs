@@ -3,6 +3,7 @@ using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Quarantine;
 using EdgeTwin.Core.Telemetry;
 using EdgeTwin.Gateway.Metrics;
+using EdgeTwin.Gateway.Pipeline;
 using EdgeTwin.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -96,24 +97,12 @@ public sealed class SinkWorker : BackgroundService, ISinkLaneEvents
             .Build();
         // The queue itself failed (being reopened after a disk error): its segments stay, try again later. What this
         // round read and did not confirm is let go; the next round reads it again from the cursor.
-        _queueRetry = new ResiliencePipelineBuilder { TimeProvider = time }
-            .AddRetry(new RetryStrategyOptions
-            {
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is not null && !args.Context.CancellationToken.IsCancellationRequested),
-                MaxRetryAttempts = int.MaxValue,
-                BackoffType = DelayBackoffType.Exponential,
-                Delay = TimeSpan.FromMilliseconds(400),
-                MaxDelay = TimeSpan.FromSeconds(30),
-                OnRetry = args =>
-                {
-                    var error = args.Outcome.Exception!.Message;
-                    _feed.Release();
-                    Report(SinkState.WaitingForQueue, "waiting for the queue: " + error);
-                    Log.SinkFailed(_log, _sink.Name, error);
-                    return default;
-                },
-            })
-            .Build();
+        _queueRetry = Backoff.Forever(TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(30), (_, ct) => !ct.IsCancellationRequested, (ex, _) =>
+        {
+            _feed.Release();
+            Report(SinkState.WaitingForQueue, "waiting for the queue: " + ex.Message);
+            Log.SinkFailed(_log, _sink.Name, ex.Message);
+        }, time);
     }
 
     /// <summary>A worker for <paramref name="sink"/> fed from <paramref name="queue"/>, with the live-first lane of <paramref name="drain"/> (null: queue order).</summary>

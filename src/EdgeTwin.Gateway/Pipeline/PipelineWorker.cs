@@ -6,8 +6,6 @@ using EdgeTwin.Gateway.Metrics;
 using EdgeTwin.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Polly;
-using Polly.Retry;
 
 namespace EdgeTwin.Gateway.Pipeline;
 
@@ -51,26 +49,14 @@ public sealed class PipelineWorker : IHostedService
         _maxDelay = maxCommitDelay;
         _linger = commitLinger;
         _backoffHeartbeat = new Timer(_ => Heartbeat());
-        _storageRetry = new ResiliencePipelineBuilder()
-            .AddRetry(new RetryStrategyOptions
-            {
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is StorageException),
-                MaxRetryAttempts = int.MaxValue,
-                BackoffType = DelayBackoffType.Exponential,
-                Delay = TimeSpan.FromMilliseconds(500),
-                MaxDelay = TimeSpan.FromSeconds(30),
-                OnRetry = args =>
-                {
-                    var error = args.Outcome.Exception!.Message;
-                    _storageFailures++;
-                    _metrics.StorageError = error;
-                    Log.CommitFailed(_log, error, (long)args.RetryDelay.TotalMilliseconds);
-                    if (_stopping) throw new OperationCanceledException("stopping during a storage failure");
-                    _backoffHeartbeat.Change(TimeSpan.Zero, TimeSpan.FromSeconds(1));
-                    return default;
-                },
-            })
-            .Build();
+        _storageRetry = Backoff.Forever(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30), (ex, _) => ex is StorageException, (ex, delay) =>
+        {
+            _storageFailures++;
+            _metrics.StorageError = ex.Message;
+            Log.CommitFailed(_log, ex.Message, (long)delay.TotalMilliseconds);
+            if (_stopping) throw new OperationCanceledException("stopping during a storage failure");
+            _backoffHeartbeat.Change(TimeSpan.Zero, TimeSpan.FromSeconds(1));
+        });
     }
 
     private readonly TimeSpan _linger;

@@ -2,8 +2,6 @@ using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Gateway.Metrics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Polly;
-using Polly.Retry;
 
 namespace EdgeTwin.Gateway.Pipeline;
 
@@ -44,22 +42,14 @@ public sealed class SourceWorker : BackgroundService
     private async Task RunOne(ISource source, CancellationToken stoppingToken)
     {
         await Task.Yield();
-        var restart = new ResiliencePipelineBuilder { TimeProvider = _time }
-            .AddRetry(new RetryStrategyOptions
+        var restart = Backoff.Forever(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60),
+            (ex, _) => !(ex is OperationCanceledException && stoppingToken.IsCancellationRequested),
+            (ex, _) =>
             {
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } ex && !(ex is OperationCanceledException && stoppingToken.IsCancellationRequested)),
-                MaxRetryAttempts = int.MaxValue,
-                BackoffType = DelayBackoffType.Exponential,
-                Delay = TimeSpan.FromSeconds(1),
-                MaxDelay = TimeSpan.FromSeconds(60),
-                OnRetry = args =>
-                {
-                    _metrics.SourceRuns[source.Name] = SourceRun.Restarting;
-                    Log.SourceFailed(_log, source.Name, args.Outcome.Exception!.Message);
-                    return default;
-                },
-            })
-            .Build();
+                _metrics.SourceRuns[source.Name] = SourceRun.Restarting;
+                Log.SourceFailed(_log, source.Name, ex.Message);
+            },
+            _time);
         try
         {
             await restart.ExecuteAsync(async ct =>
