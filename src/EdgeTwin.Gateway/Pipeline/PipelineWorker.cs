@@ -6,6 +6,7 @@ using EdgeTwin.Gateway.Metrics;
 using EdgeTwin.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Polly;
 
 namespace EdgeTwin.Gateway.Pipeline;
 
