@@ -89,7 +89,7 @@ public sealed partial class DurableQueue
         var perSeries = new Dictionary<SeriesKey, (long From, long To, long Count)>();
         var decoded = new List<TelemetryPoint>();
         // A segment a sink has read but not confirmed stays: it may be delivered, and must not then be counted lost too.
-        var held = HeldRanges();
+        var held = _cursors.HeldRanges();
         // A held segment between the last drop and the next is kept: the open ranges close there, so that a range
         // never spans a point that is delivered.
         var lastDropped = _lastDroppedId;
@@ -98,7 +98,7 @@ public sealed partial class DurableQueue
         while (i < _index.Count && !Enough(freed))
         {
             var s = _index[i++];
-            if (IsHeld(held, s.Id))
+            if (SinkCursors.IsHeld(held, s.Id))
             {
                 keptSince |= s.Id > lastDropped;
                 continue;
@@ -177,8 +177,8 @@ public sealed partial class DurableQueue
         {
             Durably(() =>
             {
-                foreach (var s in drop) _segments.Delete(s.Id);
-                _ledger.Write(_loss);
+                foreach (var s in drop) _db.Segments.Delete(s.Id);
+                _ledger.Write(_db.Loss);
             });
         }
         catch
@@ -269,7 +269,7 @@ public sealed partial class DurableQueue
         }
         if (_ledger.OverAllowance)
         {
-            _ledger.Coalesce(_loss, Durably, now);
+            _ledger.Coalesce(_db.Loss, Durably, now);
             Log.LedgerCoalesced(_log, _ledger.Records, _options.LossLedgerMaxRecords);
         }
     }

@@ -15,7 +15,7 @@ public sealed partial class DurableQueue
         try
         {
             _files = SegmentLog.Open(SegmentFolder, _options.SegmentFileBytes);
-            OpenDatabase();
+            _db.Open();
             RecoverState();
         }
         catch (Exception ex) when (ex is not (IOException or UnauthorizedAccessException or QueueLockedException or OutOfMemoryException))
@@ -24,7 +24,7 @@ public sealed partial class DurableQueue
             // disk, a file still held — says nothing about the data: it propagates and the caller retries.
             // The file is unreadable as a database (torn header, garbage pages). Crash-looping would help no one:
             // keep the file for forensics, start an empty queue, and say so loudly and in the loss ledger.
-            CloseDatabase();
+            _db.Close();
             _files?.Dispose();
             var movedTo = MoveAside();
             Recovery = new RecoveryReport { MovedAsidePath = movedTo };
@@ -33,14 +33,13 @@ public sealed partial class DurableQueue
             _index.Clear();
             _indexHead = 0;
             _cursors.Clear();
-            _lanes.Clear();
             Streams.Reset();
             _files = SegmentLog.Open(SegmentFolder, _options.SegmentFileBytes);
-            OpenDatabase();
+            _db.Open();
             RecoverState();
             var now = NowTicks;
             _ledger.StageClosedRecord(new LossRecord(now, "(queue)", "(all)", 0, now, 0, $"queue database unreadable, moved aside to {movedTo}: {ex.Message}"));
-            _ledger.Write(_loss);
+            _ledger.Write(_db.Loss);
             _ledger.Committed();
         }
         Recovery.Duration = watch.Elapsed;
@@ -54,70 +53,27 @@ public sealed partial class DurableQueue
         var stamp = new DateTime(NowTicks, DateTimeKind.Utc).ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture);
         var target = Path.Combine(folder, $"queue-{stamp}.db");
         if (File.Exists(DatabasePath)) File.Move(DatabasePath, target, overwrite: true);
-        if (File.Exists(LogPath)) File.Move(LogPath, Path.Combine(folder, $"queue-{stamp}-log.db"), overwrite: true);
+        if (File.Exists(_db.LogPath)) File.Move(_db.LogPath, Path.Combine(folder, $"queue-{stamp}-log.db"), overwrite: true);
         // The segment files and the snapshot mean nothing without the database that says what they hold.
         if (System.IO.Directory.Exists(SegmentFolder)) System.IO.Directory.Move(SegmentFolder, Path.Combine(folder, $"segments-{stamp}"));
         if (File.Exists(_snapshot.Path)) File.Move(_snapshot.Path, Path.Combine(folder, $"{SnapshotFile.FileName}-{stamp}"), overwrite: true);
         return target;
     }
 
-    private void OpenDatabase()
-    {
-        // We open the files ourselves, unbuffered, so that we can always close them: after an I/O error (a full
-        // disk) LiteDB's engine stays faulted and its own Dispose may leave its files open, which would make the
-        // reopen that recovers from the error impossible. LiteDB still fsyncs them (FileStream.Flush(true)).
-        _dataStream = OpenFile(DatabasePath);
-        _logStream = OpenFile(LogPath);
-        _db = new LiteDatabase(_dataStream, null, _logStream);
-        _segments = _db.GetCollection("segments", BsonAutoId.Int64);
-        _streams = _db.GetCollection("streams", BsonAutoId.Int32);
-        _cursorDocs = _db.GetCollection("cursors", BsonAutoId.ObjectId);
-        _meta = _db.GetCollection("meta", BsonAutoId.ObjectId);
-        _quarantine = _db.GetCollection("quarantine", BsonAutoId.Int64);
-        _loss = _db.GetCollection("loss", BsonAutoId.Int64);
-    }
-
-    private string LogPath => Path.Combine(_options.Directory, "queue-log.db");
-
     /// <summary>Where the segment files are (<see cref="SegmentLog"/>).</summary>
     public string SegmentFolder => Path.Combine(_options.Directory, SegmentLog.FolderName);
-
-    private static FileStream OpenFile(string path) =>
-        new(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0, FileOptions.RandomAccess);
-
-    /// <summary>Closes the database and, whatever LiteDB managed, our file handles.</summary>
-    private void CloseDatabase()
-    {
-        try { _db?.Dispose(); } catch (Exception ex) when (ex is LiteException or IOException or ObjectDisposedException or InvalidOperationException) { }
-        try { _logStream?.Dispose(); } catch (IOException) { }
-        try { _dataStream?.Dispose(); } catch (IOException) { }
-        _db = null!;
-        _logStream = null;
-        _dataStream = null;
-    }
-
-    private FileStream? _dataStream;
-    private FileStream? _logStream;
 
     private void RecoverState()
     {
         var report = Recovery;
-        foreach (var problem in Streams.Load(_streams))
+        foreach (var problem in Streams.Load(_db.Streams))
         {
             report.Problems.Add(problem);
             Log.StreamCatalogDamaged(_log, problem);
         }
-        _lanes.Clear();
-        foreach (var doc in _cursorDocs.FindAll())
-        {
-            var sink = doc["_id"].AsString;
-            _cursors[sink] = doc["seg"].AsInt64;
-            if (doc["lf"].IsInt64 && doc["lt"].IsInt64) _lanes[sink] = new SinkLane(doc["lf"].AsInt64, doc["lt"].AsInt64);
-        }
+        _cursors.Load();
         // Before the segment scan: a corrupt segment found there is quarantined on top of these.
-        _quarantineCount = _quarantine.Count();
-        var qmeta = _meta.FindById("quarantine");
-        _quarantineBytes = qmeta is null ? 0 : qmeta["bytes"].AsInt64;
+        _quarantine.Load();
 
         // Dedup and shadow: the snapshot, then every segment committed after it.
         _snapshotUpTo = 0;
@@ -144,10 +100,10 @@ public sealed partial class DurableQueue
         _bytes = 0;
         _points = 0;
         long maxId = 0;
-        if (_segments.Count() > 0)
+        if (_db.Segments.Count() > 0)
         {
-            var first = _segments.Min().AsInt64;
-            var last = _segments.Max().AsInt64;
+            var first = _db.Segments.Min().AsInt64;
+            var last = _db.Segments.Max().AsInt64;
             maxId = last;
             var points = new List<TelemetryPoint>();
             for (var id = first; id <= last; id++)
@@ -157,7 +113,7 @@ public sealed partial class DurableQueue
                 int count;
                 try
                 {
-                    doc = _segments.FindById(id);
+                    doc = _db.Segments.FindById(id);
                     if (doc is null) continue;
                     at = doc["b"].IsBinary ? MigrateLegacySegment(id, doc) : LocationOf(doc);
                     var blob = _files.Read(at, id);
@@ -200,7 +156,7 @@ public sealed partial class DurableQueue
         // Replayed segments are newer than the snapshot: until one covers them, Maintain must not consider it current.
         _commitsSinceSnapshot = report.SegmentsReplayed;
 
-        var maxCursor = Math.Max(_cursors.Count == 0 ? 0 : _cursors.Values.Max(), _lanes.Count == 0 ? 0 : _lanes.Values.Max(l => l.UpTo));
+        var maxCursor = _cursors.MaxNamed();
         _lastId = Math.Max(Math.Max(maxId, _snapshotUpTo), maxCursor);
         if (_lastId == 0)
         {
@@ -211,8 +167,7 @@ public sealed partial class DurableQueue
         if (restored is null) _snapshotUpTo = 0;
         _lastSnapshotTicks = NowTicks;
 
-        _ledger.Load(_loss);
-        _lastQuarantineSweepTicks = 0;
+        _ledger.Load(_db.Loss);
         _lastRecycleTicks = NowTicks;
     }
 
@@ -227,13 +182,13 @@ public sealed partial class DurableQueue
         doc["f"] = at.File;
         doc["o"] = at.Offset;
         doc["l"] = at.Length;
-        Durably(() => _segments.Update(doc));
+        Durably(() => _db.Segments.Update(doc));
         return at;
     }
 
     /// <summary>The dedup snapshot as a queue written before <see cref="SnapshotFile"/> kept it (meta "state"), or null.</summary>
     private (long UpTo, byte[] Payload)? LegacySnapshot() =>
-        _meta.FindById("state") is { } state && state["b"].IsBinary && state["upTo"].IsInt64 ? (state["upTo"].AsInt64, state["b"].AsBinary) : null;
+        _db.Meta.FindById("state") is { } state && state["b"].IsBinary && state["upTo"].IsInt64 ? (state["upTo"].AsInt64, state["b"].AsBinary) : null;
 
     /// <summary>Where a segment document says its blob is; a document that does not say reads as a missing file.</summary>
     private static SegmentLocation LocationOf(BsonDocument doc) =>
@@ -247,15 +202,13 @@ public sealed partial class DurableQueue
         var raw = at is { } where ? Convert.ToBase64String(_files.ReadRaw(where)) : "";
         var record = new QuarantineRecord(QuarantineReason.CorruptRecord, $"queue segment {id}: {reason}", "queue", NowTicks,
             new Reading($"queue:segment/{id}", 0, PointValue.None, Raw: raw));
-        var bytes = _quarantineBytes + record.ApproximateBytes;
+        var change = default(QuarantineStore.Change);
         Durably(() =>
         {
-            _quarantine.Insert(QuarantineToDoc(record));
-            WriteQuarantineBytes(bytes);
-            _segments.Delete(id);
+            change = _quarantine.Write([record]);
+            _db.Segments.Delete(id);
         });
-        _quarantineCount++;
-        _quarantineBytes = bytes;
+        _quarantine.Apply(change);
         Recovery.CorruptSegmentsQuarantined++;
         Recovery.Problems.Add($"segment {id} quarantined: {reason}");
         Log.CorruptSegment(_log, id, reason);
@@ -272,7 +225,7 @@ public sealed partial class DurableQueue
         if (Streams.HasPending)
         {
             var written = 0;
-            Durably(() => written = Streams.WritePending(_streams));
+            Durably(() => written = Streams.WritePending(_db.Streams));
             Streams.PendingWritten(written);
         }
         _snapshot.Write(_lastId, now, buffer => Dedup.WriteSnapshot(buffer, Streams.GetOrAdd));

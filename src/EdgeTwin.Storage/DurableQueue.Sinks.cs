@@ -1,65 +1,50 @@
 using System.Buffers;
 using EdgeTwin.Core.Quarantine;
 using EdgeTwin.Core.Telemetry;
-using LiteDB;
 
 namespace EdgeTwin.Storage;
 
 public sealed partial class DurableQueue
 {
+    /// <summary>The narrow view of the queue one sink's worker uses, with the live-first lane <paramref name="policy"/> (none: queue order).</summary>
+    public ISinkFeed FeedFor(string sink, SinkLanePolicy? policy, TimeProvider? time = null, ISinkLaneEvents? events = null) =>
+        new SinkFeed(this, sink, policy, time ?? _time, events);
+
     /// <summary>
     /// Declares the sinks of this run. A segment is deleted only when every one of them has confirmed it.
     /// Cursors of sinks no longer configured are forgotten, so a removed sink cannot pin the queue.
     /// </summary>
-    public void SetSinks(IEnumerable<string> names)
-    {
-        lock (_gate)
+    public void SetSinks(IEnumerable<string> names) => Guarded("declaring the sinks", () =>
         {
-            _sinks.Clear();
-            _sinks.UnionWith(names);
-            foreach (var stale in _cursors.Keys.Where(k => !_sinks.Contains(k)).ToList())
-            {
-                _cursors.Remove(stale);
-                _lanes.Remove(stale);
-                _holds.Remove(stale);
-                _cursorDocs.Delete(stale);
-            }
-        }
-    }
+            _cursors.SetSinks(names);
+        });
 
     /// <summary>
     /// The position a sink resumes from: its stored cursor, moved forward to what the sink itself durably
     /// holds (<paramref name="recovered"/>), if that is within the queue. A sink without a cursor starts at
     /// the oldest queued segment.
     /// </summary>
-    public long RegisterSink(string name, long? recovered)
-    {
-        lock (_gate)
+    public long RegisterSink(string name, long? recovered) => Guarded("registering sink " + name, () =>
         {
-            _sinks.Add(name);
-            if (!_cursors.TryGetValue(name, out var cursor))
-            {
-                cursor = _indexHead < _index.Count ? _index[_indexHead].Id - 1 : _lastId;
-            }
+            var cursor = _cursors.Add(name, _indexHead < _index.Count ? _index[_indexHead].Id - 1 : _lastId);
             if (recovered is { } r && r > cursor)
             {
                 if (r <= _lastId) cursor = r;
                 else Log.SinkAhead(_log, name, r, _lastId);
             }
-            Advance(name, cursor, _lanes.GetValueOrDefault(name), null);
-            return _cursors[name];
-        }
-    }
+            _cursors.Advance(name, cursor, _cursors.Lane(name), null);
+            return _cursors.Cursor(name);
+        });
 
     public long GetCursor(string name)
     {
-        lock (_gate) return _cursors.TryGetValue(name, out var c) ? c : 0;
+        lock (_gate) return _cursors.Cursor(name);
     }
 
     /// <summary>The segments <paramref name="name"/>'s live lane delivered ahead of its cursor (<see cref="SinkLane.None"/> when it has none).</summary>
     public SinkLane GetLane(string name)
     {
-        lock (_gate) return _lanes.GetValueOrDefault(name);
+        lock (_gate) return _cursors.Lane(name);
     }
 
     /// <summary>
@@ -67,84 +52,57 @@ public sealed partial class DurableQueue
     /// are its backlog, and what follows may be delivered ahead of them (<see cref="ConfirmLive"/>). Returns the lane
     /// (the open one if there is one already; <see cref="SinkLane.None"/> when there is no backlog before that segment).
     /// </summary>
-    public SinkLane OpenLane(string sink, long backlogUpTo)
-    {
-        lock (_gate)
+    public SinkLane OpenLane(string sink, long backlogUpTo) => Guarded("opening sink " + sink + "'s live lane", () =>
         {
-            var cursor = _cursors.GetValueOrDefault(sink);
-            if (_lanes.TryGetValue(sink, out var open)) return open;
+            var cursor = _cursors.Cursor(sink);
+            if (_cursors.TryGetLane(sink, out var open)) return open;
             if (backlogUpTo <= cursor) return SinkLane.None;
             var lane = new SinkLane(backlogUpTo, backlogUpTo);
-            Advance(sink, cursor, lane, null);
+            _cursors.Advance(sink, cursor, lane, null);
             return lane;
-        }
-    }
+        });
 
     /// <summary>Records that <paramref name="sink"/> holds every segment up to <paramref name="segmentId"/>.</summary>
     /// <remarks>
     /// Points the sink refused for good (<paramref name="rejected"/>) are quarantined in the same transaction. Once the
     /// cursor reaches the start of the sink's live lane, it moves on past what the lane delivered and the lane closes.
     /// </remarks>
-    public void Confirm(string sink, long segmentId, IReadOnlyList<QuarantineRecord>? rejected = null)
-    {
-        lock (_gate)
+    public void Confirm(string sink, long segmentId, IReadOnlyList<QuarantineRecord>? rejected = null) => Guarded("confirming for sink " + sink, () =>
         {
-            var cursor = _cursors.GetValueOrDefault(sink);
+            var cursor = _cursors.Cursor(sink);
             if (segmentId <= cursor && rejected is not { Count: > 0 }) return;
-            Advance(sink, Math.Max(segmentId, cursor), _lanes.GetValueOrDefault(sink), rejected);
-        }
-    }
+            _cursors.Advance(sink, Math.Max(segmentId, cursor), _cursors.Lane(sink), rejected);
+        });
 
     /// <summary>Records that <paramref name="sink"/>'s live lane holds every segment after its start up to <paramref name="segmentId"/>.</summary>
-    public void ConfirmLive(string sink, long segmentId, IReadOnlyList<QuarantineRecord>? rejected = null)
+    public void ConfirmLive(string sink, long segmentId, IReadOnlyList<QuarantineRecord>? rejected = null) => Guarded("confirming for sink " + sink, () =>
+        {
+            if (!_cursors.TryGetLane(sink, out var lane)) throw new InvalidOperationException($"sink {sink} has no open live lane");
+            _cursors.Advance(sink, _cursors.Cursor(sink), lane with { UpTo = Math.Max(lane.UpTo, segmentId) }, rejected);
+        });
+
+    /// <summary>
+    /// <paramref name="sink"/> no longer holds what it read and did not confirm (its send failed and the batch was let
+    /// go): drop-oldest may drop those segments again.
+    /// </summary>
+    public void Release(string sink)
+    {
+        lock (_gate) _cursors.Release(sink);
+    }
+
+    /// <summary>Segments sinks hold now (read, not yet confirmed): drop-oldest leaves them queued.</summary>
+    public long HeldSegments()
     {
         lock (_gate)
         {
-            if (!_lanes.TryGetValue(sink, out var lane)) throw new InvalidOperationException($"sink {sink} has no open live lane");
-            Advance(sink, _cursors.GetValueOrDefault(sink), lane with { UpTo = Math.Max(lane.UpTo, segmentId) }, rejected);
-        }
-    }
-
-    /// <summary>Stores a sink's cursor and lane (in one document), with the points it refused in the same transaction.</summary>
-    private void Advance(string sink, long cursor, SinkLane lane, IReadOnlyList<QuarantineRecord>? rejected)
-    {
-        if (lane.IsOpen && cursor >= lane.From)
-        {
-            cursor = Math.Max(cursor, lane.UpTo);
-            lane = SinkLane.None;
-        }
-        var doc = new BsonDocument { ["_id"] = sink, ["seg"] = cursor };
-        if (lane.IsOpen)
-        {
-            doc["lf"] = lane.From;
-            doc["lt"] = lane.UpTo;
-        }
-        if (rejected is not { Count: > 0 })
-        {
-            _cursorDocs.Upsert(doc);
-        }
-        else
-        {
-            var bytes = _quarantineBytes + rejected.Sum(q => (long)q.ApproximateBytes);
-            _db.BeginTrans();
-            try
+            var held = _cursors.HeldRanges();
+            long n = 0;
+            for (var i = _indexHead; i < _index.Count; i++)
             {
-                foreach (var q in rejected) _quarantine.Insert(QuarantineToDoc(q));
-                WriteQuarantineBytes(bytes);
-                _cursorDocs.Upsert(doc);
-                _db.Commit();
+                if (SinkCursors.IsHeld(held, _index[i].Id)) n++;
             }
-            catch
-            {
-                TryRollback();
-                throw;
-            }
-            _quarantineCount += rejected.Count;
-            _quarantineBytes = bytes;
+            return n;
         }
-        _cursors[sink] = cursor;
-        if (lane.IsOpen) _lanes[sink] = lane;
-        else _lanes.Remove(sink);
     }
 
     /// <summary>
@@ -205,6 +163,18 @@ public sealed partial class DurableQueue
     /// </summary>
     public bool ReadNext(string? sink, long afterId, long upTo, List<TelemetryPoint> into, out long segmentId)
     {
+        try
+        {
+            return ReadNextCore(sink, afterId, upTo, into, out segmentId);
+        }
+        catch (Exception ex) when (StorageException.IsStorageFailure(ex))
+        {
+            throw Failed("reading a segment", ex);
+        }
+    }
+
+    private bool ReadNextCore(string? sink, long afterId, long upTo, List<TelemetryPoint> into, out long segmentId)
+    {
         var from = afterId;
         while (true)
         {
@@ -220,7 +190,7 @@ public sealed partial class DurableQueue
                 }
                 info = _index[at];
                 segmentId = info.Id;
-                if (sink is not null) Hold(sink, from, info.Id);
+                if (sink is not null) _cursors.Hold(sink, from, info.Id);
                 blob = ArrayPool<byte>.Shared.Rent(info.At.Length);
                 try
                 {
@@ -276,26 +246,16 @@ public sealed partial class DurableQueue
         return found;
     }
 
-    private long MinCursor()
-    {
-        if (_sinks.Count == 0) return 0;
-        var min = long.MaxValue;
-        foreach (var s in _sinks) min = Math.Min(min, _cursors.TryGetValue(s, out var c) ? c : 0);
-        return min;
-    }
-
     /// <summary>
     /// Housekeeping on the writer thread, between commits: checkpoints the dedup/shadow state when due (or
     /// when <paramref name="force"/>), deletes segments every sink has confirmed and the snapshot covers, and
     /// keeps the quarantine within its bounds.
     /// </summary>
-    public void Maintain(bool force = false)
-    {
-        lock (_gate)
+    public void Maintain(bool force = false) => Guarded("maintenance", () =>
         {
             if (Dedup.PendingAdmissions != 0) throw new InvalidOperationException("Maintain called with uncommitted dedup admissions");
             var now = NowTicks;
-            var minCursor = MinCursor();
+            var minCursor = _cursors.MinCursor();
             var due = _commitsSinceSnapshot > 0
                 && (force || now - _lastSnapshotTicks >= _options.CheckpointInterval.Ticks || minCursor > _snapshotUpTo && _full);
             var deletable = Math.Min(minCursor, due ? _lastId : _snapshotUpTo);
@@ -312,7 +272,7 @@ public sealed partial class DurableQueue
                 // On disk before the files go: a document must never name a deleted file.
                 Durably(() =>
                 {
-                    foreach (var s in delete) _segments.Delete(s.Id);
+                    foreach (var s in delete) _db.Segments.Delete(s.Id);
                 });
                 foreach (var s in delete) RemoveFromIndex(s);
                 // Delivered points: a series dropped before starts a new loss range at its next drop.
@@ -321,13 +281,12 @@ public sealed partial class DurableQueue
                 _full = false;
             }
             while (all);
-            SweepQuarantine(now);
+            _quarantine.Sweep(now);
             // Every sink holds everything queued: whatever is dropped next is not contiguous with the open ranges.
-            if (_sinks.Count > 0 && minCursor >= _lastId) _ledger.KeptAgain();
+            if (_cursors.Sinks.Count > 0 && minCursor >= _lastId) _ledger.KeptAgain();
             MaintainLedger(now);
             if (now - _lastRecycleTicks >= _options.EngineRecycleInterval.Ticks) RecycleEngine(now);
-        }
-    }
+        });
 
     private long _lastRecycleTicks;
 
@@ -349,7 +308,7 @@ public sealed partial class DurableQueue
     private void RecycleEngine(long now)
     {
         _lastRecycleTicks = now;
-        CloseDatabase();
-        OpenDatabase();
+        _db.Close();
+        _db.Open();
     }
 }

@@ -9,23 +9,11 @@ using Microsoft.Extensions.Logging;
 namespace EdgeTwin.Storage;
 
 /// <summary>
-/// The persistent store-and-forward queue (docs/architecture.md §2.3–2.4). The points themselves, in group-committed
-/// segments, are appended to the files of a <see cref="SegmentLog"/>; the dedup/shadow snapshot is a
-/// <see cref="SnapshotFile"/>. One LiteDB database holds everything else:
-/// <list type="bullet">
-/// <item><c>segments</c>: where each segment lies (file, offset, length), its point count and time range, ids strictly increasing;</item>
-/// <item><c>streams</c>: the stream catalog the segments refer to;</item>
-/// <item><c>cursors</c>: per sink, the last segment it confirmed in queue order, and the segments its live lane
-/// delivered ahead of that (<see cref="SinkLane"/>);</item>
-/// <item><c>meta</c>: the sources' checkpoints and the quarantine's size;</item>
-/// <item><c>quarantine</c> and <c>loss</c>: the quarantine store and the loss ledger.</item>
-/// </list>
-/// A commit appends the segment's blob to the segment log and fsyncs it, then records it, its new streams, its
-/// quarantined readings and the sources' checkpoints in one transaction, then checkpoints that into the data file
-/// (LiteDB's own commit returns before its log is written), so what a commit returned is on disk. The dedup state is recovered from the last snapshot plus the segments
-/// committed after it, and a segment newer than the snapshot is never deleted, so dedup survives any crash.
-/// <para>Thread model: one writer (the pipeline thread) calls <see cref="Commit"/> and <see cref="Maintain"/>;
-/// sink threads call <see cref="ReadNext"/> and <see cref="Confirm"/>.</para>
+/// The persistent store-and-forward queue (docs/architecture.md §2.3–2.4), composed of parts with one job each:
+/// segments and group commit (here and in its Recovery and Drop files), <see cref="SinkCursors"/>,
+/// <see cref="QuarantineStore"/>, <see cref="LossLedger"/> and <see cref="SourceCheckpoints"/>, sharing one
+/// <see cref="QueueDatabase"/> so that a commit writes all it changes in one transaction. What a commit returned is on disk.
+/// Thread model: one writer (the pipeline thread) commits and maintains; sink threads read and confirm.
 /// </summary>
 public sealed partial class DurableQueue : IDisposable
 {
@@ -40,21 +28,15 @@ public sealed partial class DurableQueue : IDisposable
     private readonly ArrayBufferWriter<byte> _blob = new(1 << 20);
     private readonly List<SegmentInfo> _index = [];
     private int _indexHead;
-    private readonly Dictionary<string, long> _cursors = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, SinkLane> _lanes = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _sinks = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _dataSignal = new(0, int.MaxValue);
     private int _waiters;
 
     private SegmentLog _files = null!;
     private readonly SnapshotFile _snapshot;
-    private LiteDatabase _db = null!;
-    private ILiteCollection<BsonDocument> _segments = null!;
-    private ILiteCollection<BsonDocument> _streams = null!;
-    private ILiteCollection<BsonDocument> _cursorDocs = null!;
-    private ILiteCollection<BsonDocument> _meta = null!;
-    private ILiteCollection<BsonDocument> _quarantine = null!;
-    private ILiteCollection<BsonDocument> _loss = null!;
+    private readonly QueueDatabase _db;
+    private readonly QuarantineStore _quarantine;
+    private readonly SinkCursors _cursors;
+    private readonly SourceCheckpoints _checkpoints;
 
     private long _bytes;
     private long _points;
@@ -62,10 +44,7 @@ public sealed partial class DurableQueue : IDisposable
     private long _snapshotUpTo;
     private long _lastSnapshotTicks;
     private long _commitsSinceSnapshot;
-    private long _quarantineCount;
-    private long _quarantineBytes;
     private readonly LossLedger _ledger;
-    private long _lastQuarantineSweepTicks;
     private bool _full;
 
     /// <summary>Segments the snapshot does not cover were dropped: until a new snapshot is written, their dedup history exists only in memory.</summary>
@@ -81,6 +60,10 @@ public sealed partial class DurableQueue : IDisposable
         _snapshot = new SnapshotFile(options.Directory);
         Dedup = new DedupIndex(options.HistoryPerSeries);
         _ledger = new LossLedger(options.LossRangeSpan, options.LossLedgerMaxRecords);
+        _db = new QueueDatabase(options.Directory);
+        _quarantine = new QuarantineStore(_db, _ledger, options, log);
+        _cursors = new SinkCursors(_db, _quarantine);
+        _checkpoints = new SourceCheckpoints(_db);
     }
 
     public string DatabasePath => Path.Combine(_options.Directory, DatabaseFileName);
@@ -120,12 +103,42 @@ public sealed partial class DurableQueue : IDisposable
             queue.OpenAndRecover();
             return queue;
         }
+        catch (Exception ex) when (StorageException.IsStorageFailure(ex))
+        {
+            queue.Dispose();
+            throw new StorageException("opening the queue", options.Directory, ex);
+        }
         catch
         {
             queue.Dispose();
             throw;
         }
     }
+
+    /// <summary>The queue's one translation of a storage failure into <see cref="StorageException"/>.</summary>
+    private StorageException Failed(string operation, Exception inner) => new(operation, _options.Directory, inner);
+
+    /// <summary>Runs <paramref name="action"/> under the gate, its storage failures thrown as <see cref="StorageException"/>.</summary>
+    private T Guarded<T>(string operation, Func<T> action)
+    {
+        lock (_gate)
+        {
+            try
+            {
+                return action();
+            }
+            catch (Exception ex) when (StorageException.IsStorageFailure(ex))
+            {
+                throw Failed(operation, ex);
+            }
+        }
+    }
+
+    private void Guarded(string operation, Action action) => Guarded(operation, () =>
+    {
+        action();
+        return 0;
+    });
 
     private long NowTicks => _time.GetUtcNow().UtcTicks;
 
@@ -137,10 +150,17 @@ public sealed partial class DurableQueue : IDisposable
     {
         lock (_gate)
         {
-            CloseDatabase();
-            _files?.Dispose();
-            Recovery = new RecoveryReport();
-            OpenAndRecover();
+            try
+            {
+                _db.Close();
+                _files?.Dispose();
+                Recovery = new RecoveryReport();
+                OpenAndRecover();
+            }
+            catch (Exception ex) when (StorageException.IsStorageFailure(ex))
+            {
+                throw Failed("reopening the queue", ex);
+            }
         }
     }
 
@@ -150,9 +170,20 @@ public sealed partial class DurableQueue : IDisposable
     /// rolled back (so a redelivery is not mistaken for a duplicate).
     /// </summary>
     /// <exception cref="QueueFullException">Over budget or watermark under the block policy (nothing was written).</exception>
+    /// <exception cref="StorageException">The storage failed; nothing was written.</exception>
     public CommitResult Commit(CommitRequest request)
     {
-        lock (_gate) return CommitCore(request);
+        lock (_gate)
+        {
+            try
+            {
+                return CommitCore(request);
+            }
+            catch (Exception ex) when (StorageException.IsStorageFailure(ex))
+            {
+                throw Failed("commit", ex);
+            }
+        }
     }
 
     private CommitResult CommitCore(CommitRequest request)
@@ -227,7 +258,6 @@ public sealed partial class DurableQueue : IDisposable
 
         var segmentBytes = request.Points.Count > 0 ? _blob.WrittenCount : 0;
         var streamCount = 0;
-        var quarantineIds = new long[request.Quarantine.Count];
         SegmentLocation? appended = null;
         long t0 = long.MaxValue, t1 = long.MinValue;
         if (request.Points.Count > 0)
@@ -236,17 +266,15 @@ public sealed partial class DurableQueue : IDisposable
             // Durable before the transaction that records it: a recorded segment is always on disk.
             appended = _files.Append(id, _blob.WrittenSpan);
         }
-        var addedQuarantineBytes = request.Quarantine.Sum(q => (long)q.ApproximateBytes);
-        long curedQuarantineBytes = 0;
-        var curedQuarantineCount = 0;
+        var quarantined = default(QuarantineStore.Change);
         var transactionCommitted = false;
         _db.BeginTrans();
         try
         {
-            streamCount = Streams.WritePending(_streams);
+            streamCount = Streams.WritePending(_db.Streams);
             if (appended is { } at)
             {
-                _segments.Insert(new BsonDocument
+                _db.Segments.Insert(new BsonDocument
                 {
                     ["_id"] = id,
                     ["f"] = at.File,
@@ -260,23 +288,11 @@ public sealed partial class DurableQueue : IDisposable
             }
             if (drop is not null)
             {
-                foreach (var s in drop) _segments.Delete(s.Id);
+                foreach (var s in drop) _db.Segments.Delete(s.Id);
             }
-            _ledger.Write(_loss);
-            for (var i = 0; i < request.Quarantine.Count; i++) quarantineIds[i] = _quarantine.Insert(QuarantineToDoc(request.Quarantine[i])).AsInt64;
-            foreach (var qid in request.CuredQuarantineIds)
-            {
-                // Account for what is really removed: an id evicted meanwhile (or listed twice) removes nothing.
-                if (_quarantine.FindById(qid) is not { } cured) continue;
-                curedQuarantineBytes += cured["sz"].AsInt32;
-                curedQuarantineCount++;
-                _quarantine.Delete(qid);
-            }
-            if (request.Quarantine.Count > 0 || request.CuredQuarantineIds.Count > 0)
-            {
-                WriteQuarantineBytes(Math.Max(0, _quarantineBytes + addedQuarantineBytes - curedQuarantineBytes));
-            }
-            foreach (var cp in request.Checkpoints) _meta.Upsert(new BsonDocument { ["_id"] = "cp:" + cp.Key, ["v"] = cp.Value });
+            _ledger.Write(_db.Loss);
+            quarantined = _quarantine.Write(request.Quarantine, request.CuredQuarantineIds);
+            _checkpoints.Write(request.Checkpoints);
             _db.Commit();
             transactionCommitted = true;
             // LiteDB 5 hands the log pages to a background writer and returns from Commit before they reach the file, so
@@ -286,7 +302,7 @@ public sealed partial class DurableQueue : IDisposable
         }
         catch
         {
-            TryRollback();
+            _db.TryRollback();
             _ledger.Discard();
             // Once the transaction committed, its document may name the appended bytes: keep them (recovery cuts
             // whatever no committed segment names).
@@ -305,8 +321,7 @@ public sealed partial class DurableQueue : IDisposable
             DroppedUpTo(drop);
             LogDrop(drop, overBudgetAtDrop ? "byte budget" : "free-disk watermark");
         }
-        _quarantineCount += request.Quarantine.Count - curedQuarantineCount;
-        _quarantineBytes = Math.Max(0, _quarantineBytes + addedQuarantineBytes - curedQuarantineBytes);
+        _quarantine.Apply(quarantined);
         var dropped = new CommitResult(0, drop?.Count ?? 0, drop?.Sum(s => (long)s.Count) ?? 0);
         if (request.Points.Count == 0) return dropped;
 
@@ -325,37 +340,7 @@ public sealed partial class DurableQueue : IDisposable
         SegmentCodec.Encode(points, Streams.GetOrAdd, _blob);
     }
 
-    /// <summary>
-    /// Runs <paramref name="write"/> in one transaction, committed and checkpointed into the data file, so it is on disk
-    /// when this returns (LiteDB's own commit returns before its log is written); rolled back if anything fails.
-    /// </summary>
-    private void Durably(Action write)
-    {
-        _db.BeginTrans();
-        try
-        {
-            write();
-            _db.Commit();
-            _db.Checkpoint();
-        }
-        catch
-        {
-            TryRollback();
-            throw;
-        }
-    }
-
-    private void TryRollback()
-    {
-        try
-        {
-            _db?.Rollback();
-        }
-        catch (Exception ex) when (ex is LiteException or IOException or InvalidOperationException)
-        {
-            // The database may be unusable (disk full mid-write); the caller reopens it.
-        }
-    }
+    private void Durably(Action write) => _db.Durably(write);
 
     private void RemoveFromIndex(SegmentInfo s)
     {
@@ -415,7 +400,7 @@ public sealed partial class DurableQueue : IDisposable
         lock (_gate)
         {
             // After a failed write LiteDB may not close cleanly; it recovers from its log at the next open.
-            CloseDatabase();
+            _db.Close();
             // Segment files no committed document refers to any more go now, not as a recovery note at the next open.
             _files?.Close();
             _lockFile.Dispose();

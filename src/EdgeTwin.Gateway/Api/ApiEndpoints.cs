@@ -78,7 +78,7 @@ public static class ApiEndpoints
             {
                 return ApiResults.Error(StatusCodes.Status503ServiceUnavailable, "the pipeline did not take the replay within 60 s (is the queue full?); it still runs when the pipeline gets to it");
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LiteDB.LiteException or ObjectDisposedException)
+            catch (StorageException ex)
             {
                 return ApiResults.Error(StatusCodes.Status503ServiceUnavailable, "the queue could not be written, nothing was replayed: " + ex.Message);
             }
@@ -97,7 +97,7 @@ public static class ApiEndpoints
                 var purged = runtime.Queue.PurgeQuarantine(r, Math.Clamp(limit ?? MaxReplayLimit, 1, MaxReplayLimit), "by an operator through the API");
                 return Results.Json(new PurgeResponse(purged, runtime.Queue.GetStats().QuarantineEntries), ApiJsonContext.Default.PurgeResponse);
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LiteDB.LiteException or ObjectDisposedException)
+            catch (StorageException ex)
             {
                 return ApiResults.Error(StatusCodes.Status503ServiceUnavailable, "the queue could not be written, nothing was purged: " + ex.Message);
             }

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using EdgeTwin.Storage;
 using Microsoft.AspNetCore.Http;
 
 namespace EdgeTwin.Gateway.Api;
@@ -51,7 +52,7 @@ public sealed class StatusPageAssets
         {
             json = state().Replace("<", "\\u003c", StringComparison.Ordinal);
         }
-        catch (Exception ex) when (ex is IOException or InvalidOperationException or ObjectDisposedException or LiteDB.LiteException)
+        catch (Exception ex) when (ex is StorageException or InvalidOperationException or ObjectDisposedException)
         {
             json = null; // the queue is being reopened or closed: the page starts empty and its polls fill it
         }

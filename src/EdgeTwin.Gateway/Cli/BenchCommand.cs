@@ -11,7 +11,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace EdgeTwin.Gateway.Cli;
 
 /// <summary>
-/// <c>edgetwin bench</c>: runs the real pipeline — simulator → validate → dedup → durable LiteDB queue →
+/// <c>edgetwin bench</c>: runs the real pipeline — simulator → validate → dedup → durable queue →
 /// JSONL file sink — in a fresh process per series count (so peak RSS is that run's own), and measures the
 /// disk's fsync'd write limit with dd in the same run, for comparison.
 /// </summary>

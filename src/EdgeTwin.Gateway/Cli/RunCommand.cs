@@ -115,9 +115,9 @@ public static class RunCommand
             Log.CannotStart(log, ex.Message);
             return new(reloading ? null : ExitCodes.TempFail);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is StorageException or IOException or UnauthorizedAccessException)
         {
-            Log.StateDirectoryFailed(log, config.Gateway.StateDirectory, ex.Message);
+            Log.StateDirectoryFailed(log, config.Gateway.StateDirectory, (ex as StorageException)?.InnerException?.Message ?? ex.Message);
             return new(reloading ? null : ExitCodes.IoError);
         }
 

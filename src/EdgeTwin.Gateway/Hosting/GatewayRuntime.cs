@@ -34,7 +34,7 @@ public sealed class GatewayRuntime : IDisposable
         Normalizer = new Normalizer(registry, config.Validation);
         Metrics = new PipelineMetrics();
         Channel = new IngestChannel(config.Queue.IngestCapacityBatches, queue);
-        Processor = new IngestProcessor(queue, Normalizer, time);
+        Processor = new IngestProcessor(() => queue.Dedup, Normalizer, time);
         StartedUtc = time.GetUtcNow().UtcDateTime;
     }
 
@@ -104,7 +104,7 @@ public sealed class GatewayRuntime : IDisposable
     /// <summary>The hosted services in start order; the host stops them in reverse (sources, sinks, pipeline).</summary>
     public IEnumerable<IHostedService> HostedServices(ILoggerFactory loggers)
     {
-        Pipeline = new PipelineWorker(Processor, Channel, Metrics, loggers.CreateLogger<PipelineWorker>(), Time,
+        Pipeline = new PipelineWorker(Processor, Channel, Queue, Metrics, loggers.CreateLogger<PipelineWorker>(), Time,
             Config.Queue.MaxSegmentPoints, TimeSpan.FromMilliseconds(Config.Queue.MaxCommitDelayMs), TimeSpan.FromMilliseconds(Config.Queue.CommitLingerMs));
         yield return Pipeline;
         yield return new StatusWriter(this, loggers.CreateLogger<StatusWriter>());
@@ -116,7 +116,7 @@ public sealed class GatewayRuntime : IDisposable
             // The file sink keeps its own position (a segment at or below it counts as written), so it takes no lane.
             var drain = Config.Sinks.Kafka.FirstOrDefault(k => k.Name == Sinks[i].Name)?.Drain
                 ?? Config.Sinks.Mqtt.FirstOrDefault(m => m.Name == Sinks[i].Name)?.Drain;
-            yield return new SinkWorker(Sinks[i], Queue, Metrics, loggers.CreateLogger<SinkWorker>(), Time, max, drain);
+            yield return SinkWorker.Create(Sinks[i], Queue, Metrics, loggers.CreateLogger<SinkWorker>(), Time, max, drain);
         }
         yield return new SourceWorker(Sources, Channel, Metrics, loggers.CreateLogger<SourceWorker>(), Time);
     }

@@ -4,7 +4,10 @@ using EdgeTwin.Storage;
 
 namespace EdgeTwin.Gateway.Pipeline;
 
-/// <summary>The bounded channel between the sources and the pipeline thread: its capacity is the back-pressure.</summary>
+/// <summary>
+/// The bounded channel between the sources and the pipeline thread: its capacity is the back-pressure. Sources read
+/// their last committed checkpoint through it.
+/// </summary>
 public sealed class IngestChannel : IIngestWriter
 {
     private readonly Channel<IngestBatch> _channel;

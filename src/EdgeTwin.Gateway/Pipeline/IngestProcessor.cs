@@ -14,24 +14,23 @@ namespace EdgeTwin.Gateway.Pipeline;
 /// </summary>
 public sealed class IngestProcessor
 {
-    private readonly DurableQueue _queue;
+    private readonly Func<DedupIndex> _dedup;
     private readonly Normalizer _normalizer;
     private readonly TimeProvider _time;
 
-    public IngestProcessor(DurableQueue queue, Normalizer normalizer, TimeProvider time)
+    /// <param name="dedup">The dedup index of committed points; asked each batch, as a queue reopened after a storage failure brings a new one.</param>
+    public IngestProcessor(Func<DedupIndex> dedup, Normalizer normalizer, TimeProvider time)
     {
-        _queue = queue;
+        _dedup = dedup;
         _normalizer = normalizer;
         _time = time;
     }
-
-    public DurableQueue Queue => _queue;
 
     /// <summary>Adds the batch's outcome to <paramref name="request"/>; returns the counts for the batch.</summary>
     public IngestResult Process(IngestBatch batch, CommitRequest request)
     {
         var now = _time.GetUtcNow().UtcTicks;
-        var dedup = _queue.Dedup;
+        var dedup = _dedup();
         int accepted = 0, duplicates = 0, late = 0, quarantined = 0;
         Dictionary<QuarantineReason, int>? reasons = null;
         foreach (ref readonly var reading in batch.Readings)
@@ -69,7 +68,7 @@ public sealed class IngestProcessor
     public (int Cured, int Remaining, int Duplicates) Replay(IReadOnlyList<QuarantineRecord> records, CommitRequest request)
     {
         var now = _time.GetUtcNow().UtcTicks;
-        var dedup = _queue.Dedup;
+        var dedup = _dedup();
         int cured = 0, remaining = 0, duplicates = 0;
         foreach (var record in records)
         {

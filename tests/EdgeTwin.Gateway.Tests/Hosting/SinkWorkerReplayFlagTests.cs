@@ -183,7 +183,7 @@ public sealed class SinkWorkerReplayFlagTests
     {
         using var metrics = new PipelineMetrics();
         var drain = new SinkDrainConfig { BacklogSeconds = 2, MaxPointsPerSecond = maxPointsPerSecond };
-        using var worker = new SinkWorker(sink, queue, metrics, NullLogger.Instance, clock, maxBatchPoints: 1000, drain);
+        using var worker = SinkWorker.Create(sink, queue, metrics, NullLogger.Instance, clock, maxBatchPoints: 1000, drain);
         await worker.StartAsync(CancellationToken.None);
         try
         {

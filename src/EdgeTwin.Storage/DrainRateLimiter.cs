@@ -1,4 +1,4 @@
-namespace EdgeTwin.Gateway.Hosting;
+namespace EdgeTwin.Storage;
 
 /// <summary>
 /// A token bucket for a sink's backlog lane: <see cref="PointsPerSecond"/> on average, with bursts of at most a

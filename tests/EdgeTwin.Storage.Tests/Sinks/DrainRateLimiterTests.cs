@@ -1,6 +1,6 @@
-using EdgeTwin.Gateway.Hosting;
+using EdgeTwin.Storage;
 
-namespace EdgeTwin.Gateway.Tests.Hosting;
+namespace EdgeTwin.Storage.Tests.Sinks;
 
 public sealed class DrainRateLimiterTests
 {

@@ -3,20 +3,18 @@ using System.Diagnostics;
 using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Quarantine;
 using EdgeTwin.Gateway.Metrics;
-using EdgeTwin.Gateway.Pipeline;
 using EdgeTwin.Storage;
-using LiteDB;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Polly;
 
-namespace EdgeTwin.Gateway.Hosting;
+namespace EdgeTwin.Gateway.Pipeline;
 
 /// <summary>
-/// The pipeline thread: takes batches from the ingest channel, runs normalize/validate/dedup, and group-commits
-/// them to the queue. A commit holds as many batches as arrived while the previous one was being written (up
-/// to $.queue.maxSegmentPoints, or $.queue.maxCommitDelayMs after its first point), so throughput grows with
-/// load while latency stays bounded. A batch's sources are told it is durable only after its commit.
-/// On stop it drains the channel (the sources have stopped first), commits, and checkpoints the queue.
+/// The pipeline thread, the middle of the data flow: ingest channel → <see cref="IngestProcessor"/> (normalize, map,
+/// dedup) → group commit to the queue → each batch's <see cref="IngestBatch.Complete"/>, the back-flow that tells its
+/// source the readings are durable (and only then). A commit groups what arrived while the previous one was written,
+/// so throughput grows with load while latency stays bounded. Storage failures are retried with backoff (Polly).
 /// </summary>
 public sealed class PipelineWorker : IHostedService
 {
@@ -33,9 +31,17 @@ public sealed class PipelineWorker : IHostedService
     private long _lastMaintainTicks;
     private volatile bool _stopping;
 
-    public PipelineWorker(IngestProcessor processor, IngestChannel channel, PipelineMetrics metrics, ILogger<PipelineWorker> log, TimeProvider time, int maxSegmentPoints, TimeSpan maxCommitDelay, TimeSpan commitLinger)
+    private readonly DurableQueue _queue;
+    private readonly ResiliencePipeline _storageRetry;
+
+    /// <summary>Keeps the heartbeat going while a storage retry waits: a deliberate wait, not a stall.</summary>
+    private readonly Timer _backoffHeartbeat;
+    private int _storageFailures;
+
+    public PipelineWorker(IngestProcessor processor, IngestChannel channel, DurableQueue queue, PipelineMetrics metrics, ILogger<PipelineWorker> log, TimeProvider time, int maxSegmentPoints, TimeSpan maxCommitDelay, TimeSpan commitLinger)
     {
         _processor = processor;
+        _queue = queue;
         _channel = channel;
         _metrics = metrics;
         _log = log;
@@ -43,6 +49,15 @@ public sealed class PipelineWorker : IHostedService
         _maxPoints = maxSegmentPoints;
         _maxDelay = maxCommitDelay;
         _linger = commitLinger;
+        _backoffHeartbeat = new Timer(_ => Heartbeat());
+        _storageRetry = Backoff.Forever(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30), (ex, _) => ex is StorageException, (ex, delay) =>
+        {
+            _storageFailures++;
+            _metrics.StorageError = ex.Message;
+            Log.CommitFailed(_log, ex.Message, (long)delay.TotalMilliseconds);
+            if (_stopping) throw new OperationCanceledException("stopping during a storage failure");
+            _backoffHeartbeat.Change(TimeSpan.Zero, TimeSpan.FromSeconds(1));
+        });
     }
 
     private readonly TimeSpan _linger;
@@ -164,22 +179,22 @@ public sealed class PipelineWorker : IHostedService
             var request = new CommitRequest();
             try
             {
-                var records = _processor.Queue.ListQuarantine(job.Limit, job.Reason);
+                var records = _queue.ListQuarantine(job.Limit, job.Reason);
                 var (cured, remaining, duplicates) = _processor.Replay(records, request);
                 if (!request.IsEmpty)
                 {
                     var start = Stopwatch.GetTimestamp();
-                    var result = _processor.Queue.Commit(request);
+                    var result = _queue.Commit(request);
                     _metrics.AddCommit(Stopwatch.GetElapsedTime(start), result.DroppedPoints);
                 }
                 _metrics.AddReplayed(cured);
                 Log.QuarantineReplayed(_log, records.Count, cured, duplicates, remaining);
                 job.Result.TrySetResult(new ReplayOutcome(records.Count, cured, duplicates, remaining));
             }
-            catch (Exception ex) when (ex is QueueFullException || IsStorageFailure(ex))
+            catch (Exception ex) when (ex is QueueFullException or StorageException)
             {
                 // Commit rolled the dedup admissions back; nothing left the quarantine.
-                if (ex is not QueueFullException) _needsReopen = true;
+                if (ex is StorageException) _needsReopen = true;
                 job.Result.TrySetException(ex);
             }
         }
@@ -200,41 +215,16 @@ public sealed class PipelineWorker : IHostedService
     private void CommitPending(CommitRequest request, List<IngestBatch> pending, List<IngestResult> results)
     {
         var blockedSince = 0L;
-        var failures = 0;
-        var reprocess = false;
+        _reprocess = false;
+        _storageFailures = 0;
         while (true)
         {
             _abort.Token.ThrowIfCancellationRequested();
             Heartbeat();
-            if (_needsReopen)
-            {
-                // After an I/O error LiteDB's engine stays faulted: reopen it, which replays its log and our
-                // recovery (the dedup index is rebuilt from what is durable, so the batches are re-run below).
-                try
-                {
-                    _processor.Queue.Reopen();
-                    _needsReopen = false;
-                    reprocess = true;
-                }
-                catch (Exception ex) when (IsStorageFailure(ex))
-                {
-                    Backoff(ref failures, ex);
-                    continue;
-                }
-            }
-            if (reprocess)
-            {
-                // A failed commit rolled the dedup admissions back: run the same batches again from scratch.
-                request.Clear();
-                results.Clear();
-                foreach (var b in pending) results.Add(_processor.Process(b, request));
-                reprocess = false;
-            }
-            var start = Stopwatch.GetTimestamp();
             try
             {
-                var result = _processor.Queue.Commit(request);
-                _metrics.AddCommit(Stopwatch.GetElapsedTime(start), result.DroppedPoints);
+                // A full disk or an I/O error: nothing was acknowledged. Back off, reopen, retry the same batches.
+                _storageRetry.Execute(_ => CommitAttempt(request, pending, results), _abort.Token);
                 break;
             }
             catch (QueueFullException ex)
@@ -251,13 +241,11 @@ public sealed class PipelineWorker : IHostedService
                 Heartbeat();
                 _abort.Token.WaitHandle.WaitOne(50);
             }
-            catch (Exception ex) when (IsStorageFailure(ex))
+            finally
             {
-                // A full disk or an I/O error: nothing was acknowledged. Back off, reopen, retry the same batches.
-                _needsReopen = true;
-                Backoff(ref failures, ex);
+                _backoffHeartbeat.Change(Timeout.Infinite, Timeout.Infinite);
             }
-            reprocess = true;
+            _reprocess = true;
         }
         if (blockedSince != 0)
         {
@@ -265,12 +253,13 @@ public sealed class PipelineWorker : IHostedService
             _metrics.AddBlocked(ms);
             Log.QueueUnblocked(_log, ms);
         }
-        if (failures > 0)
+        if (_storageFailures > 0)
         {
             _metrics.StorageError = null;
             Log.StorageRecovered(_log);
         }
         foreach (var q in request.Quarantine) _metrics.AddQuarantined(q.SourceName, q.Reason);
+        // The back-flow: each batch's source learns its readings are durable, and may acknowledge them upstream.
         for (var i = 0; i < pending.Count; i++)
         {
             var r = results[i];
@@ -282,25 +271,47 @@ public sealed class PipelineWorker : IHostedService
         request.Clear();
     }
 
-    private void Backoff(ref int failures, Exception error)
+    /// <summary>One attempt at committing the pending batches, after reopening the queue if a storage failure faulted it.</summary>
+    private void CommitAttempt(CommitRequest request, List<IngestBatch> pending, List<IngestResult> results)
     {
-        failures++;
-        var delay = TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * (1 << Math.Min(failures, 7))));
-        _metrics.StorageError = error.Message;
-        Log.CommitFailed(_log, error.Message, (long)delay.TotalMilliseconds);
-        if (_stopping) throw new OperationCanceledException("stopping during a storage failure");
-        // A deliberate wait, not a stall: keep the heartbeat going (the storage error is reported in STATUS).
-        var until = Stopwatch.GetTimestamp() + (long)(delay.TotalSeconds * Stopwatch.Frequency);
-        while (Stopwatch.GetTimestamp() < until && !_abort.Token.IsCancellationRequested)
+        _backoffHeartbeat.Change(Timeout.Infinite, Timeout.Infinite);
+        Heartbeat();
+        if (_needsReopen)
         {
-            Heartbeat();
-            _abort.Token.WaitHandle.WaitOne(TimeSpan.FromTicks(Math.Min(TimeSpan.TicksPerSecond, (long)((until - Stopwatch.GetTimestamp()) * (double)TimeSpan.TicksPerSecond / Stopwatch.Frequency) + 1)));
+            // A faulted engine: reopen it, which replays its log and our recovery (the dedup index is rebuilt
+            // from what is durable, so the batches are re-run below).
+            _queue.Reopen();
+            _needsReopen = false;
+            _reprocess = true;
+        }
+        if (_reprocess)
+        {
+            // A failed commit rolled the dedup admissions back: run the same batches again from scratch.
+            request.Clear();
+            results.Clear();
+            foreach (var b in pending) results.Add(_processor.Process(b, request));
+            _reprocess = false;
+        }
+        var start = Stopwatch.GetTimestamp();
+        try
+        {
+            var result = _queue.Commit(request);
+            _metrics.AddCommit(Stopwatch.GetElapsedTime(start), result.DroppedPoints);
+        }
+        catch (StorageException)
+        {
+            _needsReopen = true;
+            _reprocess = true;
+            throw;
         }
     }
 
     private void Heartbeat() => Volatile.Write(ref _metrics.LastProgressTicks, _time.GetUtcNow().UtcTicks);
 
     private bool _needsReopen;
+
+    /// <summary>The pending batches must be processed again before the next commit attempt (a failed one rolled their dedup admissions back).</summary>
+    private bool _reprocess;
     private long _lastIdleReopenTicks;
 
     /// <summary>
@@ -313,21 +324,15 @@ public sealed class PipelineWorker : IHostedService
         _lastIdleReopenTicks = Stopwatch.GetTimestamp();
         try
         {
-            _processor.Queue.Reopen();
+            _queue.Reopen();
             _needsReopen = false;
         }
-        catch (Exception ex) when (IsStorageFailure(ex))
+        catch (StorageException ex)
         {
             _metrics.StorageError = ex.Message;
             Log.MaintenanceFailed(_log, ex.Message);
         }
     }
-
-    /// <summary>
-    /// Failures of the storage rather than of our logic. After an I/O error LiteDB marks its engine faulted and
-    /// later calls throw ObjectDisposedException; a reopen (once there is space again) clears all of them.
-    /// </summary>
-    private static bool IsStorageFailure(Exception ex) => ex is IOException or UnauthorizedAccessException or LiteException or ObjectDisposedException;
 
     private void MaintainIfDue(bool force)
     {
@@ -337,10 +342,10 @@ public sealed class PipelineWorker : IHostedService
         _lastMaintainTicks = now;
         try
         {
-            _processor.Queue.Maintain(force);
+            _queue.Maintain(force);
             _maintenanceFailures = 0;
         }
-        catch (Exception ex) when (IsStorageFailure(ex))
+        catch (StorageException ex)
         {
             // Backed off like commits, so a full disk yields one line every few seconds, not twenty a second.
             _maintenanceFailures++;

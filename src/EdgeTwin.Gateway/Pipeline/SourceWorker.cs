@@ -1,15 +1,14 @@
 using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Gateway.Metrics;
-using EdgeTwin.Gateway.Pipeline;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace EdgeTwin.Gateway.Hosting;
+namespace EdgeTwin.Gateway.Pipeline;
 
 /// <summary>
-/// Runs every source. A source that throws is restarted with exponential backoff (a flaky device never takes
-/// the daemon down); one that returns has finished (a simulator's StopAfter). Stopping cancels the sources
-/// and then completes the ingest channel so the pipeline can drain.
+/// The head of the data flow: runs every source into the ingest channel. A source that throws is restarted with
+/// exponential backoff (Polly; a flaky device never takes the daemon down); one that returns has finished (a
+/// simulator's StopAfter). Stopping cancels the sources and then completes the channel so the pipeline can drain.
 /// </summary>
 public sealed class SourceWorker : BackgroundService
 {
@@ -43,36 +42,27 @@ public sealed class SourceWorker : BackgroundService
     private async Task RunOne(ISource source, CancellationToken stoppingToken)
     {
         await Task.Yield();
-        var failures = 0;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
+        var restart = Backoff.Forever(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60),
+            (ex, _) => !(ex is OperationCanceledException && stoppingToken.IsCancellationRequested),
+            (ex, _) =>
             {
-                _metrics.SourceRuns[source.Name] = SourceRun.Running;
-                await source.RunAsync(_channel, stoppingToken).ConfigureAwait(false);
-                _metrics.SourceRuns[source.Name] = SourceRun.Returned;
-                Log.SourceFinished(_log, source.Name, source.State);
-                return;
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                failures++;
                 _metrics.SourceRuns[source.Name] = SourceRun.Restarting;
                 Log.SourceFailed(_log, source.Name, ex.Message);
-                var delay = TimeSpan.FromMilliseconds(Math.Min(60_000, 500 * (1 << Math.Min(failures, 7))));
-                try
-                {
-                    await Task.Delay(delay, _time, stoppingToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
+            },
+            _time);
+        try
+        {
+            await restart.ExecuteAsync(async ct =>
+            {
+                _metrics.SourceRuns[source.Name] = SourceRun.Running;
+                await source.RunAsync(_channel, ct).ConfigureAwait(false);
+                _metrics.SourceRuns[source.Name] = SourceRun.Returned;
+                Log.SourceFinished(_log, source.Name, source.State);
+            }, stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: the source was cancelled, or its restart was waiting.
         }
     }
 }
