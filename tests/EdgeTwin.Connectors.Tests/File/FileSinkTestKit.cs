@@ -3,6 +3,7 @@ using EdgeTwin.Connectors.File;
 using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Telemetry;
+using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeTwin.Connectors.Tests.File;
 
@@ -31,14 +32,6 @@ internal sealed class TestDirectory : IDisposable
     }
 }
 
-/// <summary>A clock that stands still unless a test moves it, so file names are predictable.</summary>
-internal sealed class ManualTimeProvider : TimeProvider
-{
-    public DateTimeOffset UtcNow { get; set; } = new(2026, 11, 24, 3, 0, 0, TimeSpan.Zero);
-
-    public override DateTimeOffset GetUtcNow() => UtcNow;
-}
-
 /// <summary>Builds sinks, batches and points, and reads back what a sink wrote.</summary>
 internal static class FileSinkTestKit
 {
@@ -52,8 +45,11 @@ internal static class FileSinkTestKit
     public static FileSinkConfig Config(TestDirectory directory, long maxFileBytes = 64L << 20, int maxFiles = 50) =>
         new() { Name = "file-test", Directory = directory.Path, MaxFileBytes = maxFileBytes, MaxFiles = maxFiles };
 
+    /// <summary>A clock that stands still unless a test moves it, so file names are predictable.</summary>
+    public static FakeTimeProvider Clock() => new(new DateTimeOffset(BaseTicks, TimeSpan.Zero));
+
     public static JsonlFileSink Sink(FileSinkConfig config, TimeProvider? time = null) =>
-        new(config, GatewayId, time ?? new ManualTimeProvider());
+        new(config, GatewayId, time ?? Clock());
 
     /// <summary>
     /// Point <paramref name="index"/> of segment <paramref name="segment"/>: its value encodes both, so the

@@ -3,7 +3,7 @@ using EdgeTwin.Core.Assets;
 using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Telemetry;
-using EdgeTwin.Tests.Kafka;
+using EdgeTwin.TestSupport.Kafka;
 
 namespace EdgeTwin.Connectors.Tests.Kafka;
 

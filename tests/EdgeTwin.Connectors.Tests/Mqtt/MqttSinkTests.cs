@@ -3,6 +3,7 @@ using EdgeTwin.Connectors.Mqtt;
 using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Telemetry;
+using EdgeTwin.TestSupport.Mqtt;
 
 namespace EdgeTwin.Connectors.Tests.Mqtt;
 

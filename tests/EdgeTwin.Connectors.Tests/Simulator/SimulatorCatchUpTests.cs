@@ -97,7 +97,7 @@ public sealed class SimulatorCatchUpTests
 
     private static async Task<CollectingIngestWriter> RunAsync(Core.Config.SimulatorSourceConfig config, DateTimeOffset now, IReadOnlyDictionary<string, string>? checkpoints, ILogger log)
     {
-        var time = new ManualTimeProvider(now);
+        var time = new SleepAwareClock(now);
         var source = new SimulatorSource(config, time, log);
         var writer = new CollectingIngestWriter(time, checkpoints);
         await source.RunAsync(writer, CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(2));
@@ -107,7 +107,7 @@ public sealed class SimulatorCatchUpTests
     /// <summary>Runs an endless simulation until it has caught up with the clock and sleeps, then stops it.</summary>
     private static async Task<CollectingIngestWriter> RunUntilCaughtUpAsync(Core.Config.SimulatorSourceConfig config, DateTimeOffset now, IReadOnlyDictionary<string, string>? checkpoints, ILogger log)
     {
-        var time = new ManualTimeProvider(now);
+        var time = new SleepAwareClock(now);
         var source = new SimulatorSource(config, time, log);
         var writer = new CollectingIngestWriter(time, checkpoints);
         using var stop = new CancellationTokenSource();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using EdgeTwin.Gateway.Tests.Infrastructure;
+using EdgeTwin.TestSupport.Chromium;
 
 namespace EdgeTwin.Gateway.Tests.Api;
 
@@ -53,7 +54,7 @@ public sealed class StatusPageLayoutTests
 
         var offenders = browser.Evaluate(ColumnsOutsideTheirCards)!.AsArray().Select(n => (string)n!).ToList();
         var png = browser.Screenshot();
-        var artifacts = Path.Combine(GatewayBinary.RepositoryRoot, "artifacts");
+        var artifacts = Path.Combine(RepoRoot.Path, "artifacts");
         Directory.CreateDirectory(artifacts);
         File.WriteAllBytes(Path.Combine(artifacts, $"status-page-{width}.png"), png);
 
@@ -134,7 +135,7 @@ public sealed class StatusPageLayoutTests
     /// <summary>The shipped demo, as is, except for a port picked at run time (parallel runs on this machine).</summary>
     private static string DemoConfig(TestDirectory dir)
     {
-        var demo = JsonNode.Parse(File.ReadAllText(Path.Combine(GatewayBinary.RepositoryRoot, "config", "demo.json")),
+        var demo = JsonNode.Parse(File.ReadAllText(Path.Combine(RepoRoot.Path, "config", "demo.json")),
             documentOptions: new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true })!;
         demo["api"]!["port"] = 0;
         var path = dir["demo.json"];

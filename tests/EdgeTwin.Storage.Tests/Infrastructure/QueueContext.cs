@@ -2,6 +2,7 @@ using EdgeTwin.Core.Dedup;
 using EdgeTwin.Core.Quarantine;
 using EdgeTwin.Core.Telemetry;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeTwin.Storage.Tests.Infrastructure;
 
@@ -11,7 +12,7 @@ public sealed class QueueContext : IDisposable
     private readonly TempDirectory _dir = new();
     private readonly List<DurableQueue> _opened = [];
 
-    public ManualTimeProvider Clock { get; } = new(TestPoints.Epoch);
+    public FakeTimeProvider Clock { get; } = new(TestPoints.Epoch);
 
     public string Directory => _dir.Path;
 

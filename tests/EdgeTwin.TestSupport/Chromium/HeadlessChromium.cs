@@ -5,7 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace EdgeTwin.Gateway.Tests.Infrastructure;
+namespace EdgeTwin.TestSupport.Chromium;
 
 /// <summary>
 /// The Debian <c>chromium</c>, headless, driven over the Chrome DevTools protocol (a WebSocket to one page
