@@ -7,31 +7,6 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeTwin.Connectors.Tests.File;
 
-/// <summary>A scratch directory under the system temp folder, deleted with everything in it.</summary>
-internal sealed class TestDirectory : IDisposable
-{
-    public TestDirectory()
-    {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "edgetwin-filesink-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Path);
-    }
-
-    public string Path { get; }
-
-    public string Combine(string name) => System.IO.Path.Combine(Path, name);
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Path, recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
-        }
-    }
-}
-
 /// <summary>Builds sinks, batches and points, and reads back what a sink wrote.</summary>
 internal static class FileSinkTestKit
 {

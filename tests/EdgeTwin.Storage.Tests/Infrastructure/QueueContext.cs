@@ -9,7 +9,7 @@ namespace EdgeTwin.Storage.Tests.Infrastructure;
 /// <summary>One test's queue directory and clock; opens queues on them and deletes the directory at the end.</summary>
 public sealed class QueueContext : IDisposable
 {
-    private readonly TempDirectory _dir = new();
+    private readonly TestDirectory _dir = new("storage");
     private readonly List<DurableQueue> _opened = [];
 
     public FakeTimeProvider Clock { get; } = new(TestPoints.Epoch);
