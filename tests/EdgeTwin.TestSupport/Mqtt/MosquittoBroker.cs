@@ -105,15 +105,15 @@ public sealed class MosquittoBroker : IDisposable
     /// <summary>Stops the broker as a service stop would (SIGTERM): it writes its persistence file and exits.</summary>
     public void Stop()
     {
-        if (_process is null || _process.HasExited) return;
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)])) kill.WaitForExit();
-        if (!_process.WaitForExit(20_000))
-        {
-            _process.Kill();
-            throw new InvalidOperationException("mosquitto did not stop within 20 s of SIGTERM:" + Environment.NewLine + Log);
-        }
-        _process.Dispose();
+        if (_process is not { HasExited: false } process) return;
         _process = null;
+        using (process)
+        {
+            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)])) kill.WaitForExit();
+            if (process.WaitForExit(20_000)) return;
+            process.Kill();
+        }
+        throw new InvalidOperationException("mosquitto did not stop within 20 s of SIGTERM:" + Environment.NewLine + Log);
     }
 
     /// <summary>SIGTERM (Mosquitto saves its sessions and queued messages) and start again on the same ports.</summary>
@@ -123,15 +123,14 @@ public sealed class MosquittoBroker : IDisposable
         Start();
     }
 
+    /// <summary>Kills the broker (nothing it would save is needed any more) and removes its own folder.</summary>
     public void Dispose()
     {
-        try
+        if (_process is { } process)
         {
-            Stop();
-        }
-        catch (InvalidOperationException)
-        {
-            // Already killed by Stop.
+            if (!process.HasExited) process.Kill();
+            process.Dispose();
+            _process = null;
         }
         if (!_ownsDirectory) return;
         try
