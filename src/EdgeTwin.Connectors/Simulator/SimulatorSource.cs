@@ -8,24 +8,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace EdgeTwin.Connectors.Simulator;
 
 /// <summary>
-/// The built-in simulator: pumps and thermal machines with plausible physics, for demos, tests and load runs.
-/// <para>
-/// Readings are deterministic: the same seed, epoch and sequence number give bit-identical readings on the
-/// same platform, also across restarts. Reading n is channel n mod C of sample n / C, addressed
-/// <c>sim:{asset}/{channel}</c> and stamped epoch + sample · C / <see cref="SimulatorSourceConfig.PointsPerSecond"/>.
-/// </para>
-/// <para>
-/// Pacing: reading n is due at epoch + n / rate on the injected clock. The source emits whatever is due, in
-/// batches, and sleeps only when it is ahead; behind schedule (a restart after downtime, a past epoch,
-/// back-pressure) it catches up at full speed. A future epoch therefore waits until the epoch. A start that
-/// resumes from the checkpoint, without stopAfter, catches up at most <see cref="SimulatorSourceConfig.MaxCatchUpSeconds"/>:
-/// older missed readings are skipped (their sequence numbers are never used), and the log says what was done.
-/// </para>
-/// <para>
-/// Each batch carries the checkpoint <c>sim:{Name}</c> = <c>{epoch ticks}:{next n}</c>, committed with its
-/// readings; a start resumes there. A configured <see cref="SimulatorSourceConfig.Epoch"/> that differs from
-/// the checkpoint's means the simulation was redefined, so it starts over at n = 0.
-/// </para>
+/// The built-in simulator (pumps, thermal machines) for demos, tests and load runs. Deterministic: reading n is
+/// channel n mod C of sample n / C, addressed <c>sim:{asset}/{channel}</c>, due at epoch + n / rate; the source
+/// catches up when behind (at most <see cref="SimulatorSourceConfig.MaxCatchUpSeconds"/> after a restart) and
+/// commits the checkpoint <c>sim:{Name}</c> = <c>{epoch ticks}:{next n}</c> with each batch.
 /// </summary>
 public sealed partial class SimulatorSource : ISource
 {
