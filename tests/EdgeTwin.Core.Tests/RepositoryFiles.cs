@@ -6,9 +6,7 @@ namespace EdgeTwin.Core.Tests;
 /// </summary>
 internal static class RepositoryFiles
 {
-    private static readonly Lazy<string> Root = new(FindRoot);
-
-    public static string Path(params string[] parts) => System.IO.Path.Combine([Root.Value, .. parts]);
+    public static string Path(params string[] parts) => RepoRoot.Combine(parts);
 
     private static readonly string[] SkippedFolders = ["bin", "obj", "node_modules", "artifacts", ".git"];
 
@@ -28,15 +26,5 @@ internal static class RepositoryFiles
                 if (nameMatches(System.IO.Path.GetFileName(file))) yield return file;
             }
         }
-    }
-
-    // The tests run from bin/Debug/net10.0 several levels below the solution folder.
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(System.IO.Path.Combine(dir.FullName, "EdgeTwin.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException($"no EdgeTwin.sln above {AppContext.BaseDirectory}");
     }
 }

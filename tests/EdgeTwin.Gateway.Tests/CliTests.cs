@@ -46,7 +46,7 @@ public sealed class CliTests
     {
         foreach (var file in new[] { "demo.json", "edgetwin.json" })
         {
-            var (code, output) = GatewayProcess.Run(TimeSpan.FromSeconds(30), "check-config", Path.Combine(GatewayBinary.RepositoryRoot, "config", file));
+            var (code, output) = GatewayProcess.Run(TimeSpan.FromSeconds(30), "check-config", Path.Combine(RepoRoot.Path, "config", file));
             Assert.True(code == 0, $"{file}: {output}");
             Assert.Contains("OK", output, StringComparison.Ordinal);
         }

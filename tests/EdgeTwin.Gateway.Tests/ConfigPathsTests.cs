@@ -18,7 +18,7 @@ public sealed partial class ConfigPathsTests
         using var dir = new TestDirectory("config-paths");
         // The file lies in a folder below the working directory, so its folder and the working directory differ.
         Directory.CreateDirectory(dir["conf"]);
-        File.Copy(Path.Combine(GatewayBinary.RepositoryRoot, "config", "demo.json"), dir["conf/demo.json"]);
+        File.Copy(Path.Combine(RepoRoot.Path, "config", "demo.json"), dir["conf/demo.json"]);
         var expectedState = Path.Combine(dir.Path, "edgetwin-demo", "state");
 
         var (code, output) = GatewayProcess.RunIn(dir.Path, Timeout, "check-config", "conf/demo.json");
@@ -76,7 +76,7 @@ public sealed partial class ConfigPathsTests
         Assert.Contains("1 sink(s) (1 kafka)", output, StringComparison.Ordinal);
 
         // The demo: 6 mappings listed, 3 more that the simulator adds for the oven's channels; two kinds of source.
-        (code, output) = GatewayProcess.Run(Timeout, "check-config", Path.Combine(GatewayBinary.RepositoryRoot, "config", "demo.json"));
+        (code, output) = GatewayProcess.Run(Timeout, "check-config", Path.Combine(RepoRoot.Path, "config", "demo.json"));
         Assert.True(code == 0, output);
         Assert.Contains("9 mapping(s) (6 configured + 3 from simulator channels)", output, StringComparison.Ordinal);
         Assert.Contains("2 source(s) (1 simulator, 1 spool)", output, StringComparison.Ordinal);

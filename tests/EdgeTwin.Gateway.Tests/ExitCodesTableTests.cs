@@ -44,7 +44,7 @@ public sealed partial class ExitCodesTableTests
 
     private static List<(int Code, string Type, string Name)> Rows()
     {
-        var readme = File.ReadAllText(Path.Combine(GatewayBinary.RepositoryRoot, "README.md"));
+        var readme = File.ReadAllText(Path.Combine(RepoRoot.Path, "README.md"));
         var start = readme.IndexOf("\n## Exit codes\n", StringComparison.Ordinal);
         Assert.True(start >= 0, "README has no '## Exit codes' section");
         var end = readme.IndexOf("\n## ", start + 1, StringComparison.Ordinal);

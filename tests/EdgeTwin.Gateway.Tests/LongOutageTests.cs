@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using EdgeTwin.Gateway.Tests.Infrastructure;
+using static EdgeTwin.Gateway.Tests.Infrastructure.OutageRun;
 using EdgeTwin.Storage;
 using Xunit.Abstractions;
 
@@ -15,44 +16,17 @@ namespace EdgeTwin.Gateway.Tests;
 [Collection("daemon")]
 public sealed class LongOutageTests(ITestOutputHelper output)
 {
-    private sealed record Loss(string Asset, string Metric, long From, long To, long Count, bool Open, string Reason);
-
-    private static List<Loss> Ledger(string path)
-    {
-        var (code, json) = GatewayProcess.Run(TimeSpan.FromSeconds(30), "queue", "loss", "--config", path, "--json", "--limit", "100000");
-        Assert.True(code == 0, json);
-        return JsonDocument.Parse(json).RootElement.EnumerateArray().Select(e => new Loss(
-            e.GetProperty("asset_id").GetString()!, e.GetProperty("metric").GetString()!, e.GetProperty("from_ticks").GetInt64(),
-            e.GetProperty("to_ticks").GetInt64(), e.GetProperty("count").GetInt64(), e.GetProperty("open").GetBoolean(), e.GetProperty("reason").GetString()!)).ToList();
-    }
-
     private static bool IsLoss(string metric) => metric.StartsWith(DurableQueue.LossMetricPrefix, StringComparison.Ordinal);
 
     private static long DirectoryBytes(string path) =>
         new DirectoryInfo(path).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => { try { return f.Length; } catch (FileNotFoundException) { return 0; } });
-
-    private static void BlockSink(TestConfig config) => File.WriteAllText(config.SinkDirectory, "the sink is blocked by this file");
-
-    private static void Stop(GatewayProcess daemon)
-    {
-        daemon.Terminate();
-        Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(30)), "no exit within 30 s of SIGTERM:" + Environment.NewLine + daemon.Output);
-        Assert.True(daemon.ExitCode == 0, $"exit {daemon.ExitCode} after SIGTERM:{Environment.NewLine}{daemon.Output}");
-    }
-
-    private static void Drain(string path)
-    {
-        using var daemon = GatewayProcess.Start("run", "--config", path, "--exit-when-drained");
-        Assert.True(daemon.WaitForExit(TimeSpan.FromMinutes(3)), "did not drain:" + Environment.NewLine + daemon.Output);
-        Assert.True(daemon.ExitCode == 0, daemon.Output);
-    }
 
     /// <summary>
     /// After the uplink returns: the points that reached the sink plus the ledger's telemetry counts are every point
     /// taken in, nothing delivered lies inside a lost range, and every closed range was sent once as a loss event with
     /// its range and count (or was dropped in turn and is counted under its _loss/ series).
     /// </summary>
-    private static void AssertExact(List<SinkLine> lines, List<Loss> ledger, long total, ITestOutputHelper output)
+    private static void AssertExact(List<SinkLine> lines, List<LossEntry> ledger, long total, ITestOutputHelper output)
     {
         SinkOutput.AssertNoDuplicates(lines);
         var telemetry = lines.Telemetry();
@@ -84,12 +58,9 @@ public sealed class LongOutageTests(ITestOutputHelper output)
         using var dir = new TestDirectory("outage");
         const long total = 900_000;
         const double span = 10;
-        var config = new TestConfig(dir)
-        {
-            FullPolicy = "dropOldest", MaxBytes = 8L << 20, MaxSegmentPoints = 4096, LossRangeSeconds = span,
-            SimulatorRate = 20_000, SimulatorStopAfter = total, SimulatorPumps = 2, SimulatorThermal = 1,
-            Epoch = DateTime.UtcNow,
-        };
+        var config = LoadConfig(dir, "dropOldest", total, rate: 20_000, segmentPoints: 4096);
+        config.MaxBytes = 8L << 20;
+        config.LossRangeSeconds = span;
         var path = config.Write();
         BlockSink(config);
         var options = new QueueOptions { Directory = config.StateDirectory, MaxBytes = config.MaxBytes, LossRangeSpan = TimeSpan.FromSeconds(span) };
@@ -146,15 +117,10 @@ public sealed class LongOutageTests(ITestOutputHelper output)
     {
         using var dir = new TestDirectory("smalldisk");
         const long total = 4_000_000;
-        var config = new TestConfig(dir)
-        {
-            FullPolicy = "dropOldest", MaxBytes = 256L << 20, MinFreeDiskBytes = 0, MaxSegmentPoints = 4096,
-            SimulatorRate = 100_000, SimulatorStopAfter = total, SimulatorPumps = 2, SimulatorThermal = 1,
-            Epoch = DateTime.UtcNow,
-        };
-        Directory.CreateDirectory(config.StateDirectory);
-        Shell.Check("mount", "-t", "tmpfs", "-o", "size=40m", "tmpfs", config.StateDirectory);
-        try
+        var config = LoadConfig(dir, "dropOldest", total, rate: 100_000, segmentPoints: 4096);
+        config.MaxBytes = 256L << 20;
+        config.MinFreeDiskBytes = 0;
+        using (SizeLimitedDirectory.Mount(config.StateDirectory, "40m"))
         {
             var path = config.Write();
             BlockSink(config);
@@ -183,10 +149,6 @@ public sealed class LongOutageTests(ITestOutputHelper output)
             Drain(path);
             AssertExact(SinkOutput.Read(config.SinkDirectory), Ledger(path), total, output);
         }
-        finally
-        {
-            Shell.Run("umount", "-l", config.StateDirectory);
-        }
     }
 
     /// <summary>
@@ -198,12 +160,8 @@ public sealed class LongOutageTests(ITestOutputHelper output)
     {
         using var dir = new TestDirectory("outage-kill9");
         const long total = 1_000_000;
-        var config = new TestConfig(dir)
-        {
-            FullPolicy = "dropOldest", MaxBytes = 2L << 20, MaxSegmentPoints = 4096,
-            SimulatorRate = 50_000, SimulatorStopAfter = total, SimulatorPumps = 2, SimulatorThermal = 1,
-            Epoch = DateTime.UtcNow,
-        };
+        var config = LoadConfig(dir, "dropOldest", total, rate: 50_000, segmentPoints: 4096);
+        config.MaxBytes = 2L << 20;
         var path = config.Write();
         BlockSink(config);
         long lostBefore = 0;

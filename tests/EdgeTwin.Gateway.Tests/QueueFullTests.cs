@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Text.Json;
 using EdgeTwin.Gateway.Tests.Infrastructure;
+using static EdgeTwin.Gateway.Tests.Infrastructure.OutageRun;
 using Xunit.Abstractions;
 
 namespace EdgeTwin.Gateway.Tests;
@@ -9,11 +9,6 @@ namespace EdgeTwin.Gateway.Tests;
 [Collection("daemon")]
 public sealed class QueueFullTests(ITestOutputHelper output)
 {
-    /// <summary>A file where the sink's directory should be: the sink cannot write, so nothing leaves the queue.</summary>
-    private static void BlockSink(TestConfig config) => File.WriteAllText(config.SinkDirectory, "the sink is blocked by this file");
-
-    private static void UnblockSink(TestConfig config) => File.Delete(config.SinkDirectory);
-
     private static JsonElement WaitForStatus(TestConfig config, Func<JsonElement, bool> condition, string what)
     {
         JsonElement found = default;
@@ -21,31 +16,13 @@ public sealed class QueueFullTests(ITestOutputHelper output)
         return found;
     }
 
-    private static void Drain(string path)
-    {
-        using var daemon = GatewayProcess.Start("run", "--config", path, "--exit-when-drained");
-        Assert.True(daemon.WaitForExit(TimeSpan.FromMinutes(2)), "did not drain:" + Environment.NewLine + daemon.Output);
-        Assert.True(daemon.ExitCode == 0, daemon.Output);
-    }
-
-    private static void Stop(GatewayProcess daemon)
-    {
-        daemon.Terminate();
-        Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(30)), "no exit within 30 s of SIGTERM:" + Environment.NewLine + daemon.Output);
-        Assert.True(daemon.ExitCode == 0, $"exit {daemon.ExitCode} after SIGTERM:{Environment.NewLine}{daemon.Output}");
-    }
-
     [Fact]
     public void DropOldest_LossLedgerAccountsForExactlyThePointsDropped()
     {
         using var dir = new TestDirectory("dropoldest");
         const long total = 150_000;
-        var config = new TestConfig(dir)
-        {
-            FullPolicy = "dropOldest", MaxBytes = 1 << 20, MaxSegmentPoints = 2048,
-            SimulatorRate = 100_000, SimulatorStopAfter = total, SimulatorPumps = 2, SimulatorThermal = 1,
-            Epoch = DateTime.UtcNow,
-        };
+        var config = LoadConfig(dir, "dropOldest", total, rate: 100_000, segmentPoints: 2048);
+        config.MaxBytes = 1 << 20;
         var path = config.Write();
         BlockSink(config);
         using (var daemon = GatewayProcess.Start("run", "--config", path))
@@ -53,12 +30,7 @@ public sealed class QueueFullTests(ITestOutputHelper output)
             WaitForStatus(config, s => s.GetProperty("pipeline").GetProperty("readingsIn").GetInt64() == total, "every reading to be taken in");
             Stop(daemon);
         }
-        var (code, lossJson) = GatewayProcess.Run(TimeSpan.FromSeconds(30), "queue", "loss", "--config", path, "--json");
-        Assert.True(code == 0, lossJson);
-        var ledger = JsonDocument.Parse(lossJson).RootElement.EnumerateArray()
-            .Select(e => (Asset: e.GetProperty("asset_id").GetString()!, Metric: e.GetProperty("metric").GetString()!,
-                From: e.GetProperty("from_ticks").GetInt64(), To: e.GetProperty("to_ticks").GetInt64(), Count: e.GetProperty("count").GetInt64()))
-            .ToList();
+        var ledger = Ledger(path);
         var telemetryLoss = ledger.Where(l => !l.Metric.StartsWith("_loss/", StringComparison.Ordinal)).ToList();
         var lost = telemetryLoss.Sum(l => l.Count);
         output.WriteLine($"ledger: {ledger.Count} records, {lost} telemetry points lost");
@@ -96,12 +68,8 @@ public sealed class QueueFullTests(ITestOutputHelper output)
     {
         using var dir = new TestDirectory("block");
         const long total = 150_000;
-        var config = new TestConfig(dir)
-        {
-            FullPolicy = "block", MaxBytes = 1 << 20, MaxSegmentPoints = 2048,
-            SimulatorRate = 100_000, SimulatorStopAfter = total, SimulatorPumps = 2, SimulatorThermal = 1,
-            Epoch = DateTime.UtcNow,
-        };
+        var config = LoadConfig(dir, "block", total, rate: 100_000, segmentPoints: 2048);
+        config.MaxBytes = 1 << 20;
         var path = config.Write();
         BlockSink(config);
         using (var daemon = GatewayProcess.Start("run", "--config", path))
@@ -123,9 +91,7 @@ public sealed class QueueFullTests(ITestOutputHelper output)
         var lines = SinkOutput.Read(config.SinkDirectory);
         SinkOutput.AssertNoDuplicates(lines);
         Assert.Equal(total, lines.Count);
-        var (code, lossJson) = GatewayProcess.Run(TimeSpan.FromSeconds(30), "queue", "loss", "--config", path, "--json");
-        Assert.True(code == 0, lossJson);
-        Assert.Equal(0, JsonDocument.Parse(lossJson).RootElement.GetArrayLength());
+        Assert.Empty(Ledger(path));
     }
 
     /// <summary>
@@ -138,15 +104,9 @@ public sealed class QueueFullTests(ITestOutputHelper output)
     {
         using var dir = new TestDirectory("watermark");
         const long total = 100_000;
-        var config = new TestConfig(dir)
-        {
-            FullPolicy = "block", MinFreeDiskBytes = 8L << 20, MaxSegmentPoints = 2048,
-            SimulatorRate = 50_000, SimulatorStopAfter = total, SimulatorPumps = 2, SimulatorThermal = 1,
-            Epoch = DateTime.UtcNow,
-        };
-        Directory.CreateDirectory(config.StateDirectory);
-        Mount(config.StateDirectory, "16m");
-        try
+        var config = LoadConfig(dir, "block", total, rate: 50_000, segmentPoints: 2048);
+        config.MinFreeDiskBytes = 8L << 20;
+        using (SizeLimitedDirectory.Mount(config.StateDirectory, "16m"))
         {
             // Above the engine's own floor (the segment plus 4 MiB), below the configured watermark.
             var filler = Fill(config.StateDirectory, leaveFree: 6L << 20);
@@ -165,10 +125,6 @@ public sealed class QueueFullTests(ITestOutputHelper output)
             SinkOutput.AssertNoDuplicates(lines);
             Assert.Equal(total, lines.Count);
         }
-        finally
-        {
-            Unmount(config.StateDirectory);
-        }
     }
 
     /// <summary>
@@ -184,15 +140,9 @@ public sealed class QueueFullTests(ITestOutputHelper output)
     {
         using var dir = new TestDirectory("fulldisk");
         const long total = 200_000;
-        var config = new TestConfig(dir)
-        {
-            FullPolicy = policy, MinFreeDiskBytes = 0, MaxSegmentPoints = 2048,
-            SimulatorRate = 50_000, SimulatorStopAfter = total, SimulatorPumps = 2, SimulatorThermal = 1,
-            Epoch = DateTime.UtcNow,
-        };
-        Directory.CreateDirectory(config.StateDirectory);
-        Mount(config.StateDirectory, "16m");
-        try
+        var config = LoadConfig(dir, policy, total, rate: 50_000, segmentPoints: 2048);
+        config.MinFreeDiskBytes = 0;
+        using (SizeLimitedDirectory.Mount(config.StateDirectory, "16m"))
         {
             var filler = Fill(config.StateDirectory, leaveFree: 1L << 20);
             var path = config.Write();
@@ -212,10 +162,6 @@ public sealed class QueueFullTests(ITestOutputHelper output)
             SinkOutput.AssertNoDuplicates(lines);
             Assert.Equal(total, lines.Count);
             output.WriteLine(string.Join(Environment.NewLine, daemon.Output.Split('\n').Where(l => l.Contains("fail", StringComparison.OrdinalIgnoreCase)).Take(3)));
-        }
-        finally
-        {
-            Unmount(config.StateDirectory);
         }
     }
 
@@ -245,26 +191,5 @@ public sealed class QueueFullTests(ITestOutputHelper output)
             for (var left = free - leaveFree; left > 0; left -= chunk.Length) f.Write(chunk, 0, (int)Math.Min(chunk.Length, left));
         }
         return path;
-    }
-
-    private static void Mount(string path, string size)
-    {
-        var (code, text) = Exec("mount", "-t", "tmpfs", "-o", $"size={size}", "tmpfs", path);
-        if (code != 0)
-        {
-            throw new InvalidOperationException($"the full-disk test needs a size-limited tmpfs and could not mount one at {path} (run the tests as root): {text}");
-        }
-    }
-
-    private static void Unmount(string path) => Exec("umount", "-l", path);
-
-    private static (int Code, string Output) Exec(string file, params string[] args)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var text = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, text);
     }
 }

@@ -3,41 +3,9 @@ using EdgeTwin.Connectors.File;
 using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Telemetry;
+using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeTwin.Connectors.Tests.File;
-
-/// <summary>A scratch directory under the system temp folder, deleted with everything in it.</summary>
-internal sealed class TestDirectory : IDisposable
-{
-    public TestDirectory()
-    {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "edgetwin-filesink-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Path);
-    }
-
-    public string Path { get; }
-
-    public string Combine(string name) => System.IO.Path.Combine(Path, name);
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Path, recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
-        }
-    }
-}
-
-/// <summary>A clock that stands still unless a test moves it, so file names are predictable.</summary>
-internal sealed class ManualTimeProvider : TimeProvider
-{
-    public DateTimeOffset UtcNow { get; set; } = new(2026, 11, 24, 3, 0, 0, TimeSpan.Zero);
-
-    public override DateTimeOffset GetUtcNow() => UtcNow;
-}
 
 /// <summary>Builds sinks, batches and points, and reads back what a sink wrote.</summary>
 internal static class FileSinkTestKit
@@ -52,8 +20,11 @@ internal static class FileSinkTestKit
     public static FileSinkConfig Config(TestDirectory directory, long maxFileBytes = 64L << 20, int maxFiles = 50) =>
         new() { Name = "file-test", Directory = directory.Path, MaxFileBytes = maxFileBytes, MaxFiles = maxFiles };
 
+    /// <summary>A clock that stands still unless a test moves it, so file names are predictable.</summary>
+    public static FakeTimeProvider Clock() => new(new DateTimeOffset(BaseTicks, TimeSpan.Zero));
+
     public static JsonlFileSink Sink(FileSinkConfig config, TimeProvider? time = null) =>
-        new(config, GatewayId, time ?? new ManualTimeProvider());
+        new(config, GatewayId, time ?? Clock());
 
     /// <summary>
     /// Point <paramref name="index"/> of segment <paramref name="segment"/>: its value encodes both, so the

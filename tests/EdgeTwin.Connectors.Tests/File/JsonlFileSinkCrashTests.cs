@@ -51,7 +51,7 @@ public sealed class JsonlFileSinkCrashTests : IDisposable
         {
             using var dir = new TestDirectory();
             var config = Config(dir, maxFileBytes: 1 << 20, maxFiles: 0);
-            var time = new ManualTimeProvider();
+            var time = Clock();
             var seen = new HashSet<DurabilityStep>();
             long confirmed = 0;
             var killed = false;
@@ -72,7 +72,7 @@ public sealed class JsonlFileSinkCrashTests : IDisposable
                         await sink.SendAsync(Batch(next, next + 1, pointsPerSegment), default);
                         confirmed = next + 1;
                         next += 2;
-                        time.UtcNow = time.UtcNow.AddSeconds(1);
+                        time.Advance(TimeSpan.FromSeconds(1));
                     }
                 }
                 catch (SimulatedKill)
@@ -135,7 +135,7 @@ public sealed class JsonlFileSinkCrashTests : IDisposable
         // A model of kill -9 against a queue: each round the "queue" resends from the segment the sink reports,
         // then the process dies at a random step and leaves what that step leaves on disk.
         var random = new Random(20261124);
-        var time = new ManualTimeProvider();
+        var time = Clock();
         var config = Config(_dir, maxFileBytes: 4000, maxFiles: 0);
         long confirmed = 0;
         for (var round = 0; round < 60; round++)
@@ -151,7 +151,7 @@ public sealed class JsonlFileSinkCrashTests : IDisposable
                 confirmed = next + size - 1;
                 next += size;
             }
-            time.UtcNow = time.UtcNow.AddSeconds(1);
+            time.Advance(TimeSpan.FromSeconds(1));
 
             var active = sink.ActiveFile!;
             switch (random.Next(5))

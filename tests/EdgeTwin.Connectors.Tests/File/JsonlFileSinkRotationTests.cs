@@ -69,11 +69,11 @@ public sealed class JsonlFileSinkRotationTests : IDisposable
     [Fact]
     public async Task Rotation_OrdersFilesBySequence_EvenWhenTheClockStepsBack()
     {
-        var time = new ManualTimeProvider();
+        var time = Clock();
         await using var sink = Sink(Config(_dir, maxFileBytes: 500, maxFiles: 1), time);
         await sink.RecoverAsync(default);
         await sink.SendAsync(Batch(1, 1), default);
-        time.UtcNow = time.UtcNow.AddDays(-1);
+        time.AdjustTime(time.GetUtcNow().AddDays(-1));
 
         await sink.SendAsync(Batch(2, 2), default);
         await sink.SendAsync(Batch(3, 3), default);

@@ -1,9 +1,10 @@
 using EdgeTwin.Connectors.Kafka;
+using EdgeTwin.Connectors.Tests.Infrastructure;
 using EdgeTwin.Core.Assets;
 using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Telemetry;
-using EdgeTwin.Tests.Kafka;
+using EdgeTwin.TestSupport.Kafka;
 
 namespace EdgeTwin.Connectors.Tests.Kafka;
 
@@ -193,38 +194,11 @@ public sealed class KafkaSinkTests : IDisposable
     ]);
 
     /// <summary>What the sink worker does: the same batch again after a failure, until it is confirmed.</summary>
-    private static async Task<int> SendUntilConfirmed(KafkaSink sink, SinkBatch batch)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        for (var failures = 0; ; failures++)
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"batch {batch.FirstSegmentId} not confirmed within 60 s ({failures} failures)");
-            try
-            {
-                Assert.Empty((await sink.SendAsync(batch, CancellationToken.None)).Rejected);
-                return failures;
-            }
-            catch (Confluent.Kafka.KafkaException)
-            {
-                await Task.Delay(200);
-            }
-        }
-    }
+    private static Task<int> SendUntilConfirmed(KafkaSink sink, SinkBatch batch) =>
+        SinkBatches.SendUntilConfirmedAsync(sink, batch, e => e is Confluent.Kafka.KafkaException);
 
     /// <summary>Segments of points cycling over the streams, each series' timestamps strictly increasing.</summary>
-    private static IEnumerable<SinkBatch> Batches(int segments, int pointsPerSegment)
-    {
-        var n = 0;
-        for (var s = 1; s <= segments; s++)
-        {
-            var points = new List<TelemetryPoint>(pointsPerSegment);
-            for (var i = 0; i < pointsPerSegment; i++, n++)
-            {
-                points.Add(new TelemetryPoint(Streams[n % Streams.Length], BaseTicks + n * 10_000L, PointValue.FromNumber(n), Quality.Good, 0));
-            }
-            yield return new SinkBatch(s, s, points);
-        }
-    }
+    private static IEnumerable<SinkBatch> Batches(int segments, int pointsPerSegment) => SinkBatches.Cycling(Streams, BaseTicks, segments, pointsPerSegment);
 
     private static int DistinctKeys(IReadOnlyList<ConsumedMessage> messages) => messages.Select(m => m.Headers["key"]).Distinct().Count();
 

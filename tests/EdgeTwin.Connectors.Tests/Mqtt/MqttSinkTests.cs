@@ -1,8 +1,10 @@
 using System.Text.Json;
 using EdgeTwin.Connectors.Mqtt;
+using EdgeTwin.Connectors.Tests.Infrastructure;
 using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Telemetry;
+using EdgeTwin.TestSupport.Mqtt;
 
 namespace EdgeTwin.Connectors.Tests.Mqtt;
 
@@ -68,35 +70,8 @@ public sealed class MqttSinkTests : IDisposable
         Assert.DoesNotContain("Error", _broker.Log, StringComparison.Ordinal);
     }
 
-    private static async Task<int> SendUntilConfirmed(MqttSink sink, SinkBatch batch)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        for (var failures = 0; ; failures++)
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"batch {batch.FirstSegmentId} not confirmed within 60 s");
-            try
-            {
-                Assert.Empty((await sink.SendAsync(batch, CancellationToken.None)).Rejected);
-                return failures;
-            }
-            catch (Exception e) when (e is IOException or MQTTnet.Exceptions.MqttCommunicationException or OperationCanceledException or InvalidOperationException)
-            {
-                await Task.Delay(200);
-            }
-        }
-    }
+    private static Task<int> SendUntilConfirmed(MqttSink sink, SinkBatch batch) =>
+        SinkBatches.SendUntilConfirmedAsync(sink, batch, e => e is IOException or MQTTnet.Exceptions.MqttCommunicationException or OperationCanceledException or InvalidOperationException);
 
-    private static IEnumerable<SinkBatch> Batches(int segments, int pointsPerSegment)
-    {
-        var n = 0;
-        for (var s = 1; s <= segments; s++)
-        {
-            var points = new List<TelemetryPoint>(pointsPerSegment);
-            for (var i = 0; i < pointsPerSegment; i++, n++)
-            {
-                points.Add(new TelemetryPoint(Streams[n % Streams.Length], BaseTicks + n * 10_000L, PointValue.FromNumber(n), Quality.Good, 0));
-            }
-            yield return new SinkBatch(s, s, points);
-        }
-    }
+    private static IEnumerable<SinkBatch> Batches(int segments, int pointsPerSegment) => SinkBatches.Cycling(Streams, BaseTicks, segments, pointsPerSegment);
 }

@@ -1,9 +1,10 @@
 using EdgeTwin.Connectors.OpcUa;
+using EdgeTwin.Connectors.Tests.Infrastructure;
 using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Quarantine;
 using EdgeTwin.Core.Telemetry;
 using EdgeTwin.OpcUa.Client;
-using EdgeTwin.OpcUa.Tests.Infrastructure;
+using EdgeTwin.TestSupport.OpcUa;
 using EdgeTwin.OpcUa.Types;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -108,7 +109,7 @@ public sealed class OpcUaSourceTests
         Groups = [new OpcUaNodeGroupConfig { Mode = OpcUaGroupMode.Subscription, PublishingIntervalMs = 100, SamplingIntervalMs = 0, Nodes = [.. nodes] }],
     };
 
-    private static Running Run(OpcUaSourceConfig config, IIngestWriter writer) =>
+    private static RunningSource<OpcUaSource> Run(OpcUaSourceConfig config, IIngestWriter writer) =>
         new(new OpcUaSource(config, "$.sources.opcua[0]", TimeProvider.System, NullLogger<OpcUaSource>.Instance, NullLogger<UaClient>.Instance), writer);
 
     private static async Task Until(Func<bool> condition, string what)
@@ -118,79 +119,6 @@ public sealed class OpcUaSourceTests
         {
             if (DateTime.UtcNow > deadline) throw new TimeoutException("timed out waiting for " + what);
             await Task.Delay(20);
-        }
-    }
-
-    private sealed class Running : IAsyncDisposable
-    {
-        private readonly CancellationTokenSource _stop = new();
-        private readonly Task _run;
-
-        public Running(OpcUaSource source, IIngestWriter writer)
-        {
-            Source = source;
-            _run = Task.Run(() => source.RunAsync(writer, _stop.Token));
-        }
-
-        public OpcUaSource Source { get; }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _stop.CancelAsync();
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _run);
-        }
-    }
-
-    /// <summary>Holds every batch until the test makes it durable or fails it.</summary>
-    private sealed class HeldWriter(bool completeAtOnce = false) : IIngestWriter
-    {
-        private readonly Lock _gate = new();
-        private readonly List<IngestBatch> _held = [];
-        private readonly List<Reading> _readings = [];
-
-        public int Batches
-        {
-            get { lock (_gate) return _held.Count; }
-        }
-
-        public List<Reading> Readings
-        {
-            get { lock (_gate) return [.. _readings]; }
-        }
-
-        public ValueTask WriteAsync(IngestBatch batch, CancellationToken cancellationToken)
-        {
-            lock (_gate)
-            {
-                foreach (var r in batch.Readings) _readings.Add(r);
-                if (!completeAtOnce)
-                {
-                    _held.Add(batch);
-                    return ValueTask.CompletedTask;
-                }
-            }
-
-            batch.Complete(new IngestResult(batch.Count, 0, 0, 0));
-            return ValueTask.CompletedTask;
-        }
-
-        public int CompleteAll() => Release(b => b.Complete(new IngestResult(b.Count, 0, 0, 0)));
-
-        public int FailAll() => Release(b => b.Fail(new OperationCanceledException("gateway stopping")));
-
-        public string? GetCheckpoint(string key) => null;
-
-        private int Release(Action<IngestBatch> action)
-        {
-            List<IngestBatch> batches;
-            lock (_gate)
-            {
-                batches = [.. _held];
-                _held.Clear();
-            }
-
-            foreach (var b in batches) action(b);
-            return batches.Count;
         }
     }
 }

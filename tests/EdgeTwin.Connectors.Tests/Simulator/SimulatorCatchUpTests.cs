@@ -14,15 +14,8 @@ public sealed class SimulatorCatchUpTests
     [Fact]
     public async Task RestartAfter17MinutesDown_CatchesUpTheLast300Seconds_SkipsTheRest_AndLogsIt()
     {
-        var config = SimulatorScenario.PumpAndOven(pointsPerSecond: Rate, stopAfter: (long)(Rate * FirstRun.TotalSeconds));
-        config.MaxCatchUpSeconds = 300;
-        var first = await RunAsync(config, SimulatorScenario.Epoch + FirstRun, null, new ListLogger());
-        Assert.Equal(900, first.Count);
-
         var now = SimulatorScenario.Epoch + FirstRun + Down;
-        config.StopAfter = 0; // runs on: the bound is for a simulation without end
-        var log = new ListLogger();
-        var resumed = await RunUntilCaughtUpAsync(config, now, first.Checkpoints, log);
+        var (resumed, line) = await ResumeAtAsync(now);
         var dueByNow = (long)(Rate * (FirstRun + Down).TotalSeconds) + 1; // the reading due at now included
 
         // The first reading is the first whole sample at or after now − 300 s; nothing older was generated.
@@ -37,14 +30,9 @@ public sealed class SimulatorCatchUpTests
         var catchUp = dueByNow - windowFirst;
         var skipped = windowFirst - 900;
         // Caught up, it sleeps before sending the last few readings (they wait for their batch to fill or linger).
-        Assert.InRange(readings.Length, catchUp - config.BatchSize, catchUp);
+        Assert.InRange(readings.Length, catchUp - BatchSize, catchUp);
+        await AssertAsUninterruptedAsync(resumed, windowFirst, now);
 
-        // The readings it did generate are those an uninterrupted run has at the same sequence numbers.
-        var unbounded = SimulatorScenario.PumpAndOven(pointsPerSecond: Rate, stopAfter: dueByNow);
-        var reference = await RunAsync(unbounded, now, null, new ListLogger());
-        SimulatorScenario.AssertIdentical(reference.Readings.AsSpan((int)windowFirst, readings.Length), readings);
-
-        var line = Assert.Single(log.Lines);
         Assert.Equal(LogLevel.Warning, line.Level);
         Assert.Equal($"Simulator sim resumes 17 min behind: catching up the last 5 min ({catchUp} back-dated readings), skipping {skipped} older ones (maxCatchUpSeconds 300)", line.Text);
     }
@@ -52,19 +40,12 @@ public sealed class SimulatorCatchUpTests
     [Fact]
     public async Task RestartWithinTheBound_CatchesUpEverything_AndLogsHowMuch()
     {
-        var config = SimulatorScenario.PumpAndOven(pointsPerSecond: Rate, stopAfter: 900);
-        config.MaxCatchUpSeconds = 300;
-        var first = await RunAsync(config, SimulatorScenario.Epoch + FirstRun, null, new ListLogger());
-
-        config.StopAfter = 0;
-        var log = new ListLogger();
-        var resumed = await RunUntilCaughtUpAsync(config, SimulatorScenario.Epoch + TimeSpan.FromSeconds(110), first.Checkpoints, log);
+        var now = SimulatorScenario.Epoch + TimeSpan.FromSeconds(110);
+        var (resumed, line) = await ResumeAtAsync(now);
 
         var missed = (long)(Rate * 110) + 1 - 900;
-        Assert.InRange(resumed.Count, missed - config.BatchSize, missed);
-        var reference = await RunAsync(SimulatorScenario.PumpAndOven(pointsPerSecond: Rate, stopAfter: 900 + resumed.Count), SimulatorScenario.Epoch + TimeSpan.FromSeconds(110), null, new ListLogger());
-        SimulatorScenario.AssertIdentical(reference.Readings.AsSpan(900), resumed.Readings);
-        var line = Assert.Single(log.Lines);
+        Assert.InRange(resumed.Count, missed - BatchSize, missed);
+        await AssertAsUninterruptedAsync(resumed, 900, now);
         Assert.Equal(LogLevel.Information, line.Level);
         Assert.Equal($"Simulator sim resumes 100 s behind: catching up all of it ({missed} back-dated readings)", line.Text);
     }
@@ -95,9 +76,36 @@ public sealed class SimulatorCatchUpTests
         Assert.Empty(log.Lines);
     }
 
+    private static readonly int BatchSize = SimulatorScenario.PumpAndOven().BatchSize;
+
+    /// <summary>
+    /// A first run of <see cref="FirstRun"/> (900 readings), then the same simulation without end resumed from its
+    /// checkpoints at <paramref name="now"/> with maxCatchUpSeconds 300, stopped once it has caught up; with the one
+    /// line it logged.
+    /// </summary>
+    private static async Task<(CollectingIngestWriter Resumed, (LogLevel Level, string Text) Line)> ResumeAtAsync(DateTimeOffset now)
+    {
+        var config = SimulatorScenario.PumpAndOven(pointsPerSecond: Rate, stopAfter: (long)(Rate * FirstRun.TotalSeconds));
+        config.MaxCatchUpSeconds = 300;
+        var first = await RunAsync(config, SimulatorScenario.Epoch + FirstRun, null, new ListLogger());
+        Assert.Equal(900, first.Count);
+
+        config.StopAfter = 0; // runs on: the bound is for a simulation without end
+        var log = new ListLogger();
+        var resumed = await RunUntilCaughtUpAsync(config, now, first.Checkpoints, log);
+        return (resumed, Assert.Single(log.Lines));
+    }
+
+    /// <summary>The resumed readings are those an uninterrupted run has at the same sequence numbers, from <paramref name="from"/> on.</summary>
+    private static async Task AssertAsUninterruptedAsync(CollectingIngestWriter resumed, long from, DateTimeOffset now)
+    {
+        var reference = await RunAsync(SimulatorScenario.PumpAndOven(pointsPerSecond: Rate, stopAfter: from + resumed.Count), now, null, new ListLogger());
+        SimulatorScenario.AssertIdentical(reference.Readings.AsSpan((int)from, resumed.Count), resumed.Readings);
+    }
+
     private static async Task<CollectingIngestWriter> RunAsync(SimulatorSourceConfig config, DateTimeOffset now, IReadOnlyDictionary<string, string>? checkpoints, ILogger log)
     {
-        var time = new ManualTimeProvider(now);
+        var time = new SleepAwareClock(now);
         var source = new SimulatorSource(config, time, log);
         var writer = new CollectingIngestWriter(time, checkpoints);
         await source.RunAsync(writer, CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(2));
@@ -107,7 +115,7 @@ public sealed class SimulatorCatchUpTests
     /// <summary>Runs an endless simulation until it has caught up with the clock and sleeps, then stops it.</summary>
     private static async Task<CollectingIngestWriter> RunUntilCaughtUpAsync(SimulatorSourceConfig config, DateTimeOffset now, IReadOnlyDictionary<string, string>? checkpoints, ILogger log)
     {
-        var time = new ManualTimeProvider(now);
+        var time = new SleepAwareClock(now);
         var source = new SimulatorSource(config, time, log);
         var writer = new CollectingIngestWriter(time, checkpoints);
         using var stop = new CancellationTokenSource();

@@ -32,7 +32,7 @@ internal static class SimulatorScenario
     /// </summary>
     public static async Task<CollectingIngestWriter> RunToEndAsync(SimulatorSourceConfig config, IReadOnlyDictionary<string, string>? checkpoints = null, DateTimeOffset? now = null)
     {
-        var time = new ManualTimeProvider(now ?? Epoch.AddYears(5));
+        var time = new SleepAwareClock(now ?? Epoch.AddYears(5));
         var source = new SimulatorSource(config, time);
         var writer = new CollectingIngestWriter(time, checkpoints);
         await source.RunAsync(writer, CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(2));
@@ -41,7 +41,7 @@ internal static class SimulatorScenario
     }
 
     /// <summary>Runs a source to its StopAfter on <paramref name="time"/>, moving the clock a step whenever the source sleeps.</summary>
-    public static async Task<CollectingIngestWriter> RunPacedAsync(SimulatorSourceConfig config, ManualTimeProvider time, TimeSpan step)
+    public static async Task<CollectingIngestWriter> RunPacedAsync(SimulatorSourceConfig config, SleepAwareClock time, TimeSpan step)
     {
         var source = new SimulatorSource(config, time);
         var writer = new CollectingIngestWriter(time);

@@ -107,16 +107,16 @@ public sealed class SimulatorSourcePacingTests
         Assert.InRange(time.GetUtcNow() - SimulatorScenario.Epoch, TimeSpan.FromSeconds(0.49), TimeSpan.FromSeconds(0.65));
     }
 
-    private static (ManualTimeProvider Time, CollectingIngestWriter Writer, Task Run) Start(SimulatorSourceConfig config, DateTimeOffset now)
+    private static (SleepAwareClock Time, CollectingIngestWriter Writer, Task Run) Start(SimulatorSourceConfig config, DateTimeOffset now)
     {
-        var time = new ManualTimeProvider(now);
+        var time = new SleepAwareClock(now);
         var source = new SimulatorSource(config, time);
         var writer = new CollectingIngestWriter(time);
         return (time, writer, source.RunAsync(writer, CancellationToken.None));
     }
 
     /// <summary>Waits until the source sleeps on the clock (or has finished).</summary>
-    private static async Task IdleAsync(ManualTimeProvider time, Task run)
+    private static async Task IdleAsync(SleepAwareClock time, Task run)
     {
         var idle = await Task.WhenAny(run, time.WaitForScheduledTimerAsync()).WaitAsync(TimeSpan.FromMinutes(1));
         await idle;

@@ -56,7 +56,7 @@ public sealed class SimulatorSourceTests
         var config = SimulatorScenario.PumpAndOven(pointsPerSecond: 90, stopAfter: 900);
         config.Epoch = null;
 
-        var first = await SimulatorScenario.RunPacedAsync(config, new ManualTimeProvider(firstStart), TimeSpan.FromSeconds(1));
+        var first = await SimulatorScenario.RunPacedAsync(config, new SleepAwareClock(firstStart), TimeSpan.FromSeconds(1));
         Assert.Equal(new DateTimeOffset(2026, 3, 1, 8, 30, 15, TimeSpan.Zero).UtcTicks, first.Readings[0].TimestampTicks);
 
         config.StopAfter = 1_800;
@@ -98,7 +98,7 @@ public sealed class SimulatorSourceTests
     [Fact]
     public async Task StopAfter_EmitsExactlyThatManyReadings_AndCompletes()
     {
-        var time = new ManualTimeProvider(SimulatorScenario.Epoch.AddDays(1));
+        var time = new SleepAwareClock(SimulatorScenario.Epoch.AddDays(1));
         var source = new SimulatorSource(SimulatorScenario.PumpAndOven(stopAfter: 2_500, batchSize: 1_000), time);
         var writer = new CollectingIngestWriter(time);
 
@@ -113,7 +113,7 @@ public sealed class SimulatorSourceTests
     public async Task StopAfter_AlreadyReachedByTheCheckpoint_CompletesWithoutWriting()
     {
         var earlier = await SimulatorScenario.RunToEndAsync(SimulatorScenario.PumpAndOven(stopAfter: 3_000));
-        var time = new ManualTimeProvider(SimulatorScenario.Epoch.AddDays(1));
+        var time = new SleepAwareClock(SimulatorScenario.Epoch.AddDays(1));
         var source = new SimulatorSource(SimulatorScenario.PumpAndOven(stopAfter: 2_500), time);
         var writer = new CollectingIngestWriter(time, earlier.Checkpoints);
 
@@ -192,7 +192,7 @@ public sealed class SimulatorSourceTests
     [Fact]
     public async Task Cancellation_EndsTheRunAsCancelled_AndReportsStopped()
     {
-        var time = new ManualTimeProvider(SimulatorScenario.Epoch);
+        var time = new SleepAwareClock(SimulatorScenario.Epoch);
         var source = new SimulatorSource(SimulatorScenario.PumpAndOven(pointsPerSecond: 10), time);
         using var cts = new CancellationTokenSource();
         var run = source.RunAsync(new CollectingIngestWriter(time), cts.Token);
@@ -208,7 +208,7 @@ public sealed class SimulatorSourceTests
     [Fact]
     public async Task MalformedCheckpoint_FailsTheRun_InsteadOfRestartingFromZero()
     {
-        var time = new ManualTimeProvider(SimulatorScenario.Epoch);
+        var time = new SleepAwareClock(SimulatorScenario.Epoch);
         var source = new SimulatorSource(SimulatorScenario.PumpAndOven(), time);
         var writer = new CollectingIngestWriter(time, new Dictionary<string, string> { ["sim:sim"] = "garbage" });
 

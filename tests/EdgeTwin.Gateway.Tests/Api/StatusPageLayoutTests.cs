@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using EdgeTwin.Gateway.Tests.Infrastructure;
+using EdgeTwin.TestSupport.Chromium;
 
 namespace EdgeTwin.Gateway.Tests.Api;
 
@@ -53,7 +53,7 @@ public sealed class StatusPageLayoutTests
 
         var offenders = browser.Evaluate(ColumnsOutsideTheirCards)!.AsArray().Select(n => (string)n!).ToList();
         var png = browser.Screenshot();
-        var artifacts = Path.Combine(GatewayBinary.RepositoryRoot, "artifacts");
+        var artifacts = Path.Combine(RepoRoot.Path, "artifacts");
         Directory.CreateDirectory(artifacts);
         File.WriteAllBytes(Path.Combine(artifacts, $"status-page-{width}.png"), png);
 
@@ -97,31 +97,11 @@ public sealed class StatusPageLayoutTests
         Assert.NotEqual("connecting…", (string?)browser.Evaluate("document.getElementById('health').textContent"));
 
         // 3. The README's one-shot command: the DOM Chromium has once the page loaded already shows the data.
-        var dom = OneShotChromium("--dump-dom", daemon.BaseUri);
+        var dom = HeadlessChromium.RunOnce("--dump-dom", daemon.BaseUri);
         Assert.Contains("<span id=\"gateway-id\" class=\"muted\">demo-gw</span>", dom, StringComparison.Ordinal);
         Assert.Contains("data-source=\"sim\"", dom, StringComparison.Ordinal);
         Assert.DoesNotContain(">connecting…<", dom, StringComparison.Ordinal);
         Assert.Equal(0, daemon.Stop());
-    }
-
-    /// <summary>chromium --headless with one action (--dump-dom, --screenshot=…), as the README gives it; returns its output.</summary>
-    private static string OneShotChromium(string action, Uri url)
-    {
-        var profile = Path.Combine(Path.GetTempPath(), "edgetwin-chromium-" + Guid.NewGuid().ToString("N")[..12]);
-        var psi = new ProcessStartInfo(HeadlessChromium.Executable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=" + profile, "--window-size=1280,1200", action, url.ToString() }) psi.ArgumentList.Add(a);
-        try
-        {
-            using var process = Process.Start(psi)!;
-            var stderr = process.StandardError.ReadToEndAsync();
-            var output = process.StandardOutput.ReadToEnd();
-            Assert.True(process.WaitForExit(60_000), "chromium did not finish");
-            return output;
-        }
-        finally
-        {
-            try { Directory.Delete(profile, recursive: true); } catch (IOException) { }
-        }
     }
 
     private static string Inbox(TestDirectory dir)
@@ -134,7 +114,7 @@ public sealed class StatusPageLayoutTests
     /// <summary>The shipped demo, as is, except for a port picked at run time (parallel runs on this machine).</summary>
     private static string DemoConfig(TestDirectory dir)
     {
-        var demo = JsonNode.Parse(File.ReadAllText(Path.Combine(GatewayBinary.RepositoryRoot, "config", "demo.json")),
+        var demo = JsonNode.Parse(File.ReadAllText(Path.Combine(RepoRoot.Path, "config", "demo.json")),
             documentOptions: new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true })!;
         demo["api"]!["port"] = 0;
         var path = dir["demo.json"];

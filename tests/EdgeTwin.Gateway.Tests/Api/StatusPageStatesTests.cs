@@ -9,7 +9,7 @@ public sealed partial class StatusPageStatesTests
     [Fact]
     public void SinkBadges_HaveAColourForEverySinkState()
     {
-        var script = File.ReadAllText(Path.Combine(Infrastructure.GatewayBinary.RepositoryRoot, "src", "EdgeTwin.Gateway", "Api", "StatusPage", "app.js"));
+        var script = File.ReadAllText(Path.Combine(RepoRoot.Path, "src", "EdgeTwin.Gateway", "Api", "StatusPage", "app.js"));
         var map = SinkKindMap().Match(script);
         Assert.True(map.Success, "app.js has no sinkKind map");
         var colours = Entry().Matches(map.Groups[1].Value).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value, StringComparer.Ordinal);

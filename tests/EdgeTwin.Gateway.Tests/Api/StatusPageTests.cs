@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using EdgeTwin.Gateway.Tests.Infrastructure;
+using EdgeTwin.TestSupport.Chromium;
 
 namespace EdgeTwin.Gateway.Tests.Api;
 
@@ -13,7 +14,7 @@ public sealed class StatusPageTests
     {
         using var dir = new TestDirectory("api-page");
         // The shipped demo, as is, except for a port picked at run time (parallel runs on this machine).
-        var demo = JsonNode.Parse(File.ReadAllText(Path.Combine(GatewayBinary.RepositoryRoot, "config", "demo.json")),
+        var demo = JsonNode.Parse(File.ReadAllText(Path.Combine(RepoRoot.Path, "config", "demo.json")),
             documentOptions: new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true })!;
         demo["api"]!["port"] = 0;
         var path = dir["demo.json"];
@@ -79,7 +80,7 @@ public sealed class StatusPageTests
         var png = browser.Screenshot();
         Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, png[..4]);
         Assert.True(png.Length > 20_000, $"screenshot of {png.Length} bytes");
-        var artifacts = Path.Combine(GatewayBinary.RepositoryRoot, "artifacts");
+        var artifacts = Path.Combine(RepoRoot.Path, "artifacts");
         Directory.CreateDirectory(artifacts);
         File.WriteAllBytes(Path.Combine(artifacts, "status-page.png"), png);
 

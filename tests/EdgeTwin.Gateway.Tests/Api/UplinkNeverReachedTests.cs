@@ -1,9 +1,8 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeTwin.Gateway.Tests.Infrastructure;
+using EdgeTwin.TestSupport.Chromium;
 using Xunit.Abstractions;
 
 namespace EdgeTwin.Gateway.Tests.Api;
@@ -19,7 +18,7 @@ public sealed class UplinkNeverReachedTests(ITestOutputHelper output)
     public void KafkaSinkWhoseBrokerRefusesConnections_IsShownDownWithTheAddressAndTheError()
     {
         using var dir = new TestDirectory("api-uplink-never");
-        var port = RefusingPort();
+        var port = FreePort.Pick();
         var config = new TestConfig(dir) { SimulatorRate = 200, SimulatorStopAfter = 0, Epoch = DateTime.UtcNow };
         config.KafkaSinks.Add(new JsonObject { ["name"] = "cloud", ["bootstrapServers"] = $"127.0.0.1:{port}" });
         var started = Stopwatch.StartNew();
@@ -49,15 +48,5 @@ public sealed class UplinkNeverReachedTests(ITestOutputHelper output)
         Assert.Equal("badge badge-bad", (string?)browser.Evaluate(row + ".querySelector('.badge').className"));
         Assert.Contains($"127.0.0.1:{port}", (string?)browser.Evaluate(row + ".querySelector('.detail').textContent") ?? "", StringComparison.Ordinal);
         Assert.Equal(0, daemon.Stop());
-    }
-
-    /// <summary>A loopback port nothing listens on: taken and given back, so a connect is refused at once.</summary>
-    private static int RefusingPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }

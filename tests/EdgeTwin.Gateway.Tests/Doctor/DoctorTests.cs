@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using EdgeTwin.Gateway.Tests.Infrastructure;
-using EdgeTwin.OpcUa.Tests.Infrastructure;
+using EdgeTwin.TestSupport.OpcUa;
 using Xunit.Abstractions;
 
 namespace EdgeTwin.Gateway.Tests.Doctor;
@@ -67,12 +67,7 @@ public sealed class DoctorTests(ITestOutputHelper output)
     public void UnreachableEndpoint_AndMissingStateDirectory_Fail()
     {
         using var dir = new TestDirectory("doctor-down");
-        int closedPort;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            closedPort = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
+        var closedPort = FreePort.Pick();
         var config = GoodConfig(dir);
         config.ExtraAssets.Add(new JsonObject { ["id"] = "broker", ["config"] = new JsonObject { ["bootstrapServers"] = $"127.0.0.1:{closedPort}" } });
         var (code, text) = Doctor(config.Write());

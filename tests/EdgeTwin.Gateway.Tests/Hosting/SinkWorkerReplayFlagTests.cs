@@ -21,7 +21,8 @@ public sealed class SinkWorkerReplayFlagTests
 
     /// <summary>
     /// A clock that moves only when told to, or by <see cref="Step"/> at every reading: a loaded machine, where time
-    /// passes between any two looks at the clock.
+    /// passes between any two looks at the clock. Not FakeTimeProvider: the worker's retry delays and circuit break
+    /// must run on real timers while its readings of the clock move (a fake's timers fire only when it is advanced).
     /// </summary>
     private sealed class LoadedClock(DateTimeOffset start) : TimeProvider
     {

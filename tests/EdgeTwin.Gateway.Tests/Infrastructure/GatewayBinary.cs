@@ -21,14 +21,4 @@ public static class GatewayBinary
             return path;
         }
     }
-
-    public static string RepositoryRoot
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(System.IO.Path.Combine(dir.FullName, "EdgeTwin.sln"))) dir = dir.Parent;
-            return dir?.FullName ?? throw new InvalidOperationException("cannot find the repository root (EdgeTwin.sln) above " + AppContext.BaseDirectory);
-        }
-    }
 }

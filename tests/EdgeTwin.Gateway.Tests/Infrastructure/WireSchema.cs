@@ -6,7 +6,7 @@ namespace EdgeTwin.Gateway.Tests.Infrastructure;
 public static class WireSchema
 {
     private static readonly Lazy<JsonSchema> Schema = new(() =>
-        JsonSchema.FromFileAsync(Path.Combine(GatewayBinary.RepositoryRoot, "config", "schema", "telemetry-point-1.0.schema.json")).GetAwaiter().GetResult());
+        JsonSchema.FromFileAsync(Path.Combine(RepoRoot.Path, "config", "schema", "telemetry-point-1.0.schema.json")).GetAwaiter().GetResult());
 
     public static void AssertValid(IEnumerable<SinkLine> lines)
     {

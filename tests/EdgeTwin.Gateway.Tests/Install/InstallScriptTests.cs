@@ -7,7 +7,7 @@ namespace EdgeTwin.Gateway.Tests.Install;
 /// <summary>install.sh into a staging root: files, modes, owners, the user, idempotency, upgrades that keep the config and the queue, uninstall and purge.</summary>
 public sealed class InstallScriptTests(ITestOutputHelper output)
 {
-    private static string Script => Path.Combine(GatewayBinary.RepositoryRoot, "install.sh");
+    private static string Script => Path.Combine(RepoRoot.Path, "install.sh");
 
     private static string BinaryDir => Path.GetDirectoryName(GatewayBinary.Path)!;
 
@@ -52,10 +52,10 @@ public sealed class InstallScriptTests(ITestOutputHelper output)
         Assert.Equal("../lib/edgetwin/edgetwin", new FileInfo(Path.Combine(root, "usr/bin/edgetwin")).LinkTarget);
         Assert.Equal(File.ReadAllBytes(GatewayBinary.Path), File.ReadAllBytes(Path.Combine(root, "usr/lib/edgetwin/edgetwin")));
         Assert.Equal("644 root:root", Mode(Path.Combine(root, "etc/systemd/system/edgetwin.service")));
-        Assert.Equal(File.ReadAllText(Path.Combine(GatewayBinary.RepositoryRoot, "edgetwin.service")), File.ReadAllText(Path.Combine(root, "etc/systemd/system/edgetwin.service")));
+        Assert.Equal(File.ReadAllText(Path.Combine(RepoRoot.Path, "edgetwin.service")), File.ReadAllText(Path.Combine(root, "etc/systemd/system/edgetwin.service")));
         Assert.StartsWith("750 root:", Mode(Path.Combine(root, "etc/edgetwin")), StringComparison.Ordinal);
         Assert.StartsWith("640 root:", Mode(Path.Combine(root, "etc/edgetwin/edgetwin.json")), StringComparison.Ordinal);
-        Assert.Equal(File.ReadAllText(Path.Combine(GatewayBinary.RepositoryRoot, "config/edgetwin.json")), File.ReadAllText(Path.Combine(root, "etc/edgetwin/edgetwin.json")));
+        Assert.Equal(File.ReadAllText(Path.Combine(RepoRoot.Path, "config/edgetwin.json")), File.ReadAllText(Path.Combine(root, "etc/edgetwin/edgetwin.json")));
         // Owned by the root's edgetwin ids (998), not by whatever 998 means on this machine.
         Assert.Equal("750 998:998", Shell.Check("stat", "-c", "%a %u:%g", Path.Combine(root, "var/lib/edgetwin")).Trim());
         Assert.Equal("750 998:998", Shell.Check("stat", "-c", "%a %u:%g", Path.Combine(root, "var/log/edgetwin")).Trim());

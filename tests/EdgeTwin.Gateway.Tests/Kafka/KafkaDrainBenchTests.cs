@@ -13,7 +13,7 @@ public sealed partial class KafkaDrainBenchTests
     [Fact]
     public void DrainBenchmark_SmallQueue_PrintsTheGatewaysConfluentKafkasAndKcatsRatesAndTheRatios()
     {
-        var script = Path.Combine(GatewayBinary.RepositoryRoot, "tests", "bench", "kafka-drain.sh");
+        var script = Path.Combine(RepoRoot.Path, "tests", "bench", "kafka-drain.sh");
 
         var (code, output) = Shell.Run("bash", new Dictionary<string, string> { ["POINTS"] = "20000", ["ASSETS"] = "4" }, script, GatewayBinary.Path);
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using EdgeTwin.Gateway.Tests.Infrastructure;
-using EdgeTwin.Tests.Kafka;
+using EdgeTwin.TestSupport.Kafka;
 using Xunit.Abstractions;
 
 namespace EdgeTwin.Gateway.Tests.Kafka;

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using EdgeTwin.Connectors.Tests.Mqtt;
+using EdgeTwin.TestSupport.Mqtt;
 using EdgeTwin.Gateway.Tests.Infrastructure;
 
 namespace EdgeTwin.Gateway.Tests.Mqtt;

@@ -10,7 +10,7 @@ public sealed partial class OpcUaBenchScriptTests
     [Fact]
     public void Script_RunsBothClients_AndPrintsTheirFiguresAndRatios()
     {
-        var script = Path.Combine(GatewayBinary.RepositoryRoot, "tests", "bench", "opcua-vs-node.sh");
+        var script = Path.Combine(RepoRoot.Path, "tests", "bench", "opcua-vs-node.sh");
         var (code, output) = Shell.Run("bash", new Dictionary<string, string> { ["ITEMS"] = "200", ["WARMUP"] = "1", ["WINDOW"] = "3" }, script, GatewayBinary.Path);
         Assert.True(code == 0, output);
         foreach (var client in new[] { "edgetwin (AOT)", "node-opcua client" })

@@ -2,12 +2,12 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using EdgeTwin.Gateway.Tests.Infrastructure;
-using EdgeTwin.OpcUa.Tests.Infrastructure;
+using EdgeTwin.TestSupport.OpcUa;
 
 namespace EdgeTwin.Gateway.Tests.OpcUa;
 
 /// <summary>`edgetwin opcua …` in the published binary against the node-opcua test server.</summary>
-[Collection(OpcUaServerCollection.Name)]
+[Collection(OpcUaServerFixture.CollectionName)]
 public sealed class OpcUaCliTests(OpcUaServerFixture fixture)
 {
     private const string Ns = "nsu=urn:edgetwin:test;";
@@ -83,7 +83,7 @@ public sealed class OpcUaCliTests(OpcUaServerFixture fixture)
     [Fact]
     public void UnreachableServer_Exits69_Quickly()
     {
-        var port = FreePort();
+        var port = FreePort.Pick();
         var started = DateTime.UtcNow;
         var (code, output) = GatewayProcess.Run(Timeout, "opcua", "browse", $"opc.tcp://127.0.0.1:{port}/UA/Nothing", "--timeout", "3");
         Assert.True(code == 69, output);
@@ -268,12 +268,5 @@ public sealed class OpcUaCliTests(OpcUaServerFixture fixture)
         (code, output) = GatewayProcess.Run(Timeout, "opcua", "read", server.EndpointUrl, Ns + "s=Scalar.Byte");
         Assert.True(code == 77, output);
         Assert.Contains("no Anonymous identity", output, StringComparison.Ordinal);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using EdgeTwin.Gateway.Tests.Infrastructure;
-using EdgeTwin.OpcUa.Tests.Infrastructure;
+using EdgeTwin.TestSupport.OpcUa;
 
 namespace EdgeTwin.Gateway.Tests.OpcUa;
 

@@ -12,7 +12,7 @@ public sealed class PackageTests(ITestOutputHelper output)
 {
     private (string Deb, string Tarball) Build(TestDirectory dir)
     {
-        var text = Shell.Check("bash", Path.Combine(GatewayBinary.RepositoryRoot, "packaging/build.sh"), "--binary-dir", Path.GetDirectoryName(GatewayBinary.Path)!, "--out", dir["out"]);
+        var text = Shell.Check("bash", Path.Combine(RepoRoot.Path, "packaging/build.sh"), "--binary-dir", Path.GetDirectoryName(GatewayBinary.Path)!, "--out", dir["out"]);
         output.WriteLine(text);
         var files = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         return (files.Single(f => f.EndsWith(".deb", StringComparison.Ordinal)), files.Single(f => f.EndsWith(".tar.gz", StringComparison.Ordinal)));

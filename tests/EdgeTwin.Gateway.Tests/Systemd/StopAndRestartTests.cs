@@ -15,10 +15,8 @@ public sealed class StopAndRestartTests
     public void Sigint_ArrivingIgnored_IsTakenOverWithAWarning_AndStopsTheDaemonGracefully()
     {
         using var dir = new TestDirectory("sigint-ignored");
-        var config = new TestConfig(dir) { SimulatorRate = 1_000, SimulatorStopAfter = 0, Epoch = DateTime.UtcNow };
-        using var daemon = GatewayProcess.StartWithInterruptIgnored("run", "--config", config.Write());
         // Started: a signal that arrives while the host starts cancels the start instead.
-        Wait.Until(() => daemon.Output.Contains("API listening", StringComparison.Ordinal), Start, "the start:" + Environment.NewLine + daemon.Output);
+        using var daemon = StartUntil(dir, "API listening", interruptIgnored: true);
         Assert.Contains("SIGINT arrived ignored", daemon.Output, StringComparison.Ordinal);
         // As /proc shows it: SIGINT (bit 1) no longer ignored, and caught.
         Assert.Equal(0UL, SignalBits(daemon, "SigIgn:") & 0x2);
@@ -26,8 +24,7 @@ public sealed class StopAndRestartTests
 
         daemon.Interrupt();
 
-        Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(30)), "SIGINT to stop the daemon (" + daemon.SignalState + "):" + Environment.NewLine + daemon.Output);
-        Assert.True(daemon.ExitCode == 0, daemon.Output);
+        AssertStoppedCleanly(daemon, TimeSpan.FromSeconds(30), "SIGINT to stop the daemon");
         Assert.Contains("Stopped:", daemon.Output, StringComparison.Ordinal);
     }
 
@@ -35,15 +32,11 @@ public sealed class StopAndRestartTests
     public void Sigint_NotIgnored_StopsTheDaemonWithoutTheWarning()
     {
         using var dir = new TestDirectory("sigint-plain");
-        var config = new TestConfig(dir) { SimulatorRate = 1_000, SimulatorStopAfter = 0, Epoch = DateTime.UtcNow };
-        using var daemon = GatewayProcess.Start("run", "--config", config.Write());
-        // Started: a signal that arrives while the host starts cancels the start instead.
-        Wait.Until(() => daemon.Output.Contains("API listening", StringComparison.Ordinal), Start, "the start:" + Environment.NewLine + daemon.Output);
+        using var daemon = StartUntil(dir, "API listening", interruptIgnored: false);
 
         daemon.Interrupt();
 
-        Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(30)), "SIGINT to stop the daemon:" + Environment.NewLine + daemon.Output);
-        Assert.True(daemon.ExitCode == 0, daemon.Output);
+        AssertStoppedCleanly(daemon, TimeSpan.FromSeconds(30), "SIGINT to stop the daemon");
         Assert.DoesNotContain("arrived ignored", daemon.Output, StringComparison.Ordinal);
     }
 
@@ -51,18 +44,40 @@ public sealed class StopAndRestartTests
     public void Sigterm_WhileTheHostStarts_StopsItOnceStarted_GracefullyAndWithoutAStackTrace()
     {
         using var dir = new TestDirectory("sigterm-starting");
-        var config = new TestConfig(dir) { SimulatorRate = 1_000, SimulatorStopAfter = 0, Epoch = DateTime.UtcNow };
-        using var daemon = GatewayProcess.Start("run", "--config", config.Write());
         // The first line is written before the queue opens and the host starts: the signal lands during the start.
-        Wait.Until(() => daemon.Output.Contains(" starting: gateway", StringComparison.Ordinal), Start, "the first line:" + Environment.NewLine + daemon.Output);
+        using var daemon = StartUntil(dir, " starting: gateway", interruptIgnored: false);
 
         daemon.Terminate();
 
-        Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(60)), "SIGTERM during the start:" + Environment.NewLine + daemon.Output);
-        Assert.True(daemon.ExitCode == 0, daemon.Output);
+        AssertStoppedCleanly(daemon, TimeSpan.FromSeconds(60), "SIGTERM during the start");
         Assert.Contains("Stopped:", daemon.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("Hosting failed", daemon.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", daemon.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>An endless simulator run, returned once <paramref name="line"/> is in its output.</summary>
+    private static GatewayProcess StartUntil(TestDirectory dir, string line, bool interruptIgnored)
+    {
+        var config = new TestConfig(dir) { SimulatorRate = 1_000, SimulatorStopAfter = 0, Epoch = DateTime.UtcNow };
+        var daemon = interruptIgnored
+            ? GatewayProcess.StartWithInterruptIgnored("run", "--config", config.Write())
+            : GatewayProcess.Start("run", "--config", config.Write());
+        try
+        {
+            Wait.Until(() => daemon.Output.Contains(line, StringComparison.Ordinal), Start, $"'{line.Trim()}':" + Environment.NewLine + daemon.Output);
+            return daemon;
+        }
+        catch
+        {
+            daemon.Dispose();
+            throw;
+        }
+    }
+
+    private static void AssertStoppedCleanly(GatewayProcess daemon, TimeSpan within, string what)
+    {
+        Assert.True(daemon.WaitForExit(within), $"{what} ({daemon.SignalState}):" + Environment.NewLine + daemon.Output);
+        Assert.True(daemon.ExitCode == 0, daemon.Output);
     }
 
     [Fact]

@@ -10,7 +10,7 @@ namespace EdgeTwin.Gateway.Tests.Systemd;
 /// </summary>
 public sealed class UnitFileTests
 {
-    private static string UnitPath => Path.Combine(GatewayBinary.RepositoryRoot, "edgetwin.service");
+    private static string UnitPath => Path.Combine(RepoRoot.Path, "edgetwin.service");
 
     [Fact]
     public void SystemdAnalyzeVerify_IsClean()

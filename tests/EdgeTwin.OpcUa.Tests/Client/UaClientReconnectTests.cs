@@ -2,6 +2,7 @@ using EdgeTwin.OpcUa.Client;
 using EdgeTwin.OpcUa.Subscriptions;
 using EdgeTwin.OpcUa.Tests.Infrastructure;
 using EdgeTwin.OpcUa.Types;
+using EdgeTwin.TestSupport.OpcUa;
 
 namespace EdgeTwin.OpcUa.Tests.Client;
 

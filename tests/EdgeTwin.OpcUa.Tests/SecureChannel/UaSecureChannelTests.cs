@@ -2,10 +2,11 @@ using EdgeTwin.OpcUa.SecureChannel;
 using EdgeTwin.OpcUa.Services;
 using EdgeTwin.OpcUa.Tests.Infrastructure;
 using EdgeTwin.OpcUa.Transport;
+using EdgeTwin.TestSupport.OpcUa;
 
 namespace EdgeTwin.OpcUa.Tests.SecureChannel;
 
-[Collection(OpcUaServerCollection.Name)]
+[Collection(OpcUaServerFixture.CollectionName)]
 public class UaSecureChannelTests(OpcUaServerFixture fixture)
 {
     [Fact]

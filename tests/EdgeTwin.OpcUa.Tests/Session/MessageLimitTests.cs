@@ -4,11 +4,12 @@ using EdgeTwin.OpcUa.Session;
 using EdgeTwin.OpcUa.Tests.Infrastructure;
 using EdgeTwin.OpcUa.Transport;
 using EdgeTwin.OpcUa.Types;
+using EdgeTwin.TestSupport.OpcUa;
 
 namespace EdgeTwin.OpcUa.Tests.Session;
 
 /// <summary>Messages over the negotiated limits fail that one call; the channel goes on.</summary>
-[Collection(OpcUaServerCollection.Name)]
+[Collection(OpcUaServerFixture.CollectionName)]
 public class MessageLimitTests(OpcUaServerFixture fixture)
 {
     [Fact]

@@ -4,10 +4,11 @@ using EdgeTwin.OpcUa.Session;
 using EdgeTwin.OpcUa.Tests.Infrastructure;
 using EdgeTwin.OpcUa.Transport;
 using EdgeTwin.OpcUa.Types;
+using EdgeTwin.TestSupport.OpcUa;
 
 namespace EdgeTwin.OpcUa.Tests.Session;
 
-[Collection(OpcUaServerCollection.Name)]
+[Collection(OpcUaServerFixture.CollectionName)]
 public class UaSessionTests(OpcUaServerFixture fixture)
 {
     private const string TestNamespace = "urn:edgetwin:test";

@@ -3,6 +3,7 @@ using EdgeTwin.OpcUa.Services;
 using EdgeTwin.OpcUa.Session;
 using EdgeTwin.OpcUa.Tests.Infrastructure;
 using EdgeTwin.OpcUa.Types;
+using EdgeTwin.TestSupport.OpcUa;
 
 namespace EdgeTwin.OpcUa.Tests.Session;
 

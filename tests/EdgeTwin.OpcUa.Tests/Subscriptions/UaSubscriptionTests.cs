@@ -3,10 +3,11 @@ using EdgeTwin.OpcUa.Session;
 using EdgeTwin.OpcUa.Subscriptions;
 using EdgeTwin.OpcUa.Tests.Infrastructure;
 using EdgeTwin.OpcUa.Types;
+using EdgeTwin.TestSupport.OpcUa;
 
 namespace EdgeTwin.OpcUa.Tests.Subscriptions;
 
-[Collection(OpcUaServerCollection.Name)]
+[Collection(OpcUaServerFixture.CollectionName)]
 public class UaSubscriptionTests(OpcUaServerFixture fixture)
 {
     private static readonly UaSubscriptionOptions Fast = new() { PublishingInterval = TimeSpan.FromMilliseconds(100), MaxKeepAliveCount = 10 };

@@ -6,6 +6,7 @@ using EdgeTwin.OpcUa.Subscriptions;
 using EdgeTwin.OpcUa.Tests.Infrastructure;
 using EdgeTwin.OpcUa.Transport;
 using EdgeTwin.OpcUa.Types;
+using EdgeTwin.TestSupport.OpcUa;
 
 namespace EdgeTwin.OpcUa.Tests.Transport;
 
@@ -14,7 +15,7 @@ namespace EdgeTwin.OpcUa.Tests.Transport;
 /// recorded through a relay. Every run records the traffic afresh and checks it; the stored capture in TestData
 /// is checked the same way, and every chunk in it is fed through the framing split at every byte.
 /// </summary>
-[Collection(OpcUaServerCollection.Name)]
+[Collection(OpcUaServerFixture.CollectionName)]
 public sealed class LiveCaptureTests(OpcUaServerFixture fixture)
 {
     private static readonly NodeId[] TypeIdsExpected =

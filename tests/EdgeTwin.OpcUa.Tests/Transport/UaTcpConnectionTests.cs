@@ -3,10 +3,11 @@ using System.Net;
 using System.Net.Sockets;
 using EdgeTwin.OpcUa.Tests.Infrastructure;
 using EdgeTwin.OpcUa.Transport;
+using EdgeTwin.TestSupport.OpcUa;
 
 namespace EdgeTwin.OpcUa.Tests.Transport;
 
-[Collection(OpcUaServerCollection.Name)]
+[Collection(OpcUaServerFixture.CollectionName)]
 public class UaTcpConnectionTests(OpcUaServerFixture fixture)
 {
     [Fact]

@@ -2,16 +2,17 @@ using EdgeTwin.Core.Dedup;
 using EdgeTwin.Core.Quarantine;
 using EdgeTwin.Core.Telemetry;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeTwin.Storage.Tests.Infrastructure;
 
 /// <summary>One test's queue directory and clock; opens queues on them and deletes the directory at the end.</summary>
 public sealed class QueueContext : IDisposable
 {
-    private readonly TempDirectory _dir = new();
+    private readonly TestDirectory _dir = new("storage");
     private readonly List<DurableQueue> _opened = [];
 
-    public ManualTimeProvider Clock { get; } = new(TestPoints.Epoch);
+    public FakeTimeProvider Clock { get; } = new(TestPoints.Epoch);
 
     public string Directory => _dir.Path;
 

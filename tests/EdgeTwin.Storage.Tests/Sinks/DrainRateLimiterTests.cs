@@ -1,25 +1,14 @@
 using EdgeTwin.Storage;
+using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeTwin.Storage.Tests.Sinks;
 
 public sealed class DrainRateLimiterTests
 {
-    /// <summary>A clock that moves only when told to.</summary>
-    private sealed class SteppedClock : TimeProvider
-    {
-        private long _ticks;
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        public override long GetTimestamp() => _ticks;
-
-        public void Advance(TimeSpan by) => _ticks += by.Ticks;
-    }
-
     [Fact]
     public void Limiter_AfterABurst_HoldsTheNextSendUntilTheRateHasPaidItBack()
     {
-        var clock = new SteppedClock();
+        var clock = new FakeTimeProvider();
         var limiter = new DrainRateLimiter(1000, clock);
 
         Assert.Equal(250, limiter.BatchPoints(16384));
@@ -36,7 +25,7 @@ public sealed class DrainRateLimiterTests
     [Fact]
     public void Limiter_IdleForLong_SavesNoMoreThanOneBurst()
     {
-        var clock = new SteppedClock();
+        var clock = new FakeTimeProvider();
         var limiter = new DrainRateLimiter(1000, clock);
 
         clock.Advance(TimeSpan.FromMinutes(10));

@@ -3,10 +3,10 @@ using System.Text;
 using MQTTnet;
 using MQTTnet.Protocol;
 
-namespace EdgeTwin.Connectors.Tests.Mqtt;
+namespace EdgeTwin.TestSupport.Mqtt;
 
 /// <summary>A cloud-side consumer: persistent session, QoS 1, reconnecting on its own while the broker is away.</summary>
-internal sealed class MqttTestSubscriber : IAsyncDisposable
+public sealed class MqttTestSubscriber : IAsyncDisposable
 {
     private readonly IMqttClient _client = new MqttClientFactory().CreateMqttClient();
     private readonly CancellationTokenSource _stop = new();

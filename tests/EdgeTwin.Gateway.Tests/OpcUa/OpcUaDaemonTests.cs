@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeTwin.Gateway.Tests.Infrastructure;
-using EdgeTwin.OpcUa.Tests.Infrastructure;
+using EdgeTwin.TestSupport.OpcUa;
 
 namespace EdgeTwin.Gateway.Tests.OpcUa;
 
@@ -12,7 +12,7 @@ namespace EdgeTwin.Gateway.Tests.OpcUa;
 /// so the test knows every value the server produced and when.
 /// </summary>
 [Collection("daemon")]
-public sealed class OpcUaSourceTests
+public sealed class OpcUaDaemonTests
 {
     private const string Ns = "urn:edgetwin:test";
 

@@ -1,8 +1,16 @@
-namespace EdgeTwin.OpcUa.Tests.Infrastructure;
+using Xunit;
 
-/// <summary>One node-opcua server shared by the tests of a collection.</summary>
+namespace EdgeTwin.TestSupport.OpcUa;
+
+/// <summary>
+/// One node-opcua server shared by the tests of a collection. xunit finds collection definitions only in the test
+/// assembly, so each test project declares its own <c>[CollectionDefinition]</c> of this fixture.
+/// </summary>
 public sealed class OpcUaServerFixture : IAsyncLifetime
 {
+    /// <summary>The name each test project gives its collection of this fixture.</summary>
+    public const string CollectionName = "node-opcua server";
+
     private OpcUaTestServer? _server;
 
     public OpcUaTestServer Server => _server ?? throw new InvalidOperationException("the server has not started");
@@ -18,10 +26,4 @@ public sealed class OpcUaServerFixture : IAsyncLifetime
             await _server.DisposeAsync();
         }
     }
-}
-
-[CollectionDefinition(Name)]
-public sealed class OpcUaServerCollection : ICollectionFixture<OpcUaServerFixture>
-{
-    public const string Name = "node-opcua server";
 }

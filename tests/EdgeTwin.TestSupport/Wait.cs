@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace EdgeTwin.Gateway.Tests.Infrastructure;
+namespace EdgeTwin.TestSupport;
 
 public static class Wait
 {

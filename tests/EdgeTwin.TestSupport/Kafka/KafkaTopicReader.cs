@@ -2,16 +2,16 @@ using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
 
-namespace EdgeTwin.Tests.Kafka;
+namespace EdgeTwin.TestSupport.Kafka;
 
 /// <summary>One consumed message, decoded.</summary>
-internal sealed record ConsumedMessage(string Topic, int Partition, long Offset, string? Key, string Value, IReadOnlyDictionary<string, string> Headers)
+public sealed record ConsumedMessage(string Topic, int Partition, long Offset, string? Key, string Value, IReadOnlyDictionary<string, string> Headers)
 {
     public JsonElement Json => JsonDocument.Parse(Value).RootElement;
 }
 
 /// <summary>Reads a topic from the beginning with a real Confluent.Kafka consumer, every partition assigned directly.</summary>
-internal sealed class KafkaTopicReader : IDisposable
+public sealed class KafkaTopicReader : IDisposable
 {
     private readonly IConsumer<string?, byte[]> _consumer;
     private readonly List<ConsumedMessage> _messages = [];

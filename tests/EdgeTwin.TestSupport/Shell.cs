@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace EdgeTwin.Gateway.Tests.Infrastructure;
+namespace EdgeTwin.TestSupport;
 
 /// <summary>Runs a system command (mount, fsfreeze, systemd-analyze, dpkg...) and returns its exit code and output.</summary>
 public static class Shell

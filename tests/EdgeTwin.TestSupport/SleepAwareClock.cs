@@ -1,18 +1,18 @@
-namespace EdgeTwin.Connectors.Tests.Simulator;
+namespace EdgeTwin.TestSupport;
 
 /// <summary>
 /// A clock that moves only when told to. Timers fire during <see cref="Advance"/>, on the caller's thread
 /// and outside the lock; <see cref="WaitForScheduledTimerAsync"/> tells a test that the code under test has
 /// gone to sleep, so tests synchronise on that instead of on wall time.
 /// </summary>
-internal sealed class ManualTimeProvider : TimeProvider
+public sealed class SleepAwareClock : TimeProvider
 {
     private readonly object _gate = new();
-    private readonly List<ManualTimer> _armed = [];
+    private readonly List<SleepAwareTimer> _armed = [];
     private DateTimeOffset _now;
     private TaskCompletionSource? _scheduled;
 
-    public ManualTimeProvider(DateTimeOffset start) => _now = start;
+    public SleepAwareClock(DateTimeOffset start) => _now = start;
 
     public int TimersCreated { get; private set; }
 
@@ -27,7 +27,7 @@ internal sealed class ManualTimeProvider : TimeProvider
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
-        var timer = new ManualTimer(this, callback, state);
+        var timer = new SleepAwareTimer(this, callback, state);
         lock (_gate) TimersCreated++;
         timer.Change(dueTime, period);
         return timer;
@@ -44,7 +44,7 @@ internal sealed class ManualTimeProvider : TimeProvider
         }
         while (true)
         {
-            ManualTimer? next = null;
+            SleepAwareTimer? next = null;
             lock (_gate)
             {
                 foreach (var t in _armed)
@@ -79,7 +79,7 @@ internal sealed class ManualTimeProvider : TimeProvider
         }
     }
 
-    private void Arm(ManualTimer timer, TimeSpan dueTime, TimeSpan period)
+    private void Arm(SleepAwareTimer timer, TimeSpan dueTime, TimeSpan period)
     {
         TaskCompletionSource? scheduled = null;
         lock (_gate)
@@ -94,12 +94,12 @@ internal sealed class ManualTimeProvider : TimeProvider
         scheduled?.TrySetResult();
     }
 
-    private void Disarm(ManualTimer timer)
+    private void Disarm(SleepAwareTimer timer)
     {
         lock (_gate) _armed.Remove(timer);
     }
 
-    private sealed class ManualTimer(ManualTimeProvider owner, TimerCallback callback, object? state) : ITimer
+    private sealed class SleepAwareTimer(SleepAwareClock owner, TimerCallback callback, object? state) : ITimer
     {
         private bool _disposed;
 

@@ -1,9 +1,7 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
-namespace EdgeTwin.OpcUa.Tests.Infrastructure;
+namespace EdgeTwin.TestSupport.OpcUa;
 
 /// <summary>
 /// The node-opcua server of tests/peers/opcua-server, started on a free loopback port. It fails loudly when
@@ -40,23 +38,9 @@ public sealed class OpcUaTestServer : IAsyncDisposable
         }
     }
 
-    public static string PeerDirectory
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "EdgeTwin.sln")))
-            {
-                dir = dir.Parent;
-            }
+    public static string PeerDirectory => RepoRoot.Combine("tests", "peers", "opcua-server");
 
-            return dir is null
-                ? throw new InvalidOperationException("cannot find the repository root (EdgeTwin.sln) above " + AppContext.BaseDirectory)
-                : Path.Combine(dir.FullName, "tests", "peers", "opcua-server");
-        }
-    }
-
-    public static Task<OpcUaTestServer> StartAsync(params string[] arguments) => StartOnPortAsync(FreePort(), arguments);
+    public static Task<OpcUaTestServer> StartAsync(params string[] arguments) => StartOnPortAsync(FreePort.Pick(), arguments);
 
     /// <summary>Starts on a given port: a restart of a killed server where the client expects it.</summary>
     public static async Task<OpcUaTestServer> StartOnPortAsync(int port, params string[] arguments)
@@ -135,12 +119,5 @@ public sealed class OpcUaTestServer : IAsyncDisposable
         {
             _listening.TrySetResult(line["LISTENING ".Length..]);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

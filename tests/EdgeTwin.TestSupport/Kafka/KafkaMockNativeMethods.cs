@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace EdgeTwin.Tests.Kafka;
+namespace EdgeTwin.TestSupport.Kafka;
 
 /// <summary>
 /// librdkafka's mock cluster (rdkafka_mock.h) in the librdkafka that ships with Confluent.Kafka: a Kafka protocol

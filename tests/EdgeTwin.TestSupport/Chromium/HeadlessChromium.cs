@@ -5,7 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace EdgeTwin.Gateway.Tests.Infrastructure;
+namespace EdgeTwin.TestSupport.Chromium;
 
 /// <summary>
 /// The Debian <c>chromium</c>, headless, driven over the Chrome DevTools protocol (a WebSocket to one page
@@ -31,6 +31,29 @@ public sealed class HeadlessChromium : IDisposable
 
     /// <summary>Uncaught exceptions and console errors the page reported.</summary>
     public ConcurrentQueue<string> PageErrors { get; } = new();
+
+    /// <summary>
+    /// <c>chromium --headless</c> with one action (<c>--dump-dom</c>, <c>--screenshot=…</c>) on <paramref name="url"/>,
+    /// as the README gives the command, in a fresh profile; returns what it printed.
+    /// </summary>
+    public static string RunOnce(string action, Uri url)
+    {
+        var profile = Path.Combine(Path.GetTempPath(), "edgetwin-chromium-" + Guid.NewGuid().ToString("N")[..12]);
+        var psi = new ProcessStartInfo(Executable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=" + profile, "--window-size=1280,1200", action, url.ToString() }) psi.ArgumentList.Add(a);
+        try
+        {
+            using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start " + Executable);
+            var stderr = process.StandardError.ReadToEndAsync();
+            var output = process.StandardOutput.ReadToEnd();
+            if (!process.WaitForExit(60_000)) throw new TimeoutException($"chromium {action} did not finish within 60 s");
+            return output;
+        }
+        finally
+        {
+            try { Directory.Delete(profile, recursive: true); } catch (IOException) { }
+        }
+    }
 
     public static HeadlessChromium Launch(int width = 1400, int height = 1600)
     {

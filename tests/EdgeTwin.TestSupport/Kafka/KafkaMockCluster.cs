@@ -1,13 +1,13 @@
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace EdgeTwin.Tests.Kafka;
+namespace EdgeTwin.TestSupport.Kafka;
 
 /// <summary>
 /// A librdkafka mock cluster of <see cref="BrokerCount"/> brokers on loopback, owned by this process. Clients in
 /// this process or any other connect to <see cref="BootstrapServers"/>.
 /// </summary>
-internal sealed class KafkaMockCluster : IDisposable
+public sealed class KafkaMockCluster : IDisposable
 {
     /// <summary>Kafka's ApiKey of Produce requests.</summary>
     public const short ProduceApiKey = 0;
