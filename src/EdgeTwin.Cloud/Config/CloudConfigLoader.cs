@@ -72,7 +72,7 @@ public static class CloudConfigLoader
                     case "postgres":
                         Each(p.Value, path, (name, v, at) =>
                         {
-                            if (name == "connectionString") c.Postgres.ConnectionString = Str(v, at) ?? "";
+                            if (name == "connectionString") c.Postgres.ConnectionString = Str(v, at) ?? c.Postgres.ConnectionString;
                             else if (name == "migrateOnStart") c.Postgres.MigrateOnStart = Bool(v, at, c.Postgres.MigrateOnStart);
                             else Unknown(at);
                         });
@@ -89,7 +89,7 @@ public static class CloudConfigLoader
                     case "api":
                         Each(p.Value, path, (name, v, at) =>
                         {
-                            if (name == "listen") c.Api.Listen = Str(v, at) ?? "";
+                            if (name == "listen") c.Api.Listen = Str(v, at) ?? c.Api.Listen;
                             else if (name == "token") c.Api.Token = v.ValueKind == JsonValueKind.Null ? null : Str(v, at);
                             else Unknown(at);
                         });
@@ -128,8 +128,8 @@ public static class CloudConfigLoader
         {
             switch (name)
             {
-                case "bootstrapServers": k.BootstrapServers = Str(v, at) ?? ""; break;
-                case "groupId": k.GroupId = Str(v, at) ?? ""; break;
+                case "bootstrapServers": k.BootstrapServers = Str(v, at) ?? k.BootstrapServers; break;
+                case "groupId": k.GroupId = Str(v, at) ?? k.GroupId; break;
                 case "topics":
                     Each(v, at, (t, tv, tat) =>
                     {
