@@ -103,4 +103,62 @@ public sealed class IngestTests(PostgresFixture pg)
         Thread.Sleep(1000);
         AssertExactlyOnce(db, Points);
     }
+
+    [Fact]
+    public void TwoInstances_ShareThePartitions_AndARebalanceMidRunLosesAndDoublesNothing()
+    {
+        var db = NewDatabase("rebalance");
+        using var kafka = new KafkaMock();
+        const int Points = 30_000;
+        var config = CloudProcess.WriteConfig(pg.Scratch, kafka.BootstrapServers, db, batchMessages: 500);
+        using var a = CloudProcess.Start(config);
+        using var b = CloudProcess.Start(CloudProcess.WriteConfig(pg.Scratch, kafka.BootstrapServers, db, batchMessages: 500));
+        // Produced while the instances join and work: the rebalances fall in the middle of the stream.
+        for (var chunk = 0; chunk < 10; chunk++)
+        {
+            ProduceSeries(kafka, chunk * (Points / 10), Points / 10);
+            kafka.Flush();
+            if (chunk == 5)
+            {
+                Wait.Until(() => a.Output.Contains("Partitions assigned", StringComparison.Ordinal) && b.Output.Contains("Partitions assigned", StringComparison.Ordinal),
+                    Long, () => "both instances to own partitions:" + Environment.NewLine + a.Output + b.Output);
+                // One leaves gracefully mid-run: its partitions move to the other.
+                a.Terminate(TimeSpan.FromSeconds(30));
+            }
+            Thread.Sleep(200);
+        }
+        Wait.Until(() => Count(db) == Points, Long, () => $"{Points} rows; have {Count(db)}:{Environment.NewLine}{a.Output}{b.Output}");
+        Thread.Sleep(1000);
+        AssertExactlyOnce(db, Points);
+        Assert.Contains("Partitions revoked", b.Output, StringComparison.Ordinal);
+        Assert.Equal(0, a.ExitCode);
+    }
+
+    [Fact]
+    public void PostgresStoppedMidRun_TheServiceWaitsWithBackoff_AndLandsEveryPointOnce()
+    {
+        var db = NewDatabase("outage");
+        using var kafka = new KafkaMock();
+        const int Points = 20_000;
+        using var cloud = CloudProcess.Start(CloudProcess.WriteConfig(pg.Scratch, kafka.BootstrapServers, db, batchMessages: 500));
+        ProduceSeries(kafka, 0, Points / 2);
+        kafka.Flush();
+        Wait.Until(() => Count(db) > 0, Long, () => "the first rows:" + Environment.NewLine + cloud.Output);
+        pg.Server.Stop();
+        try
+        {
+            ProduceSeries(kafka, Points / 2, Points / 2);
+            kafka.Flush();
+            Wait.Until(() => cloud.Output.Contains("Database unavailable", StringComparison.Ordinal), Long, () => "the service to notice the outage:" + Environment.NewLine + cloud.Output);
+            Thread.Sleep(2000);
+            Assert.False(cloud.HasExited, "the service stopped while the database was down:" + Environment.NewLine + cloud.Output);
+        }
+        finally
+        {
+            pg.Server.Start();
+        }
+        Wait.Until(() => Count(db) == Points, Long, () => $"{Points} rows; have {Count(db)}:{Environment.NewLine}{cloud.Output}");
+        Thread.Sleep(1000);
+        AssertExactlyOnce(db, Points);
+    }
 }

@@ -41,6 +41,8 @@ public sealed class CloudProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    public int ExitCode => _process.ExitCode;
+
     /// <summary>A configuration for the service: the mock cluster, the test's database, the API on a free port.</summary>
     public static string WriteConfig(string dir, string bootstrap, string connectionString, string? token = null, int batchMessages = 2000,
         string group = "edgetwin-cloud", int? apiPort = null)

@@ -59,16 +59,14 @@ public sealed class PostgresServer : IDisposable
 
     public long Scalar(string connectionString, string sql)
     {
-        using var conn = new NpgsqlConnection(connectionString);
-        conn.Open();
+        using var conn = Open(connectionString);
         using var cmd = new NpgsqlCommand(sql, conn);
         return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public List<object?[]> Rows(string connectionString, string sql)
     {
-        using var conn = new NpgsqlConnection(connectionString);
-        conn.Open();
+        using var conn = Open(connectionString);
         using var cmd = new NpgsqlCommand(sql, conn);
         using var r = cmd.ExecuteReader();
         var rows = new List<object?[]>();
@@ -79,6 +77,14 @@ public sealed class PostgresServer : IDisposable
             rows.Add(row);
         }
         return rows;
+    }
+
+    /// <summary>An unpooled connection: the tests' own reads must not meet a session cut by a stopped server.</summary>
+    private static NpgsqlConnection Open(string connectionString)
+    {
+        var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+        conn.Open();
+        return conn;
     }
 
     public void Dispose()
