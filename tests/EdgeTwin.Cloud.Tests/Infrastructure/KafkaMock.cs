@@ -1,12 +1,12 @@
 using System.Text;
 using Confluent.Kafka;
-using System.Runtime.InteropServices;
+using EdgeTwin.Cloud.Bench;
 
 namespace EdgeTwin.Cloud.Tests.Infrastructure;
 
 /// <summary>
-/// librdkafka's mock cluster of this process (owned by a bare client handle): real Kafka
-/// protocol on loopback, consumer groups included. The same producer writes the test's messages; other clients
+/// librdkafka's mock cluster of this process (<see cref="MockCluster"/>) with the gateway's three topics, and a
+/// producer that writes the test's messages; other clients
 /// (the service's processes, the gateway) connect to <see cref="BootstrapServers"/>.
 /// </summary>
 public sealed class KafkaMock : IDisposable
@@ -15,25 +15,13 @@ public sealed class KafkaMock : IDisposable
     public const string Events = "edge-events";
     public const string TwinMetadata = "edge-twin-metadata";
 
-    private readonly nint _client;
-    private readonly nint _cluster;
+    private readonly MockCluster _cluster;
     private readonly IProducer<byte[], byte[]> _producer;
 
     public KafkaMock(int brokers = 3, int partitions = 4)
     {
-        var error = new byte[512];
-        var conf = MockClusterNative.ConfNew();
-        MockClusterNative.ConfSet(conf, "log_level", "0", error, (nuint)error.Length);
-        _client = MockClusterNative.New(0, conf, error, (nuint)error.Length);
-        if (_client == 0) throw new InvalidOperationException("rd_kafka_new failed: " + Encoding.UTF8.GetString(error).TrimEnd('\0'));
-        _cluster = MockClusterNative.ClusterNew(_client, brokers);
-        if (_cluster == 0) throw new InvalidOperationException($"rd_kafka_mock_cluster_new({brokers}) failed");
-        BootstrapServers = Marshal.PtrToStringUTF8(MockClusterNative.Bootstraps(_cluster)) ?? throw new InvalidOperationException("the mock cluster has no bootstrap list");
-        foreach (var topic in new[] { Telemetry, Events, TwinMetadata })
-        {
-            var code = MockClusterNative.TopicCreate(_cluster, topic, partitions, Math.Min(3, brokers));
-            if (code != 0) throw new InvalidOperationException($"mock cluster: creating {topic} failed with error {code}");
-        }
+        _cluster = new MockCluster(brokers, partitions, [Telemetry, Events, TwinMetadata]);
+        BootstrapServers = _cluster.BootstrapServers;
         Partitions = partitions;
         _producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig
         {
@@ -74,7 +62,6 @@ public sealed class KafkaMock : IDisposable
     public void Dispose()
     {
         _producer.Dispose();
-        MockClusterNative.ClusterDestroy(_cluster);
-        MockClusterNative.Destroy(_client);
+        _cluster.Dispose();
     }
 }

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace EdgeTwin.Cloud.Tests.Infrastructure;
+namespace EdgeTwin.Cloud.Bench;
 
 /// <summary>
 /// librdkafka's mock-cluster API (rdkafka_mock.h), which Confluent.Kafka does not wrap: a mock cluster owned by a
