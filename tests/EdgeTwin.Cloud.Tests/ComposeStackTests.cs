@@ -77,6 +77,7 @@ public sealed partial class ComposeStackTests
         var inServices = false;
         foreach (var line in yaml.Split('\n'))
         {
+            if (line.Trim().Length == 0) continue; // blank lines inside multi-line scalars (kafka-init's script)
             if (!line.StartsWith(' ')) inServices = line.StartsWith("services:", StringComparison.Ordinal);
             else if (inServices && line.Length > 2 && line[2] != ' ' && line.TrimEnd().EndsWith(':')) blocks[current = line.Trim().TrimEnd(':')] = "";
             else if (inServices && current is not null) blocks[current] += line + "\n";

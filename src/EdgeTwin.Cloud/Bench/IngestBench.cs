@@ -5,6 +5,7 @@ using Confluent.Kafka;
 using EdgeTwin.Cloud.Config;
 using EdgeTwin.Cloud.Data;
 using EdgeTwin.Cloud.Ingest;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
@@ -19,6 +20,9 @@ namespace EdgeTwin.Cloud.Bench;
 internal static class IngestBench
 {
     private const int Series = 100;
+
+    // Warnings only: a database retry or a Kafka error shows up in the benchmark's output.
+    private static readonly ILoggerFactory Logs = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
 
     public static async Task<int> RunAsync(string adminConnection, string psql, int points, int rate, double seconds, CancellationToken ct)
     {
@@ -60,10 +64,15 @@ internal static class IngestBench
         Console.WriteLine($"psql \\copy: {points} rows in {copySeconds:F2} s = {points / copySeconds:F0} rows/s");
 
         // 2. End to end: the same points in Kafka first, then the service drains them.
-        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = cluster.BootstrapServers, LingerMs = 5, Acks = Acks.All, EnableIdempotence = true })
+        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig
+        {
+            // Batches of up to 256 KB: the mock brokers serve one batch per partition per fetch, and a batch larger than the
+            // consumer's max.partition.fetch.bytes (1 MB) stalled its partition on the mock cluster.
+            BootstrapServers = cluster.BootstrapServers, LingerMs = 20, Acks = Acks.All, EnableIdempotence = true, BatchNumMessages = 10_000, BatchSize = 256 << 10, CompressionType = CompressionType.Lz4,
+        })
             .SetLogHandler((_, _) => { }).Build();
         for (var i = 0; i < points; i++) Produce(producer, i, Json(i, TimeOf(i)));
-        producer.Flush(TimeSpan.FromMinutes(2));
+        Flushed(producer);
         var e2eDb = await CreateDatabaseAsync(adminConnection, $"bench_e2e_{run}", ct).ConfigureAwait(false);
         var stats = new IngestStats();
         double e2eSeconds;
@@ -72,10 +81,10 @@ internal static class IngestBench
         {
             await service.StartAsync(ct).ConfigureAwait(false);
             // Timed from the first committed batch: the consumer group's join (seconds on the mock cluster) is not ingest.
-            while (Interlocked.Read(ref stats.Batches) == 0) await Task.Delay(5, ct).ConfigureAwait(false);
-            var first = await CountAsync(e2eDb, ct).ConfigureAwait(false);
+            while (Interlocked.Read(ref stats.Batches) == 0) await Alive(service, 5, ct).ConfigureAwait(false);
+            var first = Interlocked.Read(ref stats.Telemetry);
             sw.Restart();
-            while (await CountAsync(e2eDb, ct).ConfigureAwait(false) < points) await Task.Delay(20, ct).ConfigureAwait(false);
+            while (Interlocked.Read(ref stats.Telemetry) < points) await Alive(service, 5, ct).ConfigureAwait(false);
             e2eSeconds = sw.Elapsed.TotalSeconds;
             measured = points - first;
             await service.StopAsync(ct).ConfigureAwait(false);
@@ -91,7 +100,7 @@ internal static class IngestBench
         {
             await service.StartAsync(ct).ConfigureAwait(false);
             // The group joins and reads the backlog of phase 2 (a new group starts at the beginning) before the clock runs.
-            while (await CountAsync(latDb, ct).ConfigureAwait(false) < points) await Task.Delay(50, ct).ConfigureAwait(false);
+            while (Interlocked.Read(ref stats.Telemetry) < points) await Alive(service, 50, ct).ConfigureAwait(false);
             stats.ResetDelays();
             var total = (int)(rate * seconds);
             var perTick = Math.Max(1, rate / 100);
@@ -107,14 +116,17 @@ internal static class IngestBench
                 }
                 Produce(producer, i, Json(i, live.AddTicks((long)(i / Series) * 10_000 + 1)));
             }
-            producer.Flush(TimeSpan.FromMinutes(1));
+            Flushed(producer);
             var offered = total / start.Elapsed.TotalSeconds;
-            while (await CountAsync(latDb, ct).ConfigureAwait(false) < points + total) await Task.Delay(50, ct).ConfigureAwait(false);
+            while (Interlocked.Read(ref stats.Telemetry) < points + total) await Alive(service, 50, ct).ConfigureAwait(false);
             await service.StopAsync(ct).ConfigureAwait(false);
             Console.WriteLine($"delay at {offered:F0} points/s over {seconds:F0} s: p50 {stats.DelayPercentile(0.5):F1} ms, p99 {stats.DelayPercentile(0.99):F1} ms, max {stats.DelayPercentile(1):F1} ms (Kafka timestamp → row committed)");
         }
         return 0;
     }
+
+    private static long _failed;
+    private static string? _firstError;
 
     private static void Produce(IProducer<byte[], byte[]> producer, int i, string json)
     {
@@ -123,7 +135,12 @@ internal static class IngestBench
         {
             try
             {
-                producer.Produce("edge-telemetry", message);
+                producer.Produce("edge-telemetry", message, r =>
+                {
+                    if (!r.Error.IsError) return;
+                    Interlocked.Increment(ref _failed);
+                    _firstError ??= r.Error.ToString();
+                });
                 return;
             }
             catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
@@ -131,6 +148,20 @@ internal static class IngestBench
                 producer.Poll(TimeSpan.FromMilliseconds(10));
             }
         }
+    }
+
+    /// <summary>Waits a little, and fails when the service's loop has died instead of waiting for rows forever.</summary>
+    private static async Task Alive(IngestService service, int ms, CancellationToken ct)
+    {
+        await Task.Delay(ms, ct).ConfigureAwait(false);
+        if (service.ExecuteTask is { IsCompleted: true } t) throw new InvalidOperationException("the ingest loop stopped", t.Exception);
+    }
+
+    private static void Flushed(IProducer<byte[], byte[]> producer)
+    {
+        var left = producer.Flush(TimeSpan.FromMinutes(2));
+        if (left > 0 || Interlocked.Read(ref _failed) > 0)
+            throw new InvalidOperationException($"producing to the mock cluster: {left} messages undelivered, {_failed} failed ({_firstError})");
     }
 
     private static IngestService Service(string bootstrap, string db, IngestStats stats, string group)
@@ -141,7 +172,9 @@ internal static class IngestBench
         config.Postgres.ConnectionString = db;
         config.Ingest.BatchMessages = 10_000;
         config.Ingest.BatchMilliseconds = 20;
-        return new IngestService(config, stats, NullLogger<IngestService>.Instance);
+        // The mock brokers answer a fetch with one batch per partition: ask again at once rather than after 500 ms.
+        config.Kafka.Properties["fetch.wait.max.ms"] = "5";
+        return new IngestService(config, stats, Logs.CreateLogger<IngestService>());
     }
 
     private static void Check(long have, long want, string what)

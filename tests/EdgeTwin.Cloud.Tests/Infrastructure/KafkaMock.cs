@@ -27,6 +27,8 @@ public sealed class KafkaMock : IDisposable
         {
             BootstrapServers = BootstrapServers,
             LingerMs = 5,
+            // As the gateway's sink: uncompressed backlogs of ~100,000 messages stalled partitions on the mock cluster.
+            CompressionType = CompressionType.Lz4,
             Acks = Acks.All,
             EnableIdempotence = true,
         }).SetLogHandler((_, _) => { }).Build();
