@@ -69,7 +69,7 @@ internal static class Program
         var mqttMessages = new Option<int>("--messages") { Description = "QoS 1 messages published, then drained by both consumers", DefaultValueFactory = _ => 300_000 };
         var mqttProtocol = new Option<string>("--protocol") { Description = "MQTT version of the gateway's connection: 5 or 3.1.1", DefaultValueFactory = _ => "5" };
         mqttProtocol.AcceptOnlyFromAmong("5", "3.1.1");
-        var mqttWindow = new Option<int>("--receive-maximum") { Description = "$.sources.mqtt[].receiveMaximum: unacknowledged messages allowed in flight", DefaultValueFactory = _ => new Core.Config.MqttSourceConfig().ReceiveMaximum };
+        var mqttWindow = new Option<int>("--receive-maximum") { Description = "$.sources.mqtt[].receiveMaximum: unacknowledged messages allowed in flight", DefaultValueFactory = _ => new Connectors.Mqtt.MqttSourceConfig().ReceiveMaximum };
         var mqttLinger = new Option<double>("--linger-ms") { Description = "$.queue.commitLingerMs for the run", DefaultValueFactory = _ => 5 };
         var mqttBench = new Command("mqtt", "Sustained ingest from a private Mosquitto into the durable queue, next to mosquitto_sub writing the same messages to a file (needs mosquitto and mosquitto-clients)");
         mqttBench.Options.Add(mqttMessages);
@@ -81,7 +81,7 @@ internal static class Program
         bench.Subcommands.Add(mqttBench);
         var kafkaInput = new Option<string>("--input") { Description = "\"key TAB value\" lines, the file kcat -K TAB reads", Required = true };
         var kafkaBootstrap = new Option<string>("--bootstrap") { Description = "bootstrap.servers", DefaultValueFactory = _ => "127.0.0.1:9" };
-        var kafkaTopic = new Option<string>("--topic") { Description = "Topic the messages go to", DefaultValueFactory = _ => new Core.Config.KafkaTopicsConfig().Telemetry };
+        var kafkaTopic = new Option<string>("--topic") { Description = "Topic the messages go to", DefaultValueFactory = _ => new Connectors.Kafka.KafkaTopicsConfig().Telemetry };
         var kafkaProperty = new Option<string[]>("--property") { Description = "Any librdkafka property, NAME=VALUE (repeatable), e.g. test.mock.num.brokers=3", AllowMultipleArgumentsPerToken = false };
         var kafkaBench = new Command("kafka", "Confluent.Kafka's own producer on pre-encoded lines, with the Kafka sink's settings and headers and a delivery report per message: the package's limit, for tests/bench/kafka-drain.sh");
         kafkaBench.Options.Add(kafkaInput);

@@ -2,15 +2,6 @@ using EdgeTwin.Core.Config;
 
 namespace EdgeTwin.Storage;
 
-public enum QueueFullPolicy
-{
-    /// <summary>Refuse new segments until sinks confirm old ones: sources are slowed, nothing is lost.</summary>
-    Block,
-
-    /// <summary>Drop the oldest segments and record every dropped point in the loss ledger.</summary>
-    DropOldest,
-}
-
 /// <summary>Everything the queue needs to know, taken from the config's queue, dedup and quarantine sections.</summary>
 public sealed class QueueOptions
 {
@@ -55,18 +46,18 @@ public sealed class QueueOptions
 
     private readonly long? _segmentFileBytes;
 
-    public static QueueOptions FromConfig(EdgeTwinConfig config) => new()
+    public static QueueOptions FromConfig(string stateDirectory, QueueConfig queue, DedupConfig dedup, QuarantineConfig quarantine) => new()
     {
-        Directory = config.Gateway.StateDirectory,
-        MaxBytes = config.Queue.MaxBytes,
-        MinFreeDiskBytes = config.Queue.MinFreeDiskBytes,
-        FullPolicy = config.Queue.FullPolicy == "dropOldest" ? QueueFullPolicy.DropOldest : QueueFullPolicy.Block,
-        HistoryPerSeries = config.Dedup.HistoryPerSeries,
-        CheckpointInterval = TimeSpan.FromSeconds(config.Queue.StateCheckpointSeconds),
-        QuarantineMaxEntries = config.Quarantine.MaxEntries,
-        QuarantineMaxBytes = config.Quarantine.MaxBytes,
-        QuarantineMaxAge = TimeSpan.FromDays(config.Quarantine.MaxAgeDays),
-        LossRangeSpan = TimeSpan.FromSeconds(config.Queue.LossRangeSeconds),
-        LossLedgerMaxRecords = config.Queue.LossLedgerMaxRecords,
+        Directory = stateDirectory,
+        MaxBytes = queue.MaxBytes,
+        MinFreeDiskBytes = queue.MinFreeDiskBytes,
+        FullPolicy = queue.FullPolicy,
+        HistoryPerSeries = dedup.HistoryPerSeries,
+        CheckpointInterval = TimeSpan.FromSeconds(queue.StateCheckpointSeconds),
+        QuarantineMaxEntries = quarantine.MaxEntries,
+        QuarantineMaxBytes = quarantine.MaxBytes,
+        QuarantineMaxAge = TimeSpan.FromDays(quarantine.MaxAgeDays),
+        LossRangeSpan = TimeSpan.FromSeconds(queue.LossRangeSeconds),
+        LossLedgerMaxRecords = queue.LossLedgerMaxRecords,
     };
 }

@@ -242,7 +242,7 @@ public sealed class QueueFullTests(ITestOutputHelper output)
         using (var f = new FileStream(path, FileMode.Create))
         {
             var chunk = new byte[1 << 16];
-            for (long left = free - leaveFree; left > 0; left -= chunk.Length) f.Write(chunk, 0, (int)Math.Min(chunk.Length, left));
+            for (var left = free - leaveFree; left > 0; left -= chunk.Length) f.Write(chunk, 0, (int)Math.Min(chunk.Length, left));
         }
         return path;
     }

@@ -1,16 +1,24 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Telemetry;
 
 namespace EdgeTwin.Connectors.Json;
 
 /// <summary>How a numeric timestamp counts time since 1970-01-01T00:00:00Z.</summary>
+[JsonConverter(typeof(EpochUnitJson))]
 public enum EpochUnit : byte
 {
     /// <summary>Seconds below <see cref="JsonReadingFields.MillisecondsFrom"/>, milliseconds from there on.</summary>
     Auto,
     Seconds,
     Milliseconds,
+}
+
+public sealed class EpochUnitJson() : ConfigEnumConverter<EpochUnit>(Names)
+{
+    public static readonly ConfigEnumNames<EpochUnit> Names = new((EpochUnit.Auto, "auto"), (EpochUnit.Seconds, "seconds"), (EpochUnit.Milliseconds, "milliseconds"));
 }
 
 /// <summary>

@@ -15,17 +15,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace EdgeTwin.Connectors.Kafka;
 
 /// <summary>
-/// Produces points to Kafka (docs/architecture.md §4): key = asset id, value = the schema-1.0 JSON object, headers
-/// <c>schema_version</c>, <c>gateway_id</c>, <c>key</c> (the idempotent key) and <c>content-type</c>. Telemetry
-/// goes to the telemetry topic, events (loss ledger, anomalies, gateway state) to the events topic, and the
-/// asset registry to the twin-metadata topic, keyed by asset id, when the sink starts.
-/// <para>
-/// A batch is confirmed only when librdkafka has reported every message delivered (idempotent producer,
-/// acks=all). A message refused for good (too large, invalid topic) becomes a rejection, which the queue
-/// quarantines with the broker's error; any other failure throws so that the batch is retried, and the
-/// messages already delivered in it are not sent again.
-/// </para>
-/// Not thread-safe: the queue's worker for this sink is its only caller.
+/// Produces points to Kafka (docs/architecture.md §4): key = asset id, value = the schema-1.0 JSON object, with the
+/// §4 headers; telemetry and events to their topics, the asset registry to twin-metadata at start. A batch is
+/// confirmed when librdkafka has reported every message delivered; a message refused for good becomes a rejection,
+/// any other failure retries the batch without what was already delivered. Not thread-safe: one caller.
 /// </summary>
 public sealed partial class KafkaSink : ISink, IAsyncDisposable, ISinkLink
 {
@@ -75,66 +68,6 @@ public sealed partial class KafkaSink : ISink, IAsyncDisposable, ISinkLink
 
     /// <summary>Messages refused for good since this instance started.</summary>
     public long Rejected => Interlocked.Read(ref _rejected);
-
-    /// <summary>The librdkafka configuration this sink produces with: ours, then the passthrough properties.</summary>
-    public static ProducerConfig BuildProducerConfig(KafkaSinkConfig config)
-    {
-        ArgumentNullException.ThrowIfNull(config);
-        var p = new ProducerConfig
-        {
-            BootstrapServers = config.BootstrapServers,
-            Acks = Acks.All,
-            EnableIdempotence = true,
-            CompressionType = config.Compression switch
-            {
-                "zstd" => CompressionType.Zstd,
-                "gzip" => CompressionType.Gzip,
-                "snappy" => CompressionType.Snappy,
-                "none" => CompressionType.None,
-                _ => CompressionType.Lz4,
-            },
-            LingerMs = config.LingerMs,
-            BatchSize = config.BatchBytes,
-            BatchNumMessages = config.BatchMessages,
-            MessageMaxBytes = config.MaxMessageBytes,
-            MessageTimeoutMs = config.DeliveryTimeoutMs,
-            // A gateway works through long outages: let librdkafka hold a whole batch of ours, and more.
-            QueueBufferingMaxMessages = Math.Max(100_000, config.MaxBatchPoints * 2),
-            QueueBufferingMaxKbytes = 1 << 20,
-            // librdkafka backs off reconnecting up to 10 s by default; after an outage the live lane's promise (fresh
-            // points within about 2 s of the brokers' return) needs a quicker look. A passthrough property overrides it.
-            ReconnectBackoffMaxMs = 500,
-            // A delivery report is read for its error only: copying each message's key, value and headers back into
-            // managed memory cost about a tenth of the drain rate.
-            DeliveryReportFields = "none",
-            ClientId = "edgetwin-" + config.Name,
-        };
-        var sec = config.Security;
-        p.SecurityProtocol = sec.Protocol switch
-        {
-            "ssl" => SecurityProtocol.Ssl,
-            "sasl_plaintext" => SecurityProtocol.SaslPlaintext,
-            "sasl_ssl" => SecurityProtocol.SaslSsl,
-            _ => SecurityProtocol.Plaintext,
-        };
-        if (sec.SaslMechanism is { } mechanism)
-        {
-            p.SaslMechanism = mechanism switch
-            {
-                "SCRAM-SHA-256" => SaslMechanism.ScramSha256,
-                "SCRAM-SHA-512" => SaslMechanism.ScramSha512,
-                _ => SaslMechanism.Plain,
-            };
-        }
-        if (sec.Username is not null) p.SaslUsername = sec.Username;
-        if (sec.Password is not null) p.SaslPassword = sec.Password;
-        if (sec.CaFile is not null) p.SslCaLocation = sec.CaFile;
-        if (sec.CertFile is not null) p.SslCertificateLocation = sec.CertFile;
-        if (sec.KeyFile is not null) p.SslKeyLocation = sec.KeyFile;
-        if (sec.KeyPassword is not null) p.SslKeyPassword = sec.KeyPassword;
-        foreach (var (key, value) in config.Properties) p.Set(key, value);
-        return p;
-    }
 
     /// <summary>Creates the producer and publishes the asset registry; Kafka keeps no position of ours, so returns null.</summary>
     public async ValueTask<long?> RecoverAsync(CancellationToken cancellationToken)
@@ -199,7 +132,7 @@ public sealed partial class KafkaSink : ISink, IAsyncDisposable, ISinkLink
         {
             if (pending.IsSettled(i)) continue;
             var point = points[i];
-            if (Unwritable(point) is { } why)
+            if (WireCheck.Unwritable(point) is { } why)
             {
                 pending.Reject(i, why);
                 continue;
@@ -292,219 +225,5 @@ public sealed partial class KafkaSink : ISink, IAsyncDisposable, ISinkLink
             Log.UplinkUp(_logger, Name);
         }
         pending.Report(attempt, index, null, permanent: false);
-    }
-
-    private IProducer<byte[], byte[]> EnsureProducer()
-    {
-        if (_producer is not null && _fatal is null) return _producer;
-        if (_fatal is { } fatal)
-        {
-            // An idempotent producer that hit a fatal error (a sequence gap the broker will not accept) refuses all
-            // further messages; a new one starts a new producer id, and the queue still holds everything unconfirmed.
-            Log.FatalError(_logger, Name, fatal.Code.ToString(), fatal.Reason);
-            _producer?.Dispose();
-            _producer = null;
-            _fatal = null;
-        }
-        _producer = new ProducerBuilder<byte[], byte[]>(BuildProducerConfig(_config))
-            .SetErrorHandler((_, e) => OnClientError(e))
-            .SetLogHandler((_, m) => Log.Client(_logger, Name, m.Facility, m.Message))
-            .Build();
-        Log.ProducerCreated(_logger, Name, _config.BootstrapServers, _config.Compression);
-        return _producer;
-    }
-
-    /// <summary>The header that carries each message's idempotent key.</summary>
-    public const string KeyHeader = "key";
-
-    /// <summary>The headers every message carries besides <see cref="KeyHeader"/>: schema_version, gateway_id and content-type.</summary>
-    public static Headers ConstantHeaders(string gatewayId) => new()
-    {
-        { "schema_version", Encoding.UTF8.GetBytes(WirePointWriter.SchemaVersion) },
-        { "gateway_id", Encoding.UTF8.GetBytes(gatewayId) },
-        { "content-type", Encoding.UTF8.GetBytes(ContentType) },
-    };
-
-    private Message<byte[], byte[]> Encode(in TelemetryPoint point)
-    {
-        _buffer.ResetWrittenCount();
-        _wire.Write(in point, _buffer, terminator: 0);
-        _headers.Remove(KeyHeader);
-        _headers.Add(KeyHeader, IdempotentKeyBytes(in point));
-        _message.Key = KeyBytes(point.Stream.AssetId);
-        _message.Value = _buffer.WrittenSpan.ToArray();
-        return _message;
-    }
-
-    /// <summary>The idempotent key (<see cref="IdempotentKey.Format(SeriesKey, long)"/>) as UTF-8, from a prefix made once per series.</summary>
-    private byte[] IdempotentKeyBytes(in TelemetryPoint point)
-    {
-        var series = point.Stream.Series;
-        if (!_keyPrefixes.TryGetValue(series, out var prefix))
-        {
-            prefix = Encoding.UTF8.GetBytes(IdempotentKey.Format(series, 0)[..^1]);
-            _keyPrefixes[series] = prefix;
-        }
-        Span<byte> ticks = stackalloc byte[20];
-        if (!Utf8Formatter.TryFormat(point.TimestampTicks, ticks, out var length)) throw new InvalidOperationException("ticks did not fit");
-        var key = new byte[prefix.Length + length];
-        prefix.CopyTo(key, 0);
-        ticks[..length].CopyTo(key.AsSpan(prefix.Length));
-        return key;
-    }
-
-    private byte[] KeyBytes(string assetId)
-    {
-        if (!_keys.TryGetValue(assetId, out var key))
-        {
-            key = Encoding.UTF8.GetBytes(assetId);
-            _keys[assetId] = key;
-        }
-        return key;
-    }
-
-    private byte[] EncodeAsset(AssetDefinition asset)
-    {
-        _buffer.ResetWrittenCount();
-        using (var w = new Utf8JsonWriter(_buffer))
-        {
-            w.WriteStartObject();
-            w.WriteString("schema_version", WirePointWriter.SchemaVersion);
-            w.WriteString("gateway_id", _wire.GatewayId);
-            w.WriteString("asset_id", asset.Id);
-            w.WriteString("name", asset.Name);
-            if (asset.Parent is not null) w.WriteString("parent", asset.Parent);
-            if (asset.ModelVersion is not null) w.WriteString("model_version", asset.ModelVersion);
-            if (asset.Config is { } config)
-            {
-                w.WritePropertyName("config");
-                config.WriteTo(w);
-            }
-            w.WriteEndObject();
-        }
-        return _buffer.WrittenSpan.ToArray();
-    }
-
-    /// <summary>Why a point cannot become a valid JSON message, or null (the pipeline quarantines such points earlier).</summary>
-    private static string? Unwritable(in TelemetryPoint point)
-    {
-        if (point.Stream is null) return "point has no stream";
-        return point.Value.Kind switch
-        {
-            PointValueKind.None => "point has no value",
-            PointValueKind.Number when point.Value.IsNonFinite => "value is NaN or infinite, which JSON cannot carry",
-            _ => null,
-        };
-    }
-
-    /// <summary>
-    /// One batch's delivery reports, kept across retries of the same batch. Reports arrive on librdkafka's poll
-    /// thread; the counts and the completion are the only state shared with it.
-    /// </summary>
-    private sealed class PendingBatch
-    {
-        private const byte Pending = 0, Delivered = 1, Refused = 2;
-
-        private readonly long _first;
-        private readonly long _last;
-        private readonly byte[] _state;
-        private readonly List<SinkRejection> _rejections = [];
-        private readonly object _gate = new();
-        private int _attempt;
-        private int _outstanding;
-        private int _failed;
-        private Error? _failure;
-        private bool _allSent;
-        private TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public PendingBatch(SinkBatch batch)
-        {
-            _first = batch.FirstSegmentId;
-            _last = batch.LastSegmentId;
-            _state = new byte[batch.Points.Count];
-        }
-
-        public Error? Failure => _failure;
-
-        public int FailedCount => _failed;
-
-        public int DeliveredCount => _state.Count(s => s == Delivered);
-
-        public List<SinkRejection> Rejections
-        {
-            get
-            {
-                lock (_gate)
-                {
-                    _rejections.Sort((a, b) => a.Index.CompareTo(b.Index));
-                    return _rejections;
-                }
-            }
-        }
-
-        public bool Matches(SinkBatch batch) => batch.FirstSegmentId == _first && batch.LastSegmentId == _last && batch.Points.Count == _state.Length;
-
-        public bool IsSettled(int index) => Volatile.Read(ref _state[index]) != Pending;
-
-        /// <summary>Starts an attempt and returns its number; reports of an abandoned (cancelled) attempt only record deliveries.</summary>
-        public int BeginAttempt()
-        {
-            lock (_gate)
-            {
-                _attempt++;
-                _outstanding = 0;
-                _failed = 0;
-                _failure = null;
-                _allSent = false;
-                _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
-                return _attempt;
-            }
-        }
-
-        public void Reject(int index, string reason)
-        {
-            lock (_gate)
-            {
-                _state[index] = Refused;
-                _rejections.Add(new SinkRejection(index, reason));
-            }
-        }
-
-        public void Report(int attempt, int index, Error? error, bool permanent)
-        {
-            lock (_gate)
-            {
-                if (attempt != _attempt)
-                {
-                    if (error is null && _state[index] == Pending) Volatile.Write(ref _state[index], Delivered);
-                    return;
-                }
-                if (error is null) Volatile.Write(ref _state[index], Delivered);
-                else if (permanent)
-                {
-                    _state[index] = Refused;
-                    _rejections.Add(new SinkRejection(index, $"refused by Kafka: {Describe(error)}"));
-                }
-                else
-                {
-                    _failed++;
-                    _failure ??= error;
-                }
-                _outstanding--;
-                if (_allSent && _outstanding == 0) _done.TrySetResult();
-            }
-        }
-
-        /// <summary>Declares how many messages this attempt produced (their reports may have come already) and waits for the rest.</summary>
-        public Task WaitAsync(int sent, CancellationToken cancellationToken)
-        {
-            lock (_gate)
-            {
-                _outstanding += sent;
-                _allSent = true;
-                if (_outstanding == 0) _done.TrySetResult();
-                return _done.Task.WaitAsync(cancellationToken);
-            }
-        }
     }
 }

@@ -11,14 +11,9 @@ using MQTTnet.Protocol;
 namespace EdgeTwin.Connectors.Mqtt;
 
 /// <summary>
-/// Enforces the receive window on our side: once <see cref="Limit"/> QoS 1/2 messages of one connection are
-/// unacknowledged, the connection's next packet is not read until one is acknowledged. The broker then meets
-/// TCP back-pressure instead of an unbounded queue in our memory.
-/// <para>
-/// A broker should stop by itself at the Receive Maximum we announce (MQTT 5.0 §4.9), but not every one does
-/// (Mosquitto 2.0.11 keeps sending while acknowledgements trickle in), and with MQTT 3.1.1 the window is the
-/// broker's own setting. The window also bounds what a crash makes the broker redeliver.
-/// </para>
+/// Enforces the receive window on our side: once <see cref="Limit"/> QoS 1/2 messages of a connection are
+/// unacknowledged, its next packet is not read until one is acknowledged, so the broker meets TCP back-pressure
+/// instead of filling our memory. Not every broker honours the Receive Maximum we announce (MQTT 5.0 §4.9).
 /// </summary>
 internal sealed class MqttFlowGate
 {

@@ -90,7 +90,7 @@ public static class MqttPayloadParser
         payload.CopyTo(b);
         b = b[..size];
         var little = sub.LittleEndian;
-        double number = sub.RawType switch
+        var number = sub.RawType switch
         {
             RawNumberType.Float32 => little ? BinaryPrimitives.ReadSingleLittleEndian(b) : BinaryPrimitives.ReadSingleBigEndian(b),
             RawNumberType.Float64 => little ? BinaryPrimitives.ReadDoubleLittleEndian(b) : BinaryPrimitives.ReadDoubleBigEndian(b),

@@ -12,13 +12,10 @@ using MQTTnet.Protocol;
 namespace EdgeTwin.Connectors.Mqtt;
 
 /// <summary>
-/// Publishes points to an MQTT broker (MQTT 5, QoS 1, a persistent session): one schema-1.0 JSON object per
-/// message on a topic made from the template, with the idempotent key, schema version and gateway id as user
-/// properties. A batch is confirmed only when every message has its PUBACK; a PUBACK with a reason code that no
-/// retry can change (topic refused, packet too large, not authorized) becomes a rejection that the queue
-/// quarantines. A lost connection fails the batch, which comes back and is sent again without the messages
-/// already acknowledged.
-/// Not thread-safe: the queue's worker for this sink is its only caller.
+/// Publishes points to an MQTT broker (MQTT 5, QoS 1, persistent session): one schema-1.0 JSON object per message,
+/// the idempotent key, schema version and gateway id as user properties. A batch is confirmed when every message
+/// has its PUBACK; a reason code no retry can change becomes a rejection, and a lost connection fails the batch,
+/// which is retried without the messages already acknowledged. Not thread-safe: the sink's worker is its only caller.
 /// </summary>
 public sealed class MqttSink : ISink, IAsyncDisposable
 {
@@ -79,9 +76,9 @@ public sealed class MqttSink : ISink, IAsyncDisposable
         {
             if (progress.State[i] != Progress.Pending) continue;
             var point = points[i];
-            if (point.Stream is null || point.Value.Kind == PointValueKind.None || (point.Value.Kind == PointValueKind.Number && point.Value.IsNonFinite))
+            if (WireCheck.Unwritable(point) is { } why)
             {
-                progress.Refuse(i, "point has no value JSON can carry");
+                progress.Refuse(i, why);
                 continue;
             }
             var message = Encode(point);

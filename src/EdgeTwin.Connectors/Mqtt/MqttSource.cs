@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -9,21 +8,10 @@ using MQTTnet.Protocol;
 namespace EdgeTwin.Connectors.Mqtt;
 
 /// <summary>
-/// Subscribes to an MQTT broker and turns each message into readings (see <see cref="MqttPayloadParser"/>).
-/// <para>
-/// Nothing acknowledged is lost: messages are received with QoS 1 on a persistent session (clean start off, a
-/// session expiry, a stable client id), and automatic acknowledgement is switched off. Messages are gathered
-/// into batches; a batch's PUBACKs are sent only once <see cref="IngestBatch.Durable"/> completed, batch after
-/// batch and message after message in the order the messages arrived, as MQTT requires (3.1.1 §4.6, 5.0 §4.6).
-/// A crash before that leaves the messages unacknowledged in the broker's session, which redelivers them after
-/// the restart; the pipeline drops the ones that were already durable as duplicates of their key.
-/// </para>
-/// <para>
-/// Acknowledgements belong to the connection a message came on: after a reconnect the broker redelivers
-/// whatever was not acknowledged, so acknowledgements still due for the old connection are not sent. At most
-/// $.sources.mqtt[].receiveMaximum messages per connection are unacknowledged at any time, whatever the broker
-/// does (<see cref="MqttFlowGate"/>): that bounds memory, and what a crash makes the broker redeliver.
-/// </para>
+/// Subscribes to an MQTT broker and turns each message into readings (<see cref="MqttPayloadParser"/>). QoS 1 on a
+/// persistent session with manual acknowledgement: a batch's PUBACKs go out, in arrival order (MQTT §4.6), only
+/// once the batch is durable, and only on the connection the messages came on; the broker redelivers the rest.
+/// <see cref="MqttFlowGate"/> bounds the unacknowledged messages per connection.
 /// </summary>
 public sealed partial class MqttSource : ISource
 {
@@ -66,7 +54,7 @@ public sealed partial class MqttSource : ISource
         _host = config.Host;
         _port = config.Port ?? (config.Tls.Enabled ? 8883 : 1883);
         _broker = $"{(config.Tls.Enabled ? "mqtts" : "mqtt")}://{_host}:{_port}";
-        _v5 = config.ProtocolVersion == "5";
+        _v5 = config.ProtocolVersion == MqttVersion.V5;
         ClientId = config.ClientId ?? $"edgetwin-{gatewayId}-{config.Name}";
         _password = config.Password;
         if (config.PasswordFile is { } file)

@@ -1,6 +1,5 @@
 using EdgeTwin.Connectors.Json;
 using EdgeTwin.Core.Assets;
-using EdgeTwin.Core.Config;
 
 namespace EdgeTwin.Connectors.Mqtt;
 
@@ -11,46 +10,23 @@ public sealed class MqttSubscription
     private static readonly JsonFieldPath DefaultTimestampPath = Path("ts");
     private static readonly JsonFieldPath DefaultQualityPath = Path("quality");
 
-    /// <summary>Compiles a subscription that <see cref="ConfigValidator"/> accepted; throws <see cref="ArgumentException"/> otherwise.</summary>
+    /// <summary>Compiles a subscription that <see cref="MqttSourceConfigValidator"/> accepted; throws <see cref="ArgumentException"/> otherwise.</summary>
     public MqttSubscription(MqttSubscriptionConfig config, string configPath)
     {
         ConfigPath = configPath;
         if (!TopicTemplate.TryParse(config.Topic, out var template, out var error)) throw new ArgumentException($"{configPath}.topic: '{config.Topic}' {error}");
         Template = template!;
-        Format = config.Format switch
-        {
-            "value" => MqttPayloadFormat.Value,
-            "json" => MqttPayloadFormat.Json,
-            "multi" => MqttPayloadFormat.Multi,
-            "raw" => MqttPayloadFormat.Raw,
-            _ => throw new ArgumentException($"{configPath}.format: '{config.Format}' is not a payload format"),
-        };
+        Format = MqttPayloadFormatJson.Names.IsDefined(config.Format) ? config.Format : throw new ArgumentException($"{configPath}.format: not a payload format");
         Asset = config.Asset;
         Metric = config.Metric;
         ValuePath = config.ValuePath is null ? DefaultValuePath : Path(config.ValuePath);
         TimestampPath = config.ArrivalTime ? null : config.TimestampPath is null ? DefaultTimestampPath : Path(config.TimestampPath);
         QualityPath = config.QualityPath is null ? DefaultQualityPath : Path(config.QualityPath);
-        EpochUnit = config.EpochUnit switch
-        {
-            "seconds" => EpochUnit.Seconds,
-            "milliseconds" => EpochUnit.Milliseconds,
-            _ => EpochUnit.Auto,
-        };
+        EpochUnit = config.EpochUnit;
         if (Format == MqttPayloadFormat.Raw)
         {
-            RawType = config.RawType switch
-            {
-                "float32" => RawNumberType.Float32,
-                "float64" => RawNumberType.Float64,
-                "int16" => RawNumberType.Int16,
-                "uint16" => RawNumberType.UInt16,
-                "int32" => RawNumberType.Int32,
-                "uint32" => RawNumberType.UInt32,
-                "int64" => RawNumberType.Int64,
-                "uint64" => RawNumberType.UInt64,
-                _ => throw new ArgumentException($"{configPath}.rawType: '{config.RawType}' is not a number type"),
-            };
-            LittleEndian = config.ByteOrder == "littleEndian";
+            RawType = config.RawType is { } raw && RawNumberTypeJson.Names.IsDefined(raw) ? raw : throw new ArgumentException($"{configPath}.rawType: not a number type");
+            LittleEndian = config.ByteOrder == MqttByteOrder.LittleEndian;
         }
     }
 

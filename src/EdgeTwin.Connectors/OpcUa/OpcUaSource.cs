@@ -17,20 +17,10 @@ using Microsoft.Extensions.Logging;
 namespace EdgeTwin.Connectors.OpcUa;
 
 /// <summary>
-/// Reads one OPC UA server (<c>$.sources.opcua[]</c>) through a <see cref="UaClient"/>, which keeps the session across
-/// lost connections and server restarts.
-/// <para>
-/// Subscription groups: every notification message becomes one batch, and the message is acknowledged to the server
-/// only once <see cref="IngestBatch.Durable"/> completed, so the server keeps (and after a lost connection
-/// republishes) what is not yet safe. Polling groups read their nodes every interval; an unchanged value keeps its
-/// source timestamp, and the pipeline drops it as a duplicate of its key.
-/// </para>
-/// <para>
-/// A reading keeps the server's source timestamp (the server timestamp stands in when there is none) and its raw
-/// status code; the quality follows the status severity. A Bad value, and a node that is deleted or whose namespace
-/// URI is gone after a restart, are logged, counted and quarantined with the endpoint and node id: a node id is
-/// always resolved by URI, never mapped to what another namespace holds at the old index.
-/// </para>
+/// Reads one OPC UA server (<c>$.sources.opcua[]</c>) through a <see cref="UaClient"/>. A subscription's
+/// notification message becomes one batch and is acknowledged to the server only once the batch is durable;
+/// polling groups read their nodes every interval. Readings keep the source timestamp and raw status; Bad values
+/// and deleted or unresolvable nodes are quarantined with the endpoint and node id, never mapped by index.
 /// </summary>
 public sealed partial class OpcUaSource : ISource
 {
@@ -133,7 +123,7 @@ public sealed partial class OpcUaSource : ISource
             {
                 var group = _config.Groups[g];
                 var nodes = _nodes.Where(n => n.Group == g).ToArray();
-                if (group.Mode == "polling")
+                if (group.Mode == OpcUaGroupMode.Polling)
                 {
                     pollers.Add(PollAsync(client, group, nodes, writer, cancellationToken));
                 }
@@ -240,208 +230,6 @@ public sealed partial class OpcUaSource : ISource
             }
         }
     }
-
-    // The session and, per subscription, the last sequence number whose batch is durable: committed with the batch
-    // itself, so after a crash the next run resumes the session and has the server republish exactly what follows.
-    // The authentication token is kept with the queue, in the state directory.
-    private KeyValuePair<string, string>? Checkpoint(UaClientEvent notification)
-    {
-        if (notification is not { Session: { } session, Message: { } message, Subscription.Current: { } current } || current.Session != session)
-        {
-            return null;
-        }
-
-        _safe[current] = Math.Max(_safe.GetValueOrDefault(current), message.SequenceNumber);
-        var text = new StringBuilder(CheckpointHeader).Append('\n').Append(_fingerprint).Append('\n')
-            .Append(session.SessionId.ToString()).Append('\n').Append(session.AuthenticationToken.ToString());
-        foreach (var subscription in _subscriptions)
-        {
-            var on = subscription.Current is { } s && s.Session == session ? s : null;
-            text.Append('\n').Append(CultureInfo.InvariantCulture, $"{on?.SubscriptionId ?? 0}:{(on is null ? 0 : _safe.GetValueOrDefault(on))}");
-        }
-
-        return new(CheckpointKey, text.ToString());
-    }
-
-    private const string CheckpointHeader = "opcua-session 1";
-
-    private UaSessionResumption? ParseCheckpoint(string? text)
-    {
-        if (string.IsNullOrEmpty(text))
-        {
-            return null;
-        }
-
-        var lines = text.Split('\n');
-        if (lines.Length < 4 || lines[0] != CheckpointHeader || lines[1] != _fingerprint)
-        {
-            Log.NotResumed(_log, Name, "the node groups changed since the session was created");
-            return null;
-        }
-
-        try
-        {
-            var subscriptions = new List<UaSubscriptionResumption>();
-            foreach (var line in lines.AsSpan(4))
-            {
-                var colon = line.IndexOf(':', StringComparison.Ordinal);
-                subscriptions.Add(new UaSubscriptionResumption(
-                    uint.Parse(line.AsSpan(0, colon), NumberStyles.None, CultureInfo.InvariantCulture),
-                    uint.Parse(line.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture)));
-            }
-
-            return new UaSessionResumption(NodeId.Parse(lines[2]), NodeId.Parse(lines[3]), subscriptions);
-        }
-        catch (Exception ex) when (ex is FormatException or OverflowException or ArgumentOutOfRangeException)
-        {
-            Log.NotResumed(_log, Name, "its checkpoint is unreadable: " + ex.Message);
-            return null;
-        }
-    }
-
-    // What the server-side subscriptions were made of: a session is resumed only when the same monitored items, with
-    // the same client handles, would be created again; otherwise a handle could name another node.
-    private static string Fingerprint(OpcUaSourceConfig config, OpcUaNode[] nodes)
-    {
-        var text = new StringBuilder(config.Url).Append('\n');
-        for (var g = 0; g < config.Groups.Count; g++)
-        {
-            var group = config.Groups[g];
-            if (group.Mode == "polling")
-            {
-                continue;
-            }
-
-            text.Append(CultureInfo.InvariantCulture, $"group {g} {group.PublishingIntervalMs} {group.SamplingIntervalMs} {group.QueueSize} {group.DeadbandType} {group.DeadbandValue}\n");
-            foreach (var node in nodes.Where(n => n.Group == g))
-            {
-                text.Append(CultureInfo.InvariantCulture, $"{node.Handle} {node.Text}\n");
-            }
-        }
-
-        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())), 0, 16);
-    }
-
-    private async Task PollAsync(UaClient client, OpcUaNodeGroupConfig group, OpcUaNode[] nodes, IIngestWriter writer, CancellationToken cancellationToken)
-    {
-        var period = TimeSpan.FromMilliseconds(group.PublishingIntervalMs);
-        var ids = nodes.Select(n => n.Id).ToArray();
-        try
-        {
-            while (!cancellationToken.IsCancellationRequested)
-            {
-                DataValue[] values;
-                try
-                {
-                    values = await client.ReadValuesAsync(ids, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-                {
-                    // The client reconnects on its own; the next poll waits for it.
-                    Log.PollFailed(_log, Name, _config.Url, ex.Message);
-                    await Task.Delay(period, _time, cancellationToken).ConfigureAwait(false);
-                    continue;
-                }
-
-                var batch = IngestBatch.Rent(Name, nodes.Length);
-                var now = _time.GetUtcNow().UtcTicks;
-                for (var i = 0; i < nodes.Length; i++)
-                {
-                    var status = values[i].EffectiveStatus;
-                    // A node that stays bad is reported when it turns bad, not at every poll.
-                    if (status.IsBad && nodes[i].LastStatus == status.Code)
-                    {
-                        continue;
-                    }
-
-                    // A server that sends no source timestamp gives every read a new server timestamp, so dedup
-                    // cannot tell a repeated value: it is forwarded when its value or status changes, stamped with
-                    // the server timestamp of the read that saw the change.
-                    if (!status.IsBad && values[i].SourceTimestamp is null && !nodes[i].UnstampedChanged(ToPointValue(values[i].Value, out _), status.Code))
-                    {
-                        continue;
-                    }
-
-                    nodes[i].LastStatus = status.Code;
-                    batch.Add(ToReading(nodes[i], values[i], now));
-                }
-
-                Interlocked.Add(ref _values, batch.Count);
-                await writer.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
-                await Task.Delay(period, _time, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
-    }
-
-    private async Task WriteAsync(IIngestWriter writer, Reading reading, CancellationToken cancellationToken)
-    {
-        var batch = IngestBatch.Rent(Name, 1);
-        batch.Add(reading);
-        await writer.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
-    }
-
-    private Reading ToReading(OpcUaNode node, DataValue value, long nowTicks)
-    {
-        var status = value.EffectiveStatus;
-        var ticks = (value.SourceTimestamp ?? value.ServerTimestamp)?.Ticks ?? 0;
-        if (status.IsBad)
-        {
-            var gone = status.Is(StatusCode.BadNodeIdUnknown) || status.Is(StatusCode.BadNodeIdInvalid);
-            return Report(node, status, gone ? "the server does not know the node" : "the server reports a Bad value", ticks > 0 ? ticks : nowTicks);
-        }
-
-        node.LastStatus = status.Code;
-        var point = ToPointValue(value.Value, out var error);
-        return error is null
-            ? new Reading(node.Address, ticks, point, status.Code, null, node.Asset, node.Metric)
-            : new Reading(node.Address, ticks, PointValue.None, status.Code, null, node.Asset, node.Metric,
-                Error: $"OPC UA {_config.Url} node {node.Text}: {error}", ErrorReason: QuarantineReason.InvalidPayload);
-    }
-
-    private Reading Report(OpcUaNode node, StatusCode status, string detail, long ticks)
-    {
-        Interlocked.Increment(ref _unavailable);
-        var gone = status.Is(StatusCode.BadNodeIdUnknown) || status.Is(StatusCode.BadNodeIdInvalid);
-        Log.NodeUnavailable(_log, Name, _config.Url, node.Text, status.ToString(), detail);
-        return new Reading(node.Address, ticks, PointValue.None, status.Code, Quality.Bad, node.Asset, node.Metric,
-            Error: $"OPC UA {_config.Url} node {node.Text}: {detail} (status {status})",
-            ErrorReason: gone ? QuarantineReason.NodeUnavailable : QuarantineReason.BadStatus);
-    }
-
-    /// <summary>Numbers, booleans and strings travel north; anything else is quarantined with its type.</summary>
-    internal static PointValue ToPointValue(Variant value, out string? error)
-    {
-        error = null;
-        if (value.IsArray)
-        {
-            error = $"an array of {value.Type} cannot be forwarded as one point";
-            return PointValue.None;
-        }
-
-        switch (value.Type)
-        {
-            case BuiltInType.Null: return PointValue.None;
-            case BuiltInType.Boolean: return PointValue.FromBoolean(value.AsBoolean());
-            case BuiltInType.SByte: return PointValue.FromNumber(value.AsSByte());
-            case BuiltInType.Byte: return PointValue.FromNumber(value.AsByte());
-            case BuiltInType.Int16: return PointValue.FromNumber(value.AsInt16());
-            case BuiltInType.UInt16: return PointValue.FromNumber(value.AsUInt16());
-            case BuiltInType.Int32: return PointValue.FromNumber(value.AsInt32());
-            case BuiltInType.UInt32: return PointValue.FromNumber(value.AsUInt32());
-            case BuiltInType.Int64: return PointValue.FromNumber(value.AsInt64());
-            case BuiltInType.UInt64: return PointValue.FromNumber(value.AsUInt64());
-            case BuiltInType.Float: return PointValue.FromNumber(value.AsFloat());
-            case BuiltInType.Double: return PointValue.FromNumber(value.AsDouble());
-            case BuiltInType.String: return value.AsString() is { } text ? PointValue.FromString(text) : PointValue.None;
-            default:
-                error = $"a {value.Type} value is not a number, boolean or string";
-                return PointValue.None;
-        }
-    }
-
     private UaClientOptions ClientOptions() => new()
     {
         EndpointUrl = _config.Url,
@@ -450,7 +238,7 @@ public sealed partial class OpcUaSource : ISource
         {
             SessionName = "EdgeTwin " + _config.Name,
             SessionTimeout = TimeSpan.FromSeconds(_config.SessionTimeoutSeconds),
-            Identity = _config.Identity.Type == "username" ? new UaUserIdentity(_config.Identity.Username, _config.Identity.Password) : UaUserIdentity.Anonymous,
+            Identity = _config.Identity.Type == OpcUaIdentityType.Username ? new UaUserIdentity(_config.Identity.Username, _config.Identity.Password) : UaUserIdentity.Anonymous,
         },
         ReconnectMinDelay = TimeSpan.FromSeconds(_config.ReconnectMinSeconds),
         ReconnectMaxDelay = TimeSpan.FromSeconds(_config.ReconnectMaxSeconds),
@@ -470,8 +258,8 @@ public sealed partial class OpcUaSource : ISource
         group.QueueSize,
         group.DeadbandType switch
         {
-            "absolute" => DeadbandType.Absolute,
-            "percent" => DeadbandType.Percent,
+            OpcUaDeadbandType.Absolute => DeadbandType.Absolute,
+            OpcUaDeadbandType.Percent => DeadbandType.Percent,
             _ => DeadbandType.None,
         },
         group.DeadbandValue);

@@ -17,7 +17,7 @@ internal sealed class PumpModel : SimulatedAsset
     public const int Vibration = 4;
     public const int Temperature = 5;
 
-    private static readonly SimulatedChannelSpec[] s_channels =
+    private static readonly SimulatedChannelSpec[] ChannelTable =
     [
         new("speed", "rpm"),
         new("flow", "m3/h"),
@@ -87,9 +87,9 @@ internal sealed class PumpModel : SimulatedAsset
         _window = FirstOrderLag.WindowFor(_tau, SegmentSeconds);
     }
 
-    public static ReadOnlySpan<SimulatedChannelSpec> ChannelSpecs => s_channels;
+    public static ReadOnlySpan<SimulatedChannelSpec> ChannelSpecs => ChannelTable;
 
-    public override ReadOnlySpan<SimulatedChannelSpec> Channels => s_channels;
+    public override ReadOnlySpan<SimulatedChannelSpec> Channels => ChannelTable;
 
     public double RatedSpeed => _ratedSpeed;
 

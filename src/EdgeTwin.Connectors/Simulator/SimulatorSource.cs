@@ -1,6 +1,5 @@
 using System.Globalization;
 using EdgeTwin.Core.Assets;
-using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Pipeline;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -8,24 +7,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace EdgeTwin.Connectors.Simulator;
 
 /// <summary>
-/// The built-in simulator: pumps and thermal machines with plausible physics, for demos, tests and load runs.
-/// <para>
-/// Readings are deterministic: the same seed, epoch and sequence number give bit-identical readings on the
-/// same platform, also across restarts. Reading n is channel n mod C of sample n / C, addressed
-/// <c>sim:{asset}/{channel}</c> and stamped epoch + sample · C / <see cref="SimulatorSourceConfig.PointsPerSecond"/>.
-/// </para>
-/// <para>
-/// Pacing: reading n is due at epoch + n / rate on the injected clock. The source emits whatever is due, in
-/// batches, and sleeps only when it is ahead; behind schedule (a restart after downtime, a past epoch,
-/// back-pressure) it catches up at full speed. A future epoch therefore waits until the epoch. A start that
-/// resumes from the checkpoint, without stopAfter, catches up at most <see cref="SimulatorSourceConfig.MaxCatchUpSeconds"/>:
-/// older missed readings are skipped (their sequence numbers are never used), and the log says what was done.
-/// </para>
-/// <para>
-/// Each batch carries the checkpoint <c>sim:{Name}</c> = <c>{epoch ticks}:{next n}</c>, committed with its
-/// readings; a start resumes there. A configured <see cref="SimulatorSourceConfig.Epoch"/> that differs from
-/// the checkpoint's means the simulation was redefined, so it starts over at n = 0.
-/// </para>
+/// The built-in simulator (pumps, thermal machines) for demos, tests and load runs. Deterministic: reading n is
+/// channel n mod C of sample n / C, addressed <c>sim:{asset}/{channel}</c>, due at epoch + n / rate; the source
+/// catches up when behind (at most <see cref="SimulatorSourceConfig.MaxCatchUpSeconds"/> after a restart) and
+/// commits the checkpoint <c>sim:{Name}</c> = <c>{epoch ticks}:{next n}</c> with each batch.
 /// </summary>
 public sealed partial class SimulatorSource : ISource
 {
@@ -318,11 +303,11 @@ public sealed partial class SimulatorSource : ISource
         var planned = new List<PlannedAsset>(config.Assets.Count + config.GeneratedPumps + config.GeneratedThermalMachines);
         foreach (var a in config.Assets)
         {
-            if (a.Model is not (PumpModel.ModelName or ThermalMachineModel.ModelName))
+            if (a.Model is not (SimulatedModel.Pump or SimulatedModel.Thermal))
             {
-                throw new ArgumentException($"simulator '{config.Name}': asset '{a.Asset}' has model '{a.Model}', not '{PumpModel.ModelName}' or '{ThermalMachineModel.ModelName}'", nameof(config));
+                throw new ArgumentException($"simulator '{config.Name}': asset '{a.Asset}' has model {a.Model}, not '{PumpModel.ModelName}' or '{ThermalMachineModel.ModelName}'", nameof(config));
             }
-            planned.Add(new PlannedAsset(a.Asset, a.Model, null));
+            planned.Add(new PlannedAsset(a.Asset, SimulatedModelJson.Names.NameOf(a.Model), null));
         }
         for (var i = 1; i <= config.GeneratedPumps; i++)
         {

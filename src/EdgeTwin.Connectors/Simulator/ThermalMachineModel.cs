@@ -1,14 +1,9 @@
 namespace EdgeTwin.Connectors.Simulator;
 
 /// <summary>
-/// A heated machine as one lumped thermal mass (the thermal-machine FMU the product grew from, in closed
-/// form): C·dT/dt = P − k·(T − Ta). The heater's duty cycle changes every two minutes; the ambient follows a
-/// daily sinusoid peaking mid-afternoon (UTC).
-/// <para>
-/// The model is linear, so T = y + z: y is the periodic steady response to the ambient sinusoid (exact,
-/// amplitude and phase from the lag's frequency response) and z the first-order response to the heater,
-/// P/k, which is piecewise constant. Both are closed form; nothing is integrated step by step.
-/// </para>
+/// A heated machine as one lumped thermal mass, C·dT/dt = P − k·(T − Ta), in closed form: the heater's duty cycle
+/// changes every two minutes and the ambient follows a daily sinusoid. Being linear, T is the periodic response to
+/// the ambient plus the first-order response to the piecewise-constant heater; nothing is integrated step by step.
 /// </summary>
 internal sealed class ThermalMachineModel : SimulatedAsset
 {
@@ -19,7 +14,7 @@ internal sealed class ThermalMachineModel : SimulatedAsset
     public const int CoreTemperature = 1;
     public const int AmbientTemperature = 2;
 
-    private static readonly SimulatedChannelSpec[] s_channels =
+    private static readonly SimulatedChannelSpec[] ChannelTable =
     [
         new("heater_power", "kW"),
         new("core_temp", "°C"),
@@ -77,9 +72,9 @@ internal sealed class ThermalMachineModel : SimulatedAsset
         _window = FirstOrderLag.WindowFor(_tau, SegmentSeconds);
     }
 
-    public static ReadOnlySpan<SimulatedChannelSpec> ChannelSpecs => s_channels;
+    public static ReadOnlySpan<SimulatedChannelSpec> ChannelSpecs => ChannelTable;
 
-    public override ReadOnlySpan<SimulatedChannelSpec> Channels => s_channels;
+    public override ReadOnlySpan<SimulatedChannelSpec> Channels => ChannelTable;
 
     public double RatedPower => _ratedPower;
 

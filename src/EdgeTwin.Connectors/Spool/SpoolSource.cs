@@ -9,14 +9,10 @@ using Microsoft.Extensions.Logging;
 namespace EdgeTwin.Connectors.Spool;
 
 /// <summary>
-/// A drop folder: equipment or scripts write <c>*.jsonl</c> files of readings into a directory, and EdgeTwin
-/// takes them in name order. One JSON object per line:
-/// <c>{"source":"…","asset_id":"…","metric":"…","ts":"2026-11-24T03:00:00Z" or epoch seconds (or milliseconds, see
-/// <see cref="JsonReadingFields.MillisecondsFrom"/>),"value":…,"quality":"good","status_code":0}</c>
-/// (only <c>source</c> or <c>asset_id</c>+<c>metric</c> identify the series; everything else is optional and
-/// validated by the pipeline). A file is moved to <c>done/</c> only after every reading in it is durable,
-/// and its progress is committed with the readings, so a crash neither loses nor repeats a line. A line
-/// that is not valid JSON is quarantined with the file, line number and parser error.
+/// A drop folder: <c>*.jsonl</c> files of readings (one JSON object per line, the fields of
+/// <see cref="JsonReadingFields"/>) taken in name order. A file moves to <c>done/</c> only after all its readings
+/// are durable, and its progress is committed with them, so a crash neither loses nor repeats a line. A line that
+/// is not valid JSON is quarantined with the file, line number and parser error.
 /// </summary>
 public sealed partial class SpoolSource : ISource
 {

@@ -15,13 +15,13 @@ public sealed class AssetRegistry
     private readonly Dictionary<string, MappingTarget> _mappings = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Address, string Asset, string Metric), MappingTarget> _dynamic = new();
 
-    public AssetRegistry(EdgeTwinConfig config)
+    public AssetRegistry(IEnumerable<AssetConfig> assets, IEnumerable<MappingConfig> mappings)
     {
-        foreach (var a in config.Assets)
+        foreach (var a in assets)
         {
             _assets[a.Id] = new AssetDefinition(a.Id, a.Name ?? a.Id, a.Parent, a.ModelVersion, a.Config);
         }
-        foreach (var m in config.Mappings)
+        foreach (var m in mappings)
         {
             AddMapping(m.Source, m.Asset, m.Metric, m.Unit, m.Scale, m.Offset, m.Tags);
         }

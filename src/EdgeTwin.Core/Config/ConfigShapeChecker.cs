@@ -14,15 +14,23 @@ public static class ConfigShapeChecker
     /// <summary>The first this many problems are reported; a file that wrong is rewritten, not fixed line by line.</summary>
     public const int MaxErrors = 50;
 
-    public static IReadOnlyList<ConfigError> Check(string json, JsonTypeInfo typeInfo, JsonReaderOptions options)
+    public static IReadOnlyList<ConfigError> Check(string json, JsonTypeInfo typeInfo, JsonReaderOptions options) =>
+        Inspect(json, typeInfo, options).Errors;
+
+    /// <summary>
+    /// Like <see cref="Check"/>, and tells apart values outside their closed set (a mode, a policy): a document
+    /// whose only faults are those still binds, so that its validator can report them with every other error.
+    /// </summary>
+    public static ConfigShapeReport Inspect(string json, JsonTypeInfo typeInfo, JsonReaderOptions options)
     {
         var bytes = System.Text.Encoding.UTF8.GetBytes(json);
         var walk = new Walker(bytes);
         var reader = new Utf8JsonReader(bytes, options);
-        if (!reader.Read()) return [];
+        if (!reader.Read()) return new ConfigShapeReport([], []);
         walk.Value(ref reader, typeInfo, "$", nullAllowed: false);
         var errors = walk.Errors;
-        return errors.Count > MaxErrors ? [.. errors.Take(MaxErrors), new ConfigError("$", $"and {errors.Count - MaxErrors} more error(s)")] : errors;
+        var capped = errors.Count > MaxErrors ? [.. errors.Take(MaxErrors), new ConfigError("$", $"and {errors.Count - MaxErrors} more error(s)")] : errors;
+        return new ConfigShapeReport(capped, walk.BadValues);
     }
 
     private sealed class Walker(byte[] bytes)
@@ -30,6 +38,8 @@ public static class ConfigShapeChecker
         private readonly List<int> _newlines = FindNewlines(bytes);
 
         public List<ConfigError> Errors { get; } = [];
+
+        public List<ConfigError> BadValues { get; } = [];
 
         // The reader stands on the value's first token; it is left on the value's last token.
         public void Value(ref Utf8JsonReader reader, JsonTypeInfo info, string path, bool nullAllowed)
@@ -79,7 +89,8 @@ public static class ConfigShapeChecker
                     }
                     return;
                 default:
-                    Scalar(ref reader, Nullable.GetUnderlyingType(info.Type) ?? info.Type, path);
+                    if (EnumOf(info) is { } names) EnumValue(ref reader, names, path);
+                    else Scalar(ref reader, Nullable.GetUnderlyingType(info.Type) ?? info.Type, path);
                     return;
             }
         }
@@ -139,6 +150,19 @@ public static class ConfigShapeChecker
             {
                 Add(ref reader, path, $"expected a whole number{Range(type)}, found {System.Text.Encoding.UTF8.GetString(reader.ValueSpan)}");
             }
+        }
+
+        private void EnumValue(ref Utf8JsonReader reader, IConfigEnumConverter names, string path)
+        {
+            if (reader.TokenType != JsonTokenType.String)
+            {
+                Mismatch(ref reader, path, names.Allowed);
+                return;
+            }
+            var text = reader.GetString()!;
+            if (names.IsName(text)) return;
+            Add(ref reader, path, $"'{Shorten(text)[1..^1]}' is not {names.Allowed}");
+            BadValues.Add(Errors[^1]);
         }
 
         private void Mismatch(ref Utf8JsonReader reader, string path, string expected)
@@ -224,6 +248,10 @@ public static class ConfigShapeChecker
         _ => "",
     };
 
+    private static IConfigEnumConverter? EnumOf(JsonTypeInfo info) =>
+        info.Converter as IConfigEnumConverter
+        ?? (Nullable.GetUnderlyingType(info.Type) is { } underlying ? info.Options.GetTypeInfo(underlying).Converter as IConfigEnumConverter : null);
+
     private static bool IsNullable(Type type) => !type.IsValueType || Nullable.GetUnderlyingType(type) is not null;
 
     private static string Describe(JsonTypeInfo info) => info.Kind switch
@@ -231,6 +259,7 @@ public static class ConfigShapeChecker
         JsonTypeInfoKind.Object => "an object { … }",
         JsonTypeInfoKind.Enumerable => "a list [ … ]",
         JsonTypeInfoKind.Dictionary => "an object of named entries",
+        _ when EnumOf(info) is { } names => names.Allowed,
         _ => ExpectedKind(Nullable.GetUnderlyingType(info.Type) ?? info.Type) is { } kind ? Describe(kind) : "a value",
     };
 
@@ -264,4 +293,13 @@ public static class ConfigShapeChecker
         }
         return previous[b.Length];
     }
+}
+
+/// <summary>
+/// What <see cref="ConfigShapeChecker.Inspect"/> found: every error (capped), and those among them that are values
+/// outside their closed set. When they are all of that kind the document binds, and the validator places them.
+/// </summary>
+public sealed record ConfigShapeReport(IReadOnlyList<ConfigError> Errors, IReadOnlyList<ConfigError> BadValues)
+{
+    public bool Bindable => Errors.Count == BadValues.Count;
 }

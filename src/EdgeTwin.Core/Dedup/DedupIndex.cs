@@ -6,14 +6,10 @@ using EdgeTwin.Core.Telemetry;
 namespace EdgeTwin.Core.Dedup;
 
 /// <summary>
-/// Drops exact duplicates by asset + metric + timestamp (docs/architecture.md §2.2) while keeping out-of-order points
-/// that are new. Per series it keeps the high-water mark and the last <see cref="HistoryPerSeries"/>
-/// admitted timestamps, so memory is bounded by series count, not by rate.
-/// <para>
-/// Admission is tentative until the queue commits: <see cref="Admit"/> records an undo entry, and
-/// <see cref="Rollback"/> restores the state when a commit fails, so a point that was never made durable is
-/// never remembered as seen (its redelivery must be accepted). <see cref="Accept"/> forgets the undo log.
-/// </para>
+/// Drops exact duplicates by asset + metric + timestamp (docs/architecture.md §2.2) and keeps new out-of-order
+/// points: per series a high-water mark and the last <see cref="HistoryPerSeries"/> timestamps, so memory follows
+/// the series count. <see cref="Admit"/> is tentative until <see cref="Accept"/>; <see cref="Rollback"/> undoes it
+/// when a commit fails, so a point never made durable is never remembered as seen.
 /// </summary>
 public sealed class DedupIndex
 {
@@ -66,7 +62,7 @@ public sealed class DedupIndex
         var hwm = state.HighWaterMark;
         if (ticks == hwm) return DedupOutcome.Duplicate;
         var ring = state.History ??= new long[HistoryPerSeries];
-        bool evicted = false;
+        var evicted = false;
         long evictedValue = 0;
         if (ticks > hwm)
         {

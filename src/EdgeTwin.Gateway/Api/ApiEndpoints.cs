@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Quarantine;
+using EdgeTwin.Gateway.Config;
 using EdgeTwin.Gateway.Hosting;
 using EdgeTwin.Storage;
 using Microsoft.AspNetCore.Builder;

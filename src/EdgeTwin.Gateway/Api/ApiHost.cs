@@ -1,5 +1,5 @@
 using System.Net;
-using EdgeTwin.Core.Config;
+using EdgeTwin.Gateway.Config;
 using EdgeTwin.Gateway.Hosting;
 using EdgeTwin.Gateway.Metrics;
 using Microsoft.AspNetCore.Builder;

@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using EdgeTwin.Core.Config;
+using EdgeTwin.Gateway.Config;
 
 namespace EdgeTwin.Gateway.Api;
 

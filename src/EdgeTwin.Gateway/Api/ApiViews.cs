@@ -46,7 +46,7 @@ public static class ApiViews
             ? runtime.Queue.ListLoss(recentLoss).Select(l => new LossResponse(l.Id, Utc(l.AtTicks), l.AssetId, l.Metric, Utc(l.FromTicks), Utc(l.ToTicks), l.Count, l.Reason, l.Open, Utc(l.OpenedTicks))).ToList()
             : [];
         return new QueueResponse(
-            s.Segments, s.Points, s.Bytes, s.MaxBytes, s.FreeDiskBytes, runtime.Config.Queue.MinFreeDiskBytes, runtime.Config.Queue.FullPolicy, s.Full,
+            s.Segments, s.Points, s.Bytes, s.MaxBytes, s.FreeDiskBytes, runtime.Config.Queue.MinFreeDiskBytes, QueueFullPolicyJson.Names.NameOf(runtime.Config.Queue.FullPolicy), s.Full,
             s.OldestPointTicks > 0 ? Utc(s.OldestPointTicks) : null,
             s.OldestPointTicks > 0 ? Math.Max(0, (now - s.OldestPointTicks) / (double)TimeSpan.TicksPerSecond) : 0,
             s.FirstSegmentId, s.LastSegmentId, s.QuarantineEntries, s.LossRecords, s.LostPoints, s.Series, s.Streams,

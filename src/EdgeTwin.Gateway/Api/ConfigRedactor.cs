@@ -3,13 +3,10 @@ using System.Text.Json.Nodes;
 namespace EdgeTwin.Gateway.Api;
 
 /// <summary>
-/// Removes secrets from the effective configuration before /api/config shows it: the value of any property
-/// whose name says it holds a password, token, secret, credential, key, authorization header, cookie or
-/// connection string (<c>token</c>, <c>saslPassword</c>, <c>apiKey</c>, <c>privateKey</c>,
-/// <c>ssl.key.pem</c>, <c>Authorization</c>, <c>connectionString</c>…, at any depth, free-form asset settings
-/// and librdkafka passthrough properties included) and the password part of any URL with credentials. Names of
-/// files and paths (<c>tokenFile</c>, <c>keyPath</c>, <c>ssl.keystore.location</c>) are kept: they say where
-/// a secret is, not what it is.
+/// Removes secrets from the effective configuration before /api/config shows it: the value of any property whose
+/// name says it holds a password, token, secret, credential, key, cookie or connection string (at any depth,
+/// passthrough properties included) and the password in URLs. Names of files and paths (<c>tokenFile</c>,
+/// <c>keyPath</c>) are kept: they say where a secret is, not what it is.
 /// </summary>
 public static class ConfigRedactor
 {

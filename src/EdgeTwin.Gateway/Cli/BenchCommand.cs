@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using EdgeTwin.Core.Config;
+using EdgeTwin.Gateway.Config;
 using EdgeTwin.Gateway.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

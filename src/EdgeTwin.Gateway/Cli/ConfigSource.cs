@@ -1,4 +1,4 @@
-using EdgeTwin.Core.Config;
+using EdgeTwin.Gateway.Config;
 
 namespace EdgeTwin.Gateway.Cli;
 

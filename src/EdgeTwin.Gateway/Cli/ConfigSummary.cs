@@ -1,6 +1,6 @@
 using EdgeTwin.Connectors.Simulator;
 using EdgeTwin.Core.Assets;
-using EdgeTwin.Core.Config;
+using EdgeTwin.Gateway.Config;
 
 namespace EdgeTwin.Gateway.Cli;
 
@@ -38,7 +38,7 @@ public sealed class ConfigSummary
     /// </summary>
     public static ConfigSummary Of(EdgeTwinConfig config)
     {
-        var registry = new AssetRegistry(config);
+        var registry = new AssetRegistry(config.Assets, config.Mappings);
         var assets = registry.Assets.Count;
         var mappings = 0;
         foreach (var sim in config.Sources.Simulator) mappings += SimulatorSource.Register(sim, registry);

@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 using System.Text.Json;
-using EdgeTwin.Core.Config;
+using EdgeTwin.Gateway.Config;
 using EdgeTwin.Gateway.Hosting;
 using EdgeTwin.Gateway.Status;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using EdgeTwin.Core.Config;
+using EdgeTwin.Gateway.Config;
 using EdgeTwin.Storage;
 
 namespace EdgeTwin.Gateway.Cli;

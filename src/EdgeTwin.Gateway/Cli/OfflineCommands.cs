@@ -4,6 +4,7 @@ using System.Text.Json;
 using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Quarantine;
 using EdgeTwin.Core.Telemetry;
+using EdgeTwin.Gateway.Config;
 using EdgeTwin.Gateway.Hosting;
 using EdgeTwin.Gateway.Status;
 using EdgeTwin.Storage;
@@ -61,7 +62,7 @@ public static partial class OfflineCommands
         var statusPath = Path.Combine(config.Gateway.StateDirectory, StatusWriter.FileName);
         try
         {
-            using var queue = DurableQueue.Open(QueueOptions.FromConfig(config), NullLogger.Instance);
+            using var queue = DurableQueue.Open(config.ToQueueOptions(), NullLogger.Instance);
             var s = queue.GetStats();
             if (json)
             {
@@ -307,7 +308,7 @@ public static partial class OfflineCommands
     {
         try
         {
-            queue = DurableQueue.Open(QueueOptions.FromConfig(config), NullLogger.Instance);
+            queue = DurableQueue.Open(config.ToQueueOptions(), NullLogger.Instance);
             return true;
         }
         catch (QueueLockedException ex)

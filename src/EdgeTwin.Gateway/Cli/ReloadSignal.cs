@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using EdgeTwin.Core.Config;
+using EdgeTwin.Gateway.Config;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeTwin.Gateway.Cli;

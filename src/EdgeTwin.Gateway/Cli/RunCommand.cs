@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using EdgeTwin.Core.Config;
 using EdgeTwin.Gateway.Api;
+using EdgeTwin.Gateway.Config;
 using EdgeTwin.Gateway.Hosting;
 using EdgeTwin.Gateway.Systemd;
 using EdgeTwin.Storage;

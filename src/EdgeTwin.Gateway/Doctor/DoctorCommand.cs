@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using EdgeTwin.Core.Config;
 using EdgeTwin.Gateway.Cli;
+using EdgeTwin.Gateway.Config;
 
 namespace EdgeTwin.Gateway.Doctor;
 

@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
-using EdgeTwin.Core.Config;
+using EdgeTwin.Connectors.OpcUa;
 using EdgeTwin.Gateway.Cli.OpcUa;
+using EdgeTwin.Gateway.Config;
 using EdgeTwin.OpcUa;
 using EdgeTwin.OpcUa.Services;
 using EdgeTwin.OpcUa.Transport;
@@ -23,7 +24,7 @@ internal static class OpcUaDoctor
     public static async Task<DoctorCheck> CheckAsync(int index, OpcUaSourceConfig source, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var subject = $"OPC UA source {source.Name} {source.Url} ($.sources.opcua[{index}])";
-        var username = source.Identity.Type == "username";
+        var username = source.Identity.Type == OpcUaIdentityType.Username;
         var target = new OpcUaTarget(source.Url, timeout.TotalSeconds, username ? source.Identity.Username : null, username ? source.Identity.Password : null);
         var who = username ? $"user {source.Identity.Username}" : "anonymous";
         var nodes = ConfiguredNodes(index, source);

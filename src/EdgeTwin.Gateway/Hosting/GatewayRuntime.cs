@@ -5,9 +5,9 @@ using EdgeTwin.Connectors.OpcUa;
 using EdgeTwin.Connectors.Simulator;
 using EdgeTwin.Connectors.Spool;
 using EdgeTwin.Core.Assets;
-using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Quarantine;
+using EdgeTwin.Gateway.Config;
 using EdgeTwin.Gateway.Metrics;
 using EdgeTwin.Gateway.Pipeline;
 using EdgeTwin.Gateway.Status;
@@ -77,9 +77,9 @@ public sealed class GatewayRuntime : IDisposable
     /// <summary>Builds the registry and opens the queue (running its integrity check). Sources and sinks are created by <see cref="CreateEndpoints"/>.</summary>
     public static GatewayRuntime Open(EdgeTwinConfig config, string configSource, ILoggerFactory loggers, TimeProvider time)
     {
-        var registry = new AssetRegistry(config);
+        var registry = new AssetRegistry(config.Assets, config.Mappings);
         foreach (var sim in config.Sources.Simulator) SimulatorSource.Register(sim, registry);
-        var queue = DurableQueue.Open(QueueOptions.FromConfig(config), loggers.CreateLogger<DurableQueue>(), time);
+        var queue = DurableQueue.Open(config.ToQueueOptions(), loggers.CreateLogger<DurableQueue>(), time);
         return new GatewayRuntime(config, configSource, queue, registry, time);
     }
 
@@ -144,7 +144,7 @@ public sealed class GatewayRuntime : IDisposable
         if (Pipeline is null || Pipeline.Completion.IsCompleted) problems.Add("the pipeline is not running");
         if (Metrics.StorageError is { } error) problems.Add("the queue cannot be written: " + error);
         // Under dropOldest a full queue still takes every new point (and records what it drops in the loss ledger).
-        if (Queue.IsFull && Config.Queue.FullPolicy == "block") problems.Add("the queue is full: sources are being slowed until a sink catches up");
+        if (Queue.IsFull && Config.Queue.FullPolicy == QueueFullPolicy.Block) problems.Add("the queue is full: sources are being slowed until a sink catches up");
         else if (Queue.GetStats() is { RefusingAtFloor: true } q) problems.Add($"the queue refuses new points at the free-disk floor ({q.FreeDiskBytes} bytes free) and has nothing left to drop: sources are being slowed until disk comes back");
         return problems;
     }

@@ -2,6 +2,7 @@ using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Quarantine;
 using EdgeTwin.Core.Telemetry;
+using EdgeTwin.Gateway.Config;
 using EdgeTwin.Gateway.Metrics;
 using EdgeTwin.Storage;
 using Microsoft.Extensions.Hosting;

@@ -3,14 +3,10 @@ using System.Runtime.InteropServices;
 namespace EdgeTwin.Gateway.Systemd;
 
 /// <summary>
-/// The signals the daemon acts on (SIGHUP reloads, SIGINT and SIGTERM stop) must reach it whatever started it.
-/// A blocked signal mask is inherited across fork and exec: a daemon started from a thread that blocks signals
-/// (a supervisor's helper thread, a native library's worker thread) would hold SIGHUP pending for ever, so
-/// <c>systemctl reload</c> would do nothing and say nothing. <see cref="UnblockHandled"/> unblocks them on the
-/// main thread before any other thread of ours exists; threads it starts inherit the cleared mask, and the kernel
-/// delivers a process signal to any thread that does not block it. An ignored SIGHUP (nohup) is taken over by
-/// <see cref="HandleHangup"/>, an ignored SIGINT (a shell's background job, <c>edgetwin run &amp;</c> in a script)
-/// by <see cref="HandleInterrupt"/>; an ignored SIGTERM is left as the caller chose.
+/// Makes the signals the daemon acts on (SIGHUP reloads, SIGINT and SIGTERM stop) reach it whatever started it: a
+/// blocked mask inherited across exec is cleared on the main thread before other threads exist, and an ignored
+/// SIGHUP or SIGINT is taken over (<see cref="HandleHangup"/>, <see cref="HandleInterrupt"/>); an ignored SIGTERM
+/// is left as the caller chose.
 /// </summary>
 internal static class DaemonSignals
 {

@@ -1,19 +1,16 @@
 using System.Buffers;
+using EdgeTwin.Buffers;
 using EdgeTwin.OpcUa.Encoding;
 using EdgeTwin.OpcUa.Services;
 
 namespace EdgeTwin.OpcUa.SecureChannel;
 
 /// <summary>
-/// A request waiting for its response; collects the response's chunk bodies until the final chunk, within
-/// the MaxMessageSize and MaxChunkCount we announced in Hello.
+/// A request waiting for its response: collects the response's chunk bodies until the final chunk, within the
+/// MaxMessageSize and MaxChunkCount we announced in Hello. With <paramref name="completeInline"/> the caller's
+/// continuation runs on the receive loop (saves a thread hand-off per Publish response); failures always complete
+/// on a pool thread.
 /// </summary>
-/// <remarks>
-/// With <paramref name="completeInline"/> the caller's continuation runs on the receive loop, straight from the
-/// final chunk, instead of waiting for a pool thread: for a caller that only decodes and hands on (the Publish
-/// loop), it saves a thread hand-off per response. Failures still complete on a pool thread, never inside the
-/// code that fails the channel.
-/// </remarks>
 internal sealed class PendingRequest(uint maxMessageSize, uint maxChunkCount, bool completeInline = false) : IDisposable
 {
     private readonly TaskCompletionSource<ResponseMessage> _response = new(completeInline ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);

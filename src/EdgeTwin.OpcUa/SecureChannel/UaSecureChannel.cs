@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
+using EdgeTwin.Buffers;
 using EdgeTwin.OpcUa.Encoding;
 using EdgeTwin.OpcUa.Services;
 using EdgeTwin.OpcUa.Transport;

@@ -1,3 +1,4 @@
+using EdgeTwin.Buffers;
 using EdgeTwin.OpcUa.Encoding;
 using EdgeTwin.OpcUa.Types;
 

@@ -1,24 +1,17 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using EdgeTwin.Buffers;
 using EdgeTwin.OpcUa.Encoding;
 
 namespace EdgeTwin.OpcUa.Transport;
 
 /// <summary>
-/// A TCP connection to an opc.tcp endpoint, exposed as a pipe pair, after the Hello/Acknowledge exchange
-/// (OPC 10000-6 §7.1.2). A receive thread of the connection's own reads the socket into <see cref="Input"/>
-/// and stops reading while <see cref="PauseReadingAt"/> bytes (or two of our largest chunks) wait unread, so a slow consumer pushes back on
-/// the socket instead of buffering without bound.
+/// A TCP connection to an opc.tcp endpoint after Hello/Acknowledge (OPC 10000-6 §7.1.2), exposed as a pipe pair.
+/// Its own receive thread reads the socket into <see cref="Input"/> and runs the reader inline, so notifications
+/// wake no pool thread; it stops reading at <see cref="PauseReadingAt"/> unread bytes, so a slow consumer pushes
+/// back on the socket. Sends are blocking calls; one not taken within <see cref="SendTimeout"/> fails the connection.
 /// </summary>
-/// <remarks>
-/// The receive thread blocks in the socket read and runs the reader of <see cref="Input"/> itself when data
-/// arrives: a response is framed and decoded (and a Publish response handed on) with no thread pool hand-off,
-/// so a stream of notifications wakes no pool thread, and no pool thread spins after each one. For the same
-/// reason the socket never takes part in the runtime's async socket engine (whose event thread would hand each
-/// arrival to the pool): it connects and sends with blocking calls. A send returns once the kernel has the bytes,
-/// at once in practice; one the server does not take within <see cref="SendTimeout"/> fails the connection.
-/// </remarks>
 public sealed class UaTcpConnection : IAsyncDisposable
 {
     /// <summary>Unread bytes at which the receive thread stops reading the socket (it resumes at half).</summary>

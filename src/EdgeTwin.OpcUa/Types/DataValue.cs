@@ -1,14 +1,10 @@
 namespace EdgeTwin.OpcUa.Types;
 
 /// <summary>
-/// A value with its quality and timestamps (OPC 10000-4 §7.11). Absent fields are null; an absent status
-/// means Good. Timestamps are UTC; picoseconds are in 10 ps units (0-9999).
+/// A value with its quality and timestamps (OPC 10000-4 §7.11). Absent fields are null; an absent status means
+/// Good. Timestamps are UTC; picoseconds are in 10 ps units (0-9999). Held as the wire holds it (a mask plus raw
+/// fields, 64 bytes): a publish response carries thousands, and the smaller array stays off the large object heap.
 /// </summary>
-/// <remarks>
-/// Held as the wire holds it, a mask of the fields present plus the raw fields (64 bytes, against 80 for six
-/// nullable fields): a publish response carries thousands, and a smaller element keeps its array off the
-/// large object heap. An absent field is stored as its default, so the generated equality stays exact.
-/// </remarks>
 public readonly record struct DataValue
 {
     private const byte HasStatus = 0x01;

@@ -25,7 +25,7 @@ public class MqttPayloadParserTests
 
     private static List<Reading> Parse(MqttTopicRouter router, string topic, string payload, int max = 65536) => Parse(router, topic, Encoding.UTF8.GetBytes(payload), max);
 
-    private static readonly MqttTopicRouter ValueRouter = Router(new MqttSubscriptionConfig { Topic = "plant/{asset}/{metric}", Format = "value" });
+    private static readonly MqttTopicRouter ValueRouter = Router(new MqttSubscriptionConfig { Topic = "plant/{asset}/{metric}", Format = MqttPayloadFormat.Value });
 
     [Theory]
     [InlineData("4.25", PointValueKind.Number, "4.25")]
@@ -73,7 +73,7 @@ public class MqttPayloadParserTests
     [InlineData("uint64", "littleEndian", new byte[] { 7, 0, 0, 0, 0, 0, 0, 0 }, 7)]
     public void Raw_BinaryNumber_OfItsTypeAndByteOrder(string type, string? order, byte[] payload, double expected)
     {
-        var router = Router(new MqttSubscriptionConfig { Topic = "raw/{asset}/{metric}", Format = "raw", RawType = type, ByteOrder = order });
+        var router = Router(new MqttSubscriptionConfig { Topic = "raw/{asset}/{metric}", Format = MqttPayloadFormat.Raw, RawType = Parse(RawNumberTypeJson.Names, type), ByteOrder = order is null ? null : Parse(MqttByteOrderJson.Names, order) });
 
         var r = Assert.Single(Parse(router, "raw/pump-1/level", payload));
 
@@ -86,7 +86,7 @@ public class MqttPayloadParserTests
     [Fact]
     public void Raw_WrongLength_IsAnError()
     {
-        var router = Router(new MqttSubscriptionConfig { Topic = "raw/{asset}/{metric}", Format = "raw", RawType = "int32" });
+        var router = Router(new MqttSubscriptionConfig { Topic = "raw/{asset}/{metric}", Format = MqttPayloadFormat.Raw, RawType = RawNumberType.Int32 });
 
         var r = Assert.Single(Parse(router, "raw/pump-1/level", [1, 2, 3]));
 
@@ -94,9 +94,9 @@ public class MqttPayloadParserTests
     }
 
     private static readonly MqttTopicRouter JsonRouter = Router(
-        new MqttSubscriptionConfig { Topic = "json/{asset}/{metric}", Format = "json" },
-        new MqttSubscriptionConfig { Topic = "deep/{asset}/{metric}", Format = "json", ValuePath = "$.data.v", TimestampPath = "meta.time", QualityPath = "meta.q[0]" },
-        new MqttSubscriptionConfig { Topic = "arrival/{asset}/{metric}", Format = "json", ArrivalTime = true });
+        new MqttSubscriptionConfig { Topic = "json/{asset}/{metric}", Format = MqttPayloadFormat.Json },
+        new MqttSubscriptionConfig { Topic = "deep/{asset}/{metric}", Format = MqttPayloadFormat.Json, ValuePath = "$.data.v", TimestampPath = "meta.time", QualityPath = "meta.q[0]" },
+        new MqttSubscriptionConfig { Topic = "arrival/{asset}/{metric}", Format = MqttPayloadFormat.Json, ArrivalTime = true });
 
     [Fact]
     public void Json_DefaultPaths_ReadValueTimestampAndQuality()
@@ -172,8 +172,8 @@ public class MqttPayloadParserTests
     }
 
     private static readonly MqttTopicRouter MultiRouter = Router(
-        new MqttSubscriptionConfig { Topic = "multi/#", Format = "multi" },
-        new MqttSubscriptionConfig { Topic = "bytopic/{asset}", Format = "multi" });
+        new MqttSubscriptionConfig { Topic = "multi/#", Format = MqttPayloadFormat.Multi },
+        new MqttSubscriptionConfig { Topic = "bytopic/{asset}", Format = MqttPayloadFormat.Multi });
 
     [Fact]
     public void Multi_SeedShape_GivesOneReadingPerMetric_EachWithItsOwnAddress()
@@ -274,7 +274,7 @@ public class MqttPayloadParserTests
     [Fact]
     public void Raw_PayloadSplitAcrossSegments_AtEveryByte_ParsesTheSame()
     {
-        var router = Router(new MqttSubscriptionConfig { Topic = "raw/{asset}/{metric}", Format = "raw", RawType = "float64" });
+        var router = Router(new MqttSubscriptionConfig { Topic = "raw/{asset}/{metric}", Format = MqttPayloadFormat.Raw, RawType = RawNumberType.Float64 });
         byte[] payload = [0x40, 0x11, 0, 0, 0, 0, 0, 1];
         var whole = Assert.Single(Parse(router, "raw/p/m", payload));
         for (var cut = 1; cut < payload.Length; cut++)
@@ -307,4 +307,7 @@ public class MqttPayloadParserTests
             return next;
         }
     }
+
+    private static T Parse<T>(ConfigEnumNames<T> names, string name) where T : struct, Enum =>
+        names.TryParse(name, out var value) ? value : throw new ArgumentException(name);
 }

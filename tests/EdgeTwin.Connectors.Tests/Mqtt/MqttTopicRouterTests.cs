@@ -1,5 +1,4 @@
 using EdgeTwin.Connectors.Mqtt;
-using EdgeTwin.Core.Config;
 
 namespace EdgeTwin.Connectors.Tests.Mqtt;
 
@@ -7,9 +6,9 @@ public class MqttTopicRouterTests
 {
     private static readonly MqttTopicRouter Router = new(
     [
-        new MqttSubscription(new MqttSubscriptionConfig { Topic = "plant/{asset}/{metric}", Format = "value" }, "s0"),
-        new MqttSubscription(new MqttSubscriptionConfig { Topic = "plant/#", Format = "json" }, "s1"),
-        new MqttSubscription(new MqttSubscriptionConfig { Topic = "line1/pump2/status", Format = "json", Asset = "pump-2", Metric = "status" }, "s2"),
+        new MqttSubscription(new MqttSubscriptionConfig { Topic = "plant/{asset}/{metric}", Format = MqttPayloadFormat.Value }, "s0"),
+        new MqttSubscription(new MqttSubscriptionConfig { Topic = "plant/#", Format = MqttPayloadFormat.Json }, "s1"),
+        new MqttSubscription(new MqttSubscriptionConfig { Topic = "line1/pump2/status", Format = MqttPayloadFormat.Json, Asset = "pump-2", Metric = "status" }, "s2"),
     ]);
 
     [Fact]

@@ -1,5 +1,4 @@
 using EdgeTwin.Connectors.OpcUa;
-using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Quarantine;
 using EdgeTwin.Core.Telemetry;
@@ -106,7 +105,7 @@ public sealed class OpcUaSourceTests
         Url = url,
         ReconnectMinSeconds = 0.2,
         ReconnectMaxSeconds = 1,
-        Groups = [new OpcUaNodeGroupConfig { Mode = "subscription", PublishingIntervalMs = 100, SamplingIntervalMs = 0, Nodes = [.. nodes] }],
+        Groups = [new OpcUaNodeGroupConfig { Mode = OpcUaGroupMode.Subscription, PublishingIntervalMs = 100, SamplingIntervalMs = 0, Nodes = [.. nodes] }],
     };
 
     private static Running Run(OpcUaSourceConfig config, IIngestWriter writer) =>

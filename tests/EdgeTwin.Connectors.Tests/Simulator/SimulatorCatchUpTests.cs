@@ -95,7 +95,7 @@ public sealed class SimulatorCatchUpTests
         Assert.Empty(log.Lines);
     }
 
-    private static async Task<CollectingIngestWriter> RunAsync(Core.Config.SimulatorSourceConfig config, DateTimeOffset now, IReadOnlyDictionary<string, string>? checkpoints, ILogger log)
+    private static async Task<CollectingIngestWriter> RunAsync(SimulatorSourceConfig config, DateTimeOffset now, IReadOnlyDictionary<string, string>? checkpoints, ILogger log)
     {
         var time = new ManualTimeProvider(now);
         var source = new SimulatorSource(config, time, log);
@@ -105,7 +105,7 @@ public sealed class SimulatorCatchUpTests
     }
 
     /// <summary>Runs an endless simulation until it has caught up with the clock and sleeps, then stops it.</summary>
-    private static async Task<CollectingIngestWriter> RunUntilCaughtUpAsync(Core.Config.SimulatorSourceConfig config, DateTimeOffset now, IReadOnlyDictionary<string, string>? checkpoints, ILogger log)
+    private static async Task<CollectingIngestWriter> RunUntilCaughtUpAsync(SimulatorSourceConfig config, DateTimeOffset now, IReadOnlyDictionary<string, string>? checkpoints, ILogger log)
     {
         var time = new ManualTimeProvider(now);
         var source = new SimulatorSource(config, time, log);

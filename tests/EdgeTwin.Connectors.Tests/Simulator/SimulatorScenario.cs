@@ -1,5 +1,4 @@
 using EdgeTwin.Connectors.Simulator;
-using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Telemetry;
 
 namespace EdgeTwin.Connectors.Tests.Simulator;
@@ -22,8 +21,8 @@ internal static class SimulatorScenario
         MaxCatchUpSeconds = 1e10,
         Assets =
         [
-            new SimulatedAssetConfig { Asset = "pump-1", Model = "pump" },
-            new SimulatedAssetConfig { Asset = "oven-1", Model = "thermal" },
+            new SimulatedAssetConfig { Asset = "pump-1", Model = SimulatedModel.Pump },
+            new SimulatedAssetConfig { Asset = "oven-1", Model = SimulatedModel.Thermal },
         ],
     };
 

@@ -107,7 +107,7 @@ public sealed class SimulatorSourcePacingTests
         Assert.InRange(time.GetUtcNow() - SimulatorScenario.Epoch, TimeSpan.FromSeconds(0.49), TimeSpan.FromSeconds(0.65));
     }
 
-    private static (ManualTimeProvider Time, CollectingIngestWriter Writer, Task Run) Start(Core.Config.SimulatorSourceConfig config, DateTimeOffset now)
+    private static (ManualTimeProvider Time, CollectingIngestWriter Writer, Task Run) Start(SimulatorSourceConfig config, DateTimeOffset now)
     {
         var time = new ManualTimeProvider(now);
         var source = new SimulatorSource(config, time);

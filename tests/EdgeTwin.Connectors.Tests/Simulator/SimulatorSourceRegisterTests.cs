@@ -50,12 +50,9 @@ public sealed class SimulatorSourceRegisterTests
     [Fact]
     public void Register_KeepsAnExplicitMapping_OfAnAlreadyMappedAddress()
     {
-        var config = new EdgeTwinConfig
-        {
-            Assets = [new AssetConfig { Id = "pump-1" }, new AssetConfig { Id = "oven-1" }],
-            Mappings = [new MappingConfig { Source = "sim:pump-1/pressure", Asset = "pump-1", Metric = "discharge_pressure", Unit = "kPa", Scale = 100 }],
-        };
-        var registry = new AssetRegistry(config);
+        var registry = new AssetRegistry(
+            [new AssetConfig { Id = "pump-1" }, new AssetConfig { Id = "oven-1" }],
+            [new MappingConfig { Source = "sim:pump-1/pressure", Asset = "pump-1", Metric = "discharge_pressure", Unit = "kPa", Scale = 100 }]);
 
         var added = SimulatorSource.Register(SimulatorScenario.PumpAndOven(), registry);
 
@@ -102,9 +99,7 @@ public sealed class SimulatorSourceRegisterTests
 
     private static AssetRegistry RegistryWith(params string[] assets)
     {
-        var config = new EdgeTwinConfig();
-        foreach (var id in assets) config.Assets.Add(new AssetConfig { Id = id });
-        return new AssetRegistry(config);
+        return new AssetRegistry(assets.Select(id => new AssetConfig { Id = id }), []);
     }
 
     private static void AssertMapped(AssetRegistry registry, string address, string asset, string metric, string unit)

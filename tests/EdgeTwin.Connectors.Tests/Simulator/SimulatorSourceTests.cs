@@ -1,5 +1,6 @@
 using System.Globalization;
 using EdgeTwin.Connectors.Simulator;
+using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Telemetry;
 
 namespace EdgeTwin.Connectors.Tests.Simulator;
@@ -221,7 +222,7 @@ public sealed class SimulatorSourceTests
     public void Constructor_RejectsAnAssetSimulatedTwice()
     {
         var config = SimulatorScenario.PumpAndOven();
-        config.Assets.Add(new() { Asset = "pump-1", Model = "thermal" });
+        config.Assets.Add(new() { Asset = "pump-1", Model = SimulatedModel.Thermal });
 
         var error = Assert.Throws<ArgumentException>(() => new SimulatorSource(config, TimeProvider.System));
         Assert.Contains("'pump-1' twice", error.Message, StringComparison.Ordinal);
@@ -239,7 +240,7 @@ public sealed class SimulatorSourceTests
     public void Constructor_RejectsAnUnknownModel()
     {
         var config = SimulatorScenario.PumpAndOven();
-        config.Assets[0].Model = "compressor";
+        config.Assets[0].Model = ConfigEnumNames<SimulatedModel>.Undefined;
 
         Assert.Throws<ArgumentException>(() => new SimulatorSource(config, TimeProvider.System));
     }

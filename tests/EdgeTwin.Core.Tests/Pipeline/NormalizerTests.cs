@@ -342,10 +342,8 @@ public class NormalizerTests
 
     private static Normalizer Create(double maxPastSeconds, double maxFutureSeconds)
     {
-        var config = new EdgeTwinConfig
-        {
-            Assets = [new AssetConfig { Id = "line-1" }, new AssetConfig { Id = "pump-1", Parent = "line-1" }, new AssetConfig { Id = "pump-2" }],
-            Mappings =
+        AssetConfig[] assets = [new AssetConfig { Id = "line-1" }, new AssetConfig { Id = "pump-1", Parent = "line-1" }, new AssetConfig { Id = "pump-2" }];
+        MappingConfig[] mappings =
             [
                 new MappingConfig { Source = PressureAddress, Asset = "pump-1", Metric = "pressure", Unit = "bar", Scale = 0.01, Offset = -1.5, Tags = new() { ["site"] = "north" } },
                 new MappingConfig { Source = TemperatureAddress, Asset = "pump-1", Metric = "temperature", Unit = "K", Offset = 273.15 },
@@ -353,9 +351,8 @@ public class NormalizerTests
                 new MappingConfig { Source = StateAddress, Asset = "pump-1", Metric = "state" },
                 new MappingConfig { Source = "sim:pump-1/flow", Asset = "pump-1", Metric = "flow" },
                 new MappingConfig { Source = "sim:pump-1/counts", Asset = "pump-1", Metric = "counts", Scale = 1e10 },
-            ],
-        };
+            ];
         var validation = new ValidationConfig { MaxPastSkewSeconds = maxPastSeconds, MaxFutureSkewSeconds = maxFutureSeconds };
-        return new Normalizer(new AssetRegistry(config), validation);
+        return new Normalizer(new AssetRegistry(assets, mappings), validation);
     }
 }

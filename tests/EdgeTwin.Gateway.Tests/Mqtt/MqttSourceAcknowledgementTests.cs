@@ -1,6 +1,5 @@
 using System.Text;
 using EdgeTwin.Connectors.Mqtt;
-using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Telemetry;
 using EdgeTwin.Gateway.Tests.Infrastructure;
@@ -103,7 +102,7 @@ public sealed class MqttSourceAcknowledgementTests
             ClientId = "edgetwin-ack-test",
             ReceiveMaximum = receiveMaximum,
             BatchLingerMs = 0,
-            Subscriptions = [new MqttSubscriptionConfig { Topic = "acks/{asset}/{metric}", Format = "json" }],
+            Subscriptions = [new MqttSubscriptionConfig { Topic = "acks/{asset}/{metric}", Format = MqttPayloadFormat.Json }],
         };
         return new MqttSource(config, "$.sources.mqtt[0]", "gw-test", TimeProvider.System, NullLogger<MqttSource>.Instance);
     }

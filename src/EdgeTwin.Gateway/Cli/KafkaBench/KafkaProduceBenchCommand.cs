@@ -3,20 +3,16 @@ using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using EdgeTwin.Connectors.Kafka;
-using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Telemetry;
+using EdgeTwin.Gateway.Config;
 
 namespace EdgeTwin.Gateway.Cli.KafkaBench;
 
 /// <summary>
-/// `edgetwin bench kafka`: Confluent.Kafka's own producer on pre-encoded messages, the middle figure of
-/// tests/bench/kafka-drain.sh. It reads "key TAB value" lines (the file kcat reads) into memory, then produces them
-/// with the Kafka sink's producer settings (<see cref="KafkaSink.BuildProducerConfig"/>), the sink's four headers
-/// (three constant, one per message) and one delivery handler shared by every message, and prints the rate from
-/// the first produce to the last delivery report. No queue, no encoding and no per-message state of ours: this is
-/// the most the package can deliver with a confirmation per message, next to kcat (librdkafka alone) and the
-/// gateway's drain (the queue, the encoding and the sink around the same producer). --without-reports and
-/// --without-headers take the delivery reports or the headers away, to show what each costs in the package.
+/// `edgetwin bench kafka`: Confluent.Kafka's own producer on pre-encoded "key TAB value" lines, with the Kafka
+/// sink's producer settings, headers and one delivery handler: the most the package delivers with a confirmation
+/// per message, the middle figure of tests/bench/kafka-drain.sh between kcat and the gateway's drain.
+/// --without-reports and --without-headers show what each costs.
 /// </summary>
 internal static class KafkaProduceBenchCommand
 {

@@ -1,8 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using EdgeTwin.Connectors.File;
+using EdgeTwin.Connectors.Mqtt;
 using EdgeTwin.Core.Config;
+using EdgeTwin.Gateway.Config;
 using EdgeTwin.Gateway.Hosting;
+using EdgeTwin.Storage;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
 using MQTTnet.Formatter;
@@ -10,16 +14,9 @@ using MQTTnet.Formatter;
 namespace EdgeTwin.Gateway.Cli.MqttBench;
 
 /// <summary>
-/// <c>edgetwin bench mqtt</c>: sustained ingest from Mosquitto into the durable queue, next to mosquitto_sub
-/// writing the same messages to a file, in the same run.
-/// <para>
-/// A private broker is started and both consumers' persistent sessions are created (subscribed, then
-/// disconnected). The messages are published (QoS 1, each acknowledged by the broker), so the broker holds them
-/// for both sessions. Then the gateway pipeline (MQTT source → validate → dedup → LiteDB queue, fsync'd group
-/// commits, with a JSONL file sink) and <c>mosquitto_sub -C N &gt; file</c> start at the same instant and drain
-/// the broker side by side; each one's rate is N over its own time to the last message (committed, for the
-/// gateway; written, for mosquitto_sub).
-/// </para>
+/// <c>edgetwin bench mqtt</c>: a private broker holds N messages for two persistent sessions; the gateway pipeline
+/// (MQTT source → dedup → queue, with a file sink) and <c>mosquitto_sub -C N &gt; file</c> then drain it side by
+/// side, and each one's rate is N over its own time to the last message.
 /// </summary>
 public static class MqttBenchCommand
 {
@@ -140,10 +137,10 @@ public static class MqttBenchCommand
             Name = "bench",
             Host = "127.0.0.1",
             Port = port,
-            ProtocolVersion = protocol,
+            ProtocolVersion = MqttVersionJson.Names.TryParse(protocol, out var version) ? version : ConfigEnumNames<MqttVersion>.Undefined,
             ClientId = "edgetwin-bench",
             ReceiveMaximum = receiveMaximum,
-            Subscriptions = [new MqttSubscriptionConfig { Topic = "bench/{asset}/{metric}", Format = "json" }],
+            Subscriptions = [new MqttSubscriptionConfig { Topic = "bench/{asset}/{metric}", Format = MqttPayloadFormat.Json }],
         });
         var errors = ConfigValidator.Validate(config);
         if (errors.Count > 0) throw new ConfigException("bench mqtt", errors);

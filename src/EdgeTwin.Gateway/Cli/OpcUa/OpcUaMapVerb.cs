@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Telemetry;
+using EdgeTwin.Gateway.Config;
 using EdgeTwin.OpcUa.Services;
 
 namespace EdgeTwin.Gateway.Cli.OpcUa;

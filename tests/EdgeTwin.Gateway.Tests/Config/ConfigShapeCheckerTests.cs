@@ -1,6 +1,9 @@
 using EdgeTwin.Core.Config;
+using EdgeTwin.Gateway.Config;
+using EdgeTwin.Gateway.Tests.Infrastructure;
+using EdgeTwin.Storage;
 
-namespace EdgeTwin.Core.Tests.Config;
+namespace EdgeTwin.Gateway.Tests.Config;
 
 public sealed class ConfigShapeCheckerTests
 {
@@ -84,7 +87,7 @@ public sealed class ConfigShapeCheckerTests
     [InlineData("../../../../config/edgetwin.json")]
     public void ShippedConfigs_HaveTheRightShape(string relative)
     {
-        var path = RepositoryFiles.Path("config", Path.GetFileName(relative));
+        var path = Path.Combine(GatewayBinary.RepositoryRoot, "config", Path.GetFileName(relative));
         var errors = ConfigShapeChecker.Check(File.ReadAllText(path), ConfigJsonContext.Default.EdgeTwinConfig,
             new System.Text.Json.JsonReaderOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true });
 

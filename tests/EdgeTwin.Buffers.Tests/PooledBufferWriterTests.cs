@@ -1,6 +1,6 @@
-using EdgeTwin.Connectors.File;
+using EdgeTwin.Buffers;
 
-namespace EdgeTwin.Connectors.Tests.File;
+namespace EdgeTwin.Buffers.Tests;
 
 public sealed class PooledBufferWriterTests
 {
@@ -47,5 +47,40 @@ public sealed class PooledBufferWriterTests
         writer.Dispose();
 
         Assert.Throws<ObjectDisposedException>(() => writer.GetSpan());
+    }
+
+    [Fact]
+    public void GetMemory_GrowsLikeGetSpan_AndWrittenMemoryShowsTheBytes()
+    {
+        using var writer = new PooledBufferWriter(16);
+        "abc"u8.CopyTo(writer.GetMemory(3).Span);
+        writer.Advance(3);
+
+        var memory = writer.GetMemory(5000);
+
+        Assert.True(memory.Length >= 5000);
+        Assert.Equal("abc"u8.ToArray(), writer.WrittenMemory.ToArray());
+    }
+
+    [Fact]
+    public void Advance_Negative_Throws()
+    {
+        using var writer = new PooledBufferWriter(16);
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => writer.Advance(-1));
+    }
+
+    [Fact]
+    public void Constructor_CapacityBelowOne_Throws() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PooledBufferWriter(0));
+
+    [Fact]
+    public void Dispose_Twice_IsHarmless()
+    {
+        var writer = new PooledBufferWriter(16);
+        writer.Dispose();
+        writer.Dispose();
+
+        Assert.Equal(0, writer.WrittenCount);
     }
 }

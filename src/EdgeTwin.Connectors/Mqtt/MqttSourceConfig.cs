@@ -1,4 +1,8 @@
-namespace EdgeTwin.Core.Config;
+using System.Text.Json.Serialization;
+using EdgeTwin.Connectors.Json;
+using EdgeTwin.Core.Config;
+
+namespace EdgeTwin.Connectors.Mqtt;
 
 /// <summary>
 /// An MQTT broker the gateway subscribes to (<c>$.sources.mqtt[]</c>). Every message is received with QoS 1 on
@@ -15,7 +19,7 @@ public sealed class MqttSourceConfig
     public int? Port { get; set; }
 
     /// <summary><c>5</c> (MQTT 5.0) or <c>3.1.1</c>.</summary>
-    public string ProtocolVersion { get; set; } = "5";
+    public MqttVersion ProtocolVersion { get; set; } = MqttVersion.V5;
 
     /// <summary>
     /// The session's identity at the broker: it must stay the same across restarts, or the broker forgets what it
@@ -95,7 +99,7 @@ public sealed class MqttSubscriptionConfig
     public string Topic { get; set; } = "";
 
     /// <summary><c>value</c>, <c>json</c>, <c>multi</c> or <c>raw</c>.</summary>
-    public string Format { get; set; } = "value";
+    public MqttPayloadFormat Format { get; set; } = MqttPayloadFormat.Value;
 
     /// <summary>The asset, when the topic does not carry it (and, for <c>multi</c>, the payload names none).</summary>
     public string? Asset { get; set; }
@@ -116,11 +120,54 @@ public sealed class MqttSubscriptionConfig
     public bool ArrivalTime { get; set; }
 
     /// <summary><c>json</c> and <c>multi</c>: numeric timestamps are <c>auto</c> (seconds below 1e11, else milliseconds), <c>seconds</c> or <c>milliseconds</c> since 1970.</summary>
-    public string EpochUnit { get; set; } = "auto";
+    public EpochUnit EpochUnit { get; set; } = EpochUnit.Auto;
 
     /// <summary><c>raw</c>: float32, float64, int16, uint16, int32, uint32, int64 or uint64.</summary>
-    public string? RawType { get; set; }
+    public RawNumberType? RawType { get; set; }
 
     /// <summary><c>raw</c>: <c>bigEndian</c> (network order, the default) or <c>littleEndian</c>.</summary>
-    public string? ByteOrder { get; set; }
+    public MqttByteOrder? ByteOrder { get; set; }
+}
+
+/// <summary>$.sources.mqtt[].protocolVersion.</summary>
+[JsonConverter(typeof(MqttVersionJson))]
+public enum MqttVersion
+{
+    /// <summary>MQTT 5.0, written <c>"5"</c>.</summary>
+    V5,
+
+    /// <summary>MQTT 3.1.1, written <c>"3.1.1"</c>.</summary>
+    V311,
+}
+
+/// <summary>$.sources.mqtt[].subscriptions[].byteOrder of a raw payload.</summary>
+[JsonConverter(typeof(MqttByteOrderJson))]
+public enum MqttByteOrder
+{
+    /// <summary>Network order, the default.</summary>
+    BigEndian,
+    LittleEndian,
+}
+
+public sealed class MqttVersionJson() : ConfigEnumConverter<MqttVersion>(Names)
+{
+    public static readonly ConfigEnumNames<MqttVersion> Names = new((MqttVersion.V5, "5"), (MqttVersion.V311, "3.1.1"));
+}
+
+public sealed class MqttByteOrderJson() : ConfigEnumConverter<MqttByteOrder>(Names)
+{
+    public static readonly ConfigEnumNames<MqttByteOrder> Names = new((MqttByteOrder.BigEndian, "bigEndian"), (MqttByteOrder.LittleEndian, "littleEndian"));
+}
+
+public sealed class MqttPayloadFormatJson() : ConfigEnumConverter<MqttPayloadFormat>(Names)
+{
+    public static readonly ConfigEnumNames<MqttPayloadFormat> Names =
+        new((MqttPayloadFormat.Value, "value"), (MqttPayloadFormat.Json, "json"), (MqttPayloadFormat.Multi, "multi"), (MqttPayloadFormat.Raw, "raw"));
+}
+
+public sealed class RawNumberTypeJson() : ConfigEnumConverter<RawNumberType>(Names)
+{
+    public static readonly ConfigEnumNames<RawNumberType> Names = new(
+        (RawNumberType.Float32, "float32"), (RawNumberType.Float64, "float64"), (RawNumberType.Int16, "int16"), (RawNumberType.UInt16, "uint16"),
+        (RawNumberType.Int32, "int32"), (RawNumberType.UInt32, "uint32"), (RawNumberType.Int64, "int64"), (RawNumberType.UInt64, "uint64"));
 }

@@ -1,6 +1,9 @@
 using EdgeTwin.Core.Config;
+using EdgeTwin.Gateway.Config;
+using EdgeTwin.Gateway.Tests.Infrastructure;
+using EdgeTwin.Storage;
 
-namespace EdgeTwin.Core.Tests.Config;
+namespace EdgeTwin.Gateway.Tests.Config;
 
 public sealed class ConfigLoaderTests : IDisposable
 {
@@ -27,7 +30,7 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.Equal("line-1", config.Assets[1].Parent);
         Assert.Equal("bar", config.Mappings[0].Unit);
         Assert.Equal(1, config.Mappings[0].Scale);
-        Assert.Equal("block", config.Queue.FullPolicy);
+        Assert.Equal(QueueFullPolicy.Block, config.Queue.FullPolicy);
         Assert.Equal(64, config.Dedup.HistoryPerSeries);
         Assert.Equal(300, config.Validation.MaxFutureSkewSeconds);
     }
@@ -37,7 +40,7 @@ public sealed class ConfigLoaderTests : IDisposable
     [InlineData("edgetwin.json")]
     public void LoadFile_ShippedConfigs_AreValid(string name)
     {
-        var config = ConfigLoader.LoadFile(RepositoryFiles.Path("config", name));
+        var config = ConfigLoader.LoadFile(Path.Combine(GatewayBinary.RepositoryRoot, "config", name));
 
         Assert.True(Path.IsPathFullyQualified(config.Gateway.StateDirectory));
         Assert.NotEmpty(config.Sinks.File);

@@ -1,4 +1,7 @@
-namespace EdgeTwin.Core.Config;
+using System.Text.Json.Serialization;
+using EdgeTwin.Core.Config;
+
+namespace EdgeTwin.Connectors.OpcUa;
 
 /// <summary>
 /// An OPC UA server the gateway reads (<c>$.sources.opcua[]</c>): one session, kept across reconnects, with its
@@ -14,7 +17,7 @@ public sealed class OpcUaSourceConfig
     public string Url { get; set; } = "";
 
     /// <summary>Message security: <c>none</c> is the only mode for now.</summary>
-    public string SecurityMode { get; set; } = "none";
+    public OpcUaSecurityMode SecurityMode { get; set; } = OpcUaSecurityMode.None;
 
     public OpcUaIdentityConfig Identity { get; set; } = new();
 
@@ -37,8 +40,7 @@ public sealed class OpcUaSourceConfig
 
 public sealed class OpcUaIdentityConfig
 {
-    /// <summary><c>anonymous</c> or <c>username</c>.</summary>
-    public string Type { get; set; } = "anonymous";
+    public OpcUaIdentityType Type { get; set; } = OpcUaIdentityType.Anonymous;
 
     public string? Username { get; set; }
 
@@ -51,8 +53,7 @@ public sealed class OpcUaNodeGroupConfig
     /// <summary>Names the group in logs and status; default <c>group{index}</c>.</summary>
     public string? Name { get; set; }
 
-    /// <summary><c>subscription</c> (the server reports changes) or <c>polling</c> (the gateway reads every interval).</summary>
-    public string Mode { get; set; } = "subscription";
+    public OpcUaGroupMode Mode { get; set; } = OpcUaGroupMode.Subscription;
 
     /// <summary>Subscription: how often the server sends what changed. Polling: how often the nodes are read.</summary>
     public double PublishingIntervalMs { get; set; } = 1000;
@@ -63,8 +64,8 @@ public sealed class OpcUaNodeGroupConfig
     /// <summary>Subscription: values the server queues per node between publishes (and while the gateway is away).</summary>
     public uint QueueSize { get; set; } = 100;
 
-    /// <summary>Subscription: <c>none</c>, <c>absolute</c> or <c>percent</c> (of the node's EURange).</summary>
-    public string DeadbandType { get; set; } = "none";
+    /// <summary>Subscription: the server's filter on value changes.</summary>
+    public OpcUaDeadbandType DeadbandType { get; set; } = OpcUaDeadbandType.None;
 
     public double DeadbandValue { get; set; }
 
@@ -80,4 +81,60 @@ public sealed class OpcUaNodeConfig
     public string? Asset { get; set; }
 
     public string? Metric { get; set; }
+}
+
+/// <summary>$.sources.opcua[].securityMode: message security; <c>none</c> is the only mode for now.</summary>
+[JsonConverter(typeof(OpcUaSecurityModeJson))]
+public enum OpcUaSecurityMode
+{
+    None,
+}
+
+/// <summary>$.sources.opcua[].identity.type.</summary>
+[JsonConverter(typeof(OpcUaIdentityTypeJson))]
+public enum OpcUaIdentityType
+{
+    Anonymous,
+    Username,
+}
+
+/// <summary>$.sources.opcua[].groups[].mode.</summary>
+[JsonConverter(typeof(OpcUaGroupModeJson))]
+public enum OpcUaGroupMode
+{
+    /// <summary>The server samples the nodes and reports what changed.</summary>
+    Subscription,
+
+    /// <summary>The gateway reads the nodes every publishing interval.</summary>
+    Polling,
+}
+
+/// <summary>$.sources.opcua[].groups[].deadbandType: none, absolute, or percent of the node's EURange.</summary>
+[JsonConverter(typeof(OpcUaDeadbandTypeJson))]
+public enum OpcUaDeadbandType
+{
+    None,
+    Absolute,
+    Percent,
+}
+
+public sealed class OpcUaSecurityModeJson() : ConfigEnumConverter<OpcUaSecurityMode>(Names)
+{
+    public static readonly ConfigEnumNames<OpcUaSecurityMode> Names = new((OpcUaSecurityMode.None, "none"));
+}
+
+public sealed class OpcUaIdentityTypeJson() : ConfigEnumConverter<OpcUaIdentityType>(Names)
+{
+    public static readonly ConfigEnumNames<OpcUaIdentityType> Names = new((OpcUaIdentityType.Anonymous, "anonymous"), (OpcUaIdentityType.Username, "username"));
+}
+
+public sealed class OpcUaGroupModeJson() : ConfigEnumConverter<OpcUaGroupMode>(Names)
+{
+    public static readonly ConfigEnumNames<OpcUaGroupMode> Names = new((OpcUaGroupMode.Subscription, "subscription"), (OpcUaGroupMode.Polling, "polling"));
+}
+
+public sealed class OpcUaDeadbandTypeJson() : ConfigEnumConverter<OpcUaDeadbandType>(Names)
+{
+    public static readonly ConfigEnumNames<OpcUaDeadbandType> Names =
+        new((OpcUaDeadbandType.None, "none"), (OpcUaDeadbandType.Absolute, "absolute"), (OpcUaDeadbandType.Percent, "percent"));
 }

@@ -1,13 +1,13 @@
 using System.Text.Json;
+using EdgeTwin.Core.Config;
+using EdgeTwin.Gateway.Config;
 
-namespace EdgeTwin.Core.Config;
+namespace EdgeTwin.Gateway.Config;
 
-/// <summary>Reads, binds and validates a configuration, reporting every error with its JSON path.</summary>
+/// <summary>Reads, binds and validates the gateway's configuration, reporting every error with its JSON path.</summary>
 public static class ConfigLoader
 {
     public const string EmbeddedDemoName = "(embedded demo)";
-
-    private static readonly JsonReaderOptions ReaderOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
 
     /// <summary>
     /// Loads a config file. Relative paths inside it are resolved against the working directory, as for the
@@ -16,46 +16,14 @@ public static class ConfigLoader
     /// </summary>
     public static EdgeTwinConfig LoadFile(string path)
     {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new ConfigException(path, [new ConfigError("$", $"cannot read the file: {ex.Message}")]);
-        }
+        var text = ConfigDocument.ReadFile(path);
         return Load(text, path, Directory.GetCurrentDirectory());
     }
 
     /// <summary>Binds and validates <paramref name="json"/>; throws <see cref="ConfigException"/> listing every error.</summary>
     public static EdgeTwinConfig Load(string json, string sourceName, string baseDirectory)
     {
-        EdgeTwinConfig? config;
-        try
-        {
-            // Every wrong type and unknown key in one run; the binder below would stop at the first.
-            var shape = ConfigShapeChecker.Check(json, ConfigJsonContext.Default.EdgeTwinConfig, ReaderOptions);
-            if (shape.Count > 0) throw new ConfigException(sourceName, shape);
-            config = JsonSerializer.Deserialize(json, ConfigJsonContext.Default.EdgeTwinConfig);
-        }
-        catch (JsonException ex)
-        {
-            var where = ex.LineNumber is { } line ? $" (line {line + 1}, column {ex.BytePositionInLine + 1})" : "";
-            var message = ex.Message;
-            foreach (var marker in (ReadOnlySpan<string>)[" Path:", " LineNumber:"])
-            {
-                var cut = message.IndexOf(marker, StringComparison.Ordinal);
-                if (cut > 0) message = message[..cut];
-            }
-            throw new ConfigException(sourceName, [new ConfigError(ex.Path ?? "$", message + where)]);
-        }
-        if (config is null)
-        {
-            throw new ConfigException(sourceName, [new ConfigError("$", "the file holds null, not a configuration object")]);
-        }
-        var errors = ConfigValidator.Validate(config);
-        if (errors.Count > 0) throw new ConfigException(sourceName, errors);
+        var config = ConfigDocument.Load(json, sourceName, ConfigJsonContext.Default.EdgeTwinConfig, ConfigValidator.Validate);
         ResolvePaths(config, baseDirectory);
         return config;
     }

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace EdgeTwin.Core.Config;
+namespace EdgeTwin.Gateway.Config;
 
 /// <summary>
 /// Source-generated (reflection-free) JSON binding of the configuration. Nullable annotations are enforced so

@@ -1,18 +1,18 @@
 using System.Buffers;
 
-namespace EdgeTwin.Connectors.File;
+namespace EdgeTwin.Buffers;
 
 /// <summary>
-/// A growable <see cref="IBufferWriter{T}"/> over one array rented from <see cref="ArrayPool{T}.Shared"/>,
-/// reused across batches by <see cref="Reset"/>. The sink encodes a chunk of points into it and writes the
-/// chunk with one system call, so it neither allocates per point nor writes per point.
+/// A growable <see cref="IBufferWriter{T}"/> over one array rented from <see cref="ArrayPool{T}.Shared"/>.
+/// <see cref="Reset"/> keeps the array for the next message or chunk, so a writer that is reused does not
+/// allocate; <see cref="Dispose"/> returns it to the pool.
 /// </summary>
-internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
+public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 {
     private byte[] _buffer;
     private int _written;
 
-    public PooledBufferWriter(int initialCapacity)
+    public PooledBufferWriter(int initialCapacity = 4096)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(initialCapacity, 1);
         _buffer = ArrayPool<byte>.Shared.Rent(initialCapacity);
@@ -24,6 +24,8 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 
     public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _written);
 
+    public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, _written);
+
     /// <summary>Forgets the written bytes and keeps the array.</summary>
     public void Reset() => _written = 0;
 
@@ -33,6 +35,7 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         {
             throw new ArgumentOutOfRangeException(nameof(count), count, $"only {_buffer.Length - _written} bytes were handed out");
         }
+
         _written += count;
     }
 
@@ -53,19 +56,33 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         var buffer = _buffer;
         _buffer = [];
         _written = 0;
-        if (buffer.Length > 0) ArrayPool<byte>.Shared.Return(buffer);
+        if (buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private void EnsureFree(int sizeHint)
     {
         ObjectDisposedException.ThrowIf(_buffer.Length == 0, this);
-        if (sizeHint < 1) sizeHint = 1;
-        if (_buffer.Length - _written >= sizeHint) return;
+        var needed = Math.Max(sizeHint, 1);
+        if (_buffer.Length - _written >= needed)
+        {
+            return;
+        }
 
-        // Only a point larger than the free space (a long string value) gets here; doubling keeps that rare.
-        var needed = (long)_written + sizeHint;
+        Grow((long)_written + needed);
+    }
+
+    private void Grow(long needed)
+    {
+        // Doubling keeps growth rare; the pool rounds up to its bucket size anyway.
         var capacity = Math.Max(needed, (long)_buffer.Length * 2);
-        if (capacity > Array.MaxLength) capacity = needed <= Array.MaxLength ? Array.MaxLength : throw new OutOfMemoryException("buffer would exceed the largest array");
+        if (capacity > Array.MaxLength)
+        {
+            capacity = needed <= Array.MaxLength ? Array.MaxLength : throw new OutOfMemoryException("buffer would exceed the largest array");
+        }
+
         var larger = ArrayPool<byte>.Shared.Rent((int)capacity);
         _buffer.AsSpan(0, _written).CopyTo(larger);
         ArrayPool<byte>.Shared.Return(_buffer);

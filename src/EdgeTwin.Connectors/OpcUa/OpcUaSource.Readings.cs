@@ -1,0 +1,142 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading.Channels;
+using EdgeTwin.Core.Config;
+using EdgeTwin.Core.Pipeline;
+using EdgeTwin.Core.Quarantine;
+using EdgeTwin.Core.Telemetry;
+using EdgeTwin.OpcUa;
+using EdgeTwin.OpcUa.Client;
+using EdgeTwin.OpcUa.SecureChannel;
+using EdgeTwin.OpcUa.Session;
+using EdgeTwin.OpcUa.Subscriptions;
+using EdgeTwin.OpcUa.Types;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeTwin.Connectors.OpcUa;
+
+// From server values to readings: polling groups, the conversion of a data value (timestamp, status, value) to a
+// reading, and reports of unusable nodes.
+public sealed partial class OpcUaSource
+{
+    private async Task PollAsync(UaClient client, OpcUaNodeGroupConfig group, OpcUaNode[] nodes, IIngestWriter writer, CancellationToken cancellationToken)
+    {
+        var period = TimeSpan.FromMilliseconds(group.PublishingIntervalMs);
+        var ids = nodes.Select(n => n.Id).ToArray();
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                DataValue[] values;
+                try
+                {
+                    values = await client.ReadValuesAsync(ids, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    // The client reconnects on its own; the next poll waits for it.
+                    Log.PollFailed(_log, Name, _config.Url, ex.Message);
+                    await Task.Delay(period, _time, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                var batch = IngestBatch.Rent(Name, nodes.Length);
+                var now = _time.GetUtcNow().UtcTicks;
+                for (var i = 0; i < nodes.Length; i++)
+                {
+                    var status = values[i].EffectiveStatus;
+                    // A node that stays bad is reported when it turns bad, not at every poll.
+                    if (status.IsBad && nodes[i].LastStatus == status.Code)
+                    {
+                        continue;
+                    }
+
+                    // A server that sends no source timestamp gives every read a new server timestamp, so dedup
+                    // cannot tell a repeated value: it is forwarded when its value or status changes, stamped with
+                    // the server timestamp of the read that saw the change.
+                    if (!status.IsBad && values[i].SourceTimestamp is null && !nodes[i].UnstampedChanged(ToPointValue(values[i].Value, out _), status.Code))
+                    {
+                        continue;
+                    }
+
+                    nodes[i].LastStatus = status.Code;
+                    batch.Add(ToReading(nodes[i], values[i], now));
+                }
+
+                Interlocked.Add(ref _values, batch.Count);
+                await writer.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(period, _time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task WriteAsync(IIngestWriter writer, Reading reading, CancellationToken cancellationToken)
+    {
+        var batch = IngestBatch.Rent(Name, 1);
+        batch.Add(reading);
+        await writer.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
+    }
+
+    private Reading ToReading(OpcUaNode node, DataValue value, long nowTicks)
+    {
+        var status = value.EffectiveStatus;
+        var ticks = (value.SourceTimestamp ?? value.ServerTimestamp)?.Ticks ?? 0;
+        if (status.IsBad)
+        {
+            var gone = status.Is(StatusCode.BadNodeIdUnknown) || status.Is(StatusCode.BadNodeIdInvalid);
+            return Report(node, status, gone ? "the server does not know the node" : "the server reports a Bad value", ticks > 0 ? ticks : nowTicks);
+        }
+
+        node.LastStatus = status.Code;
+        var point = ToPointValue(value.Value, out var error);
+        return error is null
+            ? new Reading(node.Address, ticks, point, status.Code, null, node.Asset, node.Metric)
+            : new Reading(node.Address, ticks, PointValue.None, status.Code, null, node.Asset, node.Metric,
+                Error: $"OPC UA {_config.Url} node {node.Text}: {error}", ErrorReason: QuarantineReason.InvalidPayload);
+    }
+
+    private Reading Report(OpcUaNode node, StatusCode status, string detail, long ticks)
+    {
+        Interlocked.Increment(ref _unavailable);
+        var gone = status.Is(StatusCode.BadNodeIdUnknown) || status.Is(StatusCode.BadNodeIdInvalid);
+        Log.NodeUnavailable(_log, Name, _config.Url, node.Text, status.ToString(), detail);
+        return new Reading(node.Address, ticks, PointValue.None, status.Code, Quality.Bad, node.Asset, node.Metric,
+            Error: $"OPC UA {_config.Url} node {node.Text}: {detail} (status {status})",
+            ErrorReason: gone ? QuarantineReason.NodeUnavailable : QuarantineReason.BadStatus);
+    }
+
+    /// <summary>Numbers, booleans and strings travel north; anything else is quarantined with its type.</summary>
+    internal static PointValue ToPointValue(Variant value, out string? error)
+    {
+        error = null;
+        if (value.IsArray)
+        {
+            error = $"an array of {value.Type} cannot be forwarded as one point";
+            return PointValue.None;
+        }
+
+        switch (value.Type)
+        {
+            case BuiltInType.Null: return PointValue.None;
+            case BuiltInType.Boolean: return PointValue.FromBoolean(value.AsBoolean());
+            case BuiltInType.SByte: return PointValue.FromNumber(value.AsSByte());
+            case BuiltInType.Byte: return PointValue.FromNumber(value.AsByte());
+            case BuiltInType.Int16: return PointValue.FromNumber(value.AsInt16());
+            case BuiltInType.UInt16: return PointValue.FromNumber(value.AsUInt16());
+            case BuiltInType.Int32: return PointValue.FromNumber(value.AsInt32());
+            case BuiltInType.UInt32: return PointValue.FromNumber(value.AsUInt32());
+            case BuiltInType.Int64: return PointValue.FromNumber(value.AsInt64());
+            case BuiltInType.UInt64: return PointValue.FromNumber(value.AsUInt64());
+            case BuiltInType.Float: return PointValue.FromNumber(value.AsFloat());
+            case BuiltInType.Double: return PointValue.FromNumber(value.AsDouble());
+            case BuiltInType.String: return value.AsString() is { } text ? PointValue.FromString(text) : PointValue.None;
+            default:
+                error = $"a {value.Type} value is not a number, boolean or string";
+                return PointValue.None;
+        }
+    }
+}
