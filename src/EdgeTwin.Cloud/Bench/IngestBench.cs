@@ -125,8 +125,7 @@ internal static class IngestBench
         return 0;
     }
 
-    private static long _failed;
-    private static string? _firstError;
+    private static readonly DeliveryErrors Errors = new();
 
     private static void Produce(IProducer<byte[], byte[]> producer, int i, string json)
     {
@@ -138,8 +137,8 @@ internal static class IngestBench
                 producer.Produce("edge-telemetry", message, r =>
                 {
                     if (!r.Error.IsError) return;
-                    Interlocked.Increment(ref _failed);
-                    _firstError ??= r.Error.ToString();
+                    Interlocked.Increment(ref Errors.Failed);
+                    Errors.First ??= r.Error.ToString();
                 });
                 return;
             }
@@ -160,8 +159,8 @@ internal static class IngestBench
     private static void Flushed(IProducer<byte[], byte[]> producer)
     {
         var left = producer.Flush(TimeSpan.FromMinutes(2));
-        if (left > 0 || Interlocked.Read(ref _failed) > 0)
-            throw new InvalidOperationException($"producing to the mock cluster: {left} messages undelivered, {_failed} failed ({_firstError})");
+        if (left > 0 || Interlocked.Read(ref Errors.Failed) > 0)
+            throw new InvalidOperationException($"producing to the mock cluster: {left} messages undelivered, {Errors.Failed} failed ({Errors.First})");
     }
 
     private static IngestService Service(string bootstrap, string db, IngestStats stats, string group)
@@ -201,5 +200,12 @@ internal static class IngestBench
         await conn.OpenAsync(ct).ConfigureAwait(false);
         await using var cmd = new NpgsqlCommand("SELECT count(*) FROM telemetry", conn);
         return (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+    }
+
+    /// <summary>Delivery reports that came back with an error (written on librdkafka's poll thread).</summary>
+    private sealed class DeliveryErrors
+    {
+        public long Failed;
+        public string? First;
     }
 }

@@ -105,7 +105,7 @@ public static class WireDecoder
         var name = String(root, "name");
         var parent = Optional(root, "parent");
         var modelVersion = Optional(root, "model_version");
-        string? config = root.TryGetProperty("config", out var c) && c.ValueKind != JsonValueKind.Null ? c.GetRawText() : null;
+        var config = root.TryGetProperty("config", out var c) && c.ValueKind != JsonValueKind.Null ? c.GetRawText() : null;
         if (config?.Contains("\\u0000", StringComparison.Ordinal) == true || name.Contains('\0', StringComparison.Ordinal))
             throw new WireFormatException("a string contains U+0000, which PostgreSQL cannot store");
         return new AssetRow(id, name, parent, modelVersion, config, Key(root, "gateway_id"), Deleted: false);
