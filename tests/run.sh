@@ -2,7 +2,8 @@
 # Runs every EdgeTwin test on a fresh Debian machine that has the .NET SDK:
 #   1. installs what the tests need (the native-AOT toolchain, util-linux for tmpfs mounts, chromium for the status page,
 #      Mosquitto and its clients plus openssl for the MQTT tests, which start their own broker and never use a system
-#      one, systemd-analyze, e2fsprogs, dpkg and lintian for the service and packaging tests);
+#      one, systemd-analyze, e2fsprogs, dpkg and lintian for the service and packaging tests, PostgreSQL 15 and
+#      docker-compose for the cloud service's tests);
 #   2. builds the solution with zero warnings (TreatWarningsAsErrors);
 #   3. publishes the gateway as a native-AOT binary and fails on any IL2xxx/IL3xxx warning from our assemblies;
 #   4. runs every test project; the gateway tests drive the published binary (kill -9, full disk, corrupt files).
@@ -48,6 +49,10 @@ command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
 # tests/bench/opcua-vs-node.sh (run once, briefly, by the gateway tests) reports through python3.
 command -v python3 >/dev/null || missing+=(python3)
+# The cloud service's tests start a private PostgreSQL 15 cluster (Debian's initdb and pg_ctl) and validate the
+# compose stack with Debian's docker-compose (no Docker engine needed for `docker-compose config`).
+[ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
+command -v docker-compose >/dev/null || missing+=(docker-compose)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -1,0 +1,123 @@
+using EdgeTwin.Cloud.Api;
+using EdgeTwin.Cloud.Config;
+using EdgeTwin.Cloud.Data;
+using EdgeTwin.Cloud.Ingest;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace EdgeTwin.Cloud;
+
+/// <summary>The verbs. Exit codes follow sysexits.h, as the gateway's do.</summary>
+internal static partial class Commands
+{
+    public const int Ok = 0;
+    public const int Unavailable = 69;
+    public const int Software = 70;
+    public const int Config = 78;
+
+    public static int CheckConfig(string path)
+    {
+        try
+        {
+            var c = CloudConfigLoader.Load(path);
+            Console.WriteLine($"{path}: valid (kafka {c.Kafka.BootstrapServers}, group {c.Kafka.GroupId}, api {(c.Api.Listen.Length == 0 ? "off" : c.Api.Listen)})");
+            return Ok;
+        }
+        catch (CloudConfigException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return Config;
+        }
+    }
+
+    public static async Task<int> MigrateAsync(string path, CancellationToken cancellationToken)
+    {
+        CloudConfig config;
+        try
+        {
+            config = CloudConfigLoader.Load(path);
+        }
+        catch (CloudConfigException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message).ConfigureAwait(false);
+            return Config;
+        }
+        try
+        {
+            var report = await Migrator.MigrateAsync(config.Postgres.ConnectionString, NullLogger.Instance, cancellationToken).ConfigureAwait(false);
+            Console.WriteLine($"timescaledb: {(report.Timescale ? "available" : "not available (plain PostgreSQL tables)")}");
+            foreach (var a in report.Applied) Console.WriteLine($"applied {a}");
+            foreach (var s in report.Skipped) Console.WriteLine($"skipped {s} (needs timescaledb)");
+            if (report.Applied.Count + report.Skipped.Count == 0) Console.WriteLine("schema up to date");
+            return Ok;
+        }
+        catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException)
+        {
+            await Console.Error.WriteLineAsync($"migrate: the database is not reachable or refused a step: {e.Message}").ConfigureAwait(false);
+            return Unavailable;
+        }
+    }
+
+    public static async Task<int> RunAsync(string path, CancellationToken cancellationToken)
+    {
+        CloudConfig config;
+        try
+        {
+            config = CloudConfigLoader.Load(path);
+        }
+        catch (CloudConfigException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message).ConfigureAwait(false);
+            return Config;
+        }
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z' ";
+            o.UseUtcTimestamp = true;
+        });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        if (config.Api.Listen.Length > 0) builder.WebHost.UseUrls(config.Api.Listen);
+        builder.Services.AddSingleton(config);
+        builder.Services.AddSingleton<IngestStats>();
+        builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(config.Postgres.ConnectionString));
+        builder.Services.AddHostedService<IngestService>();
+        await using var app = builder.Build();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeTwin.Cloud");
+        if (config.Postgres.MigrateOnStart)
+        {
+            // The database may come up after the service (a compose stack): wait for it rather than exit.
+            var delay = TimeSpan.FromMilliseconds(200);
+            while (true)
+            {
+                try
+                {
+                    await Migrator.MigrateAsync(config.Postgres.ConnectionString, logger, cancellationToken).ConfigureAwait(false);
+                    break;
+                }
+                catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException && !cancellationToken.IsCancellationRequested)
+                {
+                    LogMigrateRetry(logger, delay.TotalSeconds, e.Message);
+                    await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                    delay = TimeSpan.FromSeconds(Math.Min(config.Ingest.RetryMaxSeconds, delay.TotalSeconds * 2));
+                }
+            }
+        }
+        if (config.Api.Listen.Length > 0) TwinApi.Map(app, config);
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        LogStarted(logger, config.Kafka.BootstrapServers, config.Kafka.GroupId, config.Api.Listen.Length == 0 ? "off" : string.Join(",", app.Urls));
+        await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+        return Ok;
+    }
+
+    [LoggerMessage(1, LogLevel.Information, "edgetwin-cloud started: kafka {Bootstrap}, group {Group}, api {Api}")]
+    private static partial void LogStarted(ILogger logger, string bootstrap, string group, string api);
+
+    [LoggerMessage(2, LogLevel.Warning, "Migrations: the database is not reachable, retrying in {Seconds:F1} s: {Reason}")]
+    private static partial void LogMigrateRetry(ILogger logger, double seconds, string reason);
+}

@@ -1,0 +1,71 @@
+using System.Text;
+using EdgeTwin.Cloud.Ingest;
+using EdgeTwin.Cloud.Tests.Infrastructure;
+
+namespace EdgeTwin.Cloud.Tests;
+
+public sealed class WireDecoderTests
+{
+    private static PointRow Decode(string json) => WireDecoder.DecodePoint(Encoding.UTF8.GetBytes(json));
+
+    [Fact]
+    public void Point_KeepsThe100NanosecondDigit_AndEachValueKindInItsColumn()
+    {
+        var t = new DateTime(2026, 11, 24, 3, 0, 0, DateTimeKind.Utc).AddTicks(1234567);
+        var number = Decode(Wire.Point("pump-1", "pressure", t, 1e-300, tags: new() { ["unit"] = "bar" }, replayed: true));
+        Assert.Equal(t.AddTicks(-7), number.Time);
+        Assert.Equal(7, number.TimeFrac);
+        Assert.Equal(1e-300, number.Value);
+        Assert.Null(number.ValueText);
+        Assert.Equal("bar", number.Unit);
+        Assert.True(number.Replayed);
+        Assert.Equal("", number.Model);
+
+        Assert.Equal("open", Decode(Wire.Point("v", "state", t, "open")).ValueText);
+        Assert.True(Decode(Wire.Point("v", "on", t, true)).ValueBool);
+
+        var output = Decode(Wire.Point("pump-1", "wear", t, 0.5, model: "pump", version: "v2"));
+        Assert.Equal(("pump", "v2"), (output.Model, output.ModelVersion));
+
+        var loss = Decode(Wire.Point("pump-1", "_loss/pressure", t, 42, evt: "loss", tsEnd: t.AddSeconds(10)));
+        Assert.Equal("loss", loss.EventKind);
+        Assert.Equal(t.AddSeconds(10).AddTicks(-7), loss.TimeEnd);
+    }
+
+    [Fact]
+    public void MinorVersion_IsReadWithItsNewFieldsIgnored()
+    {
+        var row = Decode("""{"schema_version":"1.3","gateway_id":"g","asset_id":"a","metric":"m","ts":"2026-01-01T00:00:00.0000000Z","value":1,"quality":"good","status_code":0,"source":"s","future":"x"}""");
+        Assert.Equal(1, row.Value);
+    }
+
+    [Theory]
+    [InlineData("{not json", "not valid JSON")]
+    [InlineData("[1,2]", "$: expected an object, found an array")]
+    [InlineData("""{"schema_version":"2.0","gateway_id":"g","asset_id":"a","metric":"m","ts":"2026-01-01T00:00:00.0000000Z","value":1,"quality":"good","status_code":0,"source":"s"}""", "unknown schema version '2.0'")]
+    [InlineData("""{"schema_version":"1.0","gateway_id":"g","asset_id":"a","metric":"m","ts":"2026-01-01T00:00:00.0000000Z","value":{"x":1},"quality":"good","status_code":0,"source":"s"}""", "$.value: expected a number, boolean or string, found an object")]
+    [InlineData("""{"schema_version":"1.0","gateway_id":"g","asset_id":"a","metric":"m","ts":"2026-01-01T00:00:00.0000000Z","value":null,"quality":"good","status_code":0,"source":"s"}""", "$.value: expected a number, boolean or string, found null")]
+    [InlineData("""{"schema_version":"1.0","gateway_id":"g","asset_id":"a","metric":"m","ts":"2026-01-01T00:00:00Z","value":1,"quality":"good","status_code":0,"source":"s"}""", "$.ts: expected a UTC timestamp")]
+    [InlineData("""{"schema_version":"1.0","gateway_id":"g","asset_id":"a|b","metric":"m","ts":"2026-01-01T00:00:00.0000000Z","value":1,"quality":"good","status_code":0,"source":"s"}""", "$.asset_id: 'a|b' is empty or contains '|'")]
+    [InlineData("""{"schema_version":"1.0","gateway_id":"g","asset_id":"a","metric":"m","ts":"2026-01-01T00:00:00.0000000Z","value":1,"quality":"fine","status_code":0,"source":"s"}""", "$.quality: 'fine'")]
+    [InlineData("""{"schema_version":"1.0","gateway_id":"g","asset_id":"a","metric":"m","ts":"2026-01-01T00:00:00.0000000Z","value":1,"quality":"good","status_code":-1,"source":"s"}""", "$.status_code")]
+    [InlineData("""{"schema_version":"1.0","gateway_id":"g","asset_id":"a","metric":"m","ts":"2026-01-01T00:00:00.0000000Z","value":1,"quality":"good","status_code":0,"source":"s","extra":1}""", "$.extra: not a field of schema 1.0")]
+    [InlineData("""{"schema_version":"1.0","gateway_id":"g","asset_id":"a","metric":"m","ts":"2026-01-01T00:00:00.0000000Z","value":"a\u0000b","quality":"good","status_code":0,"source":"s"}""", "U+0000")]
+    [InlineData("""{"schema_version":"1.0","gateway_id":"g","metric":"m","ts":"2026-01-01T00:00:00.0000000Z","value":1,"quality":"good","status_code":0,"source":"s"}""", "$.asset_id: required")]
+    public void Poison_IsRefusedWithItsReason(string json, string reason)
+    {
+        var e = Assert.Throws<WireFormatException>(() => Decode(json));
+        Assert.Contains(reason, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TwinMetadata_AndItsTombstone()
+    {
+        var a = WireDecoder.DecodeAsset("pump-1"u8, Encoding.UTF8.GetBytes("""{"schema_version":"1.0","gateway_id":"gw","asset_id":"pump-1","name":"Pump 1","parent":"line-1","model_version":"v3","config":{"rated_kw":7.5}}"""));
+        Assert.Equal(("pump-1", "Pump 1", "line-1", "v3", "gw"), (a.Id, a.Name, a.Parent, a.ModelVersion, a.GatewayId));
+        Assert.Equal("""{"rated_kw":7.5}""", a.ConfigJson);
+        var gone = WireDecoder.DecodeAsset("pump-1"u8, []);
+        Assert.True(gone.Deleted);
+        Assert.Equal("pump-1", gone.Id);
+    }
+}
