@@ -20,31 +20,28 @@ internal static partial class Commands
 
     public static int CheckConfig(string path)
     {
+        if (TryLoad(path) is not { } c) return Config;
+        Console.WriteLine($"{path}: valid (kafka {c.Kafka.BootstrapServers}, group {c.Kafka.GroupId}, api {(c.Api.Listen.Length == 0 ? "off" : c.Api.Listen)})");
+        return Ok;
+    }
+
+    /// <summary>The config at <paramref name="path"/>, or null after printing every error in it to stderr.</summary>
+    private static CloudConfig? TryLoad(string path)
+    {
         try
         {
-            var c = CloudConfigLoader.Load(path);
-            Console.WriteLine($"{path}: valid (kafka {c.Kafka.BootstrapServers}, group {c.Kafka.GroupId}, api {(c.Api.Listen.Length == 0 ? "off" : c.Api.Listen)})");
-            return Ok;
+            return CloudConfigLoader.Load(path);
         }
         catch (CloudConfigException e)
         {
             Console.Error.WriteLine(e.Message);
-            return Config;
+            return null;
         }
     }
 
     public static async Task<int> MigrateAsync(string path, CancellationToken cancellationToken)
     {
-        CloudConfig config;
-        try
-        {
-            config = CloudConfigLoader.Load(path);
-        }
-        catch (CloudConfigException e)
-        {
-            await Console.Error.WriteLineAsync(e.Message).ConfigureAwait(false);
-            return Config;
-        }
+        if (TryLoad(path) is not { } config) return Config;
         try
         {
             var report = await Migrator.MigrateAsync(config.Postgres.ConnectionString, NullLogger.Instance, cancellationToken).ConfigureAwait(false);
@@ -63,16 +60,7 @@ internal static partial class Commands
 
     public static async Task<int> RunAsync(string path, CancellationToken cancellationToken)
     {
-        CloudConfig config;
-        try
-        {
-            config = CloudConfigLoader.Load(path);
-        }
-        catch (CloudConfigException e)
-        {
-            await Console.Error.WriteLineAsync(e.Message).ConfigureAwait(false);
-            return Config;
-        }
+        if (TryLoad(path) is not { } config) return Config;
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>

@@ -9,15 +9,7 @@ namespace EdgeTwin.Cloud.Tests;
 /// </summary>
 public sealed partial class ComposeStackTests
 {
-    private static string Root
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "EdgeTwin.sln"))) dir = dir.Parent;
-            return dir?.FullName ?? throw new InvalidOperationException("no EdgeTwin.sln above " + AppContext.BaseDirectory);
-        }
-    }
+    private static string Root => RepoRoot.Path;
 
     private static (int Code, string Output) Compose(params string[] args)
     {

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 
@@ -54,7 +52,7 @@ public sealed class CloudProcess : IDisposable
             ["kafka"] = new JsonObject { ["bootstrapServers"] = bootstrap, ["groupId"] = group },
             ["postgres"] = new JsonObject { ["connectionString"] = connectionString },
             ["ingest"] = new JsonObject { ["batchMessages"] = batchMessages, ["batchMilliseconds"] = 50, ["retryMaxSeconds"] = 1 },
-            ["api"] = new JsonObject { ["listen"] = $"http://127.0.0.1:{apiPort ?? FreePort()}", ["token"] = token },
+            ["api"] = new JsonObject { ["listen"] = $"http://127.0.0.1:{apiPort ?? FreePort.Pick()}", ["token"] = token },
         };
         File.WriteAllText(path, "// written by a test\n" + config.ToJsonString());
         return path;
@@ -122,10 +120,4 @@ public sealed class CloudProcess : IDisposable
         lock (_output) _output.AppendLine(line);
     }
 
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 }

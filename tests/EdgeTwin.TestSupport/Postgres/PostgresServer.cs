@@ -1,9 +1,7 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
-namespace EdgeTwin.Cloud.Tests.Infrastructure;
+namespace EdgeTwin.TestSupport.Postgres;
 
 /// <summary>
 /// A private PostgreSQL 15 cluster (Debian's binaries in /usr/lib/postgresql/15/bin): initdb into a temporary
@@ -28,7 +26,7 @@ public sealed class PostgresServer : IDisposable
         _data = Path.Combine(_dir, "data");
         Directory.CreateDirectory(_dir);
         if (_runAs is not null) Run("/bin/chown", TimeSpan.FromSeconds(10), _runAs, _dir);
-        Port = FreePort();
+        Port = FreePort.Pick();
         Pg("initdb", TimeSpan.FromSeconds(60), "-D", _data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync");
         Start();
     }
@@ -108,12 +106,6 @@ public sealed class PostgresServer : IDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 
     private void Pg(string tool, TimeSpan timeout, params string[] args)
     {
