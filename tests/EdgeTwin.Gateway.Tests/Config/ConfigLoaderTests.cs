@@ -40,7 +40,7 @@ public sealed class ConfigLoaderTests : IDisposable
     [InlineData("edgetwin.json")]
     public void LoadFile_ShippedConfigs_AreValid(string name)
     {
-        var config = ConfigLoader.LoadFile(Path.Combine(GatewayBinary.RepositoryRoot, "config", name));
+        var config = ConfigLoader.LoadFile(Path.Combine(RepoRoot.Path, "config", name));
 
         Assert.True(Path.IsPathFullyQualified(config.Gateway.StateDirectory));
         Assert.NotEmpty(config.Sinks.File);

@@ -87,7 +87,7 @@ public sealed class ConfigShapeCheckerTests
     [InlineData("../../../../config/edgetwin.json")]
     public void ShippedConfigs_HaveTheRightShape(string relative)
     {
-        var path = Path.Combine(GatewayBinary.RepositoryRoot, "config", Path.GetFileName(relative));
+        var path = Path.Combine(RepoRoot.Path, "config", Path.GetFileName(relative));
         var errors = ConfigShapeChecker.Check(File.ReadAllText(path), ConfigJsonContext.Default.EdgeTwinConfig,
             new System.Text.Json.JsonReaderOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true });
 
