@@ -22,7 +22,7 @@ public sealed partial class DurableQueue
                 lag[sink] = _store.PointsBehind(cursor, lane);
             }
             var segments = _store.Count;
-            var oldest = segments > 0 ? _store.Index[_store.IndexHead] : default;
+            var oldest = _store.Oldest;
             return new QueueStats(
                 segments, _store.Points, _store.Bytes, _options.MaxBytes, FreeDiskBytes(),
                 oldest.Id, _store.LastId, oldest.MinTicks,

@@ -10,6 +10,9 @@ internal sealed partial class SegmentStore
     /// <summary>Where a sink without a cursor starts: before the oldest queued segment, or after the last one.</summary>
     public long StartCursor => IndexHead < Index.Count ? Index[IndexHead].Id - 1 : LastId;
 
+    /// <summary>The oldest queued segment (default when none is queued).</summary>
+    public SegmentInfo Oldest => IndexHead < Index.Count ? Index[IndexHead] : default;
+
     /// <summary>Segments sinks hold now (read, not yet confirmed).</summary>
     public long HeldSegments()
     {
