@@ -19,24 +19,19 @@ public sealed partial class DurableQueue
             {
                 var cursor = _cursors.Cursor(sink);
                 var lane = _cursors.Lane(sink);
-                long behind = 0;
-                for (var i = _index.Count - 1; i >= _indexHead && _index[i].Id > cursor; i--)
-                {
-                    if (!lane.Holds(_index[i].Id)) behind += _index[i].Count;
-                }
-                lag[sink] = behind;
+                lag[sink] = _store.PointsBehind(cursor, lane);
             }
-            var segments = _index.Count - _indexHead;
+            var segments = _store.Count;
+            var oldest = _store.Oldest;
             return new QueueStats(
-                segments, _points, _bytes, _options.MaxBytes, FreeDiskBytes(),
-                segments > 0 ? _index[_indexHead].Id : 0, _lastId,
-                segments > 0 ? _index[_indexHead].MinTicks : 0,
+                segments, _store.Points, _store.Bytes, _options.MaxBytes, FreeDiskBytes(),
+                oldest.Id, _store.LastId, oldest.MinTicks,
                 new Dictionary<string, long>(_cursors.All, StringComparer.Ordinal), lag,
-                _quarantine.Count, _ledger.Records, _ledger.LostPoints, Dedup.SeriesCount, Streams.Count, _full)
+                _quarantine.Count, _ledger.Records, _ledger.LostPoints, Dedup.SeriesCount, Streams.Count, _store.Full)
             {
                 OpenLossRecords = _ledger.OpenRecords,
-                RefusingAtFloor = _refusingAtFloor,
-                FloorRefusals = _floorRefusals,
+                RefusingAtFloor = _store.RefusingAtFloor,
+                FloorRefusals = _store.FloorRefusals,
             };
         });
 
@@ -56,5 +51,5 @@ public sealed partial class DurableQueue
     /// ledger as one record, in the same transaction. Returns how many entries were removed.
     /// </summary>
     public int PurgeQuarantine(QuarantineReason? reason, int limit, string requestedBy) =>
-        Guarded("purging the quarantine", () => _quarantine.Purge(reason, limit, requestedBy, NowTicks));
+        Guarded("purging the quarantine", () => _quarantine.Purge(reason, limit, requestedBy, _time.GetUtcNow().UtcTicks));
 }

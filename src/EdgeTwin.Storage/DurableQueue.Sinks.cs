@@ -1,4 +1,3 @@
-using System.Buffers;
 using EdgeTwin.Core.Quarantine;
 using EdgeTwin.Core.Telemetry;
 
@@ -26,11 +25,11 @@ public sealed partial class DurableQueue
     /// </summary>
     public long RegisterSink(string name, long? recovered) => Guarded("registering sink " + name, () =>
         {
-            var cursor = _cursors.Add(name, _indexHead < _index.Count ? _index[_indexHead].Id - 1 : _lastId);
+            var cursor = _cursors.Add(name, _store.StartCursor);
             if (recovered is { } r && r > cursor)
             {
-                if (r <= _lastId) cursor = r;
-                else Log.SinkAhead(_log, name, r, _lastId);
+                if (r <= _store.LastId) cursor = r;
+                else Log.SinkAhead(_log, name, r, _store.LastId);
             }
             _cursors.Advance(name, cursor, _cursors.Lane(name), null);
             return _cursors.Cursor(name);
@@ -93,16 +92,7 @@ public sealed partial class DurableQueue
     /// <summary>Segments sinks hold now (read, not yet confirmed): drop-oldest leaves them queued.</summary>
     public long HeldSegments()
     {
-        lock (_gate)
-        {
-            var held = _cursors.HeldRanges();
-            long n = 0;
-            for (var i = _indexHead; i < _index.Count; i++)
-            {
-                if (SinkCursors.IsHeld(held, _index[i].Id)) n++;
-            }
-            return n;
-        }
+        lock (_gate) return _store.HeldSegments();
     }
 
     /// <summary>
@@ -111,41 +101,19 @@ public sealed partial class DurableQueue
     /// </summary>
     public bool PeekNext(long afterId, out long segmentId, out long committedTicks)
     {
-        lock (_gate)
-        {
-            var at = FindFirstAfter(afterId);
-            segmentId = at < 0 ? 0 : _index[at].Id;
-            committedTicks = at < 0 ? 0 : _index[at].CommittedTicks;
-            return at >= 0;
-        }
+        lock (_gate) return _store.PeekNext(afterId, out segmentId, out committedTicks);
     }
 
     /// <summary>The newest queued segment committed at or before <paramref name="ticks"/> (UTC), or 0.</summary>
     public long NewestCommittedBy(long ticks)
     {
-        lock (_gate)
-        {
-            // Searched from the newest: the segments younger than a few seconds are few.
-            for (var i = _index.Count - 1; i >= _indexHead; i--)
-            {
-                if (_index[i].CommittedTicks <= ticks) return _index[i].Id;
-            }
-            return 0;
-        }
+        lock (_gate) return _store.NewestCommittedBy(ticks);
     }
 
     /// <summary>Queued points after <paramref name="afterId"/> up to <paramref name="upTo"/>.</summary>
     public long PointsBetween(long afterId, long upTo)
     {
-        lock (_gate)
-        {
-            long n = 0;
-            for (var i = _index.Count - 1; i >= _indexHead && _index[i].Id > afterId; i--)
-            {
-                if (_index[i].Id <= upTo) n += _index[i].Count;
-            }
-            return n;
-        }
+        lock (_gate) return _store.PointsBetween(afterId, upTo);
     }
 
     /// <summary>
@@ -165,150 +133,11 @@ public sealed partial class DurableQueue
     {
         try
         {
-            return ReadNextCore(sink, afterId, upTo, into, out segmentId);
+            return _store.ReadNext(sink, afterId, upTo, into, out segmentId);
         }
         catch (Exception ex) when (StorageException.IsStorageFailure(ex))
         {
             throw Failed("reading a segment", ex);
         }
-    }
-
-    private bool ReadNextCore(string? sink, long afterId, long upTo, List<TelemetryPoint> into, out long segmentId)
-    {
-        var from = afterId;
-        while (true)
-        {
-            SegmentInfo info;
-            byte[] blob;
-            lock (_gate)
-            {
-                var at = FindFirstAfter(afterId);
-                if (at < 0 || _index[at].Id > upTo)
-                {
-                    segmentId = 0;
-                    return false;
-                }
-                info = _index[at];
-                segmentId = info.Id;
-                if (sink is not null) _cursors.Hold(sink, from, info.Id);
-                blob = ArrayPool<byte>.Shared.Rent(info.At.Length);
-                try
-                {
-                    // Under the gate: a drop (drop-oldest) may delete the file this segment is in.
-                    _files.Read(info.At, info.Id, blob.AsSpan(0, info.At.Length));
-                }
-                catch (InvalidDataException ex)
-                {
-                    ArrayPool<byte>.Shared.Return(blob);
-                    QuarantineCorruptSegment(info.Id, info.At, ex.Message);
-                    RemoveFromIndex(info);
-                    afterId = info.Id;
-                    continue;
-                }
-                catch
-                {
-                    ArrayPool<byte>.Shared.Return(blob);
-                    throw;
-                }
-            }
-            var before = into.Count;
-            try
-            {
-                SegmentCodec.Decode(blob.AsSpan(0, info.At.Length), Streams.Get, into);
-                return true;
-            }
-            catch (InvalidDataException ex)
-            {
-                into.RemoveRange(before, into.Count - before);
-                lock (_gate)
-                {
-                    QuarantineCorruptSegment(info.Id, info.At, ex.Message);
-                    RemoveFromIndex(info);
-                }
-                afterId = info.Id;
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(blob);
-            }
-        }
-    }
-
-    private int FindFirstAfter(long afterId)
-    {
-        int lo = _indexHead, hi = _index.Count - 1, found = -1;
-        while (lo <= hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            if (_index[mid].Id > afterId) { found = mid; hi = mid - 1; }
-            else lo = mid + 1;
-        }
-        return found;
-    }
-
-    /// <summary>
-    /// Housekeeping on the writer thread, between commits: checkpoints the dedup/shadow state when due (or
-    /// when <paramref name="force"/>), deletes segments every sink has confirmed and the snapshot covers, and
-    /// keeps the quarantine within its bounds.
-    /// </summary>
-    public void Maintain(bool force = false) => Guarded("maintenance", () =>
-        {
-            if (Dedup.PendingAdmissions != 0) throw new InvalidOperationException("Maintain called with uncommitted dedup admissions");
-            var now = NowTicks;
-            var minCursor = _cursors.MinCursor();
-            var due = _commitsSinceSnapshot > 0
-                && (force || now - _lastSnapshotTicks >= _options.CheckpointInterval.Ticks || minCursor > _snapshotUpTo && _full);
-            var deletable = Math.Min(minCursor, due ? _lastId : _snapshotUpTo);
-            // The snapshot first: a segment leaves the queue only once a snapshot holds its dedup history.
-            if (due) WriteSnapshot(now);
-            // A full queue (or a forced call) deletes all that is due now; otherwise one transaction per call.
-            var all = force || _full;
-            var delete = new List<SegmentInfo>(MaxDeletesPerTransaction);
-            do
-            {
-                delete.Clear();
-                for (var i = _indexHead; i < _index.Count && _index[i].Id <= deletable && delete.Count < MaxDeletesPerTransaction; i++) delete.Add(_index[i]);
-                if (delete.Count == 0) break;
-                // On disk before the files go: a document must never name a deleted file.
-                Durably(() =>
-                {
-                    foreach (var s in delete) _db.Segments.Delete(s.Id);
-                });
-                foreach (var s in delete) RemoveFromIndex(s);
-                // Delivered points: a series dropped before starts a new loss range at its next drop.
-                _ledger.KeptAgain();
-                // Room was made: let the next commit find out whether it fits.
-                _full = false;
-            }
-            while (all);
-            _quarantine.Sweep(now);
-            // Every sink holds everything queued: whatever is dropped next is not contiguous with the open ranges.
-            if (_cursors.Sinks.Count > 0 && minCursor >= _lastId) _ledger.KeptAgain();
-            MaintainLedger(now);
-            if (now - _lastRecycleTicks >= _options.EngineRecycleInterval.Ticks) RecycleEngine(now);
-        });
-
-    private long _lastRecycleTicks;
-
-    /// <summary>
-    /// Segment documents deleted per transaction. A checkpoint makes ten seconds of segments (over a thousand at
-    /// 300,000 points/s) deletable at once; deleting them in one transaction made LiteDB's page cache grow by a
-    /// further extent (about 18 MB of RSS). Between commits, one such transaction runs per call, so the deletions
-    /// spread over the following commits; a forced call (shutdown, tests) or a full queue deletes everything due.
-    /// </summary>
-    internal const int MaxDeletesPerTransaction = 16;
-
-    /// <summary>
-    /// LiteDB's page cache grows in extents of up to 1,000 pages that it never gives back (under our
-    /// write-read-delete pattern it reached ~50 MB within half a minute). Closing and reopening the engine
-    /// between commits drops it. Closing checkpoints the log into the data file, so the reopen is quick, and
-    /// nothing on disk changes meaning: our in-memory state (index, cursors, dedup) stays valid without a
-    /// recovery scan.
-    /// </summary>
-    private void RecycleEngine(long now)
-    {
-        _lastRecycleTicks = now;
-        _db.Close();
-        _db.Open();
     }
 }

@@ -337,6 +337,7 @@ public sealed class PipelineWorker : IHostedService
     private void MaintainIfDue(bool force)
     {
         var now = Stopwatch.GetTimestamp();
+        // Not Polly: its retry waits inside the call, but this thread must keep committing between attempts; what is needed is a "not before T" gate.
         var interval = _maintenanceFailures == 0 ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromSeconds(Math.Min(30, _maintenanceFailures));
         if ((!force || _maintenanceFailures > 0) && Stopwatch.GetElapsedTime(_lastMaintainTicks, now) < interval) return;
         _lastMaintainTicks = now;

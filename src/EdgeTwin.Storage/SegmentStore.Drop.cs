@@ -4,20 +4,11 @@ using EdgeTwin.Core.Telemetry;
 namespace EdgeTwin.Storage;
 
 /// <summary>Drop-oldest: choosing what to drop, the free-disk floor, and the loss events that travel north.</summary>
-public sealed partial class DurableQueue
+internal sealed partial class SegmentStore
 {
-    /// <summary>Loss ranges are closed but their events not yet queued, or ranges are due to close: the loss is not reported north yet.</summary>
-    public bool LossEventsPending
-    {
-        get
-        {
-            lock (_gate) return _ledger.HasEventsToSend || _ledger.CloseDue(NowTicks);
-        }
-    }
-
     private (bool Over, string Why) OverByteBudget(long adding) =>
-        _bytes + adding > _options.MaxBytes
-            ? (true, $"queue holds {_bytes} bytes, adding {adding} exceeds $.queue.maxBytes = {_options.MaxBytes}")
+        Bytes + adding > _options.MaxBytes
+            ? (true, $"queue holds {Bytes} bytes, adding {adding} exceeds $.queue.maxBytes = {_options.MaxBytes}")
             : (false, "");
 
     /// <summary>
@@ -31,10 +22,10 @@ public sealed partial class DurableQueue
         // Whatever the configured watermark, never let LiteDB itself meet a full disk: when its background
         // log writer fails with ENOSPC, LiteDB 5.0.20 never completes the commit's checkpoint and the pipeline
         // would hang. A commit goes ahead only with room for the segment plus the engine's headroom.
-        var floor = adding + EngineHeadroomBytes;
+        var floor = adding + DurableQueue.EngineHeadroomBytes;
         if (free < floor)
         {
-            return (true, true, $"{free} bytes free on {_options.Directory}; a commit needs {floor} (the segment plus {EngineHeadroomBytes} for the database engine)");
+            return (true, true, $"{free} bytes free on {_options.Directory}; a commit needs {floor} (the segment plus {DurableQueue.EngineHeadroomBytes} for the database engine)");
         }
         if (free - adding < _options.MinFreeDiskBytes)
         {
@@ -42,9 +33,6 @@ public sealed partial class DurableQueue
         }
         return (false, false, "");
     }
-
-    /// <summary>Free space kept for LiteDB's log and checkpoint beyond the segment itself.</summary>
-    public const long EngineHeadroomBytes = 4L << 20;
 
     public long FreeDiskBytes()
     {
@@ -58,14 +46,17 @@ public sealed partial class DurableQueue
         }
     }
 
-    private bool _refusingAtFloor;
-    private long _floorRefusals;
+    /// <summary>Commits are being refused at the engine's floor (logged once per episode).</summary>
+    public bool RefusingAtFloor { get; private set; }
+
+    /// <summary>Commits refused at the engine's floor since open.</summary>
+    public long FloorRefusals { get; private set; }
 
     private string BudgetReason => $"queue_full_drop_oldest: over $.queue.maxBytes = {_options.MaxBytes}";
 
     private string WatermarkReason => $"queue_full_drop_oldest: free disk below $.queue.minFreeDiskBytes = {_options.MinFreeDiskBytes}";
 
-    private static string FloorReason => $"queue_full_drop_oldest: free disk at the engine floor (a segment plus {EngineHeadroomBytes} bytes)";
+    private static string FloorReason => $"queue_full_drop_oldest: free disk at the engine floor (a segment plus {DurableQueue.EngineHeadroomBytes} bytes)";
 
     /// <summary>Loss events a commit carries at most; more wait for the next commit.</summary>
     private const int MaxLossEventsPerCommit = 64;
@@ -83,7 +74,7 @@ public sealed partial class DurableQueue
     {
         var perFile = new Dictionary<int, int>();
         bool Enough(long freed) =>
-            (budgetAdding < 0 || _bytes + budgetAdding - freed <= _options.MaxBytes) && (needDisk <= 0 || _files.BytesFreedBy(perFile) >= needDisk);
+            (budgetAdding < 0 || Bytes + budgetAdding - freed <= _options.MaxBytes) && (needDisk <= 0 || Files.BytesFreedBy(perFile) >= needDisk);
         var drop = new List<SegmentInfo>();
         var freed = 0L;
         var perSeries = new Dictionary<SeriesKey, (long From, long To, long Count)>();
@@ -94,10 +85,10 @@ public sealed partial class DurableQueue
         // never spans a point that is delivered.
         var lastDropped = _lastDroppedId;
         var keptSince = false;
-        var i = _indexHead;
-        while (i < _index.Count && !Enough(freed))
+        var i = IndexHead;
+        while (i < Index.Count && !Enough(freed))
         {
-            var s = _index[i++];
+            var s = Index[i++];
             if (SinkCursors.IsHeld(held, s.Id))
             {
                 keptSince |= s.Id > lastDropped;
@@ -142,7 +133,7 @@ public sealed partial class DurableQueue
         }
         if (drop.Count == 0) return drop;
         // The file being appended to can only be deleted once appends go elsewhere.
-        if (needDisk > 0 && _files.IsActive(drop[^1].At.File)) _files.Rotate();
+        if (needDisk > 0 && Files.IsActive(drop[^1].At.File)) Files.Rotate();
         StageDrops(perSeries, reason, now);
         return drop;
     }
@@ -167,10 +158,10 @@ public sealed partial class DurableQueue
     /// </summary>
     private void DropAtFloor(long adding, long now)
     {
-        if (_indexHead >= _index.Count) return;
+        if (IndexHead >= Index.Count) return;
         var free = FreeDiskBytes();
         if (free < FloorDropMinimumBytes) return;
-        var deficit = adding + EngineHeadroomBytes - free;
+        var deficit = adding + DurableQueue.EngineHeadroomBytes - free;
         var drop = PlanDrop(-1, Math.Max(1, deficit), "", FloorReason, now, partial: true);
         if (drop.Count == 0) return;
         try
@@ -187,7 +178,7 @@ public sealed partial class DurableQueue
             throw;
         }
         _ledger.Committed();
-        _droppedPastSnapshot |= drop.Any(s => s.Id > _snapshotUpTo);
+        _droppedPastSnapshot |= drop.Any(s => s.Id > SnapshotUpTo);
         foreach (var s in drop) RemoveFromIndex(s);
         DroppedUpTo(drop);
         LogDrop(drop, "free disk at the engine floor");
@@ -202,9 +193,9 @@ public sealed partial class DurableQueue
     /// <summary>A commit refused at the engine's floor: counted, and logged once per episode.</summary>
     private void RefusedAtFloor(string why)
     {
-        _floorRefusals++;
-        if (_refusingAtFloor) return;
-        _refusingAtFloor = true;
+        FloorRefusals++;
+        if (RefusingAtFloor) return;
+        RefusingAtFloor = true;
         Log.RefusedAtFloor(_log, _options.FullPolicy == QueueFullPolicy.DropOldest ? "nothing is left to drop" : "the policy is block", why);
     }
 
@@ -234,7 +225,7 @@ public sealed partial class DurableQueue
         if (!_lossStreams.TryGetValue(key, out var s))
         {
             // A dropped loss event is accounted under its own series, not a deeper one: "_loss/m" stays "_loss/m".
-            var lossMetric = metric.StartsWith(LossMetricPrefix, StringComparison.Ordinal) ? metric : LossMetricPrefix + metric;
+            var lossMetric = metric.StartsWith(DurableQueue.LossMetricPrefix, StringComparison.Ordinal) ? metric : DurableQueue.LossMetricPrefix + metric;
             s = new StreamDescriptor(asset, lossMetric, "edgetwin:queue",
                 [new("lost_metric", metric), new("reason", "queue_full_drop_oldest")], eventKind: EventKind.Loss);
             _lossStreams[key] = s;
@@ -244,9 +235,6 @@ public sealed partial class DurableQueue
 
     /// <summary>How many ticks after the start of its range a loss event may be stamped to find a free key.</summary>
     private const int LossEventTickSpread = 1000;
-
-    /// <summary>Loss events use the series <c>asset / _loss/metric</c>, so their keys never collide with the lost points'.</summary>
-    public const string LossMetricPrefix = "_loss/";
 
     /// <summary>
     /// Between commits: closes the loss ranges that are due (their series was kept again, or their span passed) and
@@ -260,7 +248,7 @@ public sealed partial class DurableQueue
             var request = new CommitRequest();
             try
             {
-                CommitCore(request);
+                Commit(request);
             }
             catch (QueueFullException)
             {

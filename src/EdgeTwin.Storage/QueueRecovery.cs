@@ -1,20 +1,44 @@
-using System.Buffers;
 using System.Diagnostics;
 using EdgeTwin.Core.Dedup;
-using EdgeTwin.Core.Quarantine;
 using EdgeTwin.Core.Telemetry;
 using LiteDB;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeTwin.Storage;
 
-public sealed partial class DurableQueue
+/// <summary>
+/// What the queue does at open (and at a reopen after a storage error): opens the segment files and the database,
+/// loads the catalog, cursors, quarantine and ledger, restores the dedup state from the snapshot and the segments after
+/// it, checks every segment and quarantines the corrupt ones; a database that cannot be read is moved aside.
+/// </summary>
+internal sealed class QueueRecovery(QueueOptions options, ILogger log, TimeProvider time, QueueDatabase db, SnapshotFile snapshot,
+    SegmentStore store, SinkCursors cursors, QuarantineStore quarantine, LossLedger ledger)
 {
-    private void OpenAndRecover()
+    private readonly QueueOptions _options = options;
+    private readonly ILogger _log = log;
+    private readonly TimeProvider _time = time;
+    private readonly QueueDatabase _db = db;
+    private readonly SnapshotFile _snapshot = snapshot;
+    private readonly SegmentStore _store = store;
+    private readonly SinkCursors _cursors = cursors;
+    private readonly QuarantineStore _quarantine = quarantine;
+    private readonly LossLedger _ledger = ledger;
+
+    private StreamCatalog Streams => _store.Streams;
+
+    private long NowTicks => _time.GetUtcNow().UtcTicks;
+
+    private string DatabasePath => _db.DataPath;
+
+    /// <summary>Where the segment files are (<see cref="SegmentLog"/>).</summary>
+    public string SegmentFolder => Path.Combine(_options.Directory, SegmentLog.FolderName);
+
+    public void OpenAndRecover()
     {
         var watch = Stopwatch.StartNew();
         try
         {
-            _files = SegmentLog.Open(SegmentFolder, _options.SegmentFileBytes);
+            _store.Files = SegmentLog.Open(SegmentFolder, _options.SegmentFileBytes);
             _db.Open();
             RecoverState();
         }
@@ -25,16 +49,16 @@ public sealed partial class DurableQueue
             // The file is unreadable as a database (torn header, garbage pages). Crash-looping would help no one:
             // keep the file for forensics, start an empty queue, and say so loudly and in the loss ledger.
             _db.Close();
-            _files?.Dispose();
+            _store.Files?.Dispose();
             var movedTo = MoveAside();
-            Recovery = new RecoveryReport { MovedAsidePath = movedTo };
-            Recovery.Problems.Add($"{DatabasePath} could not be opened ({ex.GetType().Name}: {ex.Message}); moved aside to {movedTo}");
+            _store.Report = new RecoveryReport { MovedAsidePath = movedTo };
+            _store.Report.Problems.Add($"{DatabasePath} could not be opened ({ex.GetType().Name}: {ex.Message}); moved aside to {movedTo}");
             Log.MovedAside(_log, DatabasePath, ex.Message, movedTo);
-            _index.Clear();
-            _indexHead = 0;
+            _store.Index.Clear();
+            _store.IndexHead = 0;
             _cursors.Clear();
             Streams.Reset();
-            _files = SegmentLog.Open(SegmentFolder, _options.SegmentFileBytes);
+            _store.Files = SegmentLog.Open(SegmentFolder, _options.SegmentFileBytes);
             _db.Open();
             RecoverState();
             var now = NowTicks;
@@ -42,8 +66,8 @@ public sealed partial class DurableQueue
             _ledger.Write(_db.Loss);
             _ledger.Committed();
         }
-        Recovery.Duration = watch.Elapsed;
-        Log.Opened(_log, DatabasePath, _index.Count - _indexHead, _points, _bytes, Streams.Count, Dedup.SeriesCount, watch.ElapsedMilliseconds);
+        _store.Report.Duration = watch.Elapsed;
+        Log.Opened(_log, DatabasePath, _store.Count, _store.Points, _store.Bytes, Streams.Count, _store.Dedup.SeriesCount, watch.ElapsedMilliseconds);
     }
 
     private string MoveAside()
@@ -60,12 +84,9 @@ public sealed partial class DurableQueue
         return target;
     }
 
-    /// <summary>Where the segment files are (<see cref="SegmentLog"/>).</summary>
-    public string SegmentFolder => Path.Combine(_options.Directory, SegmentLog.FolderName);
-
     private void RecoverState()
     {
-        var report = Recovery;
+        var report = _store.Report;
         foreach (var problem in Streams.Load(_db.Streams))
         {
             report.Problems.Add(problem);
@@ -76,14 +97,14 @@ public sealed partial class DurableQueue
         _quarantine.Load();
 
         // Dedup and shadow: the snapshot, then every segment committed after it.
-        _snapshotUpTo = 0;
+        _store.SnapshotUpTo = 0;
         DedupIndex? restored = null;
         try
         {
             if ((_snapshot.Read() ?? LegacySnapshot()) is var (upTo, payload))
             {
                 restored = DedupIndex.ReadSnapshot(payload, _options.HistoryPerSeries, Streams.Get);
-                _snapshotUpTo = upTo;
+                _store.SnapshotUpTo = upTo;
                 report.SnapshotRestored = true;
             }
         }
@@ -92,13 +113,15 @@ public sealed partial class DurableQueue
             report.Problems.Add("dedup snapshot unusable: " + ex.Message);
             Log.SnapshotUnusable(_log, ex.Message);
         }
-        Dedup = restored ?? new DedupIndex(_options.HistoryPerSeries);
-        var replayFrom = restored is null ? 0 : _snapshotUpTo;
+        var dedup = _store.Dedup = restored ?? new DedupIndex(_options.HistoryPerSeries);
+        var replayFrom = restored is null ? 0 : _store.SnapshotUpTo;
 
-        _index.Clear();
-        _indexHead = 0;
-        _bytes = 0;
-        _points = 0;
+        var files = _store.Files;
+        var index = _store.Index;
+        index.Clear();
+        _store.IndexHead = 0;
+        _store.Bytes = 0;
+        _store.Points = 0;
         long maxId = 0;
         if (_db.Segments.Count() > 0)
         {
@@ -116,7 +139,7 @@ public sealed partial class DurableQueue
                     doc = _db.Segments.FindById(id);
                     if (doc is null) continue;
                     at = doc["b"].IsBinary ? MigrateLegacySegment(id, doc) : LocationOf(doc);
-                    var blob = _files.Read(at, id);
+                    var blob = files.Read(at, id);
                     report.SegmentsChecked++;
                     if (id > replayFrom)
                     {
@@ -125,11 +148,11 @@ public sealed partial class DurableQueue
                         count = points.Count;
                         foreach (var p in points)
                         {
-                            var series = Dedup.GetOrAdd(p.Series);
-                            Dedup.Admit(series, p.TimestampTicks);
+                            var series = dedup.GetOrAdd(p.Series);
+                            dedup.Admit(series, p.TimestampTicks);
                             series.ApplyToShadow(p);
                         }
-                        Dedup.Accept();
+                        dedup.Accept();
                         report.SegmentsReplayed++;
                     }
                     else
@@ -139,36 +162,36 @@ public sealed partial class DurableQueue
                 }
                 catch (InvalidDataException ex)
                 {
-                    Dedup.Rollback();
-                    QuarantineCorruptSegment(id, doc is null ? null : LocationOf(doc), ex.Message);
+                    dedup.Rollback();
+                    _store.QuarantineCorruptSegment(id, doc is null ? null : LocationOf(doc), ex.Message);
                     continue;
                 }
-                _files.Attach(at);
+                files.Attach(at);
                 var minTicks = doc["t0"].IsInt64 ? doc["t0"].AsInt64 : 0;
                 var committed = doc["at"].IsInt64 ? doc["at"].AsInt64 : 0;
-                _index.Add(new SegmentInfo(id, count, at.Length, minTicks, at, committed));
-                _bytes += at.Length;
-                _points += count;
+                index.Add(new SegmentInfo(id, count, at.Length, minTicks, at, committed));
+                _store.Bytes += at.Length;
+                _store.Points += count;
             }
         }
-        foreach (var cut in _files.FinishRecovery()) Log.SegmentFileTrimmed(_log, cut);
-        report.PointsQueued = _points;
+        foreach (var cut in files.FinishRecovery()) Log.SegmentFileTrimmed(_log, cut);
+        report.PointsQueued = _store.Points;
         // Replayed segments are newer than the snapshot: until one covers them, Maintain must not consider it current.
-        _commitsSinceSnapshot = report.SegmentsReplayed;
+        _store.CommitsSinceSnapshot = report.SegmentsReplayed;
 
         var maxCursor = _cursors.MaxNamed();
-        _lastId = Math.Max(Math.Max(maxId, _snapshotUpTo), maxCursor);
-        if (_lastId == 0)
+        _store.LastId = Math.Max(Math.Max(maxId, _store.SnapshotUpTo), maxCursor);
+        if (_store.LastId == 0)
         {
             // A new queue numbers its segments from the clock (µs since the epoch), above anything a sink could
             // remember from an earlier queue in this directory; a sink's stale position can then never hide new data.
-            _lastId = NowTicks / 10;
+            _store.LastId = NowTicks / 10;
         }
-        if (restored is null) _snapshotUpTo = 0;
-        _lastSnapshotTicks = NowTicks;
+        if (restored is null) _store.SnapshotUpTo = 0;
+        _store.LastSnapshotTicks = NowTicks;
 
         _ledger.Load(_db.Loss);
-        _lastRecycleTicks = NowTicks;
+        _store.LastRecycleTicks = NowTicks;
     }
 
     /// <summary>
@@ -177,12 +200,12 @@ public sealed partial class DurableQueue
     /// </summary>
     private SegmentLocation MigrateLegacySegment(long id, BsonDocument doc)
     {
-        var at = _files.Append(id, doc["b"].AsBinary);
+        var at = _store.Files.Append(id, doc["b"].AsBinary);
         doc.Remove("b");
         doc["f"] = at.File;
         doc["o"] = at.Offset;
         doc["l"] = at.Length;
-        Durably(() => _db.Segments.Update(doc));
+        _db.Durably(() => _db.Segments.Update(doc));
         return at;
     }
 
@@ -195,58 +218,4 @@ public sealed partial class DurableQueue
         doc["f"].IsInt32 && doc["o"].IsInt64 && doc["l"].IsInt32
             ? new SegmentLocation(doc["f"].AsInt32, doc["o"].AsInt64, doc["l"].AsInt32)
             : new SegmentLocation(0, SegmentLog.FrameHeaderSize, 0);
-
-    private void QuarantineCorruptSegment(long id, SegmentLocation? at, string reason)
-    {
-        // Whatever bytes are there, kept for forensics (base64).
-        var raw = at is { } where ? Convert.ToBase64String(_files.ReadRaw(where)) : "";
-        var record = new QuarantineRecord(QuarantineReason.CorruptRecord, $"queue segment {id}: {reason}", "queue", NowTicks,
-            new Reading($"queue:segment/{id}", 0, PointValue.None, Raw: raw));
-        var change = default(QuarantineStore.Change);
-        Durably(() =>
-        {
-            change = _quarantine.Write([record]);
-            _db.Segments.Delete(id);
-        });
-        _quarantine.Apply(change);
-        Recovery.CorruptSegmentsQuarantined++;
-        Recovery.Problems.Add($"segment {id} quarantined: {reason}");
-        Log.CorruptSegment(_log, id, reason);
-    }
-
-    /// <summary>
-    /// Writes the dedup/shadow snapshot, covering every segment committed so far, to its own file. Called between
-    /// commits (no admission pending), so the snapshot holds only what is durable.
-    /// </summary>
-    private void WriteSnapshot(long now)
-    {
-        if (Dedup.PendingAdmissions != 0) throw new InvalidOperationException("snapshot with uncommitted dedup admissions");
-        // The shadow refers to streams by catalog id; any stream not yet in the database goes there first.
-        if (Streams.HasPending)
-        {
-            var written = 0;
-            Durably(() => written = Streams.WritePending(_db.Streams));
-            Streams.PendingWritten(written);
-        }
-        _snapshot.Write(_lastId, now, buffer => Dedup.WriteSnapshot(buffer, Streams.GetOrAdd));
-        _snapshotUpTo = _lastId;
-        _lastSnapshotTicks = now;
-        _commitsSinceSnapshot = 0;
-        _droppedPastSnapshot = false;
-    }
-
-    /// <summary>After a drop of segments the snapshot did not cover; a failure leaves it to <see cref="Maintain"/>.</summary>
-    private void TrySnapshotAfterDrop()
-    {
-        try
-        {
-            WriteSnapshot(NowTicks);
-        }
-        catch (Exception ex) when (ex is IOException or LiteException or UnauthorizedAccessException)
-        {
-            // Not retried on every commit (the disk may be what is short): the next checkpoint is due anyway.
-            _droppedPastSnapshot = false;
-            Log.SnapshotFailed(_log, ex.Message);
-        }
-    }
 }
