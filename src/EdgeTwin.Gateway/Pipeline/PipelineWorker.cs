@@ -36,6 +36,7 @@ public sealed class PipelineWorker : IHostedService
 
     /// <summary>Keeps the heartbeat going while a storage retry waits: a deliberate wait, not a stall.</summary>
     private readonly Timer _backoffHeartbeat;
+    private bool _backoffHeartbeatArmed;
     private int _storageFailures;
 
     public PipelineWorker(IngestProcessor processor, IngestChannel channel, DurableQueue queue, PipelineMetrics metrics, ILogger<PipelineWorker> log, TimeProvider time, int maxSegmentPoints, TimeSpan maxCommitDelay, TimeSpan commitLinger)
@@ -56,6 +57,7 @@ public sealed class PipelineWorker : IHostedService
             _metrics.StorageError = ex.Message;
             Log.CommitFailed(_log, ex.Message, (long)delay.TotalMilliseconds);
             if (_stopping) throw new OperationCanceledException("stopping during a storage failure");
+            _backoffHeartbeatArmed = true;
             _backoffHeartbeat.Change(TimeSpan.Zero, TimeSpan.FromSeconds(1));
         });
     }
@@ -243,7 +245,7 @@ public sealed class PipelineWorker : IHostedService
             }
             finally
             {
-                _backoffHeartbeat.Change(Timeout.Infinite, Timeout.Infinite);
+                DisarmBackoffHeartbeat();
             }
             _reprocess = true;
         }
@@ -271,10 +273,18 @@ public sealed class PipelineWorker : IHostedService
         request.Clear();
     }
 
+    /// <summary>Stops the heartbeat a storage retry's wait started; a no-op on the commit path when no retry waited.</summary>
+    private void DisarmBackoffHeartbeat()
+    {
+        if (!_backoffHeartbeatArmed) return;
+        _backoffHeartbeatArmed = false;
+        _backoffHeartbeat.Change(Timeout.Infinite, Timeout.Infinite);
+    }
+
     /// <summary>One attempt at committing the pending batches, after reopening the queue if a storage failure faulted it.</summary>
     private void CommitAttempt(CommitRequest request, List<IngestBatch> pending, List<IngestResult> results)
     {
-        _backoffHeartbeat.Change(Timeout.Infinite, Timeout.Infinite);
+        DisarmBackoffHeartbeat();
         Heartbeat();
         if (_needsReopen)
         {
