@@ -1,5 +1,4 @@
 using EdgeTwin.Core.Quarantine;
-using EdgeTwin.Core.Telemetry;
 using LiteDB;
 
 namespace EdgeTwin.Storage;

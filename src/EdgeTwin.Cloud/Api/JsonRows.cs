@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Microsoft.AspNetCore.Http;
 using Npgsql;
 
 namespace EdgeTwin.Cloud.Api;

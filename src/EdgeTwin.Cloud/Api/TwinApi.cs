@@ -3,9 +3,6 @@ using System.Security.Cryptography;
 using System.Text;
 using EdgeTwin.Cloud.Config;
 using EdgeTwin.Cloud.Ingest;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 using Npgsql;
 
 namespace EdgeTwin.Cloud.Api;

@@ -5,7 +5,6 @@ using Confluent.Kafka;
 using EdgeTwin.Cloud.Config;
 using EdgeTwin.Cloud.Data;
 using EdgeTwin.Cloud.Ingest;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 

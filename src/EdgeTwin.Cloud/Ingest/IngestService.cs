@@ -1,8 +1,6 @@
 using Confluent.Kafka;
 using EdgeTwin.Cloud.Config;
 using EdgeTwin.Cloud.Data;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 using Polly;
 using Polly.Retry;

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Security.Cryptography.X509Certificates;
-using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Telemetry;
 using EdgeTwin.Core.Wire;

@@ -8,7 +8,6 @@ using EdgeTwin.Gateway.Config;
 using EdgeTwin.Gateway.Hosting;
 using EdgeTwin.Gateway.Status;
 using EdgeTwin.Storage;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EdgeTwin.Gateway.Cli;
