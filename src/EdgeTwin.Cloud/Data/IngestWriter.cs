@@ -23,6 +23,18 @@ public sealed partial class IngestWriter(string connectionString) : IAsyncDispos
     private const string TelemetryColumns = "unit, " + PointColumns;
     private const string EventColumns = "kind, time_end, " + PointColumns;
 
+    /// <summary>The session's staging tables (they empty themselves at every commit).</summary>
+    internal const string StagingSql = """
+        CREATE TEMP TABLE IF NOT EXISTS stage_telemetry (LIKE telemetry) ON COMMIT DELETE ROWS;
+        CREATE TEMP TABLE IF NOT EXISTS stage_events (LIKE events) ON COMMIT DELETE ROWS;
+        """;
+
+    /// <summary>The absorbing way: the staged points that telemetry does not have yet.</summary>
+    internal const string AbsorbTelemetrySql = $"""
+        INSERT INTO telemetry ({TelemetryColumns}) SELECT {TelemetryColumns} FROM stage_telemetry
+        ON CONFLICT DO NOTHING
+        """;
+
     private NpgsqlConnection? _conn;
 
     /// <summary>Whether the next telemetry batch tries the direct COPY (false after a batch met points already written).</summary>
@@ -76,10 +88,7 @@ public sealed partial class IngestWriter(string connectionString) : IAsyncDispos
         }
         Copy(conn, "stage_telemetry", TelemetryColumns, rows, withUnit: true);
         var t1 = Stopwatch.GetTimestamp();
-        var added = await ExecAsync(conn, tx, $"""
-            INSERT INTO telemetry ({TelemetryColumns}) SELECT {TelemetryColumns} FROM stage_telemetry
-            ON CONFLICT DO NOTHING
-            """, cancellationToken).ConfigureAwait(false);
+        var added = await ExecAsync(conn, tx, AbsorbTelemetrySql, cancellationToken).ConfigureAwait(false);
         if (stats is not null)
         {
             Interlocked.Add(ref stats.CopyTicks, t1 - t0);
@@ -118,10 +127,7 @@ public sealed partial class IngestWriter(string connectionString) : IAsyncDispos
         {
             await conn.OpenAsync(cancellationToken).ConfigureAwait(false);
             // Staging tables live as long as the session and empty themselves at every commit.
-            await using var cmd = new NpgsqlCommand("""
-                CREATE TEMP TABLE IF NOT EXISTS stage_telemetry (LIKE telemetry) ON COMMIT DELETE ROWS;
-                CREATE TEMP TABLE IF NOT EXISTS stage_events (LIKE events) ON COMMIT DELETE ROWS;
-                """, conn);
+            await using var cmd = new NpgsqlCommand(StagingSql, conn);
             await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         catch
