@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Text;
-using EdgeTwin.TestSupport;
 
-namespace EdgeTwin.Cloud.Tests.Infrastructure;
+namespace EdgeTwin.TestSupport.Postgres;
 
 /// <summary>
 /// A real TimescaleDB for the tests (Debian ships no timescaledb package): PGlite, PostgreSQL compiled to WASM, with the
