@@ -165,6 +165,7 @@ public sealed partial class OpcUaSource : ISource
                 switch (e.Kind)
                 {
                     case UaClientEventKind.Notification:
+                        await EnsureTypesAsync(client, cancellationToken).ConfigureAwait(false);
                         var changes = e.Message!.DataChanges;
                         var batch = IngestBatch.Rent(Name, Math.Max(1, changes.Count));
                         var now = _time.GetUtcNow().UtcTicks;
@@ -282,6 +283,9 @@ public sealed partial class OpcUaSource : ISource
         public uint Handle { get; } = handle;
 
         public uint LastStatus { get; set; } = uint.MaxValue;
+
+        /// <summary>The names of the values of the node's enumeration data type, for this session; null when it is none.</summary>
+        public IReadOnlyDictionary<long, string>? EnumNames { get; set; }
 
         private PointValue _unstampedValue;
 

@@ -35,6 +35,9 @@ public sealed class OpcUaSourceConfig
 
     public double ReconnectMaxSeconds { get; set; } = 30;
 
+    /// <summary>Most elements an array or matrix value may hold; a larger one is quarantined as too large, with its size.</summary>
+    public int MaxArrayElements { get; set; } = OpcUaValues.DefaultMaxArrayElements;
+
     public List<OpcUaNodeGroupConfig> Groups { get; set; } = [];
 }
 

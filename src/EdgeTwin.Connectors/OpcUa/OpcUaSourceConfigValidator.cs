@@ -39,6 +39,7 @@ public static class OpcUaSourceConfigValidator
         {
             check.Error(path + ".reconnectMaxSeconds", $"must be between reconnectMinSeconds ({s.ReconnectMinSeconds}) and 86400, got {s.ReconnectMaxSeconds}");
         }
+        if (s.MaxArrayElements is < 1 or > 16_777_216) check.Error(path + ".maxArrayElements", $"must be between 1 and 16777216, got {s.MaxArrayElements}");
         if (s.Groups.Count == 0) check.Error(path + ".groups", "reads nothing: list at least one node group");
         var nodes = new Dictionary<string, string>(StringComparer.Ordinal);
         check.Each(s.Groups, path + ".groups", (g, at) => Group(g, at, nodes, check));
