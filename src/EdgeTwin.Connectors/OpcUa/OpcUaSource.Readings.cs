@@ -94,6 +94,7 @@ public sealed partial class OpcUaSource
 
         node.LastStatus = status.Code;
         var point = OpcUaValues.ToPointValue(value.Value, _config.MaxArrayElements, out var error, out var tooLarge, Types, node.EnumNames);
+        if (error is null && node.Selector is { } selector && point.Kind != PointValueKind.None) point = selector.Select(point, out error);
         return error is null
             ? new Reading(node.Address, ticks, point, status.Code, null, node.Asset, node.Metric)
             : new Reading(node.Address, ticks, PointValue.None, status.Code, null, node.Asset, node.Metric,

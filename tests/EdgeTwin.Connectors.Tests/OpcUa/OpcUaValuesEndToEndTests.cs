@@ -36,7 +36,21 @@ public sealed class OpcUaValuesEndToEndTests : IDisposable
     {
         await using var server = await OpcUaTestServer.StartAsync("--values");
         var expected = Expected(server.Output);
-        var nodes = expected.Keys.Select(name => new OpcUaNodeConfig { Node = $"nsu={Namespace};s=V.{name}", Asset = "drive-1", Metric = name }).ToArray();
+        var nodes = expected.Keys.Select(name => new OpcUaNodeConfig { Node = $"nsu={Namespace};s=V.{name}", Asset = "drive-1", Metric = name }).ToList();
+        // Elements and fields as series of their own, beside the whole values they come from.
+        foreach (var (node, element, field, metric, value) in new (string, string?, string?, string, string)[]
+        {
+            ("Array.Double", "[1]", null, "second_sample", "-0.25"),
+            ("Matrix.Int32", "[1][2][1]", null, "matrix_1_2_1", "12"),
+            ("Structure", null, "Status.Speed", "speed", "1480.5"),
+            ("Structure", null, "Temperatures[2]", "temperature_3", "43.25"),
+            ("Array.Structure", "[1]", null, "second_range", "{\"Low\":-10,\"High\":90.5}"),
+        })
+        {
+            nodes.Add(new OpcUaNodeConfig { Node = $"nsu={Namespace};s=V.{node}", Element = element, Field = field, Asset = "drive-1", Metric = metric });
+            using var doc = JsonDocument.Parse("{\"value\":" + value + "}");
+            expected[metric] = doc.RootElement.Clone();
+        }
         var writer = new HeldWriter(completeAtOnce: true);
         var source = new OpcUaSourceConfig
         {
