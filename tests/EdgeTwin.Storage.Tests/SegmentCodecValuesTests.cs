@@ -43,7 +43,7 @@ public class SegmentCodecValuesTests
 
         AssertSame(points, decoded);
         Assert.Equal([3, 2], decoded[2].Value.Array.Dimensions!);
-        Assert.Equal(BitConverter.DoubleToInt64Bits(-0.0), BitConverter.DoubleToInt64Bits(decoded[2].Value.Array.Numbers[1]));
+        Assert.Equal(BitConverter.DoubleToInt64Bits(-0.0), BitConverter.DoubleToInt64Bits(decoded[2].Value.Array.Numbers()[1]));
         // The waveform is stored as raw doubles: about 8 bytes per sample, not its JSON text.
         Assert.InRange(output.WrittenCount, 65_536 * 8, 65_536 * 8 + 2_000);
     }

@@ -15,7 +15,7 @@ public readonly record struct WriteResult(int Telemetry, int Events, int Assets,
 /// </summary>
 public sealed class IngestWriter(string connectionString) : IAsyncDisposable
 {
-    private const string PointColumns = "time, time_frac, asset_id, metric, value, value_text, value_bool, quality, status_code, tags, model, model_version, source, gateway_id, replayed";
+    private const string PointColumns = "time, time_frac, asset_id, metric, value, value_text, value_bool, quality, status_code, tags, model, model_version, source, gateway_id, replayed, value_json, dimensions";
 
     private NpgsqlConnection? _conn;
 
@@ -117,6 +117,8 @@ public sealed class IngestWriter(string connectionString) : IAsyncDisposable
             await Write(copy, r.Source, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
             await copy.WriteAsync(r.GatewayId, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
             await copy.WriteAsync(r.Replayed, NpgsqlDbType.Boolean, cancellationToken).ConfigureAwait(false);
+            await Write(copy, r.ValueJson, NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
+            await Write(copy, r.Dimensions, NpgsqlDbType.Array | NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
         }
         await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }

@@ -8,9 +8,10 @@ namespace EdgeTwin.Cloud.Ingest;
 public sealed class WireFormatException(string message) : Exception(message);
 
 /// <summary>
-/// Reads the gateway's messages (config/schema/telemetry-point-1.0.schema.json and the twin-metadata record). Accepts
-/// schema 1.x (a minor version only adds optional fields, which are then ignored); any other version, a missing or
-/// mistyped field, an unknown field in 1.0, or a value that is not a number, boolean or string is refused with the
+/// Reads the gateway's messages (config/schema/telemetry-point-1.0.schema.json and 1.1, and the twin-metadata record).
+/// Accepts schema 1.x (a minor version only adds optional fields; from 1.1 a value may be an array, with
+/// "dimensions" for a matrix, or a structure's object, kept as JSON); any other version, a missing or mistyped
+/// field, an unknown field in 1.0, or a 1.0 value that is not a number, boolean or string is refused with the
 /// reason, for the dead-letter table.
 /// </summary>
 public static class WireDecoder
@@ -43,13 +44,21 @@ public static class WireDecoder
         double? number = null;
         string? text = null;
         bool? flag = null;
+        string? valueJson = null;
+        int[]? dimensions = null;
         switch (value.ValueKind)
         {
             case JsonValueKind.Number: number = value.GetDouble(); break;
             case JsonValueKind.String: text = value.GetString(); break;
             case JsonValueKind.True or JsonValueKind.False: flag = value.GetBoolean(); break;
-            default: throw new WireFormatException($"$.value: expected a number, boolean or string, found {Kind(value)}");
+            case JsonValueKind.Array or JsonValueKind.Object when !exact:
+                // Schema 1.1: an array (a matrix with its dimensions) or a structure, kept as JSON.
+                valueJson = value.GetRawText();
+                dimensions = Dimensions(root, value);
+                break;
+            default: throw new WireFormatException($"$.value: expected a number, boolean{(exact ? " or string" : ", string, array or object")}, found {Kind(value)}");
         }
+        if (dimensions is null && !exact && root.TryGetProperty("dimensions", out _)) throw new WireFormatException("$.dimensions: only an array value has dimensions");
         var quality = String(root, "quality");
         if (quality is not ("good" or "uncertain" or "bad")) throw new WireFormatException($"$.quality: '{quality}' is not good, uncertain or bad");
         var status = Required(root, "status_code");
@@ -82,12 +91,32 @@ public static class WireDecoder
         }
         // PostgreSQL's text and jsonb cannot hold U+0000: such a point could never be written, so it is refused here.
         if (text?.Contains('\0', StringComparison.Ordinal) == true || source.Contains('\0', StringComparison.Ordinal)
+            || valueJson?.Contains("\\u0000", StringComparison.Ordinal) == true
             || tagsJson?.Contains("\\u0000", StringComparison.Ordinal) == true)
         {
             throw new WireFormatException("a string contains U+0000, which PostgreSQL cannot store");
         }
         return new PointRow(time, frac, asset, metric, number, text, flag, quality, statusCode, unit, tagsJson, model, modelVersion,
-            source, gateway, replayed, kind, end);
+            source, gateway, replayed, kind, end, valueJson, dimensions);
+    }
+
+    /// <summary>A 1.1 matrix's "dimensions": positive integers whose product is the array's length; null when absent.</summary>
+    private static int[]? Dimensions(JsonElement root, JsonElement value)
+    {
+        if (!root.TryGetProperty("dimensions", out var dims)) return null;
+        if (value.ValueKind != JsonValueKind.Array) throw new WireFormatException("$.dimensions: only an array value has dimensions");
+        if (dims.ValueKind != JsonValueKind.Array || dims.GetArrayLength() < 2) throw new WireFormatException($"$.dimensions: expected an array of at least two integers, found {Kind(dims)}");
+        var result = new int[dims.GetArrayLength()];
+        long product = 1;
+        var i = 0;
+        foreach (var d in dims.EnumerateArray())
+        {
+            if (d.ValueKind != JsonValueKind.Number || !d.TryGetInt32(out var n) || n < 0) throw new WireFormatException($"$.dimensions[{i}]: expected an integer of at least 0");
+            result[i++] = n;
+            product *= n;
+        }
+        if (product != value.GetArrayLength()) throw new WireFormatException($"$.dimensions: {string.Join('x', result)} is {product} elements, the value has {value.GetArrayLength()}");
+        return result;
     }
 
     /// <summary>A twin-metadata record (the gateway's asset registry), keyed by asset id; an empty payload is a tombstone.</summary>

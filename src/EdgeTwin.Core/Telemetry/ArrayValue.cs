@@ -55,11 +55,12 @@ public sealed class ArrayValue : IEquatable<ArrayValue>
     /// <summary>A matrix's dimensions, highest rank first; null for a one-dimensional array.</summary>
     public int[]? Dimensions { get; }
 
-    public ReadOnlySpan<double> Numbers => ElementKind == PointValueKind.Number ? _numbers : throw Mismatch(PointValueKind.Number);
+    // Methods, not properties: a span property would stop JSON source generation for any type that holds a value.
+    public ReadOnlySpan<double> Numbers() => ElementKind == PointValueKind.Number ? _numbers : throw Mismatch(PointValueKind.Number);
 
-    public ReadOnlySpan<bool> Booleans => ElementKind == PointValueKind.Boolean ? _booleans : throw Mismatch(PointValueKind.Boolean);
+    public ReadOnlySpan<bool> Booleans() => ElementKind == PointValueKind.Boolean ? _booleans : throw Mismatch(PointValueKind.Boolean);
 
-    public ReadOnlySpan<string> Strings => ElementKind == PointValueKind.String ? _strings : throw Mismatch(PointValueKind.String);
+    public ReadOnlySpan<string> Strings() => ElementKind == PointValueKind.String ? _strings : throw Mismatch(PointValueKind.String);
 
     public bool HasNonFinite
     {

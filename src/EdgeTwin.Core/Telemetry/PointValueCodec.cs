@@ -77,14 +77,14 @@ public static class PointValueCodec
         switch (array.ElementKind)
         {
             case PointValueKind.Number:
-                var bytes = MemoryMarshal.AsBytes(array.Numbers);
+                var bytes = MemoryMarshal.AsBytes(array.Numbers());
                 if (BitConverter.IsLittleEndian)
                 {
                     output.Write(bytes);
                 }
                 else
                 {
-                    foreach (var x in array.Numbers)
+                    foreach (var x in array.Numbers())
                     {
                         BinaryPrimitives.WriteDoubleLittleEndian(output.GetSpan(8), x);
                         output.Advance(8);
@@ -93,11 +93,11 @@ public static class PointValueCodec
                 break;
             case PointValueKind.Boolean:
                 var flags = output.GetSpan(array.Length);
-                for (var i = 0; i < array.Length; i++) flags[i] = array.Booleans[i] ? (byte)1 : (byte)0;
+                for (var i = 0; i < array.Length; i++) flags[i] = array.Booleans()[i] ? (byte)1 : (byte)0;
                 output.Advance(array.Length);
                 break;
             default:
-                foreach (var s in array.Strings) WriteText(s, output);
+                foreach (var s in array.Strings()) WriteText(s, output);
                 break;
         }
     }

@@ -23,16 +23,16 @@ public sealed partial class WirePointWriter
             {
                 case PointValueKind.Number:
                     var span = output.GetSpan(32);
-                    if (!Utf8Formatter.TryFormat(array.Numbers[i], span, out var written)) throw new InvalidOperationException("number did not fit");
+                    if (!Utf8Formatter.TryFormat(array.Numbers()[i], span, out var written)) throw new InvalidOperationException("number did not fit");
                     output.Advance(written);
                     break;
                 case PointValueKind.Boolean:
-                    var text = array.Booleans[i] ? "true"u8 : "false"u8;
+                    var text = array.Booleans()[i] ? "true"u8 : "false"u8;
                     text.CopyTo(output.GetSpan(5));
                     output.Advance(text.Length);
                     break;
                 default:
-                    WriteJsonString(array.Strings[i], output);
+                    WriteJsonString(array.Strings()[i], output);
                     break;
             }
         }

@@ -16,15 +16,15 @@ public static class WireValues
             switch (array.ElementKind)
             {
                 case PointValueKind.Number:
-                    var n = array.Numbers[i];
+                    var n = array.Numbers()[i];
                     if (double.IsFinite(n)) writer.WriteNumberValue(n);
                     else writer.WriteStringValue(n.ToString(CultureInfo.InvariantCulture));
                     break;
                 case PointValueKind.Boolean:
-                    writer.WriteBooleanValue(array.Booleans[i]);
+                    writer.WriteBooleanValue(array.Booleans()[i]);
                     break;
                 default:
-                    writer.WriteStringValue(array.Strings[i]);
+                    writer.WriteStringValue(array.Strings()[i]);
                     break;
             }
         }

@@ -74,14 +74,14 @@ public class OpcUaValuesTests
         var names = Convert(Variant.FromArray(BuiltInType.String, new string?[] { "a", null }));
         var texts = Convert(Variant.FromArray(BuiltInType.LocalizedText, new[] { new LocalizedText("en", "On") }));
 
-        Assert.Equal([1.5, -2.0], doubles.Array.Numbers.ToArray());
+        Assert.Equal([1.5, -2.0], doubles.Array.Numbers().ToArray());
         Assert.Null(doubles.Array.Dimensions);
-        Assert.Equal([1.0, 2, 3, 4, 5, 6], ints.Array.Numbers.ToArray());
+        Assert.Equal([1.0, 2, 3, 4, 5, 6], ints.Array.Numbers().ToArray());
         Assert.Equal([2, 3], ints.Array.Dimensions!);
-        Assert.Equal([true, false], flags.Array.Booleans.ToArray());
-        Assert.Equal(["2026-01-01T00:00:00.0000000Z"], times.Array.Strings.ToArray());
-        Assert.Equal(["a", ""], names.Array.Strings.ToArray());
-        Assert.Equal(["On"], texts.Array.Strings.ToArray());
+        Assert.Equal([true, false], flags.Array.Booleans().ToArray());
+        Assert.Equal(["2026-01-01T00:00:00.0000000Z"], times.Array.Strings().ToArray());
+        Assert.Equal(["a", ""], names.Array.Strings().ToArray());
+        Assert.Equal(["On"], texts.Array.Strings().ToArray());
         Assert.Equal("1.1", ints.WireVersion);
     }
 
