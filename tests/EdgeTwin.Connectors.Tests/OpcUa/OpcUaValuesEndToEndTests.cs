@@ -7,6 +7,7 @@ using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Telemetry;
 using EdgeTwin.OpcUa.Client;
 using EdgeTwin.TestSupport;
+using EdgeTwin.MockKafka;
 using EdgeTwin.TestSupport.Kafka;
 using EdgeTwin.TestSupport.OpcUa;
 using Microsoft.Extensions.Logging.Abstractions;
