@@ -49,6 +49,8 @@ command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
 # tests/bench/opcua-vs-node.sh (run once, briefly, by the gateway tests) reports through python3.
 command -v python3 >/dev/null || missing+=(python3)
+# The wire tests validate points against config/schema with an independent validator, Python's jsonschema.
+python3 -c 'import jsonschema' 2>/dev/null || missing+=(python3-jsonschema)
 # The cloud service's tests start a private PostgreSQL 15 cluster (Debian's initdb and pg_ctl) and validate the
 # compose stack with Debian's docker-compose (no Docker engine needed for `docker-compose config`).
 [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)

@@ -1,5 +1,4 @@
 using EdgeTwin.Cloud.Data;
-using EdgeTwin.Cloud.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 

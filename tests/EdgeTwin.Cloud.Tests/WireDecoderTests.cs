@@ -33,6 +33,39 @@ public sealed class WireDecoderTests
     }
 
     [Fact]
+    public void Version11_ArraysMatricesAndStructures_AreKeptAsJson()
+    {
+        const string head = "\"schema_version\":\"1.1\",\"gateway_id\":\"g\",\"asset_id\":\"a\",\"metric\":\"m\",\"ts\":\"2026-01-01T00:00:00.0000000Z\",\"quality\":\"good\",\"status_code\":0,\"source\":\"s\"";
+
+        var wave = Decode("{" + head + ",\"value\":[1.5,-2,1E-300]}");
+        var matrix = Decode("{" + head + ",\"value\":[1,2,3,4,5,6],\"dimensions\":[2,3]}");
+        var drive = Decode("{" + head + ",\"value\":{\"Status\":{\"Speed\":1480.5}},\"tags\":{\"enum\":\"Running\"}}");
+        var scalar = Decode("{" + head + ",\"value\":7,\"tags\":{\"locale\":\"de\"}}");
+
+        Assert.Equal("[1.5,-2,1E-300]", wave.ValueJson);
+        Assert.Null(wave.Dimensions);
+        Assert.Null(wave.Value);
+        Assert.Equal([2, 3], matrix.Dimensions!);
+        Assert.Equal("{\"Status\":{\"Speed\":1480.5}}", drive.ValueJson);
+        Assert.Equal(7, scalar.Value);
+        Assert.Null(scalar.ValueJson);
+    }
+
+    [Theory]
+    [InlineData(",\"value\":[1,2,3],\"dimensions\":[2,2]", "$.dimensions: 2x2 is 4 elements, the value has 3")]
+    [InlineData(",\"value\":[1,2],\"dimensions\":[2]", "$.dimensions: expected an array of at least two integers")]
+    [InlineData(",\"value\":5,\"dimensions\":[1,1]", "$.dimensions: only an array value has dimensions")]
+    [InlineData(",\"value\":{\"a\":1},\"dimensions\":[1,1]", "$.dimensions: only an array value has dimensions")]
+    [InlineData(",\"value\":null", "$.value: expected a number, boolean, string, array or object, found null")]
+    [InlineData(",\"value\":[\"a\\u0000\"]", "U+0000")]
+    public void Version11_BadValues_AreRefusedWithTheirReason(string value, string reason)
+    {
+        var json = "{\"schema_version\":\"1.1\",\"gateway_id\":\"g\",\"asset_id\":\"a\",\"metric\":\"m\",\"ts\":\"2026-01-01T00:00:00.0000000Z\",\"quality\":\"good\",\"status_code\":0,\"source\":\"s\"" + value + "}";
+        var e = Assert.Throws<WireFormatException>(() => Decode(json));
+        Assert.Contains(reason, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void MinorVersion_IsReadWithItsNewFieldsIgnored()
     {
         var row = Decode("""{"schema_version":"1.3","gateway_id":"g","asset_id":"a","metric":"m","ts":"2026-01-01T00:00:00.0000000Z","value":1,"quality":"good","status_code":0,"source":"s","future":"x"}""");

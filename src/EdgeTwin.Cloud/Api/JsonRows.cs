@@ -60,6 +60,11 @@ internal static class JsonRows
             case "boolean":
                 w.WriteBoolean(name, r.GetBoolean(i));
                 break;
+            case "integer[]":
+                w.WriteStartArray(name);
+                foreach (var n in r.GetFieldValue<int[]>(i)) w.WriteNumberValue(n);
+                w.WriteEndArray();
+                break;
             default:
                 w.WriteString(name, Convert.ToString(r.GetValue(i), CultureInfo.InvariantCulture));
                 break;

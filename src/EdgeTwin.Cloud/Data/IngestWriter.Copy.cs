@@ -42,6 +42,10 @@ public sealed partial class IngestWriter
             Text(copy, r.Source);
             copy.Write(r.GatewayId, NpgsqlDbType.Text);
             copy.Write(r.Replayed, NpgsqlDbType.Boolean);
+            if (r.ValueJson is null) copy.WriteNull();
+            else copy.Write(r.ValueJson, NpgsqlDbType.Jsonb);
+            if (r.Dimensions is null) copy.WriteNull();
+            else copy.Write(r.Dimensions, NpgsqlDbType.Array | NpgsqlDbType.Integer);
         }
         copy.Complete();
     }

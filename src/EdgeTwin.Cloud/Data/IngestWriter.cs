@@ -19,7 +19,7 @@ public readonly record struct WriteResult(int Telemetry, int Events, int Assets,
 /// </summary>
 public sealed partial class IngestWriter(string connectionString) : IAsyncDisposable
 {
-    private const string PointColumns = "time, time_frac, asset_id, metric, value, value_text, value_bool, quality, status_code, tags, model, model_version, source, gateway_id, replayed";
+    private const string PointColumns = "time, time_frac, asset_id, metric, value, value_text, value_bool, quality, status_code, tags, model, model_version, source, gateway_id, replayed, value_json, dimensions";
     private const string TelemetryColumns = "unit, " + PointColumns;
     private const string EventColumns = "kind, time_end, " + PointColumns;
 

@@ -8,11 +8,16 @@ public static partial class WireDecoder
     private enum Field
     {
         SchemaVersion, GatewayId, AssetId, Metric, Ts, Value, Quality, StatusCode, Source, Tags, Model, ModelVersion, Event, TsEnd, Replayed,
-        Unknown,
+        Dimensions, Unknown,
     }
 
-    /// <summary>A point's value as read: one of number, text or flag, or the reason it was refused.</summary>
-    private readonly record struct WireValue(bool Present, double? Number, string? Text, bool? Flag, string? Error);
+    /// <summary>
+    /// A point's value as read: one of number, text, flag, or (schema 1.1) the JSON of an array (<see cref="Length"/>
+    /// its element count) or an object (<see cref="Length"/> -1); <see cref="Found"/> says what it was, for an error.
+    /// </summary>
+    private readonly record struct WireValue(bool Present, double? Number, string? Text, bool? Flag, string? Json, int Length, string? Found);
+
+    private readonly record struct Dims(bool Present, int[]? Value, string? Error);
 
     private readonly record struct Text(bool Present, string? Value, string? Found);
 
@@ -28,6 +33,7 @@ public static partial class WireDecoder
 
         public Text[] Texts = new Text[(int)Field.Unknown];
         public WireValue Value;
+        public Dims Dimensions;
         public Timestamp Ts;
         public Timestamp TsEnd;
         public Int Status;
@@ -43,12 +49,16 @@ public static partial class WireDecoder
         {
             var exact = CheckVersion(Required(Field.SchemaVersion));
             if (exact && Unknown is not null) throw new WireFormatException($"$.{Unknown}: not a field of schema 1.0");
+            if (exact && Dimensions.Present) throw new WireFormatException("$.dimensions: not a field of schema 1.0");
             var gateway = Key(Field.GatewayId);
             var asset = Key(Field.AssetId);
             var metric = Key(Field.Metric);
             var (time, frac) = Split(Ts, "ts");
             if (!Value.Present) throw new WireFormatException("$.value: required");
-            if (Value.Error is { } valueError) throw new WireFormatException(valueError);
+            if (Value.Json is null && Value.Found is { } valueFound)
+                throw new WireFormatException($"$.value: expected a number, boolean{(exact ? " or string" : ", string, array or object")}, found {valueFound}");
+            if (Value.Json is not null && exact) throw new WireFormatException($"$.value: expected a number, boolean or string, found {Value.Found}");
+            var dimensions = CheckDimensions();
             var quality = Required(Field.Quality) switch
             {
                 "good" => "good",
@@ -68,12 +78,26 @@ public static partial class WireDecoder
             if (Replayed.Found is { } replayedFound) throw new WireFormatException($"$.replayed: expected a boolean, found {replayedFound}");
             // PostgreSQL's text and jsonb cannot hold U+0000: such a point could never be written, so it is refused here.
             if (Value.Text?.Contains('\0', StringComparison.Ordinal) == true || source.Contains('\0', StringComparison.Ordinal)
+                || Value.Json?.Contains("\\u0000", StringComparison.Ordinal) == true
                 || TagsJson?.Contains("\\u0000", StringComparison.Ordinal) == true)
             {
                 throw new WireFormatException("a string contains U+0000, which PostgreSQL cannot store");
             }
             return new PointRow(time, frac, asset, metric, Value.Number, Value.Text, Value.Flag, quality, Status.Value, Unit, HasTags ? TagsJson : null,
-                model, modelVersion, source, gateway, Replayed.Value != 0, kind, end);
+                model, modelVersion, source, gateway, Replayed.Value != 0, kind, end, Value.Json, dimensions);
+        }
+
+        /// <summary>A matrix's dimensions: only beside an array value, and their product is its element count.</summary>
+        private readonly int[]? CheckDimensions()
+        {
+            if (!Dimensions.Present) return null;
+            if (Value.Json is null || Value.Length < 0) throw new WireFormatException("$.dimensions: only an array value has dimensions");
+            if (Dimensions.Error is { } error) throw new WireFormatException(error);
+            var dims = Dimensions.Value!;
+            long product = 1;
+            foreach (var d in dims) product *= d;
+            if (product != Value.Length) throw new WireFormatException($"$.dimensions: {string.Join('x', dims)} is {product} elements, the value has {Value.Length}");
+            return dims;
         }
 
         private readonly string Required(Field field)

@@ -26,6 +26,7 @@ public static partial class WireDecoder
                 switch (field)
                 {
                     case Field.Value: f.Value = ReadValue(ref reader, payload); break;
+                    case Field.Dimensions: f.Dimensions = ReadDimensions(ref reader, payload); break;
                     case Field.Tags: ReadTags(ref reader, payload, ref f); break;
                     case Field.Ts: f.Ts = ReadTimestamp(ref reader, payload); break;
                     case Field.TsEnd: f.TsEnd = ReadTimestamp(ref reader, payload); break;
@@ -55,16 +56,51 @@ public static partial class WireDecoder
     }
 
     /// <summary>
-    /// The point's value: a number, a boolean or a string (schema 1.0). A new kind of value (schema 1.1's arrays and
-    /// structures) is read here and carried in <see cref="WireValue"/>; anything else is refused with what it was.
+    /// The point's value: a number, a boolean or a string (schema 1.0), or from 1.1 an array (with its element count,
+    /// for a matrix's dimensions) or a structure's object, kept as its JSON text. Which kinds the point's version
+    /// allows is checked once the whole message is read; null is refused with what it was.
     /// </summary>
-    private static WireValue ReadValue(ref Utf8JsonReader reader, ReadOnlySpan<byte> payload) => reader.TokenType switch
+    private static WireValue ReadValue(ref Utf8JsonReader reader, ReadOnlySpan<byte> payload)
     {
-        JsonTokenType.Number => new WireValue(true, reader.GetDouble(), null, null, null),
-        JsonTokenType.String => new WireValue(true, null, reader.GetString(), null, null),
-        JsonTokenType.True or JsonTokenType.False => new WireValue(true, null, null, reader.GetBoolean(), null),
-        _ => new WireValue(true, null, null, null, $"$.value: expected a number, boolean or string, found {Describe(ref reader, payload)}"),
-    };
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Number: return new WireValue(true, reader.GetDouble(), null, null, null, 0, null);
+            case JsonTokenType.String: return new WireValue(true, null, reader.GetString(), null, null, 0, null);
+            case JsonTokenType.True or JsonTokenType.False: return new WireValue(true, null, null, reader.GetBoolean(), null, 0, null);
+            case JsonTokenType.StartArray or JsonTokenType.StartObject:
+                var isArray = reader.TokenType == JsonTokenType.StartArray;
+                var start = (int)reader.TokenStartIndex;
+                var depth = reader.CurrentDepth;
+                var count = 0;
+                while (reader.Read() && reader.CurrentDepth > depth)
+                {
+                    if (reader.CurrentDepth == depth + 1 && reader.TokenType is not (JsonTokenType.EndArray or JsonTokenType.EndObject or JsonTokenType.PropertyName)) count++;
+                }
+                var json = Encoding.UTF8.GetString(payload[start..(int)reader.BytesConsumed]);
+                return new WireValue(true, null, null, null, json, isArray ? count : -1, isArray ? "an array" : "an object");
+            default: return new WireValue(true, null, null, null, null, 0, Describe(ref reader, payload));
+        }
+    }
+
+    /// <summary>A 1.1 matrix's "dimensions": a list of integers of at least 0 (checked against the value later).</summary>
+    private static Dims ReadDimensions(ref Utf8JsonReader reader, ReadOnlySpan<byte> payload)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray) return new Dims(true, null, $"$.dimensions: expected an array of at least two integers, found {Describe(ref reader, payload)}");
+        var values = new List<int>();
+        string? error = null;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var n) && n >= 0) values.Add(n);
+            else
+            {
+                error ??= $"$.dimensions[{values.Count}]: expected an integer of at least 0";
+                if (reader.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject) reader.Skip();
+                values.Add(0);
+            }
+        }
+        if (error is null && values.Count < 2) error = "$.dimensions: expected an array of at least two integers, found an array";
+        return new Dims(true, [.. values], error);
+    }
 
     private static void ReadTags(ref Utf8JsonReader reader, ReadOnlySpan<byte> payload, ref PointFields f)
     {
@@ -123,6 +159,7 @@ public static partial class WireDecoder
         "schema_version"u8.ToArray(), "gateway_id"u8.ToArray(), "asset_id"u8.ToArray(), "metric"u8.ToArray(), "ts"u8.ToArray(),
         "value"u8.ToArray(), "quality"u8.ToArray(), "status_code"u8.ToArray(), "source"u8.ToArray(), "tags"u8.ToArray(),
         "model"u8.ToArray(), "model_version"u8.ToArray(), "event"u8.ToArray(), "ts_end"u8.ToArray(), "replayed"u8.ToArray(),
+        "dimensions"u8.ToArray(),
     ];
 
     /// <summary>Describes the value at the reader for an error (and moves past an array or object).</summary>

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
@@ -8,9 +7,10 @@ namespace EdgeTwin.Cloud.Ingest;
 public sealed class WireFormatException(string message) : Exception(message);
 
 /// <summary>
-/// Reads the gateway's messages (config/schema/telemetry-point-1.0.schema.json and the twin-metadata record). Accepts
-/// schema 1.x (a minor version only adds optional fields, which are then ignored); any other version, a missing or
-/// mistyped field, an unknown field in 1.0, or a value that is not a number, boolean or string is refused with the
+/// Reads the gateway's messages (config/schema/telemetry-point-1.0.schema.json and 1.1, and the twin-metadata record).
+/// Accepts schema 1.x (a minor version only adds optional fields; from 1.1 a value may be an array, with
+/// "dimensions" for a matrix, or a structure's object, kept as JSON); any other version, a missing or mistyped
+/// field, an unknown field in 1.0, or a 1.0 value that is not a number, boolean or string is refused with the
 /// reason, for the dead-letter table.
 /// </summary>
 public static partial class WireDecoder

@@ -262,6 +262,13 @@ public sealed class DedupIndex
                 case PointValueKind.Number: I64(BitConverter.DoubleToInt64Bits(v.Number)); break;
                 case PointValueKind.Boolean: U8(v.Boolean ? (byte)1 : (byte)0); break;
                 case PointValueKind.String: Str(v.Text); break;
+                case PointValueKind.Array or PointValueKind.Structure:
+                    var payload = new ArrayBufferWriter<byte>();
+                    PointValueCodec.Write(v, payload);
+                    I32(payload.WrittenCount);
+                    payload.WrittenSpan.CopyTo(_output.GetSpan(payload.WrittenCount));
+                    _output.Advance(payload.WrittenCount);
+                    break;
             }
         }
     }
@@ -292,11 +299,28 @@ public sealed class DedupIndex
 
         public string Str() => Encoding.UTF8.GetString(Take(I32()));
 
+        private PointValue Payload(PointValueKind kind)
+        {
+            var at = _pos;
+            var payload = Take(I32());
+            var pos = 0;
+            try
+            {
+                return PointValueCodec.Read(kind, payload, ref pos);
+            }
+            catch (InvalidDataException ex)
+            {
+                throw new InvalidDataException($"dedup snapshot: value at offset {at}: {ex.Message}", ex);
+            }
+        }
+
         public PointValue Value() => (PointValueKind)U8() switch
         {
             PointValueKind.Number => PointValue.FromNumber(BitConverter.Int64BitsToDouble(I64())),
             PointValueKind.Boolean => PointValue.FromBoolean(U8() != 0),
             PointValueKind.String => PointValue.FromString(Str()),
+            PointValueKind.Array => Payload(PointValueKind.Array),
+            PointValueKind.Structure => Payload(PointValueKind.Structure),
             var k => throw new InvalidDataException($"dedup snapshot: unknown value kind {k} at offset {_pos}"),
         };
     }

@@ -263,6 +263,14 @@ public static partial class OfflineCommands
                 break;
             case PointValueKind.Boolean: w.WriteBoolean("value", r.Reading.Value.Boolean); break;
             case PointValueKind.String: w.WriteString("value", r.Reading.Value.Text); break;
+            case PointValueKind.Array:
+                w.WritePropertyName("value");
+                Core.Wire.WireValues.WriteArray(w, r.Reading.Value.Array);
+                break;
+            case PointValueKind.Structure:
+                w.WritePropertyName("value");
+                w.WriteRawValue(r.Reading.Value.StructureJson, skipInputValidation: true);
+                break;
         }
         if (r.Reading.Raw is not null) w.WriteString("raw", r.Reading.Raw);
         w.WriteEndObject();
