@@ -7,14 +7,13 @@ namespace EdgeTwin.Core.Dedup;
 
 /// <summary>
 /// Drops exact duplicates by asset + metric + timestamp (docs/architecture.md §2.2) and keeps new out-of-order
-/// points: per series a high-water mark and the last <see cref="HistoryPerSeries"/> timestamps, so memory follows
-/// the series count. <see cref="Admit"/> is tentative until <see cref="Accept"/>; <see cref="Rollback"/> undoes it
+/// points: per series a high-water mark and the last <see cref="HistoryPerSeries"/> timestamps (evenly spaced ones
+/// kept as a progression, without an array), so memory follows the series count. <see cref="Admit"/> is tentative until <see cref="Accept"/>; <see cref="Rollback"/> undoes it
 /// when a commit fails, so a point never made durable is never remembered as seen.
 /// </summary>
-public sealed class DedupIndex
+public sealed partial class DedupIndex
 {
     private readonly Dictionary<SeriesKey, SeriesState> _series = new();
-    private readonly List<Undo> _undo = new(1024);
 
     // Readers on other threads (the local API's shadow) list the series from here: the dictionary above belongs
     // to the pipeline thread and may be growing while they read.
@@ -52,102 +51,6 @@ public sealed class DedupIndex
 
     public bool TryGet(SeriesKey key, out SeriesState? state) => _series.TryGetValue(key, out state);
 
-    /// <summary>
-    /// Checks <paramref name="ticks"/> against the series and, unless it is a duplicate, remembers it. The
-    /// history holds the <see cref="HistoryPerSeries"/> most recent timestamps by time (not by arrival), so a
-    /// late point never pushes newer ones out of the window.
-    /// </summary>
-    public DedupOutcome Admit(SeriesState state, long ticks)
-    {
-        var hwm = state.HighWaterMark;
-        if (ticks == hwm) return DedupOutcome.Duplicate;
-        var ring = state.History ??= new long[HistoryPerSeries];
-        var evicted = false;
-        long evictedValue = 0;
-        if (ticks > hwm)
-        {
-            // In order (the common case): append as the newest, evicting the oldest when full.
-            if (state.HistoryCount == ring.Length)
-            {
-                evicted = true;
-                evictedValue = ring[state.HistoryHead];
-                state.HistoryHead = (state.HistoryHead + 1) % ring.Length;
-                state.HistoryCount--;
-            }
-            state.HistorySet(state.HistoryCount++, ticks);
-            state.HighWaterMark = ticks;
-            _undo.Add(new Undo(state, hwm, UndoKind.Append, evicted, evictedValue, 0));
-            return DedupOutcome.New;
-        }
-
-        // Out of order: binary search the sorted history.
-        int lo = 0, hi = state.HistoryCount - 1;
-        while (lo <= hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            var seen = state.HistoryAt(mid);
-            if (seen == ticks) return DedupOutcome.Duplicate;
-            if (seen < ticks) lo = mid + 1;
-            else hi = mid - 1;
-        }
-        if (lo == 0 && state.HistoryCount == ring.Length)
-        {
-            // Older than everything remembered: kept (and counted), but not remembered, so it cannot evict
-            // the newer timestamps that recognise the duplicates that matter (a reconnect's republish).
-            return DedupOutcome.LateUnverified;
-        }
-        if (state.HistoryCount == ring.Length)
-        {
-            evicted = true;
-            evictedValue = ring[state.HistoryHead];
-            state.HistoryHead = (state.HistoryHead + 1) % ring.Length;
-            state.HistoryCount--;
-            lo--;
-        }
-        for (var i = state.HistoryCount; i > lo; i--) state.HistorySet(i, state.HistoryAt(i - 1));
-        state.HistorySet(lo, ticks);
-        state.HistoryCount++;
-        _undo.Add(new Undo(state, hwm, UndoKind.Insert, evicted, evictedValue, lo));
-        return DedupOutcome.New;
-    }
-
-    /// <summary>The tentative admissions since the last <see cref="Accept"/> are now durable.</summary>
-    public void Accept() => _undo.Clear();
-
-    /// <summary>Undoes every admission since the last <see cref="Accept"/>, newest first.</summary>
-    public void Rollback()
-    {
-        for (var i = _undo.Count - 1; i >= 0; i--)
-        {
-            var u = _undo[i];
-            var s = u.State;
-            var ring = s.History!;
-            if (u.Kind == UndoKind.Append)
-            {
-                s.HistoryCount--;
-            }
-            else
-            {
-                for (var j = u.Position; j < s.HistoryCount - 1; j++) s.HistorySet(j, s.HistoryAt(j + 1));
-                s.HistoryCount--;
-            }
-            if (u.Evicted)
-            {
-                s.HistoryHead = (s.HistoryHead - 1 + ring.Length) % ring.Length;
-                ring[s.HistoryHead] = u.EvictedValue;
-                s.HistoryCount++;
-            }
-            s.HighWaterMark = u.HighWaterMark;
-        }
-        _undo.Clear();
-    }
-
-    public int PendingAdmissions => _undo.Count;
-
-    private enum UndoKind : byte { Append, Insert }
-
-    private readonly record struct Undo(SeriesState State, long HighWaterMark, UndoKind Kind, bool Evicted, long EvictedValue, int Position);
-
     private const uint SnapshotMagic = 0x50534445; // "EDSP" little-endian
     private const byte SnapshotVersion = 1;
 
@@ -170,8 +73,8 @@ public sealed class DedupIndex
             w.Str(s.Key.AssetId);
             w.Str(s.Key.Metric);
             w.I64(s.HighWaterMark);
-            w.I32(s.HistoryCount);
-            for (var i = 0; i < s.HistoryCount; i++) w.I64(s.HistoryAt(i));
+            w.I32(s.Count);
+            for (var i = 0; i < s.Count; i++) w.I64(s.HistoryAt(i));
             var latest = s.Latest;
             if (latest is { } p)
             {
@@ -211,7 +114,7 @@ public sealed class DedupIndex
             if (histCount < 0 || histCount > 65536) throw new InvalidDataException($"dedup snapshot: history count {histCount} at offset {r.Offset}");
             for (var i = 0; i < histCount; i++) index.Admit(state, r.I64());
             state.HighWaterMark = Math.Max(state.HighWaterMark, hwm);
-            if (state.History is null)
+            if (state.Count == 0)
             {
                 // Every admission enters the history, so a mark without one is corrupt; kept, it would break Admit.
                 if (state.HighWaterMark != long.MinValue) throw new InvalidDataException($"dedup snapshot: series {state.Key} has a high-water mark but no history");
