@@ -103,7 +103,7 @@ internal sealed class QueueRecovery(QueueOptions options, ILogger log, TimeProvi
         {
             if ((_snapshot.Read() ?? LegacySnapshot()) is var (upTo, payload))
             {
-                restored = DedupIndex.ReadSnapshot(payload, _options.HistoryPerSeries, Streams.Get);
+                restored = DedupIndex.ReadSnapshot(payload.Span, _options.HistoryPerSeries, Streams.Get);
                 _store.SnapshotUpTo = upTo;
                 report.SnapshotRestored = true;
             }
@@ -210,7 +210,7 @@ internal sealed class QueueRecovery(QueueOptions options, ILogger log, TimeProvi
     }
 
     /// <summary>The dedup snapshot as a queue written before <see cref="SnapshotFile"/> kept it (meta "state"), or null.</summary>
-    private (long UpTo, byte[] Payload)? LegacySnapshot() =>
+    private (long UpTo, ReadOnlyMemory<byte> Payload)? LegacySnapshot() =>
         _db.Meta.FindById("state") is { } state && state["b"].IsBinary && state["upTo"].IsInt64 ? (state["upTo"].AsInt64, state["b"].AsBinary) : null;
 
     /// <summary>Where a segment document says its blob is; a document that does not say reads as a missing file.</summary>

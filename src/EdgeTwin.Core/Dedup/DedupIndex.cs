@@ -52,13 +52,15 @@ public sealed partial class DedupIndex
     public bool TryGet(SeriesKey key, out SeriesState? state) => _series.TryGetValue(key, out state);
 
     private const uint SnapshotMagic = 0x50534445; // "EDSP" little-endian
-    private const byte SnapshotVersion = 1;
+    private const byte SnapshotVersion = 2;
+    private const byte HistoryList = 0;
+    private const byte HistoryProgression = 1;
 
     /// <summary>
     /// Writes the whole state (history and shadow) for the queue's checkpoint. Layout, little-endian:
     /// magic u32, version u8, history-per-series i32, series count i32; per series: asset and metric as
-    /// length-prefixed UTF-8, high-water mark i64, history count i32, history i64[] oldest first, then the
-    /// shadow (has-value u8, and if set: ticks i64, quality u8, status u32, value).
+    /// length-prefixed UTF-8, high-water mark i64, history count i32, and unless it is 0 the history's form u8:
+    /// 0 a list (i64[] oldest first), 1 a progression (first i64, step i64); then the shadow (has-value u8, and if set: ticks i64, quality u8, status u32, value).
     /// The shadow's stream is written as its catalog id by <paramref name="streamId"/>.
     /// </summary>
     public void WriteSnapshot(IBufferWriter<byte> output, Func<StreamDescriptor, int> streamId)
@@ -74,7 +76,18 @@ public sealed partial class DedupIndex
             w.Str(s.Key.Metric);
             w.I64(s.HighWaterMark);
             w.I32(s.Count);
-            for (var i = 0; i < s.Count; i++) w.I64(s.HistoryAt(i));
+            if (s.Count >= 2 && EvenlySpaced(s))
+            {
+                // Also a ring that holds a progression (it folds only on an append): one form per window.
+                w.U8(HistoryProgression);
+                w.I64(s.HistoryAt(0));
+                w.I64(s.HistoryAt(1) - s.HistoryAt(0));
+            }
+            else if (s.Count > 0)
+            {
+                w.U8(HistoryList);
+                for (var i = 0; i < s.Count; i++) w.I64(s.HistoryAt(i));
+            }
             var latest = s.Latest;
             if (latest is { } p)
             {
@@ -100,7 +113,8 @@ public sealed partial class DedupIndex
     {
         var r = new SpanReader(data);
         if (r.U32() != SnapshotMagic) throw new InvalidDataException("dedup snapshot: bad magic");
-        if (r.U8() != SnapshotVersion) throw new InvalidDataException("dedup snapshot: unknown version");
+        var version = r.U8();
+        if (version is not (1 or SnapshotVersion)) throw new InvalidDataException($"dedup snapshot: unknown version {version}");
         var writtenHistory = r.I32(); // the history length it was written with; we re-fit to the configured one
         if (writtenHistory < 1) throw new InvalidDataException($"dedup snapshot: history length {writtenHistory}");
         var count = r.I32();
@@ -112,7 +126,10 @@ public sealed partial class DedupIndex
             var hwm = r.I64();
             var histCount = r.I32();
             if (histCount < 0 || histCount > 65536) throw new InvalidDataException($"dedup snapshot: history count {histCount} at offset {r.Offset}");
-            for (var i = 0; i < histCount; i++) index.Admit(state, r.I64());
+            var form = version == 1 || histCount == 0 ? HistoryList : r.U8();
+            if (form == HistoryProgression) index.RestoreProgression(state, histCount, r.I64(), r.I64(), r.Offset);
+            else if (form == HistoryList) for (var i = 0; i < histCount; i++) index.Admit(state, r.I64());
+            else throw new InvalidDataException($"dedup snapshot: unknown history form {form} at offset {r.Offset - 1}");
             state.HighWaterMark = Math.Max(state.HighWaterMark, hwm);
             if (state.Count == 0)
             {
@@ -135,6 +152,44 @@ public sealed partial class DedupIndex
         if (r.Offset != data.Length) throw new InvalidDataException($"dedup snapshot: {data.Length - r.Offset} bytes after the last series");
         index.Accept();
         return index;
+    }
+
+    private static bool EvenlySpaced(SeriesState s)
+    {
+        if (s.Ring is null) return true;
+        var step = s.HistoryAt(1) - s.HistoryAt(0);
+        for (var i = 2; i < s.Count; i++)
+        {
+            if (s.HistoryAt(i) - s.HistoryAt(i - 1) != step) return false;
+        }
+        return true;
+    }
+
+    /// <summary>A progression read back, re-fitted to this index's history length (the newest kept).</summary>
+    private void RestoreProgression(SeriesState state, int count, long first, long step, int offset)
+    {
+        if (count < 2 || step <= 0) throw new InvalidDataException($"dedup snapshot: progression of {count} with step {step} before offset {offset}");
+        long last;
+        try
+        {
+            last = checked(first + ((count - 1) * step));
+        }
+        catch (OverflowException)
+        {
+            throw new InvalidDataException($"dedup snapshot: progression from {first} by {step} overflows before offset {offset}");
+        }
+        var keep = Math.Min(count, HistoryPerSeries);
+        if (state.Count > 0)
+        {
+            // The series was listed before (a corrupt file): merge, as a list would be.
+            for (var i = count - keep; i < count; i++) Admit(state, first + (i * step));
+            return;
+        }
+        state.First = last - ((keep - 1) * step);
+        state.Step = step;
+        state.Count = keep;
+        state.Ring = null;
+        state.HighWaterMark = Math.Max(state.HighWaterMark, last);
     }
 
     private ref struct SpanWriter(IBufferWriter<byte> output)

@@ -85,7 +85,7 @@ public sealed class GatewayRuntime : IDisposable
 
     public void CreateEndpoints(ILoggerFactory loggers)
     {
-        foreach (var sim in Config.Sources.Simulator) Sources.Add(new SimulatorSource(sim, Time, loggers.CreateLogger<SimulatorSource>()));
+        foreach (var sim in Config.Sources.Simulator) Sources.Add(new SimulatorSource(sim, Time, loggers.CreateLogger<SimulatorSource>(), Registry));
         foreach (var spool in Config.Sources.Spool) Sources.Add(new SpoolSource(spool, Time, loggers.CreateLogger<SpoolSource>()));
         for (var i = 0; i < Config.Sources.Mqtt.Count; i++)
         {

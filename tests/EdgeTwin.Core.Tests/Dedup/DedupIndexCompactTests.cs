@@ -100,6 +100,32 @@ public sealed class DedupIndexCompactTests
         Assert.All(states, s => Assert.True(s.HistoryIsCompact));
     }
 
+    [Theory]
+    [InlineData(64)]
+    [InlineData(5)]
+    public void Snapshot_OfAProgression_IsSmallAndRestoresTheSameOutcomes(int historyAfter)
+    {
+        var index = new DedupIndex(64);
+        var state = index.GetOrAdd(new SeriesKey("a", "m"));
+        for (long t = 1; t <= 100; t++) index.Admit(state, t * 1_000);
+        index.Accept();
+        var output = new System.Buffers.ArrayBufferWriter<byte>();
+        index.WriteSnapshot(output, _ => 0);
+
+        var restored = DedupIndex.ReadSnapshot(output.WrittenSpan, historyAfter, _ => null);
+        var again = restored.GetOrAdd(new SeriesKey("a", "m"));
+
+        Assert.True(output.WrittenCount < 64, $"{output.WrittenCount} bytes"); // the list form alone is 512
+        Assert.True(again.HistoryIsCompact);
+        Assert.Equal(100_000, again.HighWaterMark);
+        var model = new Model(historyAfter);
+        for (long t = 101 - historyAfter; t <= 100; t++) model.Admit(t * 1_000);
+        foreach (var t in new long[] { 100_000, 99_000, 100_000 - (historyAfter * 1_000), 37_000, 37_500, 101_000 })
+        {
+            Assert.Equal(model.Admit(t), restored.Admit(again, t));
+        }
+    }
+
     private static List<long> Window(SeriesState s) => [.. Enumerable.Range(0, s.HistoryCount).Select(s.HistoryAt)];
 
     /// <summary>The documented rule, stated plainly: the N most recent admitted timestamps by time.</summary>
