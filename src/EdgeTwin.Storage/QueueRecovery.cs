@@ -114,6 +114,8 @@ internal sealed class QueueRecovery(QueueOptions options, ILogger log, TimeProvi
             Log.SnapshotUnusable(_log, ex.Message);
         }
         var dedup = _store.Dedup = restored ?? new DedupIndex(_options.HistoryPerSeries);
+        _store.Spill.Reset();
+        dedup.AttachSpill(_store.Spill);
         var replayFrom = restored is null ? 0 : _store.SnapshotUpTo;
 
         var files = _store.Files;

@@ -4,6 +4,8 @@ namespace EdgeTwin.Core.Dedup;
 public sealed partial class DedupIndex
 {
     private readonly List<Undo> _undo = new(1024);
+    private int _generation;
+    private int _rings;
 
     /// <summary>
     /// Checks <paramref name="ticks"/> against the series and, unless it is a duplicate, remembers it. The
@@ -13,6 +15,7 @@ public sealed partial class DedupIndex
     public DedupOutcome Admit(SeriesState state, long ticks)
     {
         var hwm = state.HighWaterMark;
+        state.Touched = _generation;
         if (ticks == hwm) return DedupOutcome.Duplicate;
         if (state.Ring is null)
         {
@@ -22,6 +25,7 @@ public sealed partial class DedupIndex
             var ring = new long[HistoryPerSeries];
             for (var i = 0; i < state.Count; i++) ring[i] = state.First + (i * state.Step);
             state.Ring = ring;
+            _rings++;
             state.Head = 0;
             state.Regular = state.Count;
         }
@@ -129,11 +133,16 @@ public sealed partial class DedupIndex
         s.Step = s.Count >= 2 ? s.HistoryAt(1) - first : 0;
         s.First = first;
         s.Ring = null;
+        _rings--;
         s.Head = 0;
     }
 
     /// <summary>The tentative admissions since the last <see cref="Accept"/> are now durable.</summary>
-    public void Accept() => _undo.Clear();
+    public void Accept()
+    {
+        _undo.Clear();
+        _generation++;
+    }
 
     /// <summary>Undoes every admission since the last <see cref="Accept"/>, newest first.</summary>
     public void Rollback()
@@ -146,6 +155,7 @@ public sealed partial class DedupIndex
             {
                 case UndoKind.Progression:
                 case UndoKind.Materialize:
+                    if (u.Kind == UndoKind.Materialize) _rings--;
                     s.Ring = null;
                     s.First = u.A;
                     s.Step = u.B;
@@ -153,6 +163,7 @@ public sealed partial class DedupIndex
                     s.Head = 0;
                     break;
                 case UndoKind.Fold:
+                    _rings++;
                     s.Ring = u.Ring;
                     s.First = u.A;
                     s.Step = u.B;

@@ -39,6 +39,8 @@ public sealed partial class DedupIndex
             state = new SeriesState(key);
             _series.Add(key, state);
             lock (_publishedGate) _published.Add(state);
+            // A series evicted before comes back with its history and shadow.
+            if (_spill is not null && _spill.Spilled > 0 && _spill.Load(key) is { } record) Reload(state, record);
         }
         return state;
     }
@@ -70,38 +72,40 @@ public sealed partial class DedupIndex
         w.U8(SnapshotVersion);
         w.I32(HistoryPerSeries);
         w.I32(_series.Count);
-        foreach (var s in _series.Values)
+        foreach (var s in _series.Values) WriteSeries(ref w, s, streamId);
+    }
+
+    private static void WriteSeries(ref SpanWriter w, SeriesState s, Func<StreamDescriptor, int> streamId)
+    {
+        w.Str(s.Key.AssetId);
+        w.Str(s.Key.Metric);
+        w.I64(s.HighWaterMark);
+        w.I32(s.Count);
+        if (s.Count >= 2 && EvenlySpaced(s))
         {
-            w.Str(s.Key.AssetId);
-            w.Str(s.Key.Metric);
-            w.I64(s.HighWaterMark);
-            w.I32(s.Count);
-            if (s.Count >= 2 && EvenlySpaced(s))
-            {
-                // Also a ring that holds a progression (it folds only on an append): one form per window.
-                w.U8(HistoryProgression);
-                w.I64(s.HistoryAt(0));
-                w.I64(s.HistoryAt(1) - s.HistoryAt(0));
-            }
-            else if (s.Count > 0)
-            {
-                w.U8(HistoryList);
-                for (var i = 0; i < s.Count; i++) w.I64(s.HistoryAt(i));
-            }
-            var latest = s.Latest;
-            if (latest is { } p)
-            {
-                w.U8(1);
-                w.I32(streamId(p.Stream));
-                w.I64(p.TimestampTicks);
-                w.U8((byte)p.Quality);
-                w.U32(p.StatusCode);
-                w.Value(p.Value);
-            }
-            else
-            {
-                w.U8(0);
-            }
+            // Also a ring that holds a progression (it folds only on an append): one form per window.
+            w.U8(HistoryProgression);
+            w.I64(s.HistoryAt(0));
+            w.I64(s.HistoryAt(1) - s.HistoryAt(0));
+        }
+        else if (s.Count > 0)
+        {
+            w.U8(HistoryList);
+            for (var i = 0; i < s.Count; i++) w.I64(s.HistoryAt(i));
+        }
+        var latest = s.Latest;
+        if (latest is { } p)
+        {
+            w.U8(1);
+            w.I32(streamId(p.Stream));
+            w.I64(p.TimestampTicks);
+            w.U8((byte)p.Quality);
+            w.U32(p.StatusCode);
+            w.Value(p.Value);
+        }
+        else
+        {
+            w.U8(0);
         }
     }
 
@@ -120,38 +124,44 @@ public sealed partial class DedupIndex
         var count = r.I32();
         if (count < 0) throw new InvalidDataException("dedup snapshot: negative series count");
         var index = new DedupIndex(historyPerSeries);
-        for (var n = 0; n < count; n++)
-        {
-            var state = index.GetOrAdd(new SeriesKey(r.Str(), r.Str()));
-            var hwm = r.I64();
-            var histCount = r.I32();
-            if (histCount < 0 || histCount > 65536) throw new InvalidDataException($"dedup snapshot: history count {histCount} at offset {r.Offset}");
-            var form = version == 1 || histCount == 0 ? HistoryList : r.U8();
-            if (form == HistoryProgression) index.RestoreProgression(state, histCount, r.I64(), r.I64(), r.Offset);
-            else if (form == HistoryList) for (var i = 0; i < histCount; i++) index.Admit(state, r.I64());
-            else throw new InvalidDataException($"dedup snapshot: unknown history form {form} at offset {r.Offset - 1}");
-            state.HighWaterMark = Math.Max(state.HighWaterMark, hwm);
-            if (state.Count == 0)
-            {
-                // Every admission enters the history, so a mark without one is corrupt; kept, it would break Admit.
-                if (state.HighWaterMark != long.MinValue) throw new InvalidDataException($"dedup snapshot: series {state.Key} has a high-water mark but no history");
-            }
-
-            if (r.U8() == 1)
-            {
-                var id = r.I32();
-                var ticks = r.I64();
-                var qualityByte = r.U8();
-                if (qualityByte > (byte)Quality.Bad) throw new InvalidDataException($"dedup snapshot: unknown quality {qualityByte} at offset {r.Offset - 1}");
-                var quality = (Quality)qualityByte;
-                var status = r.U32();
-                var value = r.Value();
-                if (stream(id) is { } s) state.ApplyToShadow(new TelemetryPoint(s, ticks, value, quality, status));
-            }
-        }
+        for (var n = 0; n < count; n++) index.ReadSeries(ref r, version, stream, null);
         if (r.Offset != data.Length) throw new InvalidDataException($"dedup snapshot: {data.Length - r.Offset} bytes after the last series");
         index.Accept();
         return index;
+    }
+
+    /// <summary>One series as <see cref="WriteSeries"/> wrote it, into this index (or into <paramref name="into"/>).</summary>
+    private SeriesState ReadSeries(ref SpanReader r, byte version, Func<int, StreamDescriptor?> stream, SeriesState? into)
+    {
+        var key = new SeriesKey(r.Str(), r.Str());
+        if (into is not null && into.Key != key) throw new InvalidDataException($"dedup record: series {key} where {into.Key} was expected");
+        var state = into ?? GetOrAdd(key);
+        var hwm = r.I64();
+        var histCount = r.I32();
+        if (histCount < 0 || histCount > 65536) throw new InvalidDataException($"dedup snapshot: history count {histCount} at offset {r.Offset}");
+        var form = version == 1 || histCount == 0 ? HistoryList : r.U8();
+        if (form == HistoryProgression) RestoreProgression(state, histCount, r.I64(), r.I64(), r.Offset);
+        else if (form == HistoryList) for (var i = 0; i < histCount; i++) Admit(state, r.I64());
+        else throw new InvalidDataException($"dedup snapshot: unknown history form {form} at offset {r.Offset - 1}");
+        state.HighWaterMark = Math.Max(state.HighWaterMark, hwm);
+        if (state.Count == 0)
+        {
+            // Every admission enters the history, so a mark without one is corrupt; kept, it would break Admit.
+            if (state.HighWaterMark != long.MinValue) throw new InvalidDataException($"dedup snapshot: series {state.Key} has a high-water mark but no history");
+        }
+
+        if (r.U8() == 1)
+        {
+            var id = r.I32();
+            var ticks = r.I64();
+            var qualityByte = r.U8();
+            if (qualityByte > (byte)Quality.Bad) throw new InvalidDataException($"dedup snapshot: unknown quality {qualityByte} at offset {r.Offset - 1}");
+            var quality = (Quality)qualityByte;
+            var status = r.U32();
+            var value = r.Value();
+            if (stream(id) is { } s) state.ApplyToShadow(new TelemetryPoint(s, ticks, value, quality, status));
+        }
+        return state;
     }
 
     private static bool EvenlySpaced(SeriesState s)

@@ -22,6 +22,11 @@ public sealed class SeriesState
     internal int Count;
     internal int Regular;
 
+    // The index's commit generation at the last admission (which series are coldest), and whether the series
+    // left memory: a cache holding this object (a mapping's) must look it up again.
+    internal int Touched;
+    public bool Evicted { get; internal set; }
+
     internal long HistoryAt(int i) => Ring is { } ring ? ring[(Head + i) % ring.Length] : First + (i * Step);
 
     internal void HistorySet(int i, long value) => Ring![(Head + i) % Ring.Length] = value;
