@@ -178,6 +178,7 @@ public sealed class GatewayRuntime : IDisposable
                 OldestPointUtc = q.OldestPointTicks > 0 ? new DateTime(q.OldestPointTicks, DateTimeKind.Utc) : null,
                 QuarantineEntries = q.QuarantineEntries, LossRecords = q.LossRecords, LostPoints = q.LostPoints,
                 Series = q.Series, Streams = q.Streams, Full = q.Full,
+                SeriesStored = q.SeriesStored, SeriesEvictions = q.SeriesEvictions, SeriesMemoryBytes = q.SeriesMemoryBytes, SeriesMemoryLimit = q.SeriesMemoryLimit,
                 OpenLossRecords = q.OpenLossRecords, RefusingAtFloor = q.RefusingAtFloor, FloorRefusals = q.FloorRefusals,
             },
             Pipeline = new PipelineStatus
