@@ -17,7 +17,12 @@ public sealed class OpcUaSourceConfig
     public string Url { get; set; } = "";
 
     /// <summary>Message security: <c>none</c> is the only mode for now.</summary>
+    [JsonIgnore]
     public OpcUaSecurityMode SecurityMode { get; set; } = OpcUaSecurityMode.None;
+
+    /// <summary>The JSON text of <see cref="SecurityMode"/> (see <see cref="ConfigEnumConverter"/>).</summary>
+    [JsonPropertyName("securityMode"), JsonConverter(typeof(OpcUaSecurityModeJson))]
+    public string SecurityModeText { get => OpcUaSecurityModeJson.Names.Text(SecurityMode); set => SecurityMode = OpcUaSecurityModeJson.Names.Parse(value); }
 
     public OpcUaIdentityConfig Identity { get; set; } = new();
 
@@ -40,7 +45,12 @@ public sealed class OpcUaSourceConfig
 
 public sealed class OpcUaIdentityConfig
 {
+    [JsonIgnore]
     public OpcUaIdentityType Type { get; set; } = OpcUaIdentityType.Anonymous;
+
+    /// <summary>The JSON text of <see cref="Type"/> (see <see cref="ConfigEnumConverter"/>).</summary>
+    [JsonPropertyName("type"), JsonConverter(typeof(OpcUaIdentityTypeJson))]
+    public string TypeText { get => OpcUaIdentityTypeJson.Names.Text(Type); set => Type = OpcUaIdentityTypeJson.Names.Parse(value); }
 
     public string? Username { get; set; }
 
@@ -53,7 +63,16 @@ public sealed class OpcUaNodeGroupConfig
     /// <summary>Names the group in logs and status; default <c>group{index}</c>.</summary>
     public string? Name { get; set; }
 
+    [JsonIgnore]
+
     public OpcUaGroupMode Mode { get; set; } = OpcUaGroupMode.Subscription;
+
+
+    /// <summary>The JSON text of <see cref="Mode"/> (see <see cref="ConfigEnumConverter"/>).</summary>
+
+    [JsonPropertyName("mode"), JsonConverter(typeof(OpcUaGroupModeJson))]
+
+    public string ModeText { get => OpcUaGroupModeJson.Names.Text(Mode); set => Mode = OpcUaGroupModeJson.Names.Parse(value); }
 
     /// <summary>Subscription: how often the server sends what changed. Polling: how often the nodes are read.</summary>
     public double PublishingIntervalMs { get; set; } = 1000;
@@ -65,7 +84,12 @@ public sealed class OpcUaNodeGroupConfig
     public uint QueueSize { get; set; } = 100;
 
     /// <summary>Subscription: the server's filter on value changes.</summary>
+    [JsonIgnore]
     public OpcUaDeadbandType DeadbandType { get; set; } = OpcUaDeadbandType.None;
+
+    /// <summary>The JSON text of <see cref="DeadbandType"/> (see <see cref="ConfigEnumConverter"/>).</summary>
+    [JsonPropertyName("deadbandType"), JsonConverter(typeof(OpcUaDeadbandTypeJson))]
+    public string DeadbandTypeText { get => OpcUaDeadbandTypeJson.Names.Text(DeadbandType); set => DeadbandType = OpcUaDeadbandTypeJson.Names.Parse(value); }
 
     public double DeadbandValue { get; set; }
 
@@ -84,14 +108,12 @@ public sealed class OpcUaNodeConfig
 }
 
 /// <summary>$.sources.opcua[].securityMode: message security; <c>none</c> is the only mode for now.</summary>
-[JsonConverter(typeof(OpcUaSecurityModeJson))]
 public enum OpcUaSecurityMode
 {
     None,
 }
 
 /// <summary>$.sources.opcua[].identity.type.</summary>
-[JsonConverter(typeof(OpcUaIdentityTypeJson))]
 public enum OpcUaIdentityType
 {
     Anonymous,
@@ -99,7 +121,6 @@ public enum OpcUaIdentityType
 }
 
 /// <summary>$.sources.opcua[].groups[].mode.</summary>
-[JsonConverter(typeof(OpcUaGroupModeJson))]
 public enum OpcUaGroupMode
 {
     /// <summary>The server samples the nodes and reports what changed.</summary>
@@ -110,7 +131,6 @@ public enum OpcUaGroupMode
 }
 
 /// <summary>$.sources.opcua[].groups[].deadbandType: none, absolute, or percent of the node's EURange.</summary>
-[JsonConverter(typeof(OpcUaDeadbandTypeJson))]
 public enum OpcUaDeadbandType
 {
     None,
@@ -118,22 +138,22 @@ public enum OpcUaDeadbandType
     Percent,
 }
 
-public sealed class OpcUaSecurityModeJson() : ConfigEnumConverter<OpcUaSecurityMode>(Names)
+public sealed class OpcUaSecurityModeJson() : ConfigEnumConverter(Names)
 {
     public static readonly ConfigEnumNames<OpcUaSecurityMode> Names = new((OpcUaSecurityMode.None, "none"));
 }
 
-public sealed class OpcUaIdentityTypeJson() : ConfigEnumConverter<OpcUaIdentityType>(Names)
+public sealed class OpcUaIdentityTypeJson() : ConfigEnumConverter(Names)
 {
     public static readonly ConfigEnumNames<OpcUaIdentityType> Names = new((OpcUaIdentityType.Anonymous, "anonymous"), (OpcUaIdentityType.Username, "username"));
 }
 
-public sealed class OpcUaGroupModeJson() : ConfigEnumConverter<OpcUaGroupMode>(Names)
+public sealed class OpcUaGroupModeJson() : ConfigEnumConverter(Names)
 {
     public static readonly ConfigEnumNames<OpcUaGroupMode> Names = new((OpcUaGroupMode.Subscription, "subscription"), (OpcUaGroupMode.Polling, "polling"));
 }
 
-public sealed class OpcUaDeadbandTypeJson() : ConfigEnumConverter<OpcUaDeadbandType>(Names)
+public sealed class OpcUaDeadbandTypeJson() : ConfigEnumConverter(Names)
 {
     public static readonly ConfigEnumNames<OpcUaDeadbandType> Names =
         new((OpcUaDeadbandType.None, "none"), (OpcUaDeadbandType.Absolute, "absolute"), (OpcUaDeadbandType.Percent, "percent"));
