@@ -31,6 +31,10 @@ public sealed partial class DurableQueue
                 OpenLossRecords = _ledger.OpenRecords,
                 RefusingAtFloor = _store.RefusingAtFloor,
                 FloorRefusals = _store.FloorRefusals,
+                SeriesStored = _store.Spill.Spilled,
+                SeriesEvictions = Dedup.Evictions,
+                SeriesMemoryBytes = Dedup.EstimatedBytes,
+                SeriesMemoryLimit = _options.SeriesMemoryBytes,
             };
         });
 

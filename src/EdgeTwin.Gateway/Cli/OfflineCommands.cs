@@ -115,6 +115,7 @@ public static partial class OfflineCommands
         OldestPointUtc = s.OldestPointTicks > 0 ? new DateTime(s.OldestPointTicks, DateTimeKind.Utc) : null,
         QuarantineEntries = s.QuarantineEntries, LossRecords = s.LossRecords, LostPoints = s.LostPoints,
         Series = s.Series, Streams = s.Streams, Full = s.Full,
+        SeriesStored = s.SeriesStored, SeriesEvictions = s.SeriesEvictions, SeriesMemoryBytes = s.SeriesMemoryBytes, SeriesMemoryLimit = s.SeriesMemoryLimit,
         OpenLossRecords = s.OpenLossRecords, RefusingAtFloor = s.RefusingAtFloor, FloorRefusals = s.FloorRefusals,
     };
 
