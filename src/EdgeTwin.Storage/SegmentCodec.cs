@@ -176,23 +176,13 @@ public static class SegmentCodec
 
     private static InvalidDataException Truncated(int pos) => new($"segment truncated at payload offset {pos}");
 
-    private static ulong ZigZag(long v) => (ulong)((v << 1) ^ (v >> 63));
+    private static ulong ZigZag(long v) => VarInt.ZigZag(v);
 
-    private static long UnZigZag(ulong v) => (long)(v >> 1) ^ -(long)(v & 1);
+    private static long UnZigZag(ulong v) => VarInt.UnZigZag(v);
 
-    private static int WriteVarUInt(Span<byte> span, uint value) => WriteVarULong(span, value);
+    private static int WriteVarUInt(Span<byte> span, uint value) => VarInt.Write(span, value);
 
-    private static int WriteVarULong(Span<byte> span, ulong value)
-    {
-        var n = 0;
-        while (value >= 0x80)
-        {
-            span[n++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-        span[n++] = (byte)value;
-        return n;
-    }
+    private static int WriteVarULong(Span<byte> span, ulong value) => VarInt.Write(span, value);
 
     private static uint ReadVarUInt(ReadOnlySpan<byte> data, ref int pos)
     {
@@ -203,14 +193,7 @@ public static class SegmentCodec
 
     private static ulong ReadVarULong(ReadOnlySpan<byte> data, ref int pos)
     {
-        ulong result = 0;
-        for (var shift = 0; shift < 70; shift += 7)
-        {
-            if (pos >= data.Length) throw Truncated(pos);
-            var b = data[pos++];
-            result |= (ulong)(b & 0x7F) << shift;
-            if ((b & 0x80) == 0) return result;
-        }
-        throw new InvalidDataException($"varint longer than 10 bytes (payload offset {pos})");
+        if (VarInt.TryRead(data, ref pos, out var value)) return value;
+        throw pos >= data.Length ? Truncated(pos) : new InvalidDataException($"varint longer than {VarInt.MaxBytes} bytes (payload offset {pos})");
     }
 }

@@ -166,28 +166,12 @@ public static class PointValueCodec
 
     private static InvalidDataException Truncated(int pos) => new($"value truncated at offset {pos}");
 
-    private static int WriteVarUInt(Span<byte> span, uint value)
-    {
-        var n = 0;
-        while (value >= 0x80)
-        {
-            span[n++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-        span[n++] = (byte)value;
-        return n;
-    }
+    private static int WriteVarUInt(Span<byte> span, uint value) => VarInt.Write(span, value);
 
     private static uint ReadVarUInt(ReadOnlySpan<byte> data, ref int pos)
     {
-        uint result = 0;
-        for (var shift = 0; shift < 35; shift += 7)
-        {
-            if (pos >= data.Length) throw Truncated(pos);
-            var b = data[pos++];
-            result |= (uint)(b & 0x7F) << shift;
-            if ((b & 0x80) == 0) return result <= int.MaxValue ? result : throw new InvalidDataException($"count {result} exceeds 2^31 (offset {pos})");
-        }
-        throw new InvalidDataException($"varint longer than 5 bytes (offset {pos})");
+        if (!VarInt.TryRead(data, ref pos, out var result))
+            throw pos >= data.Length ? Truncated(pos) : new InvalidDataException($"varint longer than {VarInt.MaxBytes} bytes (offset {pos})");
+        return result <= int.MaxValue ? (uint)result : throw new InvalidDataException($"count {result} exceeds 2^31 (offset {pos})");
     }
 }
