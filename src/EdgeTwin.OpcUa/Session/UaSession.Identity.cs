@@ -55,8 +55,8 @@ public sealed partial class UaSession
     }
 
     /// <summary>
-    /// The identity token for the endpoint this channel is on. A token policy with the password in clear comes first
-    /// on a None channel only if nothing better is offered; an encrypted one is encrypted with the server's certificate
+    /// The identity token for the endpoint this channel is on. A password goes in clear only when the endpoint offers
+    /// no token policy we can encrypt it for (even on a None channel); an encrypted one is encrypted with the server's certificate
     /// and the last server nonce, as the token policy's (or else the channel's) security policy says (OPC 10000-4 §7.40.4).
     /// </summary>
     private (ExtensionObject Token, SignatureData? Signature) IdentityToken(UaSecureChannel channel)
@@ -128,11 +128,11 @@ public sealed partial class UaSession
         return UaCertificateChain.Split(sent)[0].RawData;
     }
 
-    // On a None channel a clear password only if nothing better is offered; encrypted tokens we can make before those we cannot.
+    // An encrypted token we can make first, then one in clear, then one whose policy we do not support (refused with a message).
     private static int TokenPreference(UserTokenPolicy policy, string channelPolicy)
     {
         var uri = string.IsNullOrEmpty(policy.SecurityPolicyUri) ? channelPolicy : policy.SecurityPolicyUri;
-        return uri == UaSecurityPolicyNone.Uri ? 0 : UaSecurityAlgorithms.FromUri(uri) is not null ? 1 : 2;
+        return UaSecurityAlgorithms.FromUri(uri) is not null ? 0 : uri == UaSecurityPolicyNone.Uri ? 1 : 2;
     }
 
     private static string PolicyName(string uri) => uri[(uri.LastIndexOf('#') + 1)..];
