@@ -75,6 +75,14 @@ public sealed class UaPkiValidator(UaPki pki, TimeProvider? time = null, bool tr
     private void CheckTrust(X509Certificate2 certificate, IReadOnlyList<X509Certificate2> sent)
     {
         var trusted = UaPki.Read(pki.TrustedCerts).Select(t => t.Certificate).ToList();
+        var itself = trusted.FirstOrDefault(t => t.Thumbprint == certificate.Thumbprint);
+        var selfSigned = certificate.SubjectName.RawData.AsSpan().SequenceEqual(certificate.IssuerName.RawData);
+        if (itself is not null && !selfSigned)
+        {
+            // Trusted by name: this very certificate, whoever issued it (OPC 10000-4 §6.1.3).
+            return;
+        }
+
         if (trusted.Count > 0)
         {
             using var chain = new X509Chain();
@@ -82,18 +90,18 @@ public sealed class UaPkiValidator(UaPki pki, TimeProvider? time = null, bool tr
             chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
             chain.ChainPolicy.VerificationTime = _time.GetUtcNow().UtcDateTime;
             chain.ChainPolicy.VerificationTimeIgnored = false;
-            chain.ChainPolicy.CustomTrustStore.AddRange(trusted.ToArray());
+            // A trusted self-signed certificate is its own root (its signature still checked); else a trusted CA issued it.
+            chain.ChainPolicy.CustomTrustStore.AddRange(itself is not null ? [itself] : trusted.ToArray());
             chain.ChainPolicy.ExtraStore.AddRange(UaPki.Read(pki.IssuerCerts).Select(t => t.Certificate).Concat(sent).ToArray());
-            // A trusted leaf is trusted itself (its signature still checked by the chain); so is one a trusted CA issued.
             if (chain.Build(certificate))
             {
                 return;
             }
 
-            if (trusted.Any(t => t.Thumbprint == certificate.Thumbprint))
+            if (itself is not null)
             {
                 var problems = string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()).Where(s => s.Length > 0));
-                throw new UaServiceException(StatusCode.BadCertificateInvalid, $"the server's certificate '{certificate.Subject}' is trusted but its chain does not verify: {problems}");
+                throw new UaServiceException(StatusCode.BadCertificateInvalid, $"the server's certificate '{certificate.Subject}' is trusted but does not verify: {problems}");
             }
         }
 
