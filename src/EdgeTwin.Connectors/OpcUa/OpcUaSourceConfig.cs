@@ -16,8 +16,14 @@ public sealed class OpcUaSourceConfig
     /// <summary>The server's endpoint, <c>opc.tcp://host:port/path</c>.</summary>
     public string Url { get; set; } = "";
 
-    /// <summary>Message security: <c>none</c> is the only mode for now.</summary>
+    /// <summary>Message security: <c>none</c>, <c>sign</c>, <c>signAndEncrypt</c>, or <c>best</c> (the most secure both sides support).</summary>
     public OpcUaSecurityMode SecurityMode { get; set; } = OpcUaSecurityMode.None;
+
+    /// <summary>Security policy: <c>none</c>, <c>Basic256Sha256</c>, <c>Aes128_Sha256_RsaOaep</c>, <c>Aes256_Sha256_RsaPss</c>, or <c>best</c>.</summary>
+    public OpcUaSecurityPolicy SecurityPolicy { get; set; } = OpcUaSecurityPolicy.None;
+
+    /// <summary>The PKI folder (OPC UA Part 12 layout: own/, trusted/, issuers/, rejected/); default <c>pki</c> in the state directory.</summary>
+    public string? PkiDirectory { get; set; }
 
     public OpcUaIdentityConfig Identity { get; set; } = new();
 
@@ -46,6 +52,12 @@ public sealed class OpcUaIdentityConfig
 
     /// <summary>A secret: redacted by /api/config.</summary>
     public string? Password { get; set; }
+
+    /// <summary>Type <c>certificate</c>: the user's X.509 certificate (PEM or DER file).</summary>
+    public string? CertificateFile { get; set; }
+
+    /// <summary>Type <c>certificate</c>: the user's private key (PEM file).</summary>
+    public string? PrivateKeyFile { get; set; }
 }
 
 public sealed class OpcUaNodeGroupConfig
@@ -83,11 +95,29 @@ public sealed class OpcUaNodeConfig
     public string? Metric { get; set; }
 }
 
-/// <summary>$.sources.opcua[].securityMode: message security; <c>none</c> is the only mode for now.</summary>
+/// <summary>$.sources.opcua[].securityMode: message security.</summary>
 [JsonConverter(typeof(OpcUaSecurityModeJson))]
 public enum OpcUaSecurityMode
 {
     None,
+    Sign,
+    SignAndEncrypt,
+
+    /// <summary>The most secure mode both sides support.</summary>
+    Best,
+}
+
+/// <summary>$.sources.opcua[].securityPolicy.</summary>
+[JsonConverter(typeof(OpcUaSecurityPolicyJson))]
+public enum OpcUaSecurityPolicy
+{
+    None,
+    Basic256Sha256,
+    Aes128Sha256RsaOaep,
+    Aes256Sha256RsaPss,
+
+    /// <summary>The most secure policy both sides support.</summary>
+    Best,
 }
 
 /// <summary>$.sources.opcua[].identity.type.</summary>
@@ -96,6 +126,7 @@ public enum OpcUaIdentityType
 {
     Anonymous,
     Username,
+    Certificate,
 }
 
 /// <summary>$.sources.opcua[].groups[].mode.</summary>
@@ -120,12 +151,20 @@ public enum OpcUaDeadbandType
 
 public sealed class OpcUaSecurityModeJson() : ConfigEnumConverter<OpcUaSecurityMode>(Names)
 {
-    public static readonly ConfigEnumNames<OpcUaSecurityMode> Names = new((OpcUaSecurityMode.None, "none"));
+    public static readonly ConfigEnumNames<OpcUaSecurityMode> Names = new(
+        (OpcUaSecurityMode.None, "none"), (OpcUaSecurityMode.Sign, "sign"), (OpcUaSecurityMode.SignAndEncrypt, "signAndEncrypt"), (OpcUaSecurityMode.Best, "best"));
+}
+
+public sealed class OpcUaSecurityPolicyJson() : ConfigEnumConverter<OpcUaSecurityPolicy>(Names)
+{
+    public static readonly ConfigEnumNames<OpcUaSecurityPolicy> Names = new(
+        (OpcUaSecurityPolicy.None, "none"), (OpcUaSecurityPolicy.Basic256Sha256, "Basic256Sha256"), (OpcUaSecurityPolicy.Aes128Sha256RsaOaep, "Aes128_Sha256_RsaOaep"),
+        (OpcUaSecurityPolicy.Aes256Sha256RsaPss, "Aes256_Sha256_RsaPss"), (OpcUaSecurityPolicy.Best, "best"));
 }
 
 public sealed class OpcUaIdentityTypeJson() : ConfigEnumConverter<OpcUaIdentityType>(Names)
 {
-    public static readonly ConfigEnumNames<OpcUaIdentityType> Names = new((OpcUaIdentityType.Anonymous, "anonymous"), (OpcUaIdentityType.Username, "username"));
+    public static readonly ConfigEnumNames<OpcUaIdentityType> Names = new((OpcUaIdentityType.Anonymous, "anonymous"), (OpcUaIdentityType.Username, "username"), (OpcUaIdentityType.Certificate, "certificate"));
 }
 
 public sealed class OpcUaGroupModeJson() : ConfigEnumConverter<OpcUaGroupMode>(Names)
