@@ -7,7 +7,6 @@ namespace EdgeTwin.Storage;
 // bounds. config/edgetwin.json documents each key for technicians.
 
 /// <summary>What the queue does when its byte budget or the free-disk floor is reached ($.queue.fullPolicy).</summary>
-[JsonConverter(typeof(QueueFullPolicyJson))]
 public enum QueueFullPolicy
 {
     /// <summary>Refuse new segments until sinks confirm old ones: sources are slowed, nothing is lost.</summary>
@@ -17,7 +16,7 @@ public enum QueueFullPolicy
     DropOldest,
 }
 
-public sealed class QueueFullPolicyJson() : ConfigEnumConverter<QueueFullPolicy>(Names)
+public sealed class QueueFullPolicyJson() : ConfigEnumConverter(Names)
 {
     public static readonly ConfigEnumNames<QueueFullPolicy> Names = new((QueueFullPolicy.Block, "block"), (QueueFullPolicy.DropOldest, "dropOldest"));
 }
@@ -31,7 +30,12 @@ public sealed class QueueConfig
     public long MinFreeDiskBytes { get; set; } = 256L << 20;
 
     /// <summary><c>block</c> (slow the sources, lose nothing) or <c>dropOldest</c> (drop the oldest segment, record it in the loss ledger).</summary>
+    [JsonIgnore]
     public QueueFullPolicy FullPolicy { get; set; } = QueueFullPolicy.Block;
+
+    /// <summary>The JSON text of <see cref="FullPolicy"/> (see <see cref="ConfigEnumConverter"/>).</summary>
+    [JsonPropertyName("fullPolicy"), JsonConverter(typeof(QueueFullPolicyJson))]
+    public string FullPolicyText { get => QueueFullPolicyJson.Names.Text(FullPolicy); set => FullPolicy = QueueFullPolicyJson.Names.Parse(value); }
 
     /// <summary>Longest a loss-ledger range stays open (seconds): a series dropped longer gets one record and one loss event per span.</summary>
     public double LossRangeSeconds { get; set; } = 3600;

@@ -7,7 +7,6 @@ using EdgeTwin.Core.Telemetry;
 namespace EdgeTwin.Connectors.Json;
 
 /// <summary>How a numeric timestamp counts time since 1970-01-01T00:00:00Z.</summary>
-[JsonConverter(typeof(EpochUnitJson))]
 public enum EpochUnit : byte
 {
     /// <summary>Seconds below <see cref="JsonReadingFields.MillisecondsFrom"/>, milliseconds from there on.</summary>
@@ -16,7 +15,7 @@ public enum EpochUnit : byte
     Milliseconds,
 }
 
-public sealed class EpochUnitJson() : ConfigEnumConverter<EpochUnit>(Names)
+public sealed class EpochUnitJson() : ConfigEnumConverter(Names)
 {
     public static readonly ConfigEnumNames<EpochUnit> Names = new((EpochUnit.Auto, "auto"), (EpochUnit.Seconds, "seconds"), (EpochUnit.Milliseconds, "milliseconds"));
 }

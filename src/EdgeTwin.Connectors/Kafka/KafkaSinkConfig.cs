@@ -15,7 +15,12 @@ public sealed class KafkaSinkConfig
     public KafkaTopicsConfig Topics { get; set; } = new();
 
     /// <summary><c>lz4</c>, <c>zstd</c>, <c>gzip</c>, <c>snappy</c> or <c>none</c>.</summary>
+    [JsonIgnore]
     public KafkaCompression Compression { get; set; } = KafkaCompression.Lz4;
+
+    /// <summary>The JSON text of <see cref="Compression"/> (see <see cref="ConfigEnumConverter"/>).</summary>
+    [JsonPropertyName("compression"), JsonConverter(typeof(KafkaCompressionJson))]
+    public string CompressionText { get => KafkaCompressionJson.Names.Text(Compression); set => Compression = KafkaCompressionJson.Names.Parse(value); }
 
     /// <summary>How long the producer waits to fill a batch (librdkafka <c>linger.ms</c>).</summary>
     public double LingerMs { get; set; } = 20;
@@ -61,10 +66,20 @@ public sealed class KafkaTopicsConfig
 public sealed class KafkaSecurityConfig
 {
     /// <summary><c>plaintext</c>, <c>ssl</c>, <c>sasl_plaintext</c> or <c>sasl_ssl</c>.</summary>
+    [JsonIgnore]
     public KafkaSecurityProtocol Protocol { get; set; } = KafkaSecurityProtocol.Plaintext;
 
+    /// <summary>The JSON text of <see cref="Protocol"/> (see <see cref="ConfigEnumConverter"/>).</summary>
+    [JsonPropertyName("protocol"), JsonConverter(typeof(KafkaSecurityProtocolJson))]
+    public string ProtocolText { get => KafkaSecurityProtocolJson.Names.Text(Protocol); set => Protocol = KafkaSecurityProtocolJson.Names.Parse(value); }
+
     /// <summary><c>PLAIN</c>, <c>SCRAM-SHA-256</c> or <c>SCRAM-SHA-512</c> (with a sasl_* protocol).</summary>
+    [JsonIgnore]
     public KafkaSaslMechanism? SaslMechanism { get; set; }
+
+    /// <summary>The JSON text of <see cref="SaslMechanism"/> (see <see cref="ConfigEnumConverter"/>).</summary>
+    [JsonPropertyName("saslMechanism"), JsonConverter(typeof(KafkaSaslMechanismJson))]
+    public string? SaslMechanismText { get => SaslMechanism is { } value ? KafkaSaslMechanismJson.Names.Text(value) : null; set => SaslMechanism = value is null ? null : KafkaSaslMechanismJson.Names.Parse(value); }
 
     public string? Username { get; set; }
 
@@ -84,7 +99,6 @@ public sealed class KafkaSecurityConfig
 }
 
 /// <summary>$.sinks.kafka[].compression (librdkafka's <c>compression.type</c>).</summary>
-[JsonConverter(typeof(KafkaCompressionJson))]
 public enum KafkaCompression
 {
     Lz4,
@@ -95,7 +109,6 @@ public enum KafkaCompression
 }
 
 /// <summary>$.sinks.kafka[].security.protocol (librdkafka's <c>security.protocol</c>).</summary>
-[JsonConverter(typeof(KafkaSecurityProtocolJson))]
 public enum KafkaSecurityProtocol
 {
     Plaintext,
@@ -105,7 +118,6 @@ public enum KafkaSecurityProtocol
 }
 
 /// <summary>$.sinks.kafka[].security.saslMechanism, with a sasl_* protocol.</summary>
-[JsonConverter(typeof(KafkaSaslMechanismJson))]
 public enum KafkaSaslMechanism
 {
     Plain,
@@ -113,19 +125,19 @@ public enum KafkaSaslMechanism
     ScramSha512,
 }
 
-public sealed class KafkaCompressionJson() : ConfigEnumConverter<KafkaCompression>(Names)
+public sealed class KafkaCompressionJson() : ConfigEnumConverter(Names)
 {
     public static readonly ConfigEnumNames<KafkaCompression> Names = new(
         (KafkaCompression.Lz4, "lz4"), (KafkaCompression.Zstd, "zstd"), (KafkaCompression.Gzip, "gzip"), (KafkaCompression.Snappy, "snappy"), (KafkaCompression.None, "none"));
 }
 
-public sealed class KafkaSecurityProtocolJson() : ConfigEnumConverter<KafkaSecurityProtocol>(Names)
+public sealed class KafkaSecurityProtocolJson() : ConfigEnumConverter(Names)
 {
     public static readonly ConfigEnumNames<KafkaSecurityProtocol> Names = new(
         (KafkaSecurityProtocol.Plaintext, "plaintext"), (KafkaSecurityProtocol.Ssl, "ssl"), (KafkaSecurityProtocol.SaslPlaintext, "sasl_plaintext"), (KafkaSecurityProtocol.SaslSsl, "sasl_ssl"));
 }
 
-public sealed class KafkaSaslMechanismJson() : ConfigEnumConverter<KafkaSaslMechanism>(Names)
+public sealed class KafkaSaslMechanismJson() : ConfigEnumConverter(Names)
 {
     public static readonly ConfigEnumNames<KafkaSaslMechanism> Names = new(
         (KafkaSaslMechanism.Plain, "PLAIN"), (KafkaSaslMechanism.ScramSha256, "SCRAM-SHA-256"), (KafkaSaslMechanism.ScramSha512, "SCRAM-SHA-512"));

@@ -3,7 +3,6 @@ using System.Text.Json.Serialization;
 namespace EdgeTwin.Connectors.Mqtt;
 
 /// <summary>How a subscription's payloads are read.</summary>
-[JsonConverter(typeof(MqttPayloadFormatJson))]
 public enum MqttPayloadFormat : byte
 {
     /// <summary>UTF-8 text holding one value: a number, true/false, or else a string; stamped on arrival.</summary>
@@ -20,7 +19,6 @@ public enum MqttPayloadFormat : byte
 }
 
 /// <summary>The binary number of a <see cref="MqttPayloadFormat.Raw"/> payload.</summary>
-[JsonConverter(typeof(RawNumberTypeJson))]
 public enum RawNumberType : byte
 {
     Float32,

@@ -19,7 +19,12 @@ public sealed class MqttSourceConfig
     public int? Port { get; set; }
 
     /// <summary><c>5</c> (MQTT 5.0) or <c>3.1.1</c>.</summary>
+    [JsonIgnore]
     public MqttVersion ProtocolVersion { get; set; } = MqttVersion.V5;
+
+    /// <summary>The JSON text of <see cref="ProtocolVersion"/> (see <see cref="ConfigEnumConverter"/>).</summary>
+    [JsonPropertyName("protocolVersion"), JsonConverter(typeof(MqttVersionJson))]
+    public string ProtocolVersionText { get => MqttVersionJson.Names.Text(ProtocolVersion); set => ProtocolVersion = MqttVersionJson.Names.Parse(value); }
 
     /// <summary>
     /// The session's identity at the broker: it must stay the same across restarts, or the broker forgets what it
@@ -99,7 +104,12 @@ public sealed class MqttSubscriptionConfig
     public string Topic { get; set; } = "";
 
     /// <summary><c>value</c>, <c>json</c>, <c>multi</c> or <c>raw</c>.</summary>
+    [JsonIgnore]
     public MqttPayloadFormat Format { get; set; } = MqttPayloadFormat.Value;
+
+    /// <summary>The JSON text of <see cref="Format"/> (see <see cref="ConfigEnumConverter"/>).</summary>
+    [JsonPropertyName("format"), JsonConverter(typeof(MqttPayloadFormatJson))]
+    public string FormatText { get => MqttPayloadFormatJson.Names.Text(Format); set => Format = MqttPayloadFormatJson.Names.Parse(value); }
 
     /// <summary>The asset, when the topic does not carry it (and, for <c>multi</c>, the payload names none).</summary>
     public string? Asset { get; set; }
@@ -120,17 +130,31 @@ public sealed class MqttSubscriptionConfig
     public bool ArrivalTime { get; set; }
 
     /// <summary><c>json</c> and <c>multi</c>: numeric timestamps are <c>auto</c> (seconds below 1e11, else milliseconds), <c>seconds</c> or <c>milliseconds</c> since 1970.</summary>
+    [JsonIgnore]
     public EpochUnit EpochUnit { get; set; } = EpochUnit.Auto;
 
+    /// <summary>The JSON text of <see cref="EpochUnit"/> (see <see cref="ConfigEnumConverter"/>).</summary>
+    [JsonPropertyName("epochUnit"), JsonConverter(typeof(EpochUnitJson))]
+    public string EpochUnitText { get => EpochUnitJson.Names.Text(EpochUnit); set => EpochUnit = EpochUnitJson.Names.Parse(value); }
+
     /// <summary><c>raw</c>: float32, float64, int16, uint16, int32, uint32, int64 or uint64.</summary>
+    [JsonIgnore]
     public RawNumberType? RawType { get; set; }
 
+    /// <summary>The JSON text of <see cref="RawType"/> (see <see cref="ConfigEnumConverter"/>).</summary>
+    [JsonPropertyName("rawType"), JsonConverter(typeof(RawNumberTypeJson))]
+    public string? RawTypeText { get => RawType is { } value ? RawNumberTypeJson.Names.Text(value) : null; set => RawType = value is null ? null : RawNumberTypeJson.Names.Parse(value); }
+
     /// <summary><c>raw</c>: <c>bigEndian</c> (network order, the default) or <c>littleEndian</c>.</summary>
+    [JsonIgnore]
     public MqttByteOrder? ByteOrder { get; set; }
+
+    /// <summary>The JSON text of <see cref="ByteOrder"/> (see <see cref="ConfigEnumConverter"/>).</summary>
+    [JsonPropertyName("byteOrder"), JsonConverter(typeof(MqttByteOrderJson))]
+    public string? ByteOrderText { get => ByteOrder is { } value ? MqttByteOrderJson.Names.Text(value) : null; set => ByteOrder = value is null ? null : MqttByteOrderJson.Names.Parse(value); }
 }
 
 /// <summary>$.sources.mqtt[].protocolVersion.</summary>
-[JsonConverter(typeof(MqttVersionJson))]
 public enum MqttVersion
 {
     /// <summary>MQTT 5.0, written <c>"5"</c>.</summary>
@@ -141,7 +165,6 @@ public enum MqttVersion
 }
 
 /// <summary>$.sources.mqtt[].subscriptions[].byteOrder of a raw payload.</summary>
-[JsonConverter(typeof(MqttByteOrderJson))]
 public enum MqttByteOrder
 {
     /// <summary>Network order, the default.</summary>
@@ -149,23 +172,23 @@ public enum MqttByteOrder
     LittleEndian,
 }
 
-public sealed class MqttVersionJson() : ConfigEnumConverter<MqttVersion>(Names)
+public sealed class MqttVersionJson() : ConfigEnumConverter(Names)
 {
     public static readonly ConfigEnumNames<MqttVersion> Names = new((MqttVersion.V5, "5"), (MqttVersion.V311, "3.1.1"));
 }
 
-public sealed class MqttByteOrderJson() : ConfigEnumConverter<MqttByteOrder>(Names)
+public sealed class MqttByteOrderJson() : ConfigEnumConverter(Names)
 {
     public static readonly ConfigEnumNames<MqttByteOrder> Names = new((MqttByteOrder.BigEndian, "bigEndian"), (MqttByteOrder.LittleEndian, "littleEndian"));
 }
 
-public sealed class MqttPayloadFormatJson() : ConfigEnumConverter<MqttPayloadFormat>(Names)
+public sealed class MqttPayloadFormatJson() : ConfigEnumConverter(Names)
 {
     public static readonly ConfigEnumNames<MqttPayloadFormat> Names =
         new((MqttPayloadFormat.Value, "value"), (MqttPayloadFormat.Json, "json"), (MqttPayloadFormat.Multi, "multi"), (MqttPayloadFormat.Raw, "raw"));
 }
 
-public sealed class RawNumberTypeJson() : ConfigEnumConverter<RawNumberType>(Names)
+public sealed class RawNumberTypeJson() : ConfigEnumConverter(Names)
 {
     public static readonly ConfigEnumNames<RawNumberType> Names = new(
         (RawNumberType.Float32, "float32"), (RawNumberType.Float64, "float64"), (RawNumberType.Int16, "int16"), (RawNumberType.UInt16, "uint16"),

@@ -17,10 +17,20 @@ public sealed class OpcUaSourceConfig
     public string Url { get; set; } = "";
 
     /// <summary>Message security: <c>none</c>, <c>sign</c>, <c>signAndEncrypt</c>, or <c>best</c> (the most secure both sides support).</summary>
+    [JsonIgnore]
     public OpcUaSecurityMode SecurityMode { get; set; } = OpcUaSecurityMode.None;
 
+    /// <summary>The JSON text of <see cref="SecurityMode"/> (see <see cref="ConfigEnumConverter"/>).</summary>
+    [JsonPropertyName("securityMode"), JsonConverter(typeof(OpcUaSecurityModeJson))]
+    public string SecurityModeText { get => OpcUaSecurityModeJson.Names.Text(SecurityMode); set => SecurityMode = OpcUaSecurityModeJson.Names.Parse(value); }
+
     /// <summary>Security policy: <c>none</c>, <c>Basic256Sha256</c>, <c>Aes128_Sha256_RsaOaep</c>, <c>Aes256_Sha256_RsaPss</c>, or <c>best</c>.</summary>
+    [JsonIgnore]
     public OpcUaSecurityPolicy SecurityPolicy { get; set; } = OpcUaSecurityPolicy.None;
+
+    /// <summary>The JSON text of <see cref="SecurityPolicy"/> (see <see cref="ConfigEnumConverter"/>).</summary>
+    [JsonPropertyName("securityPolicy"), JsonConverter(typeof(OpcUaSecurityPolicyJson))]
+    public string SecurityPolicyText { get => OpcUaSecurityPolicyJson.Names.Text(SecurityPolicy); set => SecurityPolicy = OpcUaSecurityPolicyJson.Names.Parse(value); }
 
     /// <summary>The PKI folder (OPC UA Part 12 layout: own/, trusted/, issuers/, rejected/); default <c>pki</c> in the state directory.</summary>
     public string? PkiDirectory { get; set; }
@@ -46,7 +56,12 @@ public sealed class OpcUaSourceConfig
 
 public sealed class OpcUaIdentityConfig
 {
+    [JsonIgnore]
     public OpcUaIdentityType Type { get; set; } = OpcUaIdentityType.Anonymous;
+
+    /// <summary>The JSON text of <see cref="Type"/> (see <see cref="ConfigEnumConverter"/>).</summary>
+    [JsonPropertyName("type"), JsonConverter(typeof(OpcUaIdentityTypeJson))]
+    public string TypeText { get => OpcUaIdentityTypeJson.Names.Text(Type); set => Type = OpcUaIdentityTypeJson.Names.Parse(value); }
 
     public string? Username { get; set; }
 
@@ -65,7 +80,16 @@ public sealed class OpcUaNodeGroupConfig
     /// <summary>Names the group in logs and status; default <c>group{index}</c>.</summary>
     public string? Name { get; set; }
 
+    [JsonIgnore]
+
     public OpcUaGroupMode Mode { get; set; } = OpcUaGroupMode.Subscription;
+
+
+    /// <summary>The JSON text of <see cref="Mode"/> (see <see cref="ConfigEnumConverter"/>).</summary>
+
+    [JsonPropertyName("mode"), JsonConverter(typeof(OpcUaGroupModeJson))]
+
+    public string ModeText { get => OpcUaGroupModeJson.Names.Text(Mode); set => Mode = OpcUaGroupModeJson.Names.Parse(value); }
 
     /// <summary>Subscription: how often the server sends what changed. Polling: how often the nodes are read.</summary>
     public double PublishingIntervalMs { get; set; } = 1000;
@@ -77,7 +101,12 @@ public sealed class OpcUaNodeGroupConfig
     public uint QueueSize { get; set; } = 100;
 
     /// <summary>Subscription: the server's filter on value changes.</summary>
+    [JsonIgnore]
     public OpcUaDeadbandType DeadbandType { get; set; } = OpcUaDeadbandType.None;
+
+    /// <summary>The JSON text of <see cref="DeadbandType"/> (see <see cref="ConfigEnumConverter"/>).</summary>
+    [JsonPropertyName("deadbandType"), JsonConverter(typeof(OpcUaDeadbandTypeJson))]
+    public string DeadbandTypeText { get => OpcUaDeadbandTypeJson.Names.Text(DeadbandType); set => DeadbandType = OpcUaDeadbandTypeJson.Names.Parse(value); }
 
     public double DeadbandValue { get; set; }
 
@@ -96,7 +125,6 @@ public sealed class OpcUaNodeConfig
 }
 
 /// <summary>$.sources.opcua[].securityMode: message security.</summary>
-[JsonConverter(typeof(OpcUaSecurityModeJson))]
 public enum OpcUaSecurityMode
 {
     None,
@@ -108,7 +136,6 @@ public enum OpcUaSecurityMode
 }
 
 /// <summary>$.sources.opcua[].securityPolicy.</summary>
-[JsonConverter(typeof(OpcUaSecurityPolicyJson))]
 public enum OpcUaSecurityPolicy
 {
     None,
@@ -121,7 +148,6 @@ public enum OpcUaSecurityPolicy
 }
 
 /// <summary>$.sources.opcua[].identity.type.</summary>
-[JsonConverter(typeof(OpcUaIdentityTypeJson))]
 public enum OpcUaIdentityType
 {
     Anonymous,
@@ -130,7 +156,6 @@ public enum OpcUaIdentityType
 }
 
 /// <summary>$.sources.opcua[].groups[].mode.</summary>
-[JsonConverter(typeof(OpcUaGroupModeJson))]
 public enum OpcUaGroupMode
 {
     /// <summary>The server samples the nodes and reports what changed.</summary>
@@ -141,7 +166,6 @@ public enum OpcUaGroupMode
 }
 
 /// <summary>$.sources.opcua[].groups[].deadbandType: none, absolute, or percent of the node's EURange.</summary>
-[JsonConverter(typeof(OpcUaDeadbandTypeJson))]
 public enum OpcUaDeadbandType
 {
     None,
@@ -149,30 +173,30 @@ public enum OpcUaDeadbandType
     Percent,
 }
 
-public sealed class OpcUaSecurityModeJson() : ConfigEnumConverter<OpcUaSecurityMode>(Names)
+public sealed class OpcUaSecurityModeJson() : ConfigEnumConverter(Names)
 {
     public static readonly ConfigEnumNames<OpcUaSecurityMode> Names = new(
         (OpcUaSecurityMode.None, "none"), (OpcUaSecurityMode.Sign, "sign"), (OpcUaSecurityMode.SignAndEncrypt, "signAndEncrypt"), (OpcUaSecurityMode.Best, "best"));
 }
 
-public sealed class OpcUaSecurityPolicyJson() : ConfigEnumConverter<OpcUaSecurityPolicy>(Names)
+public sealed class OpcUaSecurityPolicyJson() : ConfigEnumConverter(Names)
 {
     public static readonly ConfigEnumNames<OpcUaSecurityPolicy> Names = new(
         (OpcUaSecurityPolicy.None, "none"), (OpcUaSecurityPolicy.Basic256Sha256, "Basic256Sha256"), (OpcUaSecurityPolicy.Aes128Sha256RsaOaep, "Aes128_Sha256_RsaOaep"),
         (OpcUaSecurityPolicy.Aes256Sha256RsaPss, "Aes256_Sha256_RsaPss"), (OpcUaSecurityPolicy.Best, "best"));
 }
 
-public sealed class OpcUaIdentityTypeJson() : ConfigEnumConverter<OpcUaIdentityType>(Names)
+public sealed class OpcUaIdentityTypeJson() : ConfigEnumConverter(Names)
 {
     public static readonly ConfigEnumNames<OpcUaIdentityType> Names = new((OpcUaIdentityType.Anonymous, "anonymous"), (OpcUaIdentityType.Username, "username"), (OpcUaIdentityType.Certificate, "certificate"));
 }
 
-public sealed class OpcUaGroupModeJson() : ConfigEnumConverter<OpcUaGroupMode>(Names)
+public sealed class OpcUaGroupModeJson() : ConfigEnumConverter(Names)
 {
     public static readonly ConfigEnumNames<OpcUaGroupMode> Names = new((OpcUaGroupMode.Subscription, "subscription"), (OpcUaGroupMode.Polling, "polling"));
 }
 
-public sealed class OpcUaDeadbandTypeJson() : ConfigEnumConverter<OpcUaDeadbandType>(Names)
+public sealed class OpcUaDeadbandTypeJson() : ConfigEnumConverter(Names)
 {
     public static readonly ConfigEnumNames<OpcUaDeadbandType> Names =
         new((OpcUaDeadbandType.None, "none"), (OpcUaDeadbandType.Absolute, "absolute"), (OpcUaDeadbandType.Percent, "percent"));

@@ -48,18 +48,26 @@ public sealed class SimulatedAssetConfig
 {
     public string Asset { get; set; } = "";
 
+    [JsonIgnore]
+
     public SimulatedModel Model { get; set; } = SimulatedModel.Pump;
+
+
+    /// <summary>The JSON text of <see cref="Model"/> (see <see cref="ConfigEnumConverter"/>).</summary>
+
+    [JsonPropertyName("model"), JsonConverter(typeof(SimulatedModelJson))]
+
+    public string ModelText { get => SimulatedModelJson.Names.Text(Model); set => Model = SimulatedModelJson.Names.Parse(value); }
 }
 
 /// <summary>$.sources.simulator[].assets[].model: the physical model a simulated asset runs.</summary>
-[JsonConverter(typeof(SimulatedModelJson))]
 public enum SimulatedModel
 {
     Pump,
     Thermal,
 }
 
-public sealed class SimulatedModelJson() : ConfigEnumConverter<SimulatedModel>(Names)
+public sealed class SimulatedModelJson() : ConfigEnumConverter(Names)
 {
     public static readonly ConfigEnumNames<SimulatedModel> Names = new((SimulatedModel.Pump, PumpModel.ModelName), (SimulatedModel.Thermal, ThermalMachineModel.ModelName));
 }

@@ -8,7 +8,7 @@ namespace EdgeTwin.Core.Config;
 /// The JSON names of a closed set of config values (a mode, a policy), matched exactly as written. A value read
 /// from JSON that is none of them binds as <see cref="Undefined"/>; the shape checker has already reported it.
 /// </summary>
-public sealed class ConfigEnumNames<T> where T : struct, Enum
+public sealed class ConfigEnumNames<T> : IConfigEnumConverter where T : struct, Enum
 {
     private readonly (T Value, string Name)[] _names;
 
@@ -47,6 +47,18 @@ public sealed class ConfigEnumNames<T> where T : struct, Enum
         return false;
     }
 
+    public bool IsName(string text) => TryParse(text, out _);
+
+    /// <summary>The value a JSON text names, or <see cref="Undefined"/> when it names none.</summary>
+    public T Parse(string text)
+    {
+        TryParse(text, out var value);
+        return value;
+    }
+
+    /// <summary>The JSON text of a value; <c>?</c> for one outside the set (which only a bad file binds).</summary>
+    public string Text(T value) => IsDefined(value) ? NameOf(value) : "?";
+
     public bool IsDefined(T value) => Array.Exists(_names, n => EqualityComparer<T>.Default.Equals(n.Value, value));
 
     /// <summary>The JSON name of a declared value.</summary>
@@ -63,7 +75,7 @@ public sealed class ConfigEnumNames<T> where T : struct, Enum
         names.Length == 1 ? $"\"{names[0]}\"" : string.Join(", ", names[..^1].Select(n => $"\"{n}\"")) + $" or \"{names[^1]}\"";
 }
 
-/// <summary>What the shape checker asks of an enum's converter: is this text one of its names, and which are they.</summary>
+/// <summary>What the shape checker asks of a config key with a closed set of names: is this text one of them, and which are they.</summary>
 public interface IConfigEnumConverter
 {
     bool IsName(string text);
@@ -72,23 +84,20 @@ public interface IConfigEnumConverter
 }
 
 /// <summary>
-/// Reads and writes a config enum by its JSON names (source-generated JSON, no reflection): exact names only, no
-/// numbers. Declare one per enum (<c>[JsonConverter(typeof(…))]</c> on the enum) with its <see cref="ConfigEnumNames{T}"/>.
+/// Binds a closed-set config key (a mode, a policy) as its JSON text. The key is a string property carrying this
+/// converter (<c>[JsonConverter(typeof(…))]</c>), with the enum beside it as a <c>[JsonIgnore]</c> property that
+/// parses the text through its <see cref="ConfigEnumNames{T}"/>. The enum itself never meets System.Text.Json:
+/// metadata for a value type is native code of its own in the AOT binary, about 20 KB per enum, while every string
+/// key shares one. The shape checker finds the names here and reports a text outside them with its position.
 /// </summary>
-public abstract class ConfigEnumConverter<T>(ConfigEnumNames<T> names) : JsonConverter<T>, IConfigEnumConverter
-    where T : struct, Enum
+public abstract class ConfigEnumConverter(IConfigEnumConverter names) : JsonConverter<string>, IConfigEnumConverter
 {
     public string Allowed => names.Allowed;
 
-    public bool IsName(string text) => names.TryParse(text, out _);
+    public bool IsName(string text) => names.IsName(text);
 
-    public override T Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        if (reader.TokenType != JsonTokenType.String) throw new JsonException($"expected {names.Allowed}");
-        names.TryParse(reader.GetString()!, out var value);
-        return value;
-    }
+    public override string Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        reader.TokenType == JsonTokenType.String ? reader.GetString()! : throw new JsonException($"expected {names.Allowed}");
 
-    public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options) =>
-        writer.WriteStringValue(names.IsDefined(value) ? names.NameOf(value) : "?");
+    public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(value);
 }

@@ -89,8 +89,7 @@ public static class ConfigShapeChecker
                     }
                     return;
                 default:
-                    if (EnumOf(info) is { } names) EnumValue(ref reader, names, path);
-                    else Scalar(ref reader, Nullable.GetUnderlyingType(info.Type) ?? info.Type, path);
+                    Scalar(ref reader, Nullable.GetUnderlyingType(info.Type) ?? info.Type, path);
                     return;
             }
         }
@@ -117,6 +116,12 @@ public static class ConfigShapeChecker
                 if (property.Set is null)
                 {
                     reader.Skip();
+                    continue;
+                }
+                if (property.CustomConverter is IConfigEnumConverter names)
+                {
+                    if (reader.TokenType != JsonTokenType.Null) EnumValue(ref reader, names, memberPath);
+                    else if (!property.IsSetNullable) Add(ref reader, memberPath, $"expected {names.Allowed}, found null");
                     continue;
                 }
                 Value(ref reader, info.Options.GetTypeInfo(property.PropertyType), memberPath, property.IsSetNullable);
@@ -248,10 +253,6 @@ public static class ConfigShapeChecker
         _ => "",
     };
 
-    private static IConfigEnumConverter? EnumOf(JsonTypeInfo info) =>
-        info.Converter as IConfigEnumConverter
-        ?? (Nullable.GetUnderlyingType(info.Type) is { } underlying ? info.Options.GetTypeInfo(underlying).Converter as IConfigEnumConverter : null);
-
     private static bool IsNullable(Type type) => !type.IsValueType || Nullable.GetUnderlyingType(type) is not null;
 
     private static string Describe(JsonTypeInfo info) => info.Kind switch
@@ -259,7 +260,6 @@ public static class ConfigShapeChecker
         JsonTypeInfoKind.Object => "an object { … }",
         JsonTypeInfoKind.Enumerable => "a list [ … ]",
         JsonTypeInfoKind.Dictionary => "an object of named entries",
-        _ when EnumOf(info) is { } names => names.Allowed,
         _ => ExpectedKind(Nullable.GetUnderlyingType(info.Type) ?? info.Type) is { } kind ? Describe(kind) : "a value",
     };
 

@@ -4,6 +4,7 @@ using EdgeTwin.Core.Assets;
 using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Telemetry;
+using EdgeTwin.MockKafka;
 using EdgeTwin.TestSupport.Kafka;
 
 namespace EdgeTwin.Connectors.Tests.Kafka;

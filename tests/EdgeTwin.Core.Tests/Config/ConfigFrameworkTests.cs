@@ -51,6 +51,16 @@ public sealed class ConfigFrameworkTests
     }
 
     [Fact]
+    public void Load_NullForARequiredEnum_NamesTheAllowedValues_AndNullForAnOptionalOneBinds()
+    {
+        var error = Assert.Single(Fails("""{ "mode": null, "backup": null }"""));
+
+        Assert.Equal("$.mode", error.Path);
+        Assert.Equal("expected \"on\" or \"off\", found null (line 1, column 11)", error.Message);
+        Assert.Null(ConfigDocument.Load("""{ "backup": null }""", "test.json", SampleContext.Default.Sample, Validate).Backup);
+    }
+
+    [Fact]
     public void Load_KnownNames_BindAndWriteBackTheSame()
     {
         var sample = ConfigDocument.Load("""{ "mode": "off", "backup": "on" }""", "test.json", SampleContext.Default.Sample, Validate);
@@ -114,23 +124,30 @@ public sealed class ConfigFrameworkTests
 
 public sealed class Sample
 {
+    [JsonIgnore]
     public SampleMode Mode { get; set; } = SampleMode.On;
 
+    [JsonPropertyName("mode"), JsonConverter(typeof(SampleModeJson))]
+    public string ModeText { get => SampleModeJson.Names.Text(Mode); set => Mode = SampleModeJson.Names.Parse(value); }
+
+    [JsonIgnore]
     public SampleMode? Backup { get; set; }
+
+    [JsonPropertyName("backup"), JsonConverter(typeof(SampleModeJson))]
+    public string? BackupText { get => Backup is { } value ? SampleModeJson.Names.Text(value) : null; set => Backup = value is null ? null : SampleModeJson.Names.Parse(value); }
 
     public int Count { get; set; }
 
     public int Limit { get; set; } = 1;
 }
 
-[JsonConverter(typeof(SampleModeJson))]
 public enum SampleMode
 {
     On,
     Off,
 }
 
-public sealed class SampleModeJson() : ConfigEnumConverter<SampleMode>(Names)
+public sealed class SampleModeJson() : ConfigEnumConverter(Names)
 {
     public static readonly ConfigEnumNames<SampleMode> Names = new((SampleMode.On, "on"), (SampleMode.Off, "off"));
 }

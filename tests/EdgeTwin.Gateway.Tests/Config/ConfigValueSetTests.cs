@@ -139,4 +139,34 @@ public sealed partial class ConfigValueSetTests
 
     [GeneratedRegex(@"\.(\w+)|\[(\d+)\]")]
     private static partial Regex Step();
+
+    [Fact]
+    public void EveryClosedSetKey_BindsAsText_SoNoEnumHasJsonMetadataOfItsOwn()
+    {
+        var enumKeys = new List<string>();
+        var closedSetKeys = new List<string>();
+        Walk(ConfigJsonContext.Default.EdgeTwinConfig, "$", new HashSet<Type>());
+
+        Assert.Empty(enumKeys);
+        Assert.All(Cases.Values, c => Assert.Contains(Generic(c.Path), closedSetKeys));
+        Assert.Contains("$.sources.mqtt[].subscriptions[].rawType", closedSetKeys);
+        Assert.Contains("$.sources.mqtt[].subscriptions[].byteOrder", closedSetKeys);
+
+        void Walk(System.Text.Json.Serialization.Metadata.JsonTypeInfo info, string path, HashSet<Type> seen)
+        {
+            if (!seen.Add(info.Type)) return;
+            if (info.ElementType is { } element) Walk(info.Options.GetTypeInfo(element), path + "[]", seen);
+            foreach (var property in info.Properties)
+            {
+                var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+                var at = $"{path}.{property.Name}";
+                if (type.IsEnum) enumKeys.Add(at);
+                if (property.CustomConverter is IConfigEnumConverter) closedSetKeys.Add(at);
+                if (type != typeof(string) && !type.IsPrimitive) Walk(info.Options.GetTypeInfo(property.PropertyType), at, seen);
+            }
+            seen.Remove(info.Type);
+        }
+
+        static string Generic(string path) => Regex.Replace(path, @"\[\d+\]", "[]");
+    }
 }

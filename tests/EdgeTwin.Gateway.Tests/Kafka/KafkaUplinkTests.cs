@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeTwin.Gateway.Tests.Infrastructure;
+using EdgeTwin.MockKafka;
 using EdgeTwin.TestSupport.Kafka;
 
 namespace EdgeTwin.Gateway.Tests.Kafka;

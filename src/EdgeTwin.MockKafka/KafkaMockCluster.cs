@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace EdgeTwin.TestSupport.Kafka;
+namespace EdgeTwin.MockKafka;
 
 /// <summary>
 /// A librdkafka mock cluster of <see cref="BrokerCount"/> brokers on loopback, owned by this process. Clients in

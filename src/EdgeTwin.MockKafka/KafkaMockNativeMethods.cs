@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace EdgeTwin.TestSupport.Kafka;
+namespace EdgeTwin.MockKafka;
 
 /// <summary>
 /// librdkafka's mock cluster (rdkafka_mock.h) in the librdkafka that ships with Confluent.Kafka: a Kafka protocol
