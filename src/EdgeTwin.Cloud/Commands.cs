@@ -2,9 +2,6 @@ using EdgeTwin.Cloud.Api;
 using EdgeTwin.Cloud.Config;
 using EdgeTwin.Cloud.Data;
 using EdgeTwin.Cloud.Ingest;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 

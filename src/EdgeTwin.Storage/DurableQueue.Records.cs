@@ -1,5 +1,4 @@
 using EdgeTwin.Core.Quarantine;
-using EdgeTwin.Core.Telemetry;
 using LiteDB;
 
 namespace EdgeTwin.Storage;
@@ -32,6 +31,10 @@ public sealed partial class DurableQueue
                 OpenLossRecords = _ledger.OpenRecords,
                 RefusingAtFloor = _store.RefusingAtFloor,
                 FloorRefusals = _store.FloorRefusals,
+                SeriesStored = _store.Spill.Spilled,
+                SeriesEvictions = Dedup.Evictions,
+                SeriesMemoryBytes = Dedup.EstimatedBytes,
+                SeriesMemoryLimit = _options.SeriesMemoryBytes,
             };
         });
 

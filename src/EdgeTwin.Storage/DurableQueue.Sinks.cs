@@ -127,7 +127,7 @@ public sealed partial class DurableQueue
 
     /// <summary>
     /// As <see cref="ReadNext(long, long, List{TelemetryPoint}, out long)"/>, for <paramref name="sink"/>: the segment handed
-    /// out is held for it (see <see cref="Hold"/>) until it confirms it, so drop-oldest cannot drop what the sink may deliver.
+    /// out is held for it (see <see cref="SinkCursors.Hold"/>) until it confirms it, so drop-oldest cannot drop what the sink may deliver.
     /// </summary>
     public bool ReadNext(string? sink, long afterId, long upTo, List<TelemetryPoint> into, out long segmentId)
     {

@@ -189,6 +189,7 @@ internal sealed class QuarantineStore
                 _ => 0.0,
             },
             ["vs"] = r.Value.Kind == PointValueKind.String ? r.Value.Text : BsonValue.Null,
+            ["vb"] = r.Value.Kind is PointValueKind.Array or PointValueKind.Structure ? Payload(r.Value) : BsonValue.Null,
             ["st"] = (long)r.StatusCode,
             ["q"] = r.Quality is { } quality ? (int)quality : -1,
             ["raw"] = r.Raw is null ? BsonValue.Null : r.Raw,
@@ -204,6 +205,7 @@ internal sealed class QuarantineStore
             PointValueKind.Number => PointValue.FromNumber(d["vn"].AsDouble),
             PointValueKind.Boolean => PointValue.FromBoolean(d["vn"].AsDouble != 0),
             PointValueKind.String => PointValue.FromString(d["vs"].AsString),
+            PointValueKind.Array or PointValueKind.Structure when d["vb"].IsBinary => ReadPayload(kind, d["vb"].AsBinary),
             _ => PointValue.None,
         };
         var q = d["q"].AsInt32;
@@ -215,5 +217,18 @@ internal sealed class QuarantineStore
         {
             Id = d["_id"].AsInt64,
         };
+    }
+
+    private static byte[] Payload(PointValue value)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        PointValueCodec.Write(value, buffer);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static PointValue ReadPayload(PointValueKind kind, byte[] payload)
+    {
+        var pos = 0;
+        return PointValueCodec.Read(kind, payload, ref pos);
     }
 }

@@ -36,6 +36,9 @@ internal sealed class QueueDatabase
 
     public ILiteCollection<BsonDocument> Loss { get; private set; } = null!;
 
+    /// <summary>Series evicted from memory: _id asset + '\n' + metric, b the dedup record (history and shadow).</summary>
+    public ILiteCollection<BsonDocument> Series { get; private set; } = null!;
+
     public void Open()
     {
         // We open the files ourselves, unbuffered, so that we can always close them: after an I/O error (a full
@@ -50,6 +53,7 @@ internal sealed class QueueDatabase
         Meta = _db.GetCollection("meta", BsonAutoId.ObjectId);
         Quarantine = _db.GetCollection("quarantine", BsonAutoId.Int64);
         Loss = _db.GetCollection("loss", BsonAutoId.Int64);
+        Series = _db.GetCollection("series", BsonAutoId.ObjectId);
     }
 
     /// <summary>Closes the database and, whatever LiteDB managed, our file handles.</summary>

@@ -15,6 +15,9 @@ public sealed class QueueOptions
 
     public int HistoryPerSeries { get; init; } = 64;
 
+    /// <summary>Estimated bytes the series state may take in memory; beyond it the coldest series go to the database.</summary>
+    public long SeriesMemoryBytes { get; init; } = DedupConfig.DefaultMemoryBytes;
+
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How often the database engine is closed and reopened to release its page cache.</summary>
@@ -53,6 +56,7 @@ public sealed class QueueOptions
         MinFreeDiskBytes = queue.MinFreeDiskBytes,
         FullPolicy = queue.FullPolicy,
         HistoryPerSeries = dedup.HistoryPerSeries,
+        SeriesMemoryBytes = dedup.MemoryBytes,
         CheckpointInterval = TimeSpan.FromSeconds(queue.StateCheckpointSeconds),
         QuarantineMaxEntries = quarantine.MaxEntries,
         QuarantineMaxBytes = quarantine.MaxBytes,

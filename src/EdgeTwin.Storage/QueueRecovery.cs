@@ -103,7 +103,7 @@ internal sealed class QueueRecovery(QueueOptions options, ILogger log, TimeProvi
         {
             if ((_snapshot.Read() ?? LegacySnapshot()) is var (upTo, payload))
             {
-                restored = DedupIndex.ReadSnapshot(payload, _options.HistoryPerSeries, Streams.Get);
+                restored = DedupIndex.ReadSnapshot(payload.Span, _options.HistoryPerSeries, Streams.Get);
                 _store.SnapshotUpTo = upTo;
                 report.SnapshotRestored = true;
             }
@@ -114,6 +114,8 @@ internal sealed class QueueRecovery(QueueOptions options, ILogger log, TimeProvi
             Log.SnapshotUnusable(_log, ex.Message);
         }
         var dedup = _store.Dedup = restored ?? new DedupIndex(_options.HistoryPerSeries);
+        _store.Spill.Reset();
+        dedup.AttachSpill(_store.Spill);
         var replayFrom = restored is null ? 0 : _store.SnapshotUpTo;
 
         var files = _store.Files;
@@ -210,7 +212,7 @@ internal sealed class QueueRecovery(QueueOptions options, ILogger log, TimeProvi
     }
 
     /// <summary>The dedup snapshot as a queue written before <see cref="SnapshotFile"/> kept it (meta "state"), or null.</summary>
-    private (long UpTo, byte[] Payload)? LegacySnapshot() =>
+    private (long UpTo, ReadOnlyMemory<byte> Payload)? LegacySnapshot() =>
         _db.Meta.FindById("state") is { } state && state["b"].IsBinary && state["upTo"].IsInt64 ? (state["upTo"].AsInt64, state["b"].AsBinary) : null;
 
     /// <summary>Where a segment document says its blob is; a document that does not say reads as a missing file.</summary>

@@ -30,4 +30,16 @@ public sealed record QueueStats(
 
     /// <summary>Commits refused at the free-disk floor since the queue opened.</summary>
     public long FloorRefusals { get; init; }
+
+    /// <summary>Series records in the database: evicted series (one that came back keeps its record until evicted again).</summary>
+    public long SeriesStored { get; init; }
+
+    /// <summary>Series that left memory for the database since the queue opened.</summary>
+    public long SeriesEvictions { get; init; }
+
+    /// <summary>Estimated bytes of the series state in memory (<see cref="Series"/> of them).</summary>
+    public long SeriesMemoryBytes { get; init; }
+
+    /// <summary>The series state's budget ($.dedup.memoryBytes).</summary>
+    public long SeriesMemoryLimit { get; init; }
 }

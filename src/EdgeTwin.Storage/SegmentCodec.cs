@@ -16,8 +16,11 @@ namespace EdgeTwin.Storage;
 /// payload, per point:
 ///         stream id              varuint (catalog id)
 ///         ts − previous ts       zigzag varint (previous = 0 for the first point)
-///         flags                  u8: bits 0-1 value kind, 2-3 quality, 4 status present, 5 boolean value, 6 end present
-///         value                  number: f64 LE | string: varuint length + UTF-8 | boolean: in flags
+///         flags                  u8: bits 0-1 value kind, 2-3 quality, 4 status present, 5 boolean value, 6 end present,
+///                                7 extended kind
+///         extended kind          u8 (4 array, 5 structure; 1 number, 3 string with their tag), if flag 7 (bits 0-1 are then 0)
+///         value                  number: f64 LE | string: varuint length + UTF-8 | boolean: in flags |
+///                                array, structure: as PointValueCodec writes them
 ///         status code            varuint, if flag 4
 ///         end − ts               zigzag varint, if flag 6
 /// </code>
@@ -43,12 +46,21 @@ public static class SegmentCodec
             var n = WriteVarUInt(span, (uint)streamId(p.Stream));
             n += WriteVarULong(span[n..], ZigZag(p.TimestampTicks - prev));
             prev = p.TimestampTicks;
-            var flags = (byte)((byte)p.Value.Kind | ((byte)p.Quality << 2));
+            var extended = PointValueCodec.HasPayload(p.Value);
+            var flags = (byte)((extended ? 0 : (byte)p.Value.Kind) | ((byte)p.Quality << 2) | (extended ? 1 << 7 : 0));
             if (p.StatusCode != 0) flags |= 1 << 4;
             if (p.Value.Kind == PointValueKind.Boolean && p.Value.Boolean) flags |= 1 << 5;
             if (p.EndTicks != 0) flags |= 1 << 6;
             span[n++] = flags;
-            if (p.Value.Kind == PointValueKind.Number)
+            if (extended)
+            {
+                span[n++] = (byte)p.Value.Kind;
+                output.Advance(n);
+                PointValueCodec.Write(p.Value, output);
+                span = output.GetSpan(40);
+                n = 0;
+            }
+            else if (p.Value.Kind == PointValueKind.Number)
             {
                 BinaryPrimitives.WriteDoubleLittleEndian(span[n..], p.Value.Number);
                 n += 8;
@@ -108,34 +120,58 @@ public static class SegmentCodec
             if (pos >= data.Length) throw Truncated(pos);
             var flags = data[pos++];
             var kind = (PointValueKind)(flags & 3);
+            if ((flags & (1 << 7)) != 0)
+            {
+                if (kind != PointValueKind.None || pos >= data.Length) throw new InvalidDataException($"segment point {i} has a malformed extended value kind (payload offset {pos - 1})");
+                kind = (PointValueKind)data[pos++];
+                if (kind is not (PointValueKind.Number or PointValueKind.String or PointValueKind.Array or PointValueKind.Structure))
+                {
+                    throw new InvalidDataException($"segment point {i} has extended value kind {(int)kind} (payload offset {pos - 1})");
+                }
+            }
             var quality = (Quality)((flags >> 2) & 3);
             if (quality > Quality.Bad) throw new InvalidDataException($"segment point {i} has quality {(int)quality} (payload offset {pos - 1})");
-            PointValue value;
-            switch (kind)
-            {
-                case PointValueKind.Number:
-                    if (pos + 8 > data.Length) throw Truncated(pos);
-                    value = PointValue.FromNumber(BinaryPrimitives.ReadDoubleLittleEndian(data[pos..]));
-                    pos += 8;
-                    break;
-                case PointValueKind.Boolean:
-                    value = PointValue.FromBoolean((flags & (1 << 5)) != 0);
-                    break;
-                case PointValueKind.String:
-                    var len = ReadVarUInt(data, ref pos);
-                    // Bounded by the bytes left, not by a fixed cap: the encoder takes any string, and what it wrote must read back.
-                    if (pos + len > data.Length) throw new InvalidDataException($"segment point {i} string of {len} bytes exceeds the payload (offset {pos})");
-                    value = PointValue.FromString(Encoding.UTF8.GetString(data.Slice(pos, (int)len)));
-                    pos += (int)len;
-                    break;
-                default:
-                    throw new InvalidDataException($"segment point {i} has no value kind (payload offset {pos - 1})");
-            }
+            var value = (flags & (1 << 7)) != 0 ? ReadPayload(i, kind, data, ref pos) : ReadScalar(i, kind, flags, data, ref pos);
             var status = (flags & (1 << 4)) != 0 ? ReadVarUInt(data, ref pos) : 0;
             var end = (flags & (1 << 6)) != 0 ? ts + UnZigZag(ReadVarULong(data, ref pos)) : 0;
             into.Add(new TelemetryPoint(s, ts, value, quality, status, replayed: false, endTicks: end));
         }
         if (pos != data.Length) throw new InvalidDataException($"segment has {data.Length - pos} trailing bytes after {count} points (payload offset {pos})");
+    }
+
+    private static PointValue ReadScalar(int i, PointValueKind kind, byte flags, ReadOnlySpan<byte> data, ref int pos)
+    {
+        switch (kind)
+        {
+            case PointValueKind.Number:
+                if (pos + 8 > data.Length) throw Truncated(pos);
+                var number = PointValue.FromNumber(BinaryPrimitives.ReadDoubleLittleEndian(data[pos..]));
+                pos += 8;
+                return number;
+            case PointValueKind.Boolean:
+                return PointValue.FromBoolean((flags & (1 << 5)) != 0);
+            case PointValueKind.String:
+                var len = ReadVarUInt(data, ref pos);
+                // Bounded by the bytes left, not by a fixed cap: the encoder takes any string, and what it wrote must read back.
+                if (pos + len > data.Length) throw new InvalidDataException($"segment point {i} string of {len} bytes exceeds the payload (offset {pos})");
+                var text = PointValue.FromString(Encoding.UTF8.GetString(data.Slice(pos, (int)len)));
+                pos += (int)len;
+                return text;
+            default:
+                throw new InvalidDataException($"segment point {i} has no value kind (payload offset {pos - 1})");
+        }
+    }
+
+    private static PointValue ReadPayload(int i, PointValueKind kind, ReadOnlySpan<byte> data, ref int pos)
+    {
+        try
+        {
+            return PointValueCodec.Read(kind, data, ref pos);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new InvalidDataException($"segment point {i}: {ex.Message} in the payload", ex);
+        }
     }
 
     private static InvalidDataException Truncated(int pos) => new($"segment truncated at payload offset {pos}");

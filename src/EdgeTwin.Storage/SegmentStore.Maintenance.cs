@@ -17,6 +17,7 @@ internal sealed partial class SegmentStore
         var due = CommitsSinceSnapshot > 0
             && (force || now - LastSnapshotTicks >= _options.CheckpointInterval.Ticks || minCursor > SnapshotUpTo && Full);
         var deletable = Math.Min(minCursor, due ? LastId : SnapshotUpTo);
+        if (Dedup.EstimatedBytes > _options.SeriesMemoryBytes) EvictSeries();
         // The snapshot first: a segment leaves the queue only once a snapshot holds its dedup history.
         if (due) WriteSnapshot(now);
         // A full queue (or a forced call) deletes all that is due now; otherwise one transaction per call.
@@ -66,6 +67,27 @@ internal sealed partial class SegmentStore
         LastRecycleTicks = now;
         _db.Close();
         _db.Open();
+    }
+
+    /// <summary>
+    /// The series state is over its budget: the series least recently seen go to the database (history and shadow,
+    /// durable first, with any stream their shadow names), then leave memory, down to 90% of the budget.
+    /// </summary>
+    private void EvictSeries()
+    {
+        var picked = Dedup.PickEvictions(_options.SeriesMemoryBytes / 10 * 9, Streams.GetOrAdd);
+        if (picked.Count == 0) return;
+        var written = 0;
+        var added = 0;
+        Durably(() =>
+        {
+            written = Streams.WritePending(_db.Streams);
+            added = Spill.Write(picked);
+        });
+        Streams.PendingWritten(written);
+        Spill.Added(added);
+        Dedup.CompleteEvictions(picked);
+        Log.SeriesEvicted(_log, picked.Count, Dedup.SeriesCount, Spill.Spilled);
     }
 
     /// <summary>

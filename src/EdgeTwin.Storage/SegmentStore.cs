@@ -46,8 +46,13 @@ internal sealed partial class SegmentStore
         _quarantine = quarantine;
         _cursors = cursors;
         _checkpoints = checkpoints;
+        Spill = new SeriesSpill(db, streams);
         Dedup = new DedupIndex(options.HistoryPerSeries);
+        Dedup.AttachSpill(Spill);
     }
+
+    /// <summary>The series evicted from memory, in the database.</summary>
+    public SeriesSpill Spill { get; }
 
     public StreamCatalog Streams { get; }
 

@@ -1,5 +1,3 @@
-using EdgeTwin.Buffers;
-
 namespace EdgeTwin.Buffers.Tests;
 
 public sealed class PooledBufferWriterTests

@@ -81,6 +81,38 @@ public sealed class IngestTests(PostgresFixture pg)
     }
 
     [Fact]
+    public void Version11Points_ArraysMatricesAndStructures_LandAsJsonBesideScalars()
+    {
+        var db = NewDatabase("v11");
+        using var kafka = new KafkaMock(partitions: 1);
+        string V11(string metric, int second, string valueAndMore) =>
+            Wire.Point("drive-1", metric, Wire.TimeOf(second), 0).Replace("\"1.0\"", "\"1.1\"", StringComparison.Ordinal)
+                .Replace("\"value\":0", "\"value\":" + valueAndMore, StringComparison.Ordinal);
+        kafka.Produce(KafkaMock.Telemetry, "drive-1", Wire.Point("drive-1", "speed", Wire.TimeOf(0), 1480.5));
+        kafka.Produce(KafkaMock.Telemetry, "drive-1", V11("waveform", 1, "[0.5,-0.25,1E+300]"));
+        kafka.Produce(KafkaMock.Telemetry, "drive-1", V11("grid", 2, "[1,2,3,4,5,6],\"dimensions\":[2,3]"));
+        kafka.Produce(KafkaMock.Telemetry, "drive-1", V11("status", 3, "{\"Status\":{\"Speed\":1480.5,\"Running\":true}}"));
+        kafka.Flush();
+
+        using var cloud = CloudProcess.Start(CloudProcess.WriteConfig(pg.Scratch, kafka.BootstrapServers, db));
+        Wait.Until(() => Count(db) == 4, Long, () => $"4 rows; have {Count(db)}:{Environment.NewLine}{cloud.Output}");
+
+        var rows = pg.Server.Rows(db, "SELECT metric, value, value_json::text, array_to_string(dimensions, 'x') FROM telemetry ORDER BY time");
+        Assert.Equal(["speed", "waveform", "grid", "status"], rows.Select(r => (string)r[0]!));
+        Assert.Equal(1480.5, rows[0][1]);
+        Assert.Null(rows[0][2]);
+        // jsonb keeps numbers as exact numerics (its text writes 1E+300 in full): compared as jsonb.
+        Assert.Equal(1, Count(db, "SELECT count(*) FROM telemetry WHERE metric = 'waveform' AND value_json = '[0.5,-0.25,1E+300]'::jsonb AND value IS NULL"));
+        Assert.Equal("2x3", rows[2][3]);
+        Assert.Equal("{\"Status\": {\"Speed\": 1480.5, \"Running\": true}}", rows[3][2]);
+        Assert.Equal(0, Count(db, "SELECT count(*) FROM dead_letters"));
+
+        var latest = JsonDocument.Parse(cloud.Get("latest")).RootElement.EnumerateArray().ToDictionary(e => e.GetProperty("metric").GetString()!);
+        Assert.Equal(6, latest["grid"].GetProperty("value_json").GetArrayLength());
+        Assert.Equal([2, 3], latest["grid"].GetProperty("dimensions").EnumerateArray().Select(d => d.GetInt32()));
+    }
+
+    [Fact]
     public void KilledWithMinus9MidRun_TheRestartedServiceLosesAndDoublesNothing()
     {
         var db = NewDatabase("kill9");

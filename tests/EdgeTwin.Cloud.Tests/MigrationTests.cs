@@ -14,19 +14,19 @@ public sealed class MigrationTests(PostgresFixture pg)
         var db = pg.Server.CreateDatabase("migrate");
         var first = await Migrator.MigrateAsync(db, NullLogger.Instance, CancellationToken.None);
         Assert.False(first.Timescale); // Debian's PostgreSQL 15 here has no timescaledb package.
-        Assert.Equal(["1 tables"], first.Applied);
+        Assert.Equal(["1 tables", "4 array and structure values (wire schema 1.1)"], first.Applied);
         Assert.Equal(["2 timescale hypertables and compression", "3 timescale continuous aggregates"], first.Skipped);
 
         var second = await Migrator.MigrateAsync(db, NullLogger.Instance, CancellationToken.None);
         Assert.Empty(second.Applied);
         Assert.Empty(second.Skipped);
         var recorded = pg.Server.Rows(db, "SELECT version, variant FROM schema_migrations ORDER BY version");
-        Assert.Equal([1, 2, 3], recorded.Select(r => (int)r[0]!));
+        Assert.Equal([1, 2, 3, 4], recorded.Select(r => (int)r[0]!));
         Assert.Equal("plain", recorded[0][1]);
         Assert.StartsWith("skipped", (string)recorded[2][1]!, StringComparison.Ordinal);
 
         var columns = pg.Server.Rows(db, "SELECT column_name FROM information_schema.columns WHERE table_name = 'telemetry'").Select(r => (string)r[0]!).ToHashSet();
-        foreach (var c in new[] { "time", "asset_id", "metric", "value", "value_text", "value_bool", "quality", "status_code", "unit", "tags", "model", "model_version", "gateway_id", "replayed" })
+        foreach (var c in new[] { "time", "asset_id", "metric", "value", "value_text", "value_bool", "value_json", "dimensions", "quality", "status_code", "unit", "tags", "model", "model_version", "gateway_id", "replayed" })
             Assert.Contains(c, columns);
 
         // The unique key absorbs a redelivered point, keeps the 100 ns digit and keeps model versions apart.

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using EdgeTwin.Core.Telemetry;
-using EdgeTwin.Storage.Tests.Infrastructure;
 using static EdgeTwin.Storage.Tests.Infrastructure.TestPoints;
 
 namespace EdgeTwin.Storage.Tests;

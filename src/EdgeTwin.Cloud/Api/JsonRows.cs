@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Microsoft.AspNetCore.Http;
 using Npgsql;
 
 namespace EdgeTwin.Cloud.Api;
@@ -60,6 +59,11 @@ internal static class JsonRows
                 break;
             case "boolean":
                 w.WriteBoolean(name, r.GetBoolean(i));
+                break;
+            case "integer[]":
+                w.WriteStartArray(name);
+                foreach (var n in r.GetFieldValue<int[]>(i)) w.WriteNumberValue(n);
+                w.WriteEndArray();
                 break;
             default:
                 w.WriteString(name, Convert.ToString(r.GetValue(i), CultureInfo.InvariantCulture));

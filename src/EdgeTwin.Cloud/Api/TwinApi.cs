@@ -3,9 +3,6 @@ using System.Security.Cryptography;
 using System.Text;
 using EdgeTwin.Cloud.Config;
 using EdgeTwin.Cloud.Ingest;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 using Npgsql;
 
 namespace EdgeTwin.Cloud.Api;
@@ -51,7 +48,7 @@ internal static class TwinApi
     /// <summary>The last point of every series (asset, metric, and model version for model outputs).</summary>
     private static string LatestSql(string where) => $"""
         SELECT DISTINCT ON (asset_id, metric, model, model_version)
-            asset_id, metric, {JsonRows.WireTs} AS ts, value, value_text, value_bool, quality, status_code, unit,
+            asset_id, metric, {JsonRows.WireTs} AS ts, value, value_text, value_bool, value_json, dimensions, quality, status_code, unit,
             NULLIF(model, '') AS model, NULLIF(model_version, '') AS model_version, gateway_id, replayed
         FROM telemetry {where}
         ORDER BY asset_id, metric, model, model_version, time DESC, time_frac DESC
@@ -71,7 +68,7 @@ internal static class TwinApi
         if (bucket == "raw")
         {
             sql = $"""
-                SELECT {JsonRows.WireTs} AS ts, value, value_text, value_bool, quality, status_code,
+                SELECT {JsonRows.WireTs} AS ts, value, value_text, value_bool, value_json, dimensions, quality, status_code,
                     NULLIF(model, '') AS model, NULLIF(model_version, '') AS model_version, replayed
                 FROM telemetry WHERE asset_id = $1 AND metric = $2 AND time >= $3 AND time < $4
                 ORDER BY time, time_frac LIMIT $5

@@ -5,7 +5,6 @@ using Confluent.Kafka;
 using EdgeTwin.Cloud.Config;
 using EdgeTwin.Cloud.Data;
 using EdgeTwin.Cloud.Ingest;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
@@ -84,6 +83,7 @@ internal static class IngestBench
             while (Interlocked.Read(ref stats.Batches) == 0) await Alive(service, 5, ct).ConfigureAwait(false);
             var first = Interlocked.Read(ref stats.Telemetry);
             sw.Restart();
+            stats.ResetProfile();
             while (Interlocked.Read(ref stats.Telemetry) < points) await Alive(service, 5, ct).ConfigureAwait(false);
             e2eSeconds = sw.Elapsed.TotalSeconds;
             measured = points - first;
@@ -92,6 +92,7 @@ internal static class IngestBench
         Check(await CountAsync(e2eDb, ct).ConfigureAwait(false), points, "Kafka → PostgreSQL");
         var e2eRate = measured / e2eSeconds;
         Console.WriteLine($"Kafka → PostgreSQL: {measured} rows in {e2eSeconds:F2} s = {e2eRate:F0} rows/s ({e2eRate / (points / copySeconds):F2} × psql \\copy)");
+        Console.WriteLine($"  ingest loop profile: {stats.Profile()}");
 
         // 3. Delay at a steady rate: produced in 10 ms ticks, from the Kafka timestamp to the committed row.
         var latDb = await CreateDatabaseAsync(adminConnection, $"bench_lat_{run}", ct).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using EdgeTwin.Cloud.Ingest;
 using Npgsql;
 using NpgsqlTypes;
@@ -8,44 +9,95 @@ namespace EdgeTwin.Cloud.Data;
 public readonly record struct WriteResult(int Telemetry, int Events, int Assets, int DeadLetters);
 
 /// <summary>
-/// Writes one batch in one transaction: binary COPY of the points into temporary staging tables, then
-/// <c>INSERT … SELECT … ON CONFLICT DO NOTHING</c> into telemetry and events (a point seen before, or twice in the
-/// batch, is absorbed by the unique key), the latest registry record per asset upserted, the dead letters kept.
+/// Writes one batch in one transaction. Telemetry goes by binary COPY straight into the telemetry table under a
+/// savepoint; when the batch holds a point the table already has (a redelivery after a crash or a rebalance, or a
+/// point twice in the batch), the unique key refuses the COPY, the savepoint is rolled back and the batch goes the
+/// absorbing way instead: binary COPY into a temporary staging table, then <c>INSERT … SELECT … ON CONFLICT DO
+/// NOTHING</c>. Batches stay on the absorbing way until one of them meets no known point. Events always take the
+/// absorbing way; the latest registry record per asset is upserted and the dead letters kept.
 /// Owns one connection; after a failure the caller disposes it and makes a new one.
 /// </summary>
-public sealed class IngestWriter(string connectionString) : IAsyncDisposable
+public sealed partial class IngestWriter(string connectionString) : IAsyncDisposable
 {
-    private const string PointColumns = "time, time_frac, asset_id, metric, value, value_text, value_bool, quality, status_code, tags, model, model_version, source, gateway_id, replayed";
+    private const string PointColumns = "time, time_frac, asset_id, metric, value, value_text, value_bool, quality, status_code, tags, model, model_version, source, gateway_id, replayed, value_json, dimensions";
+    private const string TelemetryColumns = "unit, " + PointColumns;
+    private const string EventColumns = "kind, time_end, " + PointColumns;
+
+    /// <summary>The session's staging tables (they empty themselves at every commit).</summary>
+    internal const string StagingSql = """
+        CREATE TEMP TABLE IF NOT EXISTS stage_telemetry (LIKE telemetry) ON COMMIT DELETE ROWS;
+        CREATE TEMP TABLE IF NOT EXISTS stage_events (LIKE events) ON COMMIT DELETE ROWS;
+        """;
+
+    /// <summary>The absorbing way: the staged points that telemetry does not have yet.</summary>
+    internal const string AbsorbTelemetrySql = $"""
+        INSERT INTO telemetry ({TelemetryColumns}) SELECT {TelemetryColumns} FROM stage_telemetry
+        ON CONFLICT DO NOTHING
+        """;
 
     private NpgsqlConnection? _conn;
 
-    public async Task<WriteResult> WriteAsync(IngestBatch batch, CancellationToken cancellationToken)
+    /// <summary>Whether the next telemetry batch tries the direct COPY (false after a batch met points already written).</summary>
+    internal bool Direct { get; private set; } = true;
+
+    public async Task<WriteResult> WriteAsync(IngestBatch batch, CancellationToken cancellationToken, IngestStats? stats = null)
     {
         ArgumentNullException.ThrowIfNull(batch);
         var conn = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await conn.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var telemetry = 0;
+        var telemetry = batch.Telemetry.Count > 0 ? await WriteTelemetryAsync(conn, tx, batch.Telemetry, stats, cancellationToken).ConfigureAwait(false) : 0;
         var events = 0;
-        if (batch.Telemetry.Count > 0)
-        {
-            await CopyAsync(conn, "stage_telemetry", "unit, " + PointColumns, batch.Telemetry, withUnit: true, cancellationToken).ConfigureAwait(false);
-            telemetry = await ExecAsync(conn, tx, $"""
-                INSERT INTO telemetry (unit, {PointColumns}) SELECT unit, {PointColumns} FROM stage_telemetry
-                ON CONFLICT DO NOTHING
-                """, cancellationToken).ConfigureAwait(false);
-        }
         if (batch.Events.Count > 0)
         {
-            await CopyAsync(conn, "stage_events", "kind, time_end, " + PointColumns, batch.Events, withUnit: false, cancellationToken).ConfigureAwait(false);
+            Copy(conn, "stage_events", EventColumns, batch.Events, withUnit: false);
             events = await ExecAsync(conn, tx, $"""
-                INSERT INTO events (kind, time_end, {PointColumns}) SELECT kind, time_end, {PointColumns} FROM stage_events
+                INSERT INTO events ({EventColumns}) SELECT {EventColumns} FROM stage_events
                 ON CONFLICT DO NOTHING
                 """, cancellationToken).ConfigureAwait(false);
         }
         var assets = await WriteAssetsAsync(conn, tx, batch.Assets, cancellationToken).ConfigureAwait(false);
         var dead = await WriteDeadLettersAsync(conn, tx, batch.DeadLetters, cancellationToken).ConfigureAwait(false);
+        var t = Stopwatch.GetTimestamp();
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        if (stats is not null) Interlocked.Add(ref stats.CommitTicks, Stopwatch.GetTimestamp() - t);
         return new WriteResult(telemetry, events, assets, dead);
+    }
+
+    private async Task<int> WriteTelemetryAsync(NpgsqlConnection conn, NpgsqlTransaction tx, List<PointRow> rows, IngestStats? stats, CancellationToken cancellationToken)
+    {
+        var t0 = Stopwatch.GetTimestamp();
+        if (Direct)
+        {
+            await tx.SaveAsync("direct", cancellationToken).ConfigureAwait(false);
+            try
+            {
+                Copy(conn, "telemetry", TelemetryColumns, rows, withUnit: true);
+                if (stats is not null)
+                {
+                    Interlocked.Add(ref stats.CopyTicks, Stopwatch.GetTimestamp() - t0);
+                    Interlocked.Increment(ref stats.DirectBatches);
+                }
+                return rows.Count;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+            {
+                // A point already written (or twice in this batch): this batch and the next ones absorb them.
+                await tx.RollbackAsync("direct", cancellationToken).ConfigureAwait(false);
+                Direct = false;
+            }
+        }
+        Copy(conn, "stage_telemetry", TelemetryColumns, rows, withUnit: true);
+        var t1 = Stopwatch.GetTimestamp();
+        var added = await ExecAsync(conn, tx, AbsorbTelemetrySql, cancellationToken).ConfigureAwait(false);
+        if (stats is not null)
+        {
+            Interlocked.Add(ref stats.CopyTicks, t1 - t0);
+            Interlocked.Add(ref stats.InsertTicks, Stopwatch.GetTimestamp() - t1);
+            Interlocked.Increment(ref stats.StagedBatches);
+        }
+        // Every point was new: the redelivery is over, the next batch goes direct again.
+        if (added == rows.Count) Direct = true;
+        return added;
     }
 
     /// <summary>Drops the connection (after a failure: the next write opens a new one).</summary>
@@ -75,10 +127,7 @@ public sealed class IngestWriter(string connectionString) : IAsyncDisposable
         {
             await conn.OpenAsync(cancellationToken).ConfigureAwait(false);
             // Staging tables live as long as the session and empty themselves at every commit.
-            await using var cmd = new NpgsqlCommand("""
-                CREATE TEMP TABLE IF NOT EXISTS stage_telemetry (LIKE telemetry) ON COMMIT DELETE ROWS;
-                CREATE TEMP TABLE IF NOT EXISTS stage_events (LIKE events) ON COMMIT DELETE ROWS;
-                """, conn);
+            await using var cmd = new NpgsqlCommand(StagingSql, conn);
             await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         catch
@@ -89,43 +138,6 @@ public sealed class IngestWriter(string connectionString) : IAsyncDisposable
         _conn = conn;
         return conn;
     }
-
-    private static async Task CopyAsync(NpgsqlConnection conn, string table, string columns, List<PointRow> rows, bool withUnit, CancellationToken cancellationToken)
-    {
-        await using var copy = await conn.BeginBinaryImportAsync($"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false);
-        foreach (var r in rows)
-        {
-            await copy.StartRowAsync(cancellationToken).ConfigureAwait(false);
-            if (withUnit) await Write(copy, r.Unit, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-            else
-            {
-                await copy.WriteAsync(r.EventKind!, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-                await Write(copy, r.TimeEnd, NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
-            }
-            await copy.WriteAsync(r.Time, NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
-            await copy.WriteAsync(r.TimeFrac, NpgsqlDbType.Smallint, cancellationToken).ConfigureAwait(false);
-            await copy.WriteAsync(r.AssetId, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-            await copy.WriteAsync(r.Metric, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-            await Write(copy, r.Value, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
-            await Write(copy, r.ValueText, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-            await Write(copy, r.ValueBool, NpgsqlDbType.Boolean, cancellationToken).ConfigureAwait(false);
-            await copy.WriteAsync(r.Quality, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-            await copy.WriteAsync(r.StatusCode, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
-            await Write(copy, r.TagsJson, NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
-            await copy.WriteAsync(r.Model, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-            await copy.WriteAsync(r.ModelVersion, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-            await Write(copy, r.Source, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-            await copy.WriteAsync(r.GatewayId, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-            await copy.WriteAsync(r.Replayed, NpgsqlDbType.Boolean, cancellationToken).ConfigureAwait(false);
-        }
-        await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private static Task Write<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type, CancellationToken cancellationToken) where T : class =>
-        value is null ? copy.WriteNullAsync(cancellationToken) : copy.WriteAsync(value, type, cancellationToken);
-
-    private static Task Write<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type, CancellationToken cancellationToken) where T : struct =>
-        value is { } v ? copy.WriteAsync(v, type, cancellationToken) : copy.WriteNullAsync(cancellationToken);
 
     /// <summary>The registry: per asset only its last record in the batch counts (Kafka keeps one asset's records in order).</summary>
     private static async Task<int> WriteAssetsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, List<AssetRow> rows, CancellationToken cancellationToken)

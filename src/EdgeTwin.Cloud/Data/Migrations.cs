@@ -110,5 +110,13 @@ public static class Migrations
             SELECT add_continuous_aggregate_policy('telemetry_1h', start_offset => INTERVAL '30 days',
                 end_offset => INTERVAL '1 hour', schedule_interval => INTERVAL '15 minutes', if_not_exists => TRUE);
             """, TimescaleOnly: true, OutsideTransaction: true),
+        new(4, "array and structure values (wire schema 1.1)", """
+            -- An array or structure value (a matrix flattened row-major, with its dimensions); value, value_text and
+            -- value_bool stay null for such a point.
+            ALTER TABLE telemetry ADD COLUMN IF NOT EXISTS value_json jsonb;
+            ALTER TABLE telemetry ADD COLUMN IF NOT EXISTS dimensions integer[];
+            ALTER TABLE events ADD COLUMN IF NOT EXISTS value_json jsonb;
+            ALTER TABLE events ADD COLUMN IF NOT EXISTS dimensions integer[];
+            """),
     ];
 }

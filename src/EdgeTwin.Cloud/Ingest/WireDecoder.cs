@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
@@ -8,88 +7,14 @@ namespace EdgeTwin.Cloud.Ingest;
 public sealed class WireFormatException(string message) : Exception(message);
 
 /// <summary>
-/// Reads the gateway's messages (config/schema/telemetry-point-1.0.schema.json and the twin-metadata record). Accepts
-/// schema 1.x (a minor version only adds optional fields, which are then ignored); any other version, a missing or
-/// mistyped field, an unknown field in 1.0, or a value that is not a number, boolean or string is refused with the
+/// Reads the gateway's messages (config/schema/telemetry-point-1.0.schema.json and 1.1, and the twin-metadata record).
+/// Accepts schema 1.x (a minor version only adds optional fields; from 1.1 a value may be an array, with
+/// "dimensions" for a matrix, or a structure's object, kept as JSON); any other version, a missing or mistyped
+/// field, an unknown field in 1.0, or a 1.0 value that is not a number, boolean or string is refused with the
 /// reason, for the dead-letter table.
 /// </summary>
-public static class WireDecoder
+public static partial class WireDecoder
 {
-    private const string TsFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
-
-    private static readonly HashSet<string> Known1_0 = new(StringComparer.Ordinal)
-    {
-        "schema_version", "gateway_id", "asset_id", "metric", "ts", "value", "quality", "status_code", "source",
-        "tags", "model", "model_version", "event", "ts_end", "replayed",
-    };
-
-    public static PointRow DecodePoint(ReadOnlySpan<byte> payload)
-    {
-        using var doc = Parse(payload);
-        var root = doc.RootElement;
-        var exact = CheckVersion(root);
-        if (exact)
-        {
-            foreach (var p in root.EnumerateObject())
-            {
-                if (!Known1_0.Contains(p.Name)) throw new WireFormatException($"$.{p.Name}: not a field of schema 1.0");
-            }
-        }
-        var gateway = Key(root, "gateway_id");
-        var asset = Key(root, "asset_id");
-        var metric = Key(root, "metric");
-        var (time, frac) = Timestamp(Required(root, "ts"), "ts");
-        var value = Required(root, "value");
-        double? number = null;
-        string? text = null;
-        bool? flag = null;
-        switch (value.ValueKind)
-        {
-            case JsonValueKind.Number: number = value.GetDouble(); break;
-            case JsonValueKind.String: text = value.GetString(); break;
-            case JsonValueKind.True or JsonValueKind.False: flag = value.GetBoolean(); break;
-            default: throw new WireFormatException($"$.value: expected a number, boolean or string, found {Kind(value)}");
-        }
-        var quality = String(root, "quality");
-        if (quality is not ("good" or "uncertain" or "bad")) throw new WireFormatException($"$.quality: '{quality}' is not good, uncertain or bad");
-        var status = Required(root, "status_code");
-        if (status.ValueKind != JsonValueKind.Number || !status.TryGetInt64(out var statusCode) || statusCode is < 0 or > uint.MaxValue)
-            throw new WireFormatException($"$.status_code: expected an integer 0..4294967295, found {Kind(status)}");
-        var source = String(root, "source");
-        string? tagsJson = null;
-        string? unit = null;
-        if (root.TryGetProperty("tags", out var tags))
-        {
-            if (tags.ValueKind != JsonValueKind.Object) throw new WireFormatException($"$.tags: expected an object, found {Kind(tags)}");
-            foreach (var t in tags.EnumerateObject())
-            {
-                if (t.Value.ValueKind != JsonValueKind.String) throw new WireFormatException($"$.tags.{t.Name}: expected a string, found {Kind(t.Value)}");
-                if (t.Name == "unit") unit = t.Value.GetString();
-            }
-            tagsJson = tags.GetRawText();
-        }
-        var model = Optional(root, "model") ?? "";
-        var modelVersion = Optional(root, "model_version") ?? "";
-        var kind = Optional(root, "event");
-        if (kind is not (null or "loss" or "anomaly" or "gateway_state")) throw new WireFormatException($"$.event: '{kind}' is not loss, anomaly or gateway_state");
-        DateTime? end = null;
-        if (root.TryGetProperty("ts_end", out var tsEnd)) end = Timestamp(tsEnd, "ts_end").Time;
-        var replayed = false;
-        if (root.TryGetProperty("replayed", out var r))
-        {
-            if (r.ValueKind is not (JsonValueKind.True or JsonValueKind.False)) throw new WireFormatException($"$.replayed: expected a boolean, found {Kind(r)}");
-            replayed = r.GetBoolean();
-        }
-        // PostgreSQL's text and jsonb cannot hold U+0000: such a point could never be written, so it is refused here.
-        if (text?.Contains('\0', StringComparison.Ordinal) == true || source.Contains('\0', StringComparison.Ordinal)
-            || tagsJson?.Contains("\\u0000", StringComparison.Ordinal) == true)
-        {
-            throw new WireFormatException("a string contains U+0000, which PostgreSQL cannot store");
-        }
-        return new PointRow(time, frac, asset, metric, number, text, flag, quality, statusCode, unit, tagsJson, model, modelVersion,
-            source, gateway, replayed, kind, end);
-    }
-
     /// <summary>A twin-metadata record (the gateway's asset registry), keyed by asset id; an empty payload is a tombstone.</summary>
     public static AssetRow DecodeAsset(ReadOnlySpan<byte> key, ReadOnlySpan<byte> payload)
     {
@@ -137,15 +62,7 @@ public static class WireDecoder
         }
     }
 
-    /// <summary>Returns whether the version is exactly 1.0 (so unknown fields are errors); throws for any other major.</summary>
-    private static bool CheckVersion(JsonElement root)
-    {
-        var version = String(root, "schema_version");
-        if (version == "1.0") return true;
-        var dot = version.IndexOf('.', StringComparison.Ordinal);
-        if (dot > 0 && version[..dot] == "1" && int.TryParse(version.AsSpan(dot + 1), NumberStyles.None, CultureInfo.InvariantCulture, out _)) return false;
-        throw new WireFormatException($"$.schema_version: unknown schema version '{version}' (this service reads 1.x)");
-    }
+    private static bool CheckVersion(JsonElement root) => CheckVersion(String(root, "schema_version"));
 
     private static JsonElement Required(JsonElement root, string name) =>
         root.TryGetProperty(name, out var e) ? e : throw new WireFormatException($"$.{name}: required");
@@ -168,17 +85,6 @@ public static class WireDecoder
         var s = String(root, name);
         if (s.Length == 0 || s.Contains('|', StringComparison.Ordinal) || s.Contains('\0', StringComparison.Ordinal)) throw new WireFormatException($"$.{name}: '{s}' is empty or contains '|'");
         return s;
-    }
-
-    private static (DateTime Time, short Frac) Timestamp(JsonElement e, string name)
-    {
-        if (e.ValueKind != JsonValueKind.String
-            || !DateTime.TryParseExact(e.GetString(), TsFormat, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t))
-        {
-            throw new WireFormatException($"$.{name}: expected a UTC timestamp with seven fractional digits (2026-01-01T00:00:00.0000000Z), found {Kind(e)}");
-        }
-        var frac = (short)(t.Ticks % 10);
-        return (new DateTime(t.Ticks - frac, DateTimeKind.Utc), frac);
     }
 
     private static string Kind(JsonElement e) => e.ValueKind switch

@@ -2,7 +2,8 @@ namespace EdgeTwin.Cloud.Ingest;
 
 /// <summary>
 /// One point of schema 1.x as a row: a measurement or model output (telemetry table), or an event (events table)
-/// when <see cref="EventKind"/> is set. <see cref="Time"/> is the wire timestamp cut to the microsecond, and
+/// when <see cref="EventKind"/> is set. A schema-1.1 array or structure value is <see cref="ValueJson"/> (with the
+/// matrix's <see cref="Dimensions"/>), the scalar columns then null. <see cref="Time"/> is the wire timestamp cut to the microsecond, and
 /// <see cref="TimeFrac"/> its last 100 ns digit.
 /// </summary>
 public sealed record PointRow(
@@ -23,7 +24,9 @@ public sealed record PointRow(
     string GatewayId,
     bool Replayed,
     string? EventKind,
-    DateTime? TimeEnd);
+    DateTime? TimeEnd,
+    string? ValueJson = null,
+    int[]? Dimensions = null);
 
 /// <summary>One asset of a gateway's registry from the twin-metadata topic; <see cref="Deleted"/> for a tombstone.</summary>
 public sealed record AssetRow(string Id, string Name, string? Parent, string? ModelVersion, string? ConfigJson, string GatewayId, bool Deleted);

@@ -1,12 +1,3 @@
-using System.Runtime.InteropServices;
-using EdgeTwin.Buffers;
-using EdgeTwin.Core.Config;
-using EdgeTwin.Core.IO;
-using EdgeTwin.Core.Pipeline;
-using EdgeTwin.Core.Telemetry;
-using EdgeTwin.Core.Wire;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Win32.SafeHandles;
 
 namespace EdgeTwin.Connectors.File;

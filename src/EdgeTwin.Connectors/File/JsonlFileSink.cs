@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using EdgeTwin.Buffers;
-using EdgeTwin.Core.Config;
 using EdgeTwin.Core.IO;
 using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Telemetry;

@@ -1,16 +1,10 @@
-using System.Buffers;
 using System.Buffers.Text;
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
 using EdgeTwin.Core.Assets;
-using EdgeTwin.Core.Config;
-using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Telemetry;
 using EdgeTwin.Core.Wire;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EdgeTwin.Connectors.Kafka;
 
@@ -29,12 +23,24 @@ public sealed partial class KafkaSink
         { "content-type", Encoding.UTF8.GetBytes(ContentType) },
     };
 
+    private static readonly byte[] Version10 = Encoding.UTF8.GetBytes(WirePointWriter.SchemaVersion);
+    private static readonly byte[] Version11 = Encoding.UTF8.GetBytes(WirePointWriter.SchemaVersion11);
+    private string _headerVersion = WirePointWriter.SchemaVersion;
+
     private Message<byte[], byte[]> Encode(in TelemetryPoint point)
     {
         _buffer.ResetWrittenCount();
         _wire.Write(in point, _buffer, terminator: 0);
         _headers.Remove(KeyHeader);
         _headers.Add(KeyHeader, IdempotentKeyBytes(in point));
+        // The version header follows the point's own version (1.1 for arrays and structures), as its body does.
+        var version = point.Value.WireVersion;
+        if (!ReferenceEquals(version, _headerVersion))
+        {
+            _headers.Remove("schema_version");
+            _headers.Add("schema_version", version == WirePointWriter.SchemaVersion ? Version10 : Version11);
+            _headerVersion = version;
+        }
         _message.Key = KeyBytes(point.Stream.AssetId);
         _message.Value = _buffer.WrittenSpan.ToArray();
         return _message;

@@ -1,16 +1,4 @@
-using System.Buffers;
-using System.Buffers.Text;
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using Confluent.Kafka;
-using EdgeTwin.Core.Assets;
-using EdgeTwin.Core.Config;
-using EdgeTwin.Core.Pipeline;
-using EdgeTwin.Core.Telemetry;
-using EdgeTwin.Core.Wire;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EdgeTwin.Connectors.Kafka;
 

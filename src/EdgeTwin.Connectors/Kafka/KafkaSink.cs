@@ -1,11 +1,6 @@
 using System.Buffers;
-using System.Buffers.Text;
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using Confluent.Kafka;
 using EdgeTwin.Core.Assets;
-using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Telemetry;
 using EdgeTwin.Core.Wire;

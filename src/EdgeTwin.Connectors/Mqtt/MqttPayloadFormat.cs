@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace EdgeTwin.Connectors.Mqtt;
 
 /// <summary>How a subscription's payloads are read.</summary>

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Security.Cryptography.X509Certificates;
-using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Telemetry;
 using EdgeTwin.Core.Wire;
@@ -20,6 +19,7 @@ namespace EdgeTwin.Connectors.Mqtt;
 public sealed class MqttSink : ISink, IAsyncDisposable
 {
     private static readonly ReadOnlyMemory<byte> SchemaVersionBytes = System.Text.Encoding.UTF8.GetBytes(WirePointWriter.SchemaVersion);
+    private static readonly ReadOnlyMemory<byte> SchemaVersion11Bytes = System.Text.Encoding.UTF8.GetBytes(WirePointWriter.SchemaVersion11);
 
     private readonly MqttSinkConfig _config;
     private readonly ReadOnlyMemory<byte> _gatewayIdBytes;
@@ -197,7 +197,7 @@ public sealed class MqttSink : ISink, IAsyncDisposable
             .WithPayload(buffer.WrittenMemory.ToArray())
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .WithContentType("application/json")
-            .WithUserProperty("schema_version", SchemaVersionBytes)
+            .WithUserProperty("schema_version", point.Value.WireVersion == WirePointWriter.SchemaVersion ? SchemaVersionBytes : SchemaVersion11Bytes)
             .WithUserProperty("gateway_id", _gatewayIdBytes)
             .WithUserProperty("key", System.Text.Encoding.UTF8.GetBytes(point.IdempotentKey).AsMemory())
             .Build();

@@ -1,7 +1,6 @@
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using EdgeTwin.Core.Config;
 using MQTTnet;
 
 namespace EdgeTwin.Connectors.Mqtt;

@@ -1,5 +1,3 @@
-using EdgeTwin.Core.Assets;
-
 namespace EdgeTwin.Connectors.Mqtt;
 
 /// <summary>

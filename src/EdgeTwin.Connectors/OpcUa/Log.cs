@@ -25,4 +25,10 @@ internal static partial class Log
 
     [LoggerMessage(4205, LogLevel.Information, "OPC UA source {Source} stopped: {Values} values, {Acknowledged} messages acknowledged")]
     public static partial void Stopped(ILogger logger, string source, long values, long acknowledged);
+
+    [LoggerMessage(4250, LogLevel.Information, "OPC UA source {Source}: {Endpoint}: read {Count} data type definition(s) of the nodes' structures and enumerations for this session")]
+    public static partial void TypesLoaded(ILogger logger, string source, string endpoint, int count);
+
+    [LoggerMessage(4251, LogLevel.Warning, "OPC UA source {Source}: {Endpoint}: reading the nodes' data type definitions failed ({Reason}); structures are forwarded as type id and body, enumerations without names")]
+    public static partial void TypesFailed(ILogger logger, string source, string endpoint, string reason);
 }

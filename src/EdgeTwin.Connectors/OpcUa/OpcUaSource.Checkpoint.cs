@@ -1,18 +1,8 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using System.Threading.Channels;
-using EdgeTwin.Core.Config;
-using EdgeTwin.Core.Pipeline;
-using EdgeTwin.Core.Quarantine;
-using EdgeTwin.Core.Telemetry;
-using EdgeTwin.OpcUa;
 using EdgeTwin.OpcUa.Client;
-using EdgeTwin.OpcUa.SecureChannel;
-using EdgeTwin.OpcUa.Session;
-using EdgeTwin.OpcUa.Subscriptions;
 using EdgeTwin.OpcUa.Types;
-using Microsoft.Extensions.Logging;
 
 namespace EdgeTwin.Connectors.OpcUa;
 

@@ -1,18 +1,9 @@
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
-using System.Threading.Channels;
-using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Quarantine;
 using EdgeTwin.Core.Telemetry;
 using EdgeTwin.OpcUa;
 using EdgeTwin.OpcUa.Client;
-using EdgeTwin.OpcUa.SecureChannel;
-using EdgeTwin.OpcUa.Session;
-using EdgeTwin.OpcUa.Subscriptions;
 using EdgeTwin.OpcUa.Types;
-using Microsoft.Extensions.Logging;
 
 namespace EdgeTwin.Connectors.OpcUa;
 
@@ -41,6 +32,7 @@ public sealed partial class OpcUaSource
                     continue;
                 }
 
+                await EnsureTypesAsync(client, cancellationToken).ConfigureAwait(false);
                 var batch = IngestBatch.Rent(Name, nodes.Length);
                 var now = _time.GetUtcNow().UtcTicks;
                 for (var i = 0; i < nodes.Length; i++)
@@ -55,7 +47,7 @@ public sealed partial class OpcUaSource
                     // A server that sends no source timestamp gives every read a new server timestamp, so dedup
                     // cannot tell a repeated value: it is forwarded when its value or status changes, stamped with
                     // the server timestamp of the read that saw the change.
-                    if (!status.IsBad && values[i].SourceTimestamp is null && !nodes[i].UnstampedChanged(ToPointValue(values[i].Value, out _), status.Code))
+                    if (!status.IsBad && values[i].SourceTimestamp is null && !nodes[i].UnstampedChanged(OpcUaValues.ToPointValue(values[i].Value, _config.MaxArrayElements, out _, out _, Types, nodes[i].EnumNames), status.Code))
                     {
                         continue;
                     }
@@ -92,11 +84,12 @@ public sealed partial class OpcUaSource
         }
 
         node.LastStatus = status.Code;
-        var point = ToPointValue(value.Value, out var error);
+        var point = OpcUaValues.ToPointValue(value.Value, _config.MaxArrayElements, out var error, out var tooLarge, Types, node.EnumNames);
+        if (error is null && node.Selector is { } selector && point.Kind != PointValueKind.None) point = selector.Select(point, out error);
         return error is null
             ? new Reading(node.Address, ticks, point, status.Code, null, node.Asset, node.Metric)
             : new Reading(node.Address, ticks, PointValue.None, status.Code, null, node.Asset, node.Metric,
-                Error: $"OPC UA {_config.Url} node {node.Text}: {error}", ErrorReason: QuarantineReason.InvalidPayload);
+                Error: $"OPC UA {_config.Url} node {node.Text}: {error}", ErrorReason: tooLarge ? QuarantineReason.PayloadTooLarge : QuarantineReason.InvalidPayload);
     }
 
     private Reading Report(OpcUaNode node, StatusCode status, string detail, long ticks)
@@ -107,36 +100,5 @@ public sealed partial class OpcUaSource
         return new Reading(node.Address, ticks, PointValue.None, status.Code, Quality.Bad, node.Asset, node.Metric,
             Error: $"OPC UA {_config.Url} node {node.Text}: {detail} (status {status})",
             ErrorReason: gone ? QuarantineReason.NodeUnavailable : QuarantineReason.BadStatus);
-    }
-
-    /// <summary>Numbers, booleans and strings travel north; anything else is quarantined with its type.</summary>
-    internal static PointValue ToPointValue(Variant value, out string? error)
-    {
-        error = null;
-        if (value.IsArray)
-        {
-            error = $"an array of {value.Type} cannot be forwarded as one point";
-            return PointValue.None;
-        }
-
-        switch (value.Type)
-        {
-            case BuiltInType.Null: return PointValue.None;
-            case BuiltInType.Boolean: return PointValue.FromBoolean(value.AsBoolean());
-            case BuiltInType.SByte: return PointValue.FromNumber(value.AsSByte());
-            case BuiltInType.Byte: return PointValue.FromNumber(value.AsByte());
-            case BuiltInType.Int16: return PointValue.FromNumber(value.AsInt16());
-            case BuiltInType.UInt16: return PointValue.FromNumber(value.AsUInt16());
-            case BuiltInType.Int32: return PointValue.FromNumber(value.AsInt32());
-            case BuiltInType.UInt32: return PointValue.FromNumber(value.AsUInt32());
-            case BuiltInType.Int64: return PointValue.FromNumber(value.AsInt64());
-            case BuiltInType.UInt64: return PointValue.FromNumber(value.AsUInt64());
-            case BuiltInType.Float: return PointValue.FromNumber(value.AsFloat());
-            case BuiltInType.Double: return PointValue.FromNumber(value.AsDouble());
-            case BuiltInType.String: return value.AsString() is { } text ? PointValue.FromString(text) : PointValue.None;
-            default:
-                error = $"a {value.Type} value is not a number, boolean or string";
-                return PointValue.None;
-        }
     }
 }

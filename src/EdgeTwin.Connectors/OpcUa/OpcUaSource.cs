@@ -1,12 +1,6 @@
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Threading.Channels;
-using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Pipeline;
-using EdgeTwin.Core.Quarantine;
 using EdgeTwin.Core.Telemetry;
-using EdgeTwin.OpcUa;
 using EdgeTwin.OpcUa.Client;
 using EdgeTwin.OpcUa.SecureChannel;
 using EdgeTwin.OpcUa.Session;
@@ -69,7 +63,9 @@ public sealed partial class OpcUaSource : ISource
                     throw new ArgumentException($"{configPath}.groups[{g}].nodes[{n}].node: {ex.Message}", ex);
                 }
 
-                nodes.Add(new OpcUaNode(g, id, node.Node, "opcua:" + node.Node, node.Asset, node.Metric, (uint)nodes.Count + 1));
+                var selector = OpcUaValueSelector.Parse(node.Element, node.Field, out var key, out var selectorError);
+                if (selectorError is not null) throw new ArgumentException($"{configPath}.groups[{g}].nodes[{n}].{key}: {selectorError}");
+                nodes.Add(new OpcUaNode(g, id, node.Node, OpcUaValueSelector.AddressOf(node), node.Asset, node.Metric, (uint)nodes.Count + 1) { Selector = selector });
             }
         }
 
@@ -165,6 +161,7 @@ public sealed partial class OpcUaSource : ISource
                 switch (e.Kind)
                 {
                     case UaClientEventKind.Notification:
+                        await EnsureTypesAsync(client, cancellationToken).ConfigureAwait(false);
                         var changes = e.Message!.DataChanges;
                         var batch = IngestBatch.Rent(Name, Math.Max(1, changes.Count));
                         var now = _time.GetUtcNow().UtcTicks;
@@ -283,6 +280,12 @@ public sealed partial class OpcUaSource : ISource
         public uint Handle { get; } = handle;
 
         public uint LastStatus { get; set; } = uint.MaxValue;
+
+        /// <summary>The array element or structure field this entry takes out of the node's value; null for the whole value.</summary>
+        public OpcUaValueSelector? Selector { get; init; }
+
+        /// <summary>The names of the values of the node's enumeration data type, for this session; null when it is none.</summary>
+        public IReadOnlyDictionary<long, string>? EnumNames { get; set; }
 
         private PointValue _unstampedValue;
 

@@ -51,6 +51,9 @@ public sealed class OpcUaSourceConfig
 
     public double ReconnectMaxSeconds { get; set; } = 30;
 
+    /// <summary>Most elements an array or matrix value may hold; a larger one is quarantined as too large, with its size.</summary>
+    public int MaxArrayElements { get; set; } = OpcUaValues.DefaultMaxArrayElements;
+
     public List<OpcUaNodeGroupConfig> Groups { get; set; } = [];
 }
 
@@ -122,6 +125,12 @@ public sealed class OpcUaNodeConfig
     public string? Asset { get; set; }
 
     public string? Metric { get; set; }
+
+    /// <summary>One element of an array value as its own series: <c>"[3]"</c>, <c>"[1][2]"</c> for a matrix. The address gets <c>#</c> + it.</summary>
+    public string? Element { get; set; }
+
+    /// <summary>One field of a structure value as its own series: <c>"Status.Speed"</c>. The address gets <c>#</c> + it.</summary>
+    public string? Field { get; set; }
 }
 
 /// <summary>$.sources.opcua[].securityMode: message security.</summary>

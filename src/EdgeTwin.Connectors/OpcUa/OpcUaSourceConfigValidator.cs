@@ -55,6 +55,7 @@ public static class OpcUaSourceConfigValidator
         {
             check.Error(path + ".reconnectMaxSeconds", $"must be between reconnectMinSeconds ({s.ReconnectMinSeconds}) and 86400, got {s.ReconnectMaxSeconds}");
         }
+        if (s.MaxArrayElements is < 1 or > 16_777_216) check.Error(path + ".maxArrayElements", $"must be between 1 and 16777216, got {s.MaxArrayElements}");
         if (s.Groups.Count == 0) check.Error(path + ".groups", "reads nothing: list at least one node group");
         var nodes = new Dictionary<string, string>(StringComparer.Ordinal);
         check.Each(s.Groups, path + ".groups", (g, at) => Group(g, at, nodes, check));
@@ -94,8 +95,13 @@ public static class OpcUaSourceConfigValidator
             return;
         }
         if (id.ServerIndex != 0) { check.Error(at + ".node", $"'{n.Node}' points to another server (svr=)"); return; }
-        if (!nodes.TryAdd(n.Node, at)) check.Error(at + ".node", $"'{n.Node}' is already read at {nodes[n.Node]}");
-        var address = "opcua:" + n.Node;
+        OpcUaValueSelector.Parse(n.Element, n.Field, out var selectorKey, out var selectorError);
+        if (selectorError is not null) check.Error(at + "." + selectorKey, selectorError);
+        var address = OpcUaValueSelector.AddressOf(n);
+        if (!nodes.TryAdd(address, at))
+        {
+            check.Error(at + ".node", (n.Element ?? n.Field) is { } part ? $"'{n.Node}' {part} is already read at {nodes[address]}" : $"'{n.Node}' is already read at {nodes[address]}");
+        }
         var mapped = check.Mappings.TryGetValue(address, out var mapping);
         if (n.Asset is null && n.Metric is null)
         {

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using EdgeTwin.Connectors.Json;
-using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Telemetry;
 using Microsoft.Extensions.Logging;

@@ -42,6 +42,15 @@ public sealed class DedupConfig
 {
     /// <summary>Timestamps remembered per series to recognise out-of-order duplicates.</summary>
     public int HistoryPerSeries { get; set; } = 64;
+
+    /// <summary>
+    /// Estimated bytes the per-series state (history, shadow) may take in memory; beyond it the series least
+    /// recently seen are kept in the queue's database and come back on their next point.
+    /// </summary>
+    public long MemoryBytes { get; set; } = DefaultMemoryBytes;
+
+    /// <summary>128 MiB: about 670,000 series with evenly spaced timestamps, well inside edgetwin.service's MemoryMax=512M.</summary>
+    public const long DefaultMemoryBytes = 128L << 20;
 }
 
 public sealed class ValidationConfig

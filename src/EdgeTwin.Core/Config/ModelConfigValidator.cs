@@ -6,6 +6,7 @@ public static class ModelConfigValidator
     public static void Dedup(DedupConfig dedup, string path, ConfigCheck check)
     {
         if (dedup.HistoryPerSeries is < 1 or > 65536) check.Error(path + ".historyPerSeries", $"must be between 1 and 65536, got {dedup.HistoryPerSeries}");
+        if (dedup.MemoryBytes < 1L << 20) check.Error(path + ".memoryBytes", $"must be at least 1048576 (1 MiB), got {dedup.MemoryBytes}");
     }
 
     public static void Validation(ValidationConfig validation, string path, ConfigCheck check)

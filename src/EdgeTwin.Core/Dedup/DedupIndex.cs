@@ -7,14 +7,13 @@ namespace EdgeTwin.Core.Dedup;
 
 /// <summary>
 /// Drops exact duplicates by asset + metric + timestamp (docs/architecture.md §2.2) and keeps new out-of-order
-/// points: per series a high-water mark and the last <see cref="HistoryPerSeries"/> timestamps, so memory follows
-/// the series count. <see cref="Admit"/> is tentative until <see cref="Accept"/>; <see cref="Rollback"/> undoes it
+/// points: per series a high-water mark and the last <see cref="HistoryPerSeries"/> timestamps (evenly spaced ones
+/// kept as a progression, without an array), so memory follows the series count. <see cref="Admit"/> is tentative until <see cref="Accept"/>; <see cref="Rollback"/> undoes it
 /// when a commit fails, so a point never made durable is never remembered as seen.
 /// </summary>
-public sealed class DedupIndex
+public sealed partial class DedupIndex
 {
     private readonly Dictionary<SeriesKey, SeriesState> _series = new();
-    private readonly List<Undo> _undo = new(1024);
 
     // Readers on other threads (the local API's shadow) list the series from here: the dictionary above belongs
     // to the pipeline thread and may be growing while they read.
@@ -40,6 +39,8 @@ public sealed class DedupIndex
             state = new SeriesState(key);
             _series.Add(key, state);
             lock (_publishedGate) _published.Add(state);
+            // A series evicted before comes back with its history and shadow.
+            if (_spill is not null && _spill.Spilled > 0 && _spill.Load(key) is { } record) Reload(state, record);
         }
         return state;
     }
@@ -52,110 +53,16 @@ public sealed class DedupIndex
 
     public bool TryGet(SeriesKey key, out SeriesState? state) => _series.TryGetValue(key, out state);
 
-    /// <summary>
-    /// Checks <paramref name="ticks"/> against the series and, unless it is a duplicate, remembers it. The
-    /// history holds the <see cref="HistoryPerSeries"/> most recent timestamps by time (not by arrival), so a
-    /// late point never pushes newer ones out of the window.
-    /// </summary>
-    public DedupOutcome Admit(SeriesState state, long ticks)
-    {
-        var hwm = state.HighWaterMark;
-        if (ticks == hwm) return DedupOutcome.Duplicate;
-        var ring = state.History ??= new long[HistoryPerSeries];
-        var evicted = false;
-        long evictedValue = 0;
-        if (ticks > hwm)
-        {
-            // In order (the common case): append as the newest, evicting the oldest when full.
-            if (state.HistoryCount == ring.Length)
-            {
-                evicted = true;
-                evictedValue = ring[state.HistoryHead];
-                state.HistoryHead = (state.HistoryHead + 1) % ring.Length;
-                state.HistoryCount--;
-            }
-            state.HistorySet(state.HistoryCount++, ticks);
-            state.HighWaterMark = ticks;
-            _undo.Add(new Undo(state, hwm, UndoKind.Append, evicted, evictedValue, 0));
-            return DedupOutcome.New;
-        }
-
-        // Out of order: binary search the sorted history.
-        int lo = 0, hi = state.HistoryCount - 1;
-        while (lo <= hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            var seen = state.HistoryAt(mid);
-            if (seen == ticks) return DedupOutcome.Duplicate;
-            if (seen < ticks) lo = mid + 1;
-            else hi = mid - 1;
-        }
-        if (lo == 0 && state.HistoryCount == ring.Length)
-        {
-            // Older than everything remembered: kept (and counted), but not remembered, so it cannot evict
-            // the newer timestamps that recognise the duplicates that matter (a reconnect's republish).
-            return DedupOutcome.LateUnverified;
-        }
-        if (state.HistoryCount == ring.Length)
-        {
-            evicted = true;
-            evictedValue = ring[state.HistoryHead];
-            state.HistoryHead = (state.HistoryHead + 1) % ring.Length;
-            state.HistoryCount--;
-            lo--;
-        }
-        for (var i = state.HistoryCount; i > lo; i--) state.HistorySet(i, state.HistoryAt(i - 1));
-        state.HistorySet(lo, ticks);
-        state.HistoryCount++;
-        _undo.Add(new Undo(state, hwm, UndoKind.Insert, evicted, evictedValue, lo));
-        return DedupOutcome.New;
-    }
-
-    /// <summary>The tentative admissions since the last <see cref="Accept"/> are now durable.</summary>
-    public void Accept() => _undo.Clear();
-
-    /// <summary>Undoes every admission since the last <see cref="Accept"/>, newest first.</summary>
-    public void Rollback()
-    {
-        for (var i = _undo.Count - 1; i >= 0; i--)
-        {
-            var u = _undo[i];
-            var s = u.State;
-            var ring = s.History!;
-            if (u.Kind == UndoKind.Append)
-            {
-                s.HistoryCount--;
-            }
-            else
-            {
-                for (var j = u.Position; j < s.HistoryCount - 1; j++) s.HistorySet(j, s.HistoryAt(j + 1));
-                s.HistoryCount--;
-            }
-            if (u.Evicted)
-            {
-                s.HistoryHead = (s.HistoryHead - 1 + ring.Length) % ring.Length;
-                ring[s.HistoryHead] = u.EvictedValue;
-                s.HistoryCount++;
-            }
-            s.HighWaterMark = u.HighWaterMark;
-        }
-        _undo.Clear();
-    }
-
-    public int PendingAdmissions => _undo.Count;
-
-    private enum UndoKind : byte { Append, Insert }
-
-    private readonly record struct Undo(SeriesState State, long HighWaterMark, UndoKind Kind, bool Evicted, long EvictedValue, int Position);
-
     private const uint SnapshotMagic = 0x50534445; // "EDSP" little-endian
-    private const byte SnapshotVersion = 1;
+    private const byte SnapshotVersion = 2;
+    private const byte HistoryList = 0;
+    private const byte HistoryProgression = 1;
 
     /// <summary>
     /// Writes the whole state (history and shadow) for the queue's checkpoint. Layout, little-endian:
     /// magic u32, version u8, history-per-series i32, series count i32; per series: asset and metric as
-    /// length-prefixed UTF-8, high-water mark i64, history count i32, history i64[] oldest first, then the
-    /// shadow (has-value u8, and if set: ticks i64, quality u8, status u32, value).
+    /// length-prefixed UTF-8, high-water mark i64, history count i32, and unless it is 0 the history's form u8:
+    /// 0 a list (i64[] oldest first), 1 a progression (first i64, step i64); then the shadow (has-value u8, and if set: ticks i64, quality u8, status u32, value).
     /// The shadow's stream is written as its catalog id by <paramref name="streamId"/>.
     /// </summary>
     public void WriteSnapshot(IBufferWriter<byte> output, Func<StreamDescriptor, int> streamId)
@@ -165,27 +72,40 @@ public sealed class DedupIndex
         w.U8(SnapshotVersion);
         w.I32(HistoryPerSeries);
         w.I32(_series.Count);
-        foreach (var s in _series.Values)
+        foreach (var s in _series.Values) WriteSeries(ref w, s, streamId);
+    }
+
+    private static void WriteSeries(ref SpanWriter w, SeriesState s, Func<StreamDescriptor, int> streamId)
+    {
+        w.Str(s.Key.AssetId);
+        w.Str(s.Key.Metric);
+        w.I64(s.HighWaterMark);
+        w.I32(s.Count);
+        if (s.Count >= 2 && EvenlySpaced(s))
         {
-            w.Str(s.Key.AssetId);
-            w.Str(s.Key.Metric);
-            w.I64(s.HighWaterMark);
-            w.I32(s.HistoryCount);
-            for (var i = 0; i < s.HistoryCount; i++) w.I64(s.HistoryAt(i));
-            var latest = s.Latest;
-            if (latest is { } p)
-            {
-                w.U8(1);
-                w.I32(streamId(p.Stream));
-                w.I64(p.TimestampTicks);
-                w.U8((byte)p.Quality);
-                w.U32(p.StatusCode);
-                w.Value(p.Value);
-            }
-            else
-            {
-                w.U8(0);
-            }
+            // Also a ring that holds a progression (it folds only on an append): one form per window.
+            w.U8(HistoryProgression);
+            w.I64(s.HistoryAt(0));
+            w.I64(s.HistoryAt(1) - s.HistoryAt(0));
+        }
+        else if (s.Count > 0)
+        {
+            w.U8(HistoryList);
+            for (var i = 0; i < s.Count; i++) w.I64(s.HistoryAt(i));
+        }
+        var latest = s.Latest;
+        if (latest is { } p)
+        {
+            w.U8(1);
+            w.I32(streamId(p.Stream));
+            w.I64(p.TimestampTicks);
+            w.U8((byte)p.Quality);
+            w.U32(p.StatusCode);
+            w.Value(p.Value);
+        }
+        else
+        {
+            w.U8(0);
         }
     }
 
@@ -197,41 +117,89 @@ public sealed class DedupIndex
     {
         var r = new SpanReader(data);
         if (r.U32() != SnapshotMagic) throw new InvalidDataException("dedup snapshot: bad magic");
-        if (r.U8() != SnapshotVersion) throw new InvalidDataException("dedup snapshot: unknown version");
+        var version = r.U8();
+        if (version is not (1 or SnapshotVersion)) throw new InvalidDataException($"dedup snapshot: unknown version {version}");
         var writtenHistory = r.I32(); // the history length it was written with; we re-fit to the configured one
         if (writtenHistory < 1) throw new InvalidDataException($"dedup snapshot: history length {writtenHistory}");
         var count = r.I32();
         if (count < 0) throw new InvalidDataException("dedup snapshot: negative series count");
         var index = new DedupIndex(historyPerSeries);
-        for (var n = 0; n < count; n++)
-        {
-            var state = index.GetOrAdd(new SeriesKey(r.Str(), r.Str()));
-            var hwm = r.I64();
-            var histCount = r.I32();
-            if (histCount < 0 || histCount > 65536) throw new InvalidDataException($"dedup snapshot: history count {histCount} at offset {r.Offset}");
-            for (var i = 0; i < histCount; i++) index.Admit(state, r.I64());
-            state.HighWaterMark = Math.Max(state.HighWaterMark, hwm);
-            if (state.History is null)
-            {
-                // Every admission enters the history, so a mark without one is corrupt; kept, it would break Admit.
-                if (state.HighWaterMark != long.MinValue) throw new InvalidDataException($"dedup snapshot: series {state.Key} has a high-water mark but no history");
-            }
-
-            if (r.U8() == 1)
-            {
-                var id = r.I32();
-                var ticks = r.I64();
-                var qualityByte = r.U8();
-                if (qualityByte > (byte)Quality.Bad) throw new InvalidDataException($"dedup snapshot: unknown quality {qualityByte} at offset {r.Offset - 1}");
-                var quality = (Quality)qualityByte;
-                var status = r.U32();
-                var value = r.Value();
-                if (stream(id) is { } s) state.ApplyToShadow(new TelemetryPoint(s, ticks, value, quality, status));
-            }
-        }
+        for (var n = 0; n < count; n++) index.ReadSeries(ref r, version, stream, null);
         if (r.Offset != data.Length) throw new InvalidDataException($"dedup snapshot: {data.Length - r.Offset} bytes after the last series");
         index.Accept();
         return index;
+    }
+
+    /// <summary>One series as <see cref="WriteSeries"/> wrote it, into this index (or into <paramref name="into"/>).</summary>
+    private SeriesState ReadSeries(ref SpanReader r, byte version, Func<int, StreamDescriptor?> stream, SeriesState? into)
+    {
+        var key = new SeriesKey(r.Str(), r.Str());
+        if (into is not null && into.Key != key) throw new InvalidDataException($"dedup record: series {key} where {into.Key} was expected");
+        var state = into ?? GetOrAdd(key);
+        var hwm = r.I64();
+        var histCount = r.I32();
+        if (histCount < 0 || histCount > 65536) throw new InvalidDataException($"dedup snapshot: history count {histCount} at offset {r.Offset}");
+        var form = version == 1 || histCount == 0 ? HistoryList : r.U8();
+        if (form == HistoryProgression) RestoreProgression(state, histCount, r.I64(), r.I64(), r.Offset);
+        else if (form == HistoryList) for (var i = 0; i < histCount; i++) Admit(state, r.I64());
+        else throw new InvalidDataException($"dedup snapshot: unknown history form {form} at offset {r.Offset - 1}");
+        state.HighWaterMark = Math.Max(state.HighWaterMark, hwm);
+        if (state.Count == 0)
+        {
+            // Every admission enters the history, so a mark without one is corrupt; kept, it would break Admit.
+            if (state.HighWaterMark != long.MinValue) throw new InvalidDataException($"dedup snapshot: series {state.Key} has a high-water mark but no history");
+        }
+
+        if (r.U8() == 1)
+        {
+            var id = r.I32();
+            var ticks = r.I64();
+            var qualityByte = r.U8();
+            if (qualityByte > (byte)Quality.Bad) throw new InvalidDataException($"dedup snapshot: unknown quality {qualityByte} at offset {r.Offset - 1}");
+            var quality = (Quality)qualityByte;
+            var status = r.U32();
+            var value = r.Value();
+            if (stream(id) is { } s) state.ApplyToShadow(new TelemetryPoint(s, ticks, value, quality, status));
+        }
+        return state;
+    }
+
+    private static bool EvenlySpaced(SeriesState s)
+    {
+        if (s.Ring is null) return true;
+        var step = s.HistoryAt(1) - s.HistoryAt(0);
+        for (var i = 2; i < s.Count; i++)
+        {
+            if (s.HistoryAt(i) - s.HistoryAt(i - 1) != step) return false;
+        }
+        return true;
+    }
+
+    /// <summary>A progression read back, re-fitted to this index's history length (the newest kept).</summary>
+    private void RestoreProgression(SeriesState state, int count, long first, long step, int offset)
+    {
+        if (count < 2 || step <= 0) throw new InvalidDataException($"dedup snapshot: progression of {count} with step {step} before offset {offset}");
+        long last;
+        try
+        {
+            last = checked(first + ((count - 1) * step));
+        }
+        catch (OverflowException)
+        {
+            throw new InvalidDataException($"dedup snapshot: progression from {first} by {step} overflows before offset {offset}");
+        }
+        var keep = Math.Min(count, HistoryPerSeries);
+        if (state.Count > 0)
+        {
+            // The series was listed before (a corrupt file): merge, as a list would be.
+            for (var i = count - keep; i < count; i++) Admit(state, first + (i * step));
+            return;
+        }
+        state.First = last - ((keep - 1) * step);
+        state.Step = step;
+        state.Count = keep;
+        state.Ring = null;
+        state.HighWaterMark = Math.Max(state.HighWaterMark, last);
     }
 
     private ref struct SpanWriter(IBufferWriter<byte> output)
@@ -262,6 +230,13 @@ public sealed class DedupIndex
                 case PointValueKind.Number: I64(BitConverter.DoubleToInt64Bits(v.Number)); break;
                 case PointValueKind.Boolean: U8(v.Boolean ? (byte)1 : (byte)0); break;
                 case PointValueKind.String: Str(v.Text); break;
+                case PointValueKind.Array or PointValueKind.Structure:
+                    var payload = new ArrayBufferWriter<byte>();
+                    PointValueCodec.Write(v, payload);
+                    I32(payload.WrittenCount);
+                    payload.WrittenSpan.CopyTo(_output.GetSpan(payload.WrittenCount));
+                    _output.Advance(payload.WrittenCount);
+                    break;
             }
         }
     }
@@ -292,11 +267,28 @@ public sealed class DedupIndex
 
         public string Str() => Encoding.UTF8.GetString(Take(I32()));
 
+        private PointValue Payload(PointValueKind kind)
+        {
+            var at = _pos;
+            var payload = Take(I32());
+            var pos = 0;
+            try
+            {
+                return PointValueCodec.Read(kind, payload, ref pos);
+            }
+            catch (InvalidDataException ex)
+            {
+                throw new InvalidDataException($"dedup snapshot: value at offset {at}: {ex.Message}", ex);
+            }
+        }
+
         public PointValue Value() => (PointValueKind)U8() switch
         {
             PointValueKind.Number => PointValue.FromNumber(BitConverter.Int64BitsToDouble(I64())),
             PointValueKind.Boolean => PointValue.FromBoolean(U8() != 0),
             PointValueKind.String => PointValue.FromString(Str()),
+            PointValueKind.Array => Payload(PointValueKind.Array),
+            PointValueKind.Structure => Payload(PointValueKind.Structure),
             var k => throw new InvalidDataException($"dedup snapshot: unknown value kind {k} at offset {_pos}"),
         };
     }

@@ -9,15 +9,33 @@ namespace EdgeTwin.Core.Dedup;
 /// </summary>
 public sealed class SeriesState
 {
-    // The most recent admitted timestamps, sorted ascending, as a circular buffer: logical element i is
-    // History[(HistoryHead + i) % History.Length]. In-order arrival appends and evicts the oldest in O(1).
-    internal long[]? History;
-    internal int HistoryHead;
-    internal int HistoryCount;
+    // The most recent admitted timestamps, sorted ascending, in one of two forms:
+    // - a progression (Ring is null): Count timestamps First, First + Step, First + 2 × Step, …. A series whose
+    //   timestamps are evenly spaced (a sampling interval, the simulator) keeps its whole window in three fields.
+    // - a ring (Ring is set): logical element i is Ring[(Head + i) % Ring.Length]; in-order arrival appends and
+    //   evicts the oldest in O(1). Regular counts the trailing elements evenly spaced by the last step (a lower
+    //   bound): once it covers the whole window the ring folds back into a progression.
+    internal long[]? Ring;
+    internal long First;
+    internal long Step;
+    internal int Head;
+    internal int Count;
+    internal int Regular;
 
-    internal long HistoryAt(int i) => History![(HistoryHead + i) % History.Length];
+    // The index's commit generation at the last admission (which series are coldest), and whether the series
+    // left memory: a cache holding this object (a mapping's) must look it up again.
+    internal int Touched;
+    public bool Evicted { get; internal set; }
 
-    internal void HistorySet(int i, long value) => History![(HistoryHead + i) % History.Length] = value;
+    internal long HistoryAt(int i) => Ring is { } ring ? ring[(Head + i) % ring.Length] : First + (i * Step);
+
+    internal void HistorySet(int i, long value) => Ring![(Head + i) % Ring.Length] = value;
+
+    /// <summary>Timestamps remembered (at most the index's history length).</summary>
+    public int HistoryCount => Count;
+
+    /// <summary>True while the history is a progression kept without an array (evenly spaced timestamps).</summary>
+    public bool HistoryIsCompact => Ring is null;
 
     public SeriesState(SeriesKey key) => Key = key;
 

@@ -72,6 +72,15 @@ public sealed class Normalizer
                     value = PointValue.FromNumber(scaled);
                 }
                 break;
+            case PointValueKind.Array:
+                if (value.IsNonFinite) return Fail(QuarantineReason.NonFiniteValue, $"array {value} from '{reading.Address}' holds an element that is not a finite number", out reason, out detail);
+                if (!target!.IsIdentity && value.Array.ElementKind == PointValueKind.Number)
+                {
+                    var scaled = PointValue.FromArray(value.Array.Scaled(target.Scale, target.Offset));
+                    if (scaled.IsNonFinite) return Fail(QuarantineReason.NonFiniteValue, $"array {value} from '{reading.Address}' scaled by {target.Scale} + {target.Offset} overflows", out reason, out detail);
+                    value = scaled;
+                }
+                break;
         }
 
         point = new TelemetryPoint(target!.Stream, ticks, value, reading.EffectiveQuality, reading.StatusCode);

@@ -19,5 +19,11 @@ public sealed record QuarantineRecord(
     public int ApproximateBytes =>
         64 + (Detail.Length + SourceName.Length + Reading.Address.Length + (Reading.AssetId?.Length ?? 0)
               + (Reading.Metric?.Length ?? 0) + (Reading.Raw?.Length ?? 0)
-              + (Reading.Value.Kind == PointValueKind.String ? Reading.Value.Text.Length : 0)) * 2;
+              + Reading.Value.Kind switch
+              {
+                  PointValueKind.String => Reading.Value.Text.Length,
+                  PointValueKind.Structure => Reading.Value.StructureJson.Length,
+                  PointValueKind.Array => Reading.Value.Array.Length * 4,
+                  _ => 0,
+              }) * 2;
 }

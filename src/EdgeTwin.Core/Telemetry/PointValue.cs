@@ -9,19 +9,29 @@ public enum PointValueKind : byte
     Number = 1,
     Boolean = 2,
     String = 3,
+
+    /// <summary>An array or matrix of numbers, booleans or strings (<see cref="ArrayValue"/>); wire schema 1.1.</summary>
+    Array = 4,
+
+    /// <summary>A structure as a JSON object, or an array of structures as a JSON array of objects; wire schema 1.1.</summary>
+    Structure = 5,
 }
 
-/// <summary>A point's value: a number (IEEE double), a boolean or a string. Allocation-free for numbers and booleans.</summary>
+/// <summary>
+/// A point's value: a number (IEEE double), a boolean, a string, an array (<see cref="ArrayValue"/>) or a structure
+/// (its JSON text). Allocation-free for numbers and booleans. Scalars travel in wire schema 1.0, arrays and
+/// structures in 1.1 (<see cref="WireVersion"/>).
+/// </summary>
 public readonly struct PointValue : IEquatable<PointValue>
 {
     private readonly double _number;
-    private readonly string? _text;
+    private readonly object? _ref;
 
-    private PointValue(PointValueKind kind, double number, string? text)
+    private PointValue(PointValueKind kind, double number, object? reference)
     {
         Kind = kind;
         _number = number;
-        _text = text;
+        _ref = reference;
     }
 
     public PointValueKind Kind { get; }
@@ -34,25 +44,68 @@ public readonly struct PointValue : IEquatable<PointValue>
 
     public static PointValue FromString(string value) => new(PointValueKind.String, 0, value ?? throw new ArgumentNullException(nameof(value)));
 
+    /// <summary>An enumeration's value with the name the server gives it: written as the number, the name as tag <c>enum</c> (wire 1.1).</summary>
+    public static PointValue FromNumber(double value, string? enumName) => new(PointValueKind.Number, value, enumName);
+
+    /// <summary>A text with its locale (an OPC UA LocalizedText): the locale travels as tag <c>locale</c> (wire 1.1).</summary>
+    public static PointValue FromString(string value, string? locale) =>
+        locale is null ? FromString(value) : new(PointValueKind.String, 0, new LocalizedString(value ?? throw new ArgumentNullException(nameof(value)), locale));
+
+    public static PointValue FromArray(ArrayValue value) => new(PointValueKind.Array, 0, value ?? throw new ArgumentNullException(nameof(value)));
+
+    /// <summary>A structure: <paramref name="json"/> is compact JSON text of an object (or an array of objects), written by the caller.</summary>
+    public static PointValue FromStructure(string json) => new(PointValueKind.Structure, 0, json ?? throw new ArgumentNullException(nameof(json)));
+
     public double Number => Kind == PointValueKind.Number ? _number : throw new InvalidOperationException($"value is {Kind}, not a number");
 
     public bool Boolean => Kind == PointValueKind.Boolean ? _number != 0 : throw new InvalidOperationException($"value is {Kind}, not a boolean");
 
-    public string Text => Kind == PointValueKind.String ? _text! : throw new InvalidOperationException($"value is {Kind}, not a string");
+    public string Text => Kind == PointValueKind.String
+        ? _ref as string ?? ((LocalizedString)_ref!).Text
+        : throw new InvalidOperationException($"value is {Kind}, not a string");
 
-    /// <summary>True for a number that is NaN or infinite: such a reading is quarantined, never forwarded.</summary>
-    public bool IsNonFinite => Kind == PointValueKind.Number && !double.IsFinite(_number);
+    /// <summary>
+    /// The per-point tag a scalar carries, if any: <c>enum</c> with an enumeration value's name, or <c>locale</c> with a
+    /// text's locale. A tagged scalar travels in wire schema 1.1, the tag inside "tags" beside the series' own.
+    /// </summary>
+    public KeyValuePair<string, string>? Tag => Kind switch
+    {
+        PointValueKind.Number when _ref is string name => new("enum", name),
+        PointValueKind.String when _ref is LocalizedString l => new("locale", l.Locale),
+        _ => null,
+    };
+
+    public ArrayValue Array => Kind == PointValueKind.Array ? (ArrayValue)_ref! : throw new InvalidOperationException($"value is {Kind}, not an array");
+
+    /// <summary>A structure's JSON text (an object, or an array of objects).</summary>
+    public string StructureJson => Kind == PointValueKind.Structure ? (string)_ref! : throw new InvalidOperationException($"value is {Kind}, not a structure");
+
+    /// <summary>True for a number that is NaN or infinite (or an array holding one): such a reading is quarantined, never forwarded.</summary>
+    public bool IsNonFinite => Kind switch
+    {
+        PointValueKind.Number => !double.IsFinite(_number),
+        PointValueKind.Array => ((ArrayValue)_ref!).HasNonFinite,
+        _ => false,
+    };
+
+    /// <summary>The wire schema version that carries this value: "1.0" for scalars, "1.1" for arrays, structures and tagged scalars.</summary>
+    public string WireVersion => Kind is PointValueKind.Array or PointValueKind.Structure || Tag is not null ? "1.1" : "1.0";
+
+    /// <summary>The same value without its per-point tag.</summary>
+    public PointValue Untagged => Tag is null ? this : Kind == PointValueKind.Number ? FromNumber(_number) : FromString(Text);
 
     public bool Equals(PointValue other) => Kind == other.Kind && Kind switch
     {
-        PointValueKind.String => string.Equals(_text, other._text, StringComparison.Ordinal),
+        PointValueKind.String => string.Equals(Text, other.Text, StringComparison.Ordinal) && Nullable.Equals(Tag, other.Tag),
+        PointValueKind.Structure => string.Equals((string?)_ref, (string?)other._ref, StringComparison.Ordinal),
+        PointValueKind.Array => ((ArrayValue)_ref!).Equals((ArrayValue?)other._ref),
         PointValueKind.None => true,
-        _ => _number.Equals(other._number),
+        _ => _number.Equals(other._number) && string.Equals(_ref as string, other._ref as string, StringComparison.Ordinal),
     };
 
     public override bool Equals(object? obj) => obj is PointValue other && Equals(other);
 
-    public override int GetHashCode() => HashCode.Combine(Kind, _number, _text);
+    public override int GetHashCode() => HashCode.Combine(Kind, _number, _ref);
 
     public static bool operator ==(PointValue left, PointValue right) => left.Equals(right);
 
@@ -62,7 +115,11 @@ public readonly struct PointValue : IEquatable<PointValue>
     {
         PointValueKind.Number => _number.ToString("R", CultureInfo.InvariantCulture),
         PointValueKind.Boolean => _number != 0 ? "true" : "false",
-        PointValueKind.String => _text!,
+        PointValueKind.String => Text,
+        PointValueKind.Structure => (string)_ref!,
+        PointValueKind.Array => _ref!.ToString()!,
         _ => "(none)",
     };
 }
+
+internal sealed record LocalizedString(string Text, string Locale);

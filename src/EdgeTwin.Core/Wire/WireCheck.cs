@@ -9,14 +9,14 @@ namespace EdgeTwin.Core.Wire;
 /// </summary>
 public static class WireCheck
 {
-    /// <summary>Why <paramref name="point"/> cannot be written as schema-1.0 JSON, or null when it can.</summary>
+    /// <summary>Why <paramref name="point"/> cannot be written as wire JSON (1.0 or 1.1), or null when it can.</summary>
     public static string? Unwritable(in TelemetryPoint point)
     {
         if (point.Stream is null) return "point has no stream";
         return point.Value.Kind switch
         {
             PointValueKind.None => "point has no value",
-            PointValueKind.Number when point.Value.IsNonFinite => "value is NaN or infinite, which JSON cannot carry",
+            PointValueKind.Number when point.Value.IsNonFinite => point.Value.Kind == PointValueKind.Array ? "an array element is NaN or infinite, which JSON cannot carry" : "value is NaN or infinite, which JSON cannot carry",
             _ => null,
         };
     }

@@ -6,14 +6,20 @@ using EdgeTwin.Core.Telemetry;
 namespace EdgeTwin.Core.Wire;
 
 /// <summary>
-/// Writes points in the schema-1.0 wire format (docs/architecture.md §4, config/schema/telemetry-point-1.0.schema.json),
-/// one JSON object per point. The parts that never change for a stream (gateway, asset, metric, source,
+/// Writes points in the wire format (docs/architecture.md §4, config/schema/telemetry-point-1.0.schema.json and
+/// telemetry-point-1.1.schema.json), one JSON object per point. A point's version follows its value: scalars are
+/// written in 1.0, arrays and structures in 1.1 (<see cref="PointValue.WireVersion"/>), so a point queued as 1.0
+/// before an upgrade drains as 1.0 after it, and a consumer of 1.0 keeps reading every scalar series. The parts that never change for a stream (gateway, asset, metric, source,
 /// tags, model) are encoded once per stream and copied; per point only the timestamp, value, quality and
 /// status code are formatted, so the hot path does not allocate.
 /// </summary>
-public sealed class WirePointWriter
+public sealed partial class WirePointWriter
 {
+    /// <summary>The version of scalar points (and of the asset registry's messages).</summary>
     public const string SchemaVersion = "1.0";
+
+    /// <summary>The version of points whose value is an array or a structure.</summary>
+    public const string SchemaVersion11 = "1.1";
 
     private readonly string _gatewayId;
 
@@ -25,14 +31,16 @@ public sealed class WirePointWriter
     public void Write(in TelemetryPoint point, IBufferWriter<byte> output, byte terminator = (byte)'\n')
     {
         var parts = PartsOf(point.Stream);
-        Copy(parts.Prefix, output);
+        var value = point.Value;
+        var tag = value.Tag;
+        var extended = tag is not null || value.Kind is PointValueKind.Array or PointValueKind.Structure;
+        Copy(extended ? parts.Prefix11 : parts.Prefix, output);
 
         var span = output.GetSpan(128);
         var n = 0;
         n += Literal("\"ts\":\"", span[n..]);
         n += WriteTimestamp(point.TimestampTicks, span[n..]);
         n += Literal("\",\"value\":", span[n..]);
-        var value = point.Value;
         switch (value.Kind)
         {
             case PointValueKind.Number:
@@ -49,6 +57,18 @@ public sealed class WirePointWriter
                 span = output.GetSpan(96);
                 n = 0;
                 break;
+            case PointValueKind.Array:
+                output.Advance(n);
+                WriteArray(value.Array, output);
+                span = output.GetSpan(96);
+                n = 0;
+                break;
+            case PointValueKind.Structure:
+                output.Advance(n);
+                WriteUtf8(value.StructureJson, output);
+                span = output.GetSpan(96);
+                n = 0;
+                break;
             default:
                 throw new InvalidOperationException($"point {point.IdempotentKey} has no value");
         }
@@ -59,7 +79,8 @@ public sealed class WirePointWriter
         n += statusLength;
         output.Advance(n);
 
-        Copy(parts.Suffix, output);
+        // A per-point tag (an enumeration's name, a text's locale) joins the series' tags: that suffix is built per point.
+        Copy(tag is { } t ? EncodeSuffix(point.Stream, t) : parts.Suffix, output);
         span = output.GetSpan(64);
         n = 0;
         if (point.EndTicks != 0)
@@ -107,16 +128,16 @@ public sealed class WirePointWriter
     private Parts PartsOf(StreamDescriptor stream)
     {
         if (stream.WireCache is Parts cached && ReferenceEquals(cached.GatewayId, _gatewayId)) return cached;
-        var parts = new Parts(_gatewayId, EncodePrefix(stream), EncodeSuffix(stream));
+        var parts = new Parts(_gatewayId, EncodePrefix(stream, SchemaVersion), EncodePrefix(stream, SchemaVersion11), EncodeSuffix(stream));
         stream.WireCache = parts;
         return parts;
     }
 
-    private byte[] EncodePrefix(StreamDescriptor stream)
+    private byte[] EncodePrefix(StreamDescriptor stream, string version)
     {
         var (buffer, w) = Scratch();
         w.WriteStartObject();
-        w.WriteString("schema_version", SchemaVersion);
+        w.WriteString("schema_version", version);
         w.WriteString("gateway_id", _gatewayId);
         w.WriteString("asset_id", stream.AssetId);
         w.WriteString("metric", stream.Metric);
@@ -128,15 +149,19 @@ public sealed class WirePointWriter
         return bytes[..cut].ToArray();
     }
 
-    private static byte[] EncodeSuffix(StreamDescriptor stream)
+    private static byte[] EncodeSuffix(StreamDescriptor stream, KeyValuePair<string, string>? pointTag = null)
     {
         var (buffer, w) = Scratch();
         w.WriteStartObject();
         w.WriteString("source", stream.Source);
-        if (stream.Tags.Count > 0)
+        if (stream.Tags.Count > 0 || pointTag is not null)
         {
             w.WriteStartObject("tags");
-            foreach (var t in stream.Tags) w.WriteString(t.Key, t.Value);
+            foreach (var t in stream.Tags)
+            {
+                if (t.Key != pointTag?.Key) w.WriteString(t.Key, t.Value);
+            }
+            if (pointTag is { } own) w.WriteString(own.Key, own.Value);
             w.WriteEndObject();
         }
         if (stream.Model is not null) w.WriteString("model", stream.Model);
@@ -171,5 +196,5 @@ public sealed class WirePointWriter
         return (buffer, writer);
     }
 
-    private sealed record Parts(string GatewayId, byte[] Prefix, byte[] Suffix);
+    private sealed record Parts(string GatewayId, byte[] Prefix, byte[] Prefix11, byte[] Suffix);
 }

@@ -51,6 +51,15 @@ public sealed record QueueResponse(
 
     /// <summary>Commits refused at the free-disk floor since the daemon started.</summary>
     public long FloorRefusals { get; init; }
+
+    /// <summary>Series records in the queue's database (evicted series; <see cref="QueueResponse.Series"/> counts those in memory).</summary>
+    public long SeriesStored { get; init; }
+
+    public long SeriesEvictions { get; init; }
+
+    public long SeriesMemoryBytes { get; init; }
+
+    public long SeriesMemoryLimit { get; init; }
 }
 
 public sealed record SinkLagResponse(string Name, long Cursor, long LagPoints);

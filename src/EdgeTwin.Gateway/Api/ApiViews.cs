@@ -57,6 +57,10 @@ public static class ApiViews
             LossRangeSeconds = runtime.Config.Queue.LossRangeSeconds,
             RefusingAtFloor = s.RefusingAtFloor,
             FloorRefusals = s.FloorRefusals,
+            SeriesStored = s.SeriesStored,
+            SeriesEvictions = s.SeriesEvictions,
+            SeriesMemoryBytes = s.SeriesMemoryBytes,
+            SeriesMemoryLimit = s.SeriesMemoryLimit,
         };
     }
 

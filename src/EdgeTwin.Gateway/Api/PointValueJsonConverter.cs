@@ -6,7 +6,7 @@ using EdgeTwin.Core.Telemetry;
 namespace EdgeTwin.Gateway.Api;
 
 /// <summary>
-/// A value as JSON: a number, a boolean or a string, as on the wire. A quarantined reading may hold a number
+/// A value as JSON: a number, a boolean, a string, an array (flat, as on the wire) or a structure's object. A quarantined reading may hold a number
 /// JSON cannot carry (NaN, ±Infinity): it is written as that text. No value is null. Write-only.
 /// </summary>
 public sealed class PointValueJsonConverter : JsonConverter<PointValue>
@@ -30,6 +30,12 @@ public sealed class PointValueJsonConverter : JsonConverter<PointValue>
                 break;
             case PointValueKind.String:
                 writer.WriteStringValue(value.Text);
+                break;
+            case PointValueKind.Array:
+                Core.Wire.WireValues.WriteArray(writer, value.Array);
+                break;
+            case PointValueKind.Structure:
+                writer.WriteRawValue(value.StructureJson, skipInputValidation: true);
                 break;
             default:
                 writer.WriteNullValue();

@@ -4,9 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using EdgeTwin.Gateway.Config;
 using EdgeTwin.Gateway.Hosting;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EdgeTwin.Gateway.Cli;
 

@@ -8,7 +8,6 @@ using EdgeTwin.Gateway.Config;
 using EdgeTwin.Gateway.Hosting;
 using EdgeTwin.Gateway.Status;
 using EdgeTwin.Storage;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EdgeTwin.Gateway.Cli;
@@ -116,6 +115,7 @@ public static partial class OfflineCommands
         OldestPointUtc = s.OldestPointTicks > 0 ? new DateTime(s.OldestPointTicks, DateTimeKind.Utc) : null,
         QuarantineEntries = s.QuarantineEntries, LossRecords = s.LossRecords, LostPoints = s.LostPoints,
         Series = s.Series, Streams = s.Streams, Full = s.Full,
+        SeriesStored = s.SeriesStored, SeriesEvictions = s.SeriesEvictions, SeriesMemoryBytes = s.SeriesMemoryBytes, SeriesMemoryLimit = s.SeriesMemoryLimit,
         OpenLossRecords = s.OpenLossRecords, RefusingAtFloor = s.RefusingAtFloor, FloorRefusals = s.FloorRefusals,
     };
 
@@ -264,6 +264,14 @@ public static partial class OfflineCommands
                 break;
             case PointValueKind.Boolean: w.WriteBoolean("value", r.Reading.Value.Boolean); break;
             case PointValueKind.String: w.WriteString("value", r.Reading.Value.Text); break;
+            case PointValueKind.Array:
+                w.WritePropertyName("value");
+                Core.Wire.WireValues.WriteArray(w, r.Reading.Value.Array);
+                break;
+            case PointValueKind.Structure:
+                w.WritePropertyName("value");
+                w.WriteRawValue(r.Reading.Value.StructureJson, skipInputValidation: true);
+                break;
         }
         if (r.Reading.Raw is not null) w.WriteString("raw", r.Reading.Raw);
         w.WriteEndObject();

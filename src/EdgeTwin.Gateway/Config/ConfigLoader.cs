@@ -1,6 +1,5 @@
 using System.Text.Json;
 using EdgeTwin.Core.Config;
-using EdgeTwin.Gateway.Config;
 
 namespace EdgeTwin.Gateway.Config;
 

@@ -6,7 +6,6 @@ using EdgeTwin.Connectors.OpcUa;
 using EdgeTwin.Connectors.Simulator;
 using EdgeTwin.Connectors.Spool;
 using EdgeTwin.Core.Config;
-using EdgeTwin.Gateway.Config;
 using EdgeTwin.Storage;
 
 namespace EdgeTwin.Gateway.Config;

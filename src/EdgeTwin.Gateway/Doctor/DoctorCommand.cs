@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text.Json;
+using EdgeTwin.Connectors.Simulator;
+using EdgeTwin.Core.Assets;
 using EdgeTwin.Core.Config;
+using EdgeTwin.Core.Dedup;
 using EdgeTwin.Gateway.Cli;
 using EdgeTwin.Gateway.Config;
 
@@ -55,6 +58,7 @@ public static class DoctorCommand
             foreach (var note in OfflineCommands.RelativePathNotes(config)) checks.Add(new DoctorCheck("config", "relative path", DoctorOutcome.Warning, note));
         }
         checks.AddRange(CheckStateDirectory(config));
+        checks.Add(CheckSeriesBudget(config));
         checks.AddRange(CheckClock());
         foreach (var spool in config.Sources.Spool) checks.Add(CheckFolder("spool source " + spool.Name, spool.Directory));
         foreach (var sink in config.Sinks.File) checks.Add(CheckFolder("file sink " + sink.Name, sink.Directory));
@@ -132,6 +136,21 @@ public static class DoctorCommand
     private static string ModeText(UnixFileMode mode) => Convert.ToString((int)mode, 8).PadLeft(4, '0');
 
     private static string Mib(long bytes) => $"{bytes / (1024.0 * 1024.0):F0} MiB";
+
+    /// <summary>Whether $.dedup.memoryBytes holds the state of every mapped series (topic templates may add more).</summary>
+    internal static DoctorCheck CheckSeriesBudget(EdgeTwinConfig config)
+    {
+        var registry = new AssetRegistry(config.Assets, config.Mappings);
+        foreach (var sim in config.Sources.Simulator) SimulatorSource.Register(sim, registry);
+        var mapped = (long)registry.MappingCount;
+        var need = mapped * DedupIndex.StateBytes;
+        var budget = config.Dedup.MemoryBytes;
+        var detail = $"{mapped:N0} mapped series need about {Mib(need)} in memory (with evenly spaced timestamps; {DedupIndex.StateBytes + 24 + (8 * config.Dedup.HistoryPerSeries)} B each otherwise), budget $.dedup.memoryBytes = {Mib(budget)}";
+        return need > budget
+            ? new DoctorCheck("memory", "series state", DoctorOutcome.Warning,
+                detail + ": the series least recently seen will be kept on disk, and each one that returns costs a database write and read; raise $.dedup.memoryBytes (edgetwin.service allows MemoryMax=512M in all)")
+            : new DoctorCheck("memory", "series state", DoctorOutcome.Ok, detail);
+    }
 
     private static IEnumerable<DoctorCheck> CheckClock()
     {

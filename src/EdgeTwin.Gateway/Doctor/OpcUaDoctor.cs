@@ -3,7 +3,6 @@ using System.Net.Sockets;
 using System.Text;
 using EdgeTwin.Connectors.OpcUa;
 using EdgeTwin.Gateway.Cli.OpcUa;
-using EdgeTwin.Gateway.Config;
 using EdgeTwin.OpcUa;
 using EdgeTwin.OpcUa.Services;
 using EdgeTwin.OpcUa.Transport;

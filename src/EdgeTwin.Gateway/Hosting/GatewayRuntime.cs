@@ -85,7 +85,7 @@ public sealed class GatewayRuntime : IDisposable
 
     public void CreateEndpoints(ILoggerFactory loggers)
     {
-        foreach (var sim in Config.Sources.Simulator) Sources.Add(new SimulatorSource(sim, Time, loggers.CreateLogger<SimulatorSource>()));
+        foreach (var sim in Config.Sources.Simulator) Sources.Add(new SimulatorSource(sim, Time, loggers.CreateLogger<SimulatorSource>(), Registry));
         foreach (var spool in Config.Sources.Spool) Sources.Add(new SpoolSource(spool, Time, loggers.CreateLogger<SpoolSource>()));
         for (var i = 0; i < Config.Sources.Mqtt.Count; i++)
         {
@@ -181,6 +181,7 @@ public sealed class GatewayRuntime : IDisposable
                 OldestPointUtc = q.OldestPointTicks > 0 ? new DateTime(q.OldestPointTicks, DateTimeKind.Utc) : null,
                 QuarantineEntries = q.QuarantineEntries, LossRecords = q.LossRecords, LostPoints = q.LostPoints,
                 Series = q.Series, Streams = q.Streams, Full = q.Full,
+                SeriesStored = q.SeriesStored, SeriesEvictions = q.SeriesEvictions, SeriesMemoryBytes = q.SeriesMemoryBytes, SeriesMemoryLimit = q.SeriesMemoryLimit,
                 OpenLossRecords = q.OpenLossRecords, RefusingAtFloor = q.RefusingAtFloor, FloorRefusals = q.FloorRefusals,
             },
             Pipeline = new PipelineStatus

@@ -2,7 +2,6 @@ using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Quarantine;
 using EdgeTwin.Core.Telemetry;
-using EdgeTwin.Gateway.Config;
 using EdgeTwin.Gateway.Metrics;
 using EdgeTwin.Gateway.Pipeline;
 using EdgeTwin.Storage;

@@ -55,6 +55,11 @@ public sealed class GatewayInstruments : IDisposable
         _meter.CreateObservableGauge("edgetwin.disk.free", () => Stats().FreeDiskBytes, "By", "Free space on the state directory's file system");
         _meter.CreateObservableGauge("edgetwin.quarantine.entries", () => Stats().QuarantineEntries, "{entry}", "Entries in the quarantine store");
         _meter.CreateObservableCounter("edgetwin.loss.records", () => Stats().LossRecords, "{record}", "Loss-ledger records (series and time range dropped or evicted)");
+        _meter.CreateObservableGauge("edgetwin.series.in_memory", () => (long)Stats().Series, "{series}", "Series whose dedup state and shadow are in memory");
+        _meter.CreateObservableGauge("edgetwin.series.stored", () => Stats().SeriesStored, "{series}", "Series records in the queue's database (evicted series; one that came back keeps its record)");
+        _meter.CreateObservableGauge("edgetwin.series.memory", () => Stats().SeriesMemoryBytes, "By", "Estimated memory of the series state in memory");
+        _meter.CreateObservableGauge("edgetwin.series.memory_limit", () => Stats().SeriesMemoryLimit, "By", "The series state's budget ($.dedup.memoryBytes)");
+        _meter.CreateObservableCounter("edgetwin.series.evictions", () => Stats().SeriesEvictions, "{series}", "Series that left memory for the queue's database");
         _meter.CreateObservableCounter("edgetwin.loss.points", () => Stats().LostPoints, "{point}", "Points recorded as lost in the loss ledger");
 
         _meter.CreateObservableGauge("edgetwin.sink.up", () => runtime.Sinks.Select(s =>

@@ -90,7 +90,8 @@ public sealed class IngestProcessor
     private static SeriesState StateOf(MappingTarget target, DedupIndex dedup, SeriesKey series)
     {
         // The mapping caches its series state; a reopened queue brings a new index, which invalidates it.
-        if (ReferenceEquals(target.CachedIndex, dedup) && target.CachedState is { } cached) return cached;
+        // An evicted series is looked up again (and comes back from the queue's database).
+        if (ReferenceEquals(target.CachedIndex, dedup) && target.CachedState is { Evicted: false } cached) return cached;
         var state = dedup.GetOrAdd(series);
         target.CachedState = state;
         target.CachedIndex = dedup;

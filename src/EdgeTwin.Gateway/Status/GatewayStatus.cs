@@ -38,6 +38,10 @@ public sealed class QueueStatus
     public bool RefusingAtFloor { get; set; }
     public long FloorRefusals { get; set; }
     public int Series { get; set; }
+    public long SeriesStored { get; set; }
+    public long SeriesEvictions { get; set; }
+    public long SeriesMemoryBytes { get; set; }
+    public long SeriesMemoryLimit { get; set; }
     public int Streams { get; set; }
     public bool Full { get; set; }
 }

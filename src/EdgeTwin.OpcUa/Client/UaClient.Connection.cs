@@ -1,15 +1,7 @@
-using System.Collections.Concurrent;
-using System.Globalization;
-using System.Threading.Channels;
 using EdgeTwin.OpcUa.SecureChannel;
 using EdgeTwin.OpcUa.Services;
 using EdgeTwin.OpcUa.Session;
 using EdgeTwin.OpcUa.Subscriptions;
-using EdgeTwin.OpcUa.Types;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
-using Polly;
-using Polly.Retry;
 
 namespace EdgeTwin.OpcUa.Client;
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Threading.Channels;
 using EdgeTwin.OpcUa.SecureChannel;
 using EdgeTwin.OpcUa.Services;

@@ -1,5 +1,4 @@
 using EdgeTwin.OpcUa.Subscriptions;
-using EdgeTwin.OpcUa.Types;
 
 namespace EdgeTwin.OpcUa.Client;
 

@@ -511,6 +511,26 @@ public ref struct UaBinaryReader
         return dimensions;
     }
 
+    /// <summary>
+    /// One value of a built-in type as a structure field holds it (OPC 10000-6 §5.2.6): a scalar, or with
+    /// <paramref name="array"/> an Int32 length and its elements. A Variant field is a whole Variant.
+    /// </summary>
+    public Variant ReadField(BuiltInType type, bool array)
+    {
+        if (type is BuiltInType.Null or > BuiltInType.DiagnosticInfo)
+        {
+            throw new UaDecodingException(StatusCode.BadDecodingError, Position, $"a structure field cannot be of built-in type {(int)type}");
+        }
+
+        if (!array)
+        {
+            return type == BuiltInType.Variant ? ReadVariant() : ReadScalar(type);
+        }
+
+        var values = ReadArrayOf(type);
+        return values is null ? Variant.Null : Variant.FromArray(type, values);
+    }
+
     private Variant ReadScalar(BuiltInType type) => type switch
     {
         BuiltInType.Boolean => new Variant(ReadBoolean()),

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Text;
 using EdgeTwin.OpcUa.Types;
 
 namespace EdgeTwin.OpcUa.Encoding;

@@ -1,6 +1,5 @@
 using System.Buffers;
 using EdgeTwin.Buffers;
-using EdgeTwin.OpcUa.Encoding;
 using EdgeTwin.OpcUa.Services;
 
 namespace EdgeTwin.OpcUa.SecureChannel;

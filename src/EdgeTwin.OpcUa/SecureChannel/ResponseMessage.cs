@@ -1,5 +1,4 @@
 using EdgeTwin.Buffers;
-using EdgeTwin.OpcUa.Encoding;
 
 namespace EdgeTwin.OpcUa.SecureChannel;
 

@@ -14,6 +14,7 @@ public static class AttributeIds
     public const uint DataType = 14;
     public const uint ValueRank = 15;
     public const uint ArrayDimensions = 16;
+    public const uint DataTypeDefinition = 23;
 }
 
 /// <summary>TimestampsToReturn, encoded as Int32 (OPC 10000-4 §7.40).</summary>

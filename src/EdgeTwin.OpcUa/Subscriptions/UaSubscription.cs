@@ -1,6 +1,5 @@
 using EdgeTwin.OpcUa.Services;
 using EdgeTwin.OpcUa.Session;
-using EdgeTwin.OpcUa.Types;
 
 namespace EdgeTwin.OpcUa.Subscriptions;
 

@@ -13,7 +13,7 @@ public enum ServerState
     Unknown = 7,
 }
 
-/// <summary>A structure decoded from an ExtensionObject by <see cref="WellKnownStructures"/>.</summary>
+/// <summary>A structure decoded from an ExtensionObject by <see cref="Encoding.WellKnownStructures"/>.</summary>
 public abstract record UaStructure;
 
 /// <summary>BuildInfo (binary encoding i=340): who made the server software, and which build it is.</summary>
@@ -27,7 +27,7 @@ public sealed record ServerStatusDataType(DateTime StartTime, DateTime CurrentTi
 public sealed record UaRange(double Low, double High) : UaStructure;
 
 /// <summary>EUInformation (binary encoding i=889): an AnalogItem's EngineeringUnits.</summary>
-/// <param name="UnitId">For the UNECE namespace, the unit's common code packed into an Int32 (see <see cref="WellKnownStructures.UneceCode"/>); -1 when none.</param>
+/// <param name="UnitId">For the UNECE namespace, the unit's common code packed into an Int32 (see <see cref="Encoding.WellKnownStructures.UneceCode"/>); -1 when none.</param>
 public sealed record EUInformation(string? NamespaceUri, int UnitId, LocalizedText DisplayName, LocalizedText Description) : UaStructure;
 
 /// <summary>Argument (binary encoding i=298): one element of a method's InputArguments or OutputArguments.</summary>

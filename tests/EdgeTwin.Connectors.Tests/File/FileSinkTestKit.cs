@@ -1,6 +1,5 @@
 using System.Text.Json;
 using EdgeTwin.Connectors.File;
-using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Telemetry;
 using Microsoft.Extensions.Time.Testing;

@@ -1,5 +1,4 @@
 using EdgeTwin.Connectors.File;
-using EdgeTwin.Core.Pipeline;
 using static EdgeTwin.Connectors.Tests.File.FileSinkTestKit;
 
 namespace EdgeTwin.Connectors.Tests.File;

@@ -1,4 +1,3 @@
-using EdgeTwin.Connectors.File;
 using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Telemetry;
 using static EdgeTwin.Connectors.Tests.File.FileSinkTestKit;

@@ -1,7 +1,4 @@
 using System.Text.Json;
-using EdgeTwin.Connectors.File;
-using EdgeTwin.Core.Pipeline;
-using EdgeTwin.Core.Telemetry;
 using static EdgeTwin.Connectors.Tests.File.FileSinkTestKit;
 
 namespace EdgeTwin.Connectors.Tests.File;

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using EdgeTwin.Connectors.File;
 using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Telemetry;
 using static EdgeTwin.Connectors.Tests.File.FileSinkTestKit;

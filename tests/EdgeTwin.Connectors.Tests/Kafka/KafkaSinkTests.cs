@@ -1,7 +1,6 @@
 using EdgeTwin.Connectors.Kafka;
 using EdgeTwin.Connectors.Tests.Infrastructure;
 using EdgeTwin.Core.Assets;
-using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Telemetry;
 using EdgeTwin.MockKafka;

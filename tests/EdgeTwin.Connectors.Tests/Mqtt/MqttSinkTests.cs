@@ -1,7 +1,6 @@
 using System.Text.Json;
 using EdgeTwin.Connectors.Mqtt;
 using EdgeTwin.Connectors.Tests.Infrastructure;
-using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Telemetry;
 using EdgeTwin.TestSupport.Mqtt;

@@ -34,6 +34,15 @@ public sealed class OpcUaSourceConfigValidatorTests
         ["asset without metric"] = (s => s.Groups[0].Nodes[0].Metric = null, "$.sources.opcua[0].groups[0].nodes[0].metric", "metric"),
         ["metric with the key separator"] = (s => s.Groups[0].Nodes[0].Metric = "a|b", "$.sources.opcua[0].groups[0].nodes[0].metric", "'|'"),
         ["unmapped node"] = (s => s.Groups[0].Nodes.Add(new OpcUaNodeConfig { Node = "nsu=urn:plc;s=Other" }), "$.sources.opcua[0].groups[0].nodes[2]", "$.mappings"),
+        ["no array elements allowed"] = (s => s.MaxArrayElements = 0, "$.sources.opcua[0].maxArrayElements", "between 1"),
+        ["element that is no index"] = (s => s.Groups[0].Nodes[0].Element = "3", "$.sources.opcua[0].groups[0].nodes[0].element", "\"[3]\""),
+        ["element and field"] = (s => { s.Groups[0].Nodes[0].Element = "[3]"; s.Groups[0].Nodes[0].Field = "A"; }, "$.sources.opcua[0].groups[0].nodes[0].field", "either"),
+        ["field with an empty name"] = (s => s.Groups[0].Nodes[0].Field = "Status..Speed", "$.sources.opcua[0].groups[0].nodes[0].field", "field path"),
+        ["same element twice"] = (s =>
+        {
+            s.Groups[0].Nodes[0].Element = "[3]";
+            s.Groups[1].Nodes.Add(new OpcUaNodeConfig { Node = s.Groups[0].Nodes[0].Node, Element = "[3]", Asset = "pump-1", Metric = "x" });
+        }, "$.sources.opcua[0].groups[1].nodes[1].node", "[3] is already read at $.sources.opcua[0].groups[0].nodes[0]"),
         ["mapped in two places"] = (s => s.Groups[0].Nodes[1] = new OpcUaNodeConfig { Node = "nsu=urn:plc;s=Pump1.Pressure", Asset = "pump-1", Metric = "p" }, "$.sources.opcua[0].groups[0].nodes[1]", "$.mappings[0]"),
     };
 
@@ -41,6 +50,26 @@ public sealed class OpcUaSourceConfigValidatorTests
 
     [Fact]
     public void Validate_TheBaseSection_HasNoErrors() => Assert.Empty(Validate(Valid()));
+
+    [Fact]
+    public void Validate_ElementsAndFieldsOfOneNode_AreSeriesOfTheirOwn_AndMappable()
+    {
+        var sources = Valid();
+        var wave = sources[0].Groups[0].Nodes[0].Node;
+        sources[0].Groups[0].Nodes.Add(new OpcUaNodeConfig { Node = wave, Element = "[3]", Asset = "pump-1", Metric = "sample_3" });
+        sources[0].Groups[0].Nodes.Add(new OpcUaNodeConfig { Node = wave, Element = "[1][2]", Asset = "pump-1", Metric = "cell" });
+        sources[0].Groups[1].Nodes.Add(new OpcUaNodeConfig { Node = "nsu=urn:plc;s=Drive", Field = "Status.Speed" });
+        var check = new ConfigCheck([new AssetConfig { Id = "pump-1" }],
+        [
+            new MappingConfig { Source = "opcua:nsu=urn:plc;s=Pump1.Pressure", Asset = "pump-1", Metric = "pressure" },
+            new MappingConfig { Source = "opcua:nsu=urn:plc;s=Drive#Status.Speed", Asset = "pump-1", Metric = "speed", Unit = "rpm" },
+        ]);
+
+        OpcUaSourceConfigValidator.Validate(sources, "$.sources.opcua", check);
+
+        Assert.Empty(check.Errors);
+        Assert.Equal("opcua:nsu=urn:plc;s=Line1.Pressure#[3]", OpcUaValueSelector.AddressOf(sources[0].Groups[0].Nodes[2]));
+    }
 
     [Theory]
     [MemberData(nameof(MistakeNames))]

@@ -2,10 +2,8 @@ using EdgeTwin.Connectors.OpcUa;
 using EdgeTwin.Connectors.Tests.Infrastructure;
 using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Quarantine;
-using EdgeTwin.Core.Telemetry;
 using EdgeTwin.OpcUa.Client;
 using EdgeTwin.TestSupport.OpcUa;
-using EdgeTwin.OpcUa.Types;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EdgeTwin.Connectors.Tests.OpcUa;
@@ -65,39 +63,6 @@ public sealed class OpcUaSourceTests
         Assert.Contains(server.EndpointUrl, failed.Error, StringComparison.Ordinal);
         Assert.Contains(missing, failed.Error, StringComparison.Ordinal);
         Assert.DoesNotContain(writer.Readings, r => r.Error is null && r.Metric == "gone");
-    }
-
-    [Theory]
-    [InlineData(BuiltInType.Int64)]
-    [InlineData(BuiltInType.UInt64)]
-    [InlineData(BuiltInType.Float)]
-    [InlineData(BuiltInType.SByte)]
-    public void ToPointValue_Numbers_BecomeNumbers(BuiltInType type)
-    {
-        var variant = type switch
-        {
-            BuiltInType.Int64 => new Variant(-9_000_000_000L),
-            BuiltInType.UInt64 => new Variant(9_000_000_000UL),
-            BuiltInType.Float => new Variant(2.5f),
-            _ => new Variant((sbyte)-3),
-        };
-        var value = OpcUaSource.ToPointValue(variant, out var error);
-        Assert.Null(error);
-        Assert.Equal(PointValueKind.Number, value.Kind);
-        Assert.Equal(type switch { BuiltInType.Int64 => -9e9, BuiltInType.UInt64 => 9e9, BuiltInType.Float => 2.5, _ => -3 }, value.Number);
-    }
-
-    [Fact]
-    public void ToPointValue_BooleansStringsAndUnsupportedTypes()
-    {
-        Assert.Equal(PointValue.FromBoolean(true), OpcUaSource.ToPointValue(new Variant(true), out _));
-        Assert.Equal(PointValue.FromString("Grüße"), OpcUaSource.ToPointValue(new Variant("Grüße"), out _));
-        Assert.Equal(PointValueKind.None, OpcUaSource.ToPointValue(default, out var none).Kind);
-        Assert.Null(none);
-        OpcUaSource.ToPointValue(new Variant(Guid.Empty), out var guid);
-        Assert.Contains("Guid", guid, StringComparison.Ordinal);
-        OpcUaSource.ToPointValue(Variant.FromArray(BuiltInType.Int32, new[] { 1, 2 }), out var array);
-        Assert.Contains("array", array, StringComparison.Ordinal);
     }
 
     private static OpcUaSourceConfig Source(string url, params OpcUaNodeConfig[] nodes) => new()

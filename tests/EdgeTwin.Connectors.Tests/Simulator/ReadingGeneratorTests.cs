@@ -1,5 +1,4 @@
 using EdgeTwin.Connectors.Simulator;
-using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Telemetry;
 using Xunit.Abstractions;

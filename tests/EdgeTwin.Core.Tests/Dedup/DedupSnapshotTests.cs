@@ -237,10 +237,10 @@ public class DedupSnapshotTests
         // out-of-order point would hit a series with a high-water mark and no history.
         var bytes = Write(SingleSeries(PointValue.FromNumber(1)));
         var offset = FirstSeriesHistoryCountOffset;
-        var withoutHistory = new byte[bytes.Length - 8];
+        var withoutHistory = new byte[bytes.Length - 1 - 8];
         bytes.AsSpan(0, offset).CopyTo(withoutHistory);
         BinaryPrimitives.WriteInt32LittleEndian(withoutHistory.AsSpan(offset), 0);
-        bytes.AsSpan(offset + 4 + 8).CopyTo(withoutHistory.AsSpan(offset + 4));
+        bytes.AsSpan(offset + 4 + 1 + 8).CopyTo(withoutHistory.AsSpan(offset + 4)); // count, form, the one timestamp
 
         Assert.Throws<InvalidDataException>(() => DedupIndex.ReadSnapshot(withoutHistory, History, Lookup));
     }

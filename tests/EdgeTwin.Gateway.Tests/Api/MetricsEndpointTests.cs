@@ -79,6 +79,12 @@ public sealed class MetricsEndpointTests
         Assert.Equal(0, One("edgetwin_queue_full", "gauge").Value);
         Assert.True(One("edgetwin_disk_free_bytes", "gauge").Value > 0);
         Assert.Equal(2, One("edgetwin_quarantine_entries", "gauge").Value);
+        // Series: the simulator's (2 pumps, 1 thermal machine) and the spool's, all in memory under the default budget.
+        Assert.True(One("edgetwin_series_in_memory", "gauge").Value >= 2);
+        Assert.Equal(0, One("edgetwin_series_stored", "gauge").Value);
+        Assert.Equal(0, One("edgetwin_series_evictions_total", "counter").Value);
+        Assert.Equal(128L << 20, One("edgetwin_series_memory_limit_bytes", "gauge").Value);
+        Assert.InRange(One("edgetwin_series_memory_bytes", "gauge").Value, 1, 128L << 20);
         // Loss ledger totals: nothing lost here.
         Assert.Equal(0, One("edgetwin_loss_records_total", "counter").Value);
         Assert.Equal(0, One("edgetwin_loss_points_total", "counter").Value);

@@ -1,6 +1,5 @@
 using EdgeTwin.Core.Config;
 using EdgeTwin.Gateway.Config;
-using EdgeTwin.Gateway.Tests.Infrastructure;
 using EdgeTwin.Storage;
 
 namespace EdgeTwin.Gateway.Tests.Config;

@@ -4,7 +4,6 @@ using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Telemetry;
 using EdgeTwin.Gateway.Hosting;
 using EdgeTwin.Gateway.Metrics;
-using EdgeTwin.Gateway.Tests.Infrastructure;
 using EdgeTwin.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using EdgeTwin.Gateway.Tests.Infrastructure;
 using EdgeTwin.MockKafka;
-using EdgeTwin.TestSupport.Kafka;
 using Xunit.Abstractions;
 
 namespace EdgeTwin.Gateway.Tests.Kafka;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeTwin.Gateway.Tests.Infrastructure;
 using Xunit.Abstractions;

@@ -1,6 +1,5 @@
 using EdgeTwin.OpcUa.SecureChannel;
 using EdgeTwin.OpcUa.Services;
-using EdgeTwin.OpcUa.Tests.Infrastructure;
 using EdgeTwin.OpcUa.Transport;
 using EdgeTwin.TestSupport.OpcUa;
 

@@ -1,7 +1,6 @@
 using EdgeTwin.OpcUa.SecureChannel;
 using EdgeTwin.OpcUa.Services;
 using EdgeTwin.OpcUa.Session;
-using EdgeTwin.OpcUa.Tests.Infrastructure;
 using EdgeTwin.OpcUa.Transport;
 using EdgeTwin.OpcUa.Types;
 using EdgeTwin.TestSupport.OpcUa;

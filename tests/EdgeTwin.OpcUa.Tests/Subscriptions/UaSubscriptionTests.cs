@@ -1,7 +1,6 @@
 using EdgeTwin.OpcUa.SecureChannel;
 using EdgeTwin.OpcUa.Session;
 using EdgeTwin.OpcUa.Subscriptions;
-using EdgeTwin.OpcUa.Tests.Infrastructure;
 using EdgeTwin.OpcUa.Types;
 using EdgeTwin.TestSupport.OpcUa;
 

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
-using EdgeTwin.OpcUa.Tests.Infrastructure;
 using EdgeTwin.OpcUa.Transport;
 using EdgeTwin.TestSupport.OpcUa;
 

@@ -36,7 +36,8 @@ public sealed class QueueContext : IDisposable
         int historyPerSeries = 64,
         string? directory = null,
         TimeSpan? lossRangeSpan = null,
-        int lossLedgerMaxRecords = 10_000) => new()
+        int lossLedgerMaxRecords = 10_000,
+        long seriesMemoryBytes = EdgeTwin.Core.Config.DedupConfig.DefaultMemoryBytes) => new()
         {
             Directory = directory ?? Directory,
             MaxBytes = maxBytes,
@@ -50,6 +51,7 @@ public sealed class QueueContext : IDisposable
             SegmentFileBytes = segmentFileBytes ?? QueueOptions.DefaultSegmentFileBytes(maxBytes),
             LossRangeSpan = lossRangeSpan ?? TimeSpan.FromHours(1),
             LossLedgerMaxRecords = lossLedgerMaxRecords,
+            SeriesMemoryBytes = seriesMemoryBytes,
         };
 
     public DurableQueue Open(QueueOptions? options = null)

@@ -36,6 +36,9 @@ public static class TestPoints
             case PointValueKind.String:
                 Assert.Equal(expected.Value.Text, actual.Value.Text);
                 break;
+            default:
+                Assert.Equal(expected.Value, actual.Value);
+                break;
         }
         Assert.Equal(expected.Quality, actual.Quality);
         Assert.Equal(expected.StatusCode, actual.StatusCode);

@@ -1,4 +1,3 @@
-using EdgeTwin.Storage;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeTwin.Storage.Tests.Sinks;

@@ -2,6 +2,7 @@
 // Usage: node server.js --port N [--pki DIR] [--namespaces urn:a,urn:b] [--items N] [--max-nodes-per-read N]
 //                       [--token-lifetime MS] [--users name:password,…] [--no-anonymous]
 //                       [--change-items N] [--change-interval MS] [--tick-ms MS --tick-nodes N] [--namespace-uri URI]
+//                       [--values [--waveform-ms MS]]
 // --tick-ms: nodes s=Tick00000… whose value is the tick number k = floor(now / MS), set with source timestamp
 // k × MS: a restarted server goes on with the same sequence, so a test can tell exactly which values exist.
 // With --tick-ms, s=Unstamped has the same tick number as its value but no source timestamp at all (as some PLC
@@ -196,6 +197,9 @@ async function main() {
     ticker = setInterval(tick, Math.max(1, Math.floor(tickMs / 4)));
     console.log("TICKS from " + last);
   }
+
+  // --values [--waveform-ms MS]: a node of every value type (values-nodes.js).
+  if (process.argv.indexOf("--values") >= 0) await require("./values-nodes").addValueNodes(addressSpace, option);
 
   await server.start();
   const endpointUrl = server.getEndpointUrl();

@@ -97,6 +97,8 @@ function renderStatus(s) {
     (q.floorRefusals > 0 ? " (" + num(q.floorRefusals) + " commits refused at the floor)" : "");
   $("queue-age").textContent = q.oldestPointUtc ? duration(q.oldestPointAgeSeconds) + " old" : "queue empty";
   $("queue-disk").textContent = bytes(q.freeDiskBytes);
+  $("queue-series").textContent = num(q.series) + " in memory (" + bytes(q.seriesMemoryBytes) + " of " + bytes(q.seriesMemoryLimit) + ")" +
+    (q.seriesStored > 0 ? ", " + num(q.seriesStored) + " stored on disk, " + num(q.seriesEvictions) + " evictions" : "");
   $("queue-loss").textContent = num(q.lostPoints) + " points in " + num(q.lossRecords) + " records" + (q.openLossRecords > 0 ? " (" + num(q.openLossRecords) + " open)" : "");
 
   const now = Date.now();

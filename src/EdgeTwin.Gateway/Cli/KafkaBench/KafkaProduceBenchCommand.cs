@@ -4,7 +4,6 @@ using System.Text;
 using Confluent.Kafka;
 using EdgeTwin.Connectors.Kafka;
 using EdgeTwin.Core.Telemetry;
-using EdgeTwin.Gateway.Config;
 
 namespace EdgeTwin.Gateway.Cli.KafkaBench;
 

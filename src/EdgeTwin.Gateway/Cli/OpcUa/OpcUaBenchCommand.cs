@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using EdgeTwin.OpcUa.Services;
 using EdgeTwin.OpcUa.Subscriptions;
-using EdgeTwin.OpcUa.Types;
 
 namespace EdgeTwin.Gateway.Cli.OpcUa;
 

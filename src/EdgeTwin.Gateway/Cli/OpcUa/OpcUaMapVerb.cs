@@ -3,7 +3,6 @@ using System.Text.Json;
 using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Telemetry;
 using EdgeTwin.Gateway.Config;
-using EdgeTwin.OpcUa.Services;
 
 namespace EdgeTwin.Gateway.Cli.OpcUa;
 

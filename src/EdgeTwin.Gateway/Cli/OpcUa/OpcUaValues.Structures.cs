@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using EdgeTwin.OpcUa;
 using EdgeTwin.OpcUa.Encoding;
 using EdgeTwin.OpcUa.Session;
 using EdgeTwin.OpcUa.Types;

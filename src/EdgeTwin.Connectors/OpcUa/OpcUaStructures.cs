@@ -1,0 +1,190 @@
+using System.Buffers;
+using System.Text.Json;
+using EdgeTwin.OpcUa;
+using EdgeTwin.OpcUa.Encoding;
+using EdgeTwin.OpcUa.Types;
+
+namespace EdgeTwin.Connectors.OpcUa;
+
+/// <summary>
+/// Structures (ExtensionObjects) as JSON objects, fields named as the OPC UA type names them. The built-in ones a
+/// technician meets first (Range, EUInformation, BuildInfo, ServerStatusDataType, Argument) decode without asking
+/// the server; a structure of a type the session has a definition for decodes through <see cref="StructureTypes"/>.
+/// Anything else is forwarded, never dropped, as <c>{"TypeId": "...", "Encoding": 1, "Body": "base64"}</c>
+/// (Encoding 1 is a binary body, 2 an XML one, as OPC UA's JSON encoding writes an undecoded ExtensionObject).
+/// </summary>
+public static class OpcUaStructures
+{
+    public static string ToJson(ExtensionObject value, StructureTypes? types = null) => Render(w => Write(w, value, types));
+
+    /// <summary>An array of ExtensionObjects or Variants as a JSON array (nested arrays for a matrix's rows are not built: it is flat).</summary>
+    public static string ArrayToJson(Variant array, StructureTypes? types = null) => Render(w => WriteVariant(w, array, types));
+
+    public static void Write(Utf8JsonWriter w, ExtensionObject value, StructureTypes? types = null)
+    {
+        if (value.IsNull)
+        {
+            w.WriteNullValue();
+            return;
+        }
+        UaStructure? known = null;
+        string? failure = null;
+        try
+        {
+            known = WellKnownStructures.TryDecode(value);
+            if (known is null && types?.TryDecode(value) is { } json)
+            {
+                w.WriteRawValue(json, skipInputValidation: true);
+                return;
+            }
+        }
+        catch (UaDecodingException ex)
+        {
+            failure = ex.Message;
+        }
+        switch (known)
+        {
+            case UaRange r:
+                w.WriteStartObject();
+                OpcUaValues.WriteDouble(w.WithName("Low"), r.Low);
+                OpcUaValues.WriteDouble(w.WithName("High"), r.High);
+                w.WriteEndObject();
+                return;
+            case EUInformation eu:
+                w.WriteStartObject();
+                WriteString(w, "NamespaceUri", eu.NamespaceUri);
+                w.WriteNumber("UnitId", eu.UnitId);
+                w.WritePropertyName("DisplayName");
+                WriteLocalizedText(w, eu.DisplayName);
+                w.WritePropertyName("Description");
+                WriteLocalizedText(w, eu.Description);
+                w.WriteEndObject();
+                return;
+            case BuildInfo b:
+                WriteBuildInfo(w, b);
+                return;
+            case ServerStatusDataType s:
+                w.WriteStartObject();
+                w.WriteString("StartTime", OpcUaValues.DateTimeText(s.StartTime));
+                w.WriteString("CurrentTime", OpcUaValues.DateTimeText(s.CurrentTime));
+                w.WriteNumber("State", (int)s.State);
+                w.WritePropertyName("BuildInfo");
+                WriteBuildInfo(w, s.BuildInfo);
+                w.WriteNumber("SecondsTillShutdown", s.SecondsTillShutdown);
+                w.WritePropertyName("ShutdownReason");
+                WriteLocalizedText(w, s.ShutdownReason);
+                w.WriteEndObject();
+                return;
+            case Argument a:
+                w.WriteStartObject();
+                WriteString(w, "Name", a.Name);
+                w.WriteString("DataType", a.DataType.ToString());
+                w.WriteNumber("ValueRank", a.ValueRank);
+                if (a.ArrayDimensions is { } dims)
+                {
+                    w.WriteStartArray("ArrayDimensions");
+                    foreach (var d in dims) w.WriteNumberValue(d);
+                    w.WriteEndArray();
+                }
+                w.WritePropertyName("Description");
+                WriteLocalizedText(w, a.Description);
+                w.WriteEndObject();
+                return;
+        }
+        WriteOpaque(w, value, failure);
+    }
+
+    /// <summary>An undecoded structure: its encoding's type id and its body, so nothing is lost.</summary>
+    public static void WriteOpaque(Utf8JsonWriter w, ExtensionObject value, string? failure = null)
+    {
+        w.WriteStartObject();
+        w.WriteString("TypeId", value.TypeId.ToString());
+        w.WriteNumber("Encoding", value.Encoding == ExtensionObjectEncoding.Xml ? 2 : 1);
+        w.WriteBase64String("Body", value.Body.Span);
+        if (failure is not null) w.WriteString("DecodeError", failure);
+        w.WriteEndObject();
+    }
+
+    public static void WriteLocalizedText(Utf8JsonWriter w, LocalizedText text)
+    {
+        w.WriteStartObject();
+        if (text.Locale is not null) w.WriteString("Locale", text.Locale);
+        if (text.Text is not null) w.WriteString("Text", text.Text);
+        w.WriteEndObject();
+    }
+
+    /// <summary>Any Variant as JSON: a scalar, or an array (flat) of its elements.</summary>
+    public static void WriteVariant(Utf8JsonWriter w, Variant value, StructureTypes? types = null)
+    {
+        if (!value.IsArray)
+        {
+            if (value.Type == BuiltInType.ExtensionObject) Write(w, value.AsExtensionObject(), types);
+            else OpcUaValues.WriteScalar(w, value);
+            return;
+        }
+        var array = value.AsArray()!;
+        w.WriteStartArray();
+        for (var i = 0; i < array.Length; i++)
+        {
+            var element = array.GetValue(i);
+            switch (element)
+            {
+                case ExtensionObject e: Write(w, e, types); break;
+                case Variant v:
+                    // As OPC UA's JSON encoding writes a Variant: its built-in type id and its value.
+                    w.WriteStartObject();
+                    w.WriteNumber("Type", (int)v.Type);
+                    w.WritePropertyName("Body");
+                    WriteVariant(w, v, types);
+                    w.WriteEndObject();
+                    break;
+                case LocalizedText l: WriteLocalizedText(w, l); break;
+                case bool b: w.WriteBooleanValue(b); break;
+                case double d: OpcUaValues.WriteDouble(w, d); break;
+                case float f: OpcUaValues.WriteDouble(w, f); break;
+                case StatusCode s: w.WriteNumberValue(s.Code); break;
+                case sbyte or byte or short or ushort or int or uint or long:
+                    w.WriteNumberValue(Convert.ToInt64(element, System.Globalization.CultureInfo.InvariantCulture));
+                    break;
+                case ulong u: w.WriteNumberValue(u); break;
+                default:
+                    if (OpcUaValues.ElementText(value.Type, element) is { } text) w.WriteStringValue(text); else w.WriteNullValue();
+                    break;
+            }
+        }
+        w.WriteEndArray();
+    }
+
+    private static void WriteBuildInfo(Utf8JsonWriter w, BuildInfo b)
+    {
+        w.WriteStartObject();
+        WriteString(w, "ProductUri", b.ProductUri);
+        WriteString(w, "ManufacturerName", b.ManufacturerName);
+        WriteString(w, "ProductName", b.ProductName);
+        WriteString(w, "SoftwareVersion", b.SoftwareVersion);
+        WriteString(w, "BuildNumber", b.BuildNumber);
+        w.WriteString("BuildDate", OpcUaValues.DateTimeText(b.BuildDate));
+        w.WriteEndObject();
+    }
+
+    private static void WriteString(Utf8JsonWriter w, string name, string? value)
+    {
+        if (value is null) w.WriteNull(name); else w.WriteString(name, value);
+    }
+
+    private static Utf8JsonWriter WithName(this Utf8JsonWriter w, string name)
+    {
+        w.WritePropertyName(name);
+        return w;
+    }
+
+    private static string Render(Action<Utf8JsonWriter> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            write(w);
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+}

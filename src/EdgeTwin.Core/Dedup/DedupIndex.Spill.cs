@@ -1,0 +1,117 @@
+using System.Buffers;
+using EdgeTwin.Core.Telemetry;
+
+namespace EdgeTwin.Core.Dedup;
+
+/// <summary>Where series that left memory are kept (the queue's database), and brought back from.</summary>
+public interface ISeriesSpill
+{
+    /// <summary>Series records held; while there are none, a new series is not looked up.</summary>
+    long Spilled { get; }
+
+    /// <summary>The record <see cref="DedupIndex.PickEvictions"/> made for <paramref name="key"/>, or null.</summary>
+    byte[]? Load(SeriesKey key);
+
+    /// <summary>The stream of a catalog id, for a reloaded shadow.</summary>
+    StreamDescriptor? Stream(int id);
+}
+
+// The memory bound: the coldest series leave memory as records (their history and shadow) and come back on their
+// next point, so a returning series is deduplicated exactly as if it had stayed.
+public sealed partial class DedupIndex
+{
+    /// <summary>
+    /// What one series in memory is counted as: the state object (~144 bytes) with its dictionary entry and list
+    /// slot; a series whose timestamps are not evenly spaced adds its ring (<see cref="RingBytes"/>).
+    /// </summary>
+    public const int StateBytes = 200;
+
+    private ISeriesSpill? _spill;
+
+    /// <summary>Bytes a ring costs (array header and the timestamps).</summary>
+    public long RingBytes => 24 + (8L * HistoryPerSeries);
+
+    /// <summary>Estimated bytes of the series in memory.</summary>
+    public long EstimatedBytes => ((long)_series.Count * StateBytes) + (_rings * RingBytes);
+
+    /// <summary>Series in memory whose history is a ring (not evenly spaced).</summary>
+    public int RingCount => _rings;
+
+    /// <summary>Series that left memory since start-up.</summary>
+    public long Evictions { get; private set; }
+
+    /// <summary>Series brought back from the spill since start-up.</summary>
+    public long Reloads { get; private set; }
+
+    public void AttachSpill(ISeriesSpill spill) => _spill = spill;
+
+    private void Reload(SeriesState state, byte[] record)
+    {
+        var pending = _undo.Count;
+        try
+        {
+            var r = new SpanReader(record);
+            var version = r.U8();
+            if (version != SnapshotVersion) throw new InvalidDataException($"dedup record: unknown version {version}");
+            ReadSeries(ref r, version, _spill!.Stream, state);
+            if (r.Offset != record.Length) throw new InvalidDataException($"dedup record: {record.Length - r.Offset} bytes after the series");
+            Reloads++;
+        }
+        catch (InvalidDataException)
+        {
+            // An unreadable record: the series starts afresh; what it remembered is gone, so a point at or below
+            // what it had seen may be forwarded again (the cloud upserts by key).
+            if (state.Ring is not null) _rings--;
+            state.Ring = null;
+            state.Count = 0;
+            state.HighWaterMark = long.MinValue;
+        }
+        // What came back was durable already: a rollback of the batch that brought it must not undo it.
+        _undo.RemoveRange(pending, _undo.Count - pending);
+    }
+
+    /// <summary>
+    /// The coldest series (least recently admitted) to evict until <see cref="EstimatedBytes"/> is at most
+    /// <paramref name="targetBytes"/>, each with its record (history and shadow, the snapshot's per-series layout
+    /// after a version byte). Call with no admission pending; nothing leaves memory until
+    /// <see cref="CompleteEvictions"/>, after the records are durable.
+    /// </summary>
+    public List<(SeriesKey Key, byte[] Record)> PickEvictions(long targetBytes, Func<StreamDescriptor, int> streamId)
+    {
+        if (PendingAdmissions != 0) throw new InvalidOperationException("evictions with uncommitted dedup admissions");
+        var picked = new List<(SeriesKey, byte[])>();
+        var excess = EstimatedBytes - targetBytes;
+        if (excess <= 0) return picked;
+        var states = new SeriesState[_series.Count];
+        _series.Values.CopyTo(states, 0);
+        // Oldest generation first; generations only grow, so the difference orders them even past a wrap.
+        var order = new int[states.Length];
+        for (var i = 0; i < states.Length; i++) order[i] = states[i].Touched - _generation;
+        Array.Sort(order, states);
+        var output = new ArrayBufferWriter<byte>(256);
+        foreach (var s in states)
+        {
+            if (excess <= 0) break;
+            output.ResetWrittenCount();
+            var w = new SpanWriter(output);
+            w.U8(SnapshotVersion);
+            WriteSeries(ref w, s, streamId);
+            picked.Add((s.Key, output.WrittenSpan.ToArray()));
+            excess -= StateBytes + (s.Ring is null ? 0 : RingBytes);
+        }
+        return picked;
+    }
+
+    /// <summary>The records of <paramref name="evicted"/> are durable: the series leave memory.</summary>
+    public void CompleteEvictions(List<(SeriesKey Key, byte[] Record)> evicted)
+    {
+        foreach (var (key, _) in evicted)
+        {
+            if (!_series.Remove(key, out var s)) continue;
+            if (s.Ring is not null) _rings--;
+            s.Evicted = true;
+            Evictions++;
+        }
+        lock (_publishedGate) _published.RemoveAll(s => s.Evicted);
+    }
+}
