@@ -1,5 +1,4 @@
 using System.Buffers;
-using EdgeTwin.OpcUa.Services;
 
 namespace EdgeTwin.OpcUa.SecureChannel.Security;
 
