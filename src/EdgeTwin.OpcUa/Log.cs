@@ -37,4 +37,10 @@ internal static partial class Log
 
     [LoggerMessage(4009, LogLevel.Debug, "OPC UA {Endpoint}: closing the session failed: {Reason}")]
     public static partial void CloseFailed(ILogger logger, string endpoint, string reason);
+
+    [LoggerMessage(4011, LogLevel.Warning, "OPC UA: the server certificate {Subject} ({Thumbprint}) was trusted on first use (--trust-server) and written to {File}")]
+    public static partial void TrustedOnFirstUse(ILogger logger, string subject, string thumbprint, string file);
+
+    [LoggerMessage(4012, LogLevel.Warning, "OPC UA: refused the server certificate {Subject} ({Thumbprint}): {Reason}")]
+    public static partial void CertificateRefused(ILogger logger, string subject, string thumbprint, string reason);
 }

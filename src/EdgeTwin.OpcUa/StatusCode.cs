@@ -24,6 +24,17 @@ public readonly record struct StatusCode(uint Code)
     public static readonly StatusCode BadServiceUnsupported = new(0x800B_0000);
     public static readonly StatusCode BadShutdown = new(0x800C_0000);
     public static readonly StatusCode BadSecurityChecksFailed = new(0x8013_0000);
+    public static readonly StatusCode BadCertificateInvalid = new(0x8012_0000);
+    public static readonly StatusCode BadCertificateTimeInvalid = new(0x8014_0000);
+    public static readonly StatusCode BadCertificateHostNameInvalid = new(0x8016_0000);
+    public static readonly StatusCode BadCertificateUriInvalid = new(0x8017_0000);
+    public static readonly StatusCode BadCertificateUseNotAllowed = new(0x8018_0000);
+    public static readonly StatusCode BadCertificateUntrusted = new(0x801A_0000);
+    public static readonly StatusCode BadCertificateChainIncomplete = new(0x810D_0000);
+    public static readonly StatusCode BadNonceInvalid = new(0x8024_0000);
+    public static readonly StatusCode BadSecurityModeRejected = new(0x8054_0000);
+    public static readonly StatusCode BadSecurityPolicyRejected = new(0x8055_0000);
+    public static readonly StatusCode BadApplicationSignatureInvalid = new(0x8058_0000);
     public static readonly StatusCode BadUserAccessDenied = new(0x801F_0000);
     public static readonly StatusCode BadIdentityTokenInvalid = new(0x8020_0000);
     public static readonly StatusCode BadIdentityTokenRejected = new(0x8021_0000);

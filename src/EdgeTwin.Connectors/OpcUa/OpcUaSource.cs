@@ -230,12 +230,13 @@ public sealed partial class OpcUaSource : ISource
     private UaClientOptions ClientOptions() => new()
     {
         EndpointUrl = _config.Url,
-        Channel = new UaSecureChannelOptions { RequestTimeout = TimeSpan.FromSeconds(_config.RequestTimeoutSeconds), TimeProvider = _time },
+        Channel = new UaSecureChannelOptions { RequestTimeout = TimeSpan.FromSeconds(_config.RequestTimeoutSeconds), TimeProvider = _time, Security = ChannelSecurity() },
         Session = new UaSessionOptions
         {
             SessionName = "EdgeTwin " + _config.Name,
             SessionTimeout = TimeSpan.FromSeconds(_config.SessionTimeoutSeconds),
-            Identity = _config.Identity.Type == OpcUaIdentityType.Username ? new UaUserIdentity(_config.Identity.Username, _config.Identity.Password) : UaUserIdentity.Anonymous,
+            ApplicationUri = ApplicationUri,
+            Identity = Identity(),
         },
         ReconnectMinDelay = TimeSpan.FromSeconds(_config.ReconnectMinSeconds),
         ReconnectMaxDelay = TimeSpan.FromSeconds(_config.ReconnectMaxSeconds),

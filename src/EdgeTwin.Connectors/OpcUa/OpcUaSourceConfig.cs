@@ -16,13 +16,24 @@ public sealed class OpcUaSourceConfig
     /// <summary>The server's endpoint, <c>opc.tcp://host:port/path</c>.</summary>
     public string Url { get; set; } = "";
 
-    /// <summary>Message security: <c>none</c> is the only mode for now.</summary>
+    /// <summary>Message security: <c>none</c>, <c>sign</c>, <c>signAndEncrypt</c>, or <c>best</c> (the most secure both sides support).</summary>
     [JsonIgnore]
     public OpcUaSecurityMode SecurityMode { get; set; } = OpcUaSecurityMode.None;
 
     /// <summary>The JSON text of <see cref="SecurityMode"/> (see <see cref="ConfigEnumConverter"/>).</summary>
     [JsonPropertyName("securityMode"), JsonConverter(typeof(OpcUaSecurityModeJson))]
     public string SecurityModeText { get => OpcUaSecurityModeJson.Names.Text(SecurityMode); set => SecurityMode = OpcUaSecurityModeJson.Names.Parse(value); }
+
+    /// <summary>Security policy: <c>none</c>, <c>Basic256Sha256</c>, <c>Aes128_Sha256_RsaOaep</c>, <c>Aes256_Sha256_RsaPss</c>, or <c>best</c>.</summary>
+    [JsonIgnore]
+    public OpcUaSecurityPolicy SecurityPolicy { get; set; } = OpcUaSecurityPolicy.None;
+
+    /// <summary>The JSON text of <see cref="SecurityPolicy"/> (see <see cref="ConfigEnumConverter"/>).</summary>
+    [JsonPropertyName("securityPolicy"), JsonConverter(typeof(OpcUaSecurityPolicyJson))]
+    public string SecurityPolicyText { get => OpcUaSecurityPolicyJson.Names.Text(SecurityPolicy); set => SecurityPolicy = OpcUaSecurityPolicyJson.Names.Parse(value); }
+
+    /// <summary>The PKI folder (OPC UA Part 12 layout: own/, trusted/, issuers/, rejected/); default <c>pki</c> in the state directory.</summary>
+    public string? PkiDirectory { get; set; }
 
     public OpcUaIdentityConfig Identity { get; set; } = new();
 
@@ -59,6 +70,12 @@ public sealed class OpcUaIdentityConfig
 
     /// <summary>A secret: redacted by /api/config.</summary>
     public string? Password { get; set; }
+
+    /// <summary>Type <c>certificate</c>: the user's X.509 certificate (PEM or DER file).</summary>
+    public string? CertificateFile { get; set; }
+
+    /// <summary>Type <c>certificate</c>: the user's private key (PEM file).</summary>
+    public string? PrivateKeyFile { get; set; }
 }
 
 public sealed class OpcUaNodeGroupConfig
@@ -116,10 +133,27 @@ public sealed class OpcUaNodeConfig
     public string? Field { get; set; }
 }
 
-/// <summary>$.sources.opcua[].securityMode: message security; <c>none</c> is the only mode for now.</summary>
+/// <summary>$.sources.opcua[].securityMode: message security.</summary>
 public enum OpcUaSecurityMode
 {
     None,
+    Sign,
+    SignAndEncrypt,
+
+    /// <summary>The most secure mode both sides support.</summary>
+    Best,
+}
+
+/// <summary>$.sources.opcua[].securityPolicy.</summary>
+public enum OpcUaSecurityPolicy
+{
+    None,
+    Basic256Sha256,
+    Aes128Sha256RsaOaep,
+    Aes256Sha256RsaPss,
+
+    /// <summary>The most secure policy both sides support.</summary>
+    Best,
 }
 
 /// <summary>$.sources.opcua[].identity.type.</summary>
@@ -127,6 +161,7 @@ public enum OpcUaIdentityType
 {
     Anonymous,
     Username,
+    Certificate,
 }
 
 /// <summary>$.sources.opcua[].groups[].mode.</summary>
@@ -149,12 +184,20 @@ public enum OpcUaDeadbandType
 
 public sealed class OpcUaSecurityModeJson() : ConfigEnumConverter(Names)
 {
-    public static readonly ConfigEnumNames<OpcUaSecurityMode> Names = new((OpcUaSecurityMode.None, "none"));
+    public static readonly ConfigEnumNames<OpcUaSecurityMode> Names = new(
+        (OpcUaSecurityMode.None, "none"), (OpcUaSecurityMode.Sign, "sign"), (OpcUaSecurityMode.SignAndEncrypt, "signAndEncrypt"), (OpcUaSecurityMode.Best, "best"));
+}
+
+public sealed class OpcUaSecurityPolicyJson() : ConfigEnumConverter(Names)
+{
+    public static readonly ConfigEnumNames<OpcUaSecurityPolicy> Names = new(
+        (OpcUaSecurityPolicy.None, "none"), (OpcUaSecurityPolicy.Basic256Sha256, "Basic256Sha256"), (OpcUaSecurityPolicy.Aes128Sha256RsaOaep, "Aes128_Sha256_RsaOaep"),
+        (OpcUaSecurityPolicy.Aes256Sha256RsaPss, "Aes256_Sha256_RsaPss"), (OpcUaSecurityPolicy.Best, "best"));
 }
 
 public sealed class OpcUaIdentityTypeJson() : ConfigEnumConverter(Names)
 {
-    public static readonly ConfigEnumNames<OpcUaIdentityType> Names = new((OpcUaIdentityType.Anonymous, "anonymous"), (OpcUaIdentityType.Username, "username"));
+    public static readonly ConfigEnumNames<OpcUaIdentityType> Names = new((OpcUaIdentityType.Anonymous, "anonymous"), (OpcUaIdentityType.Username, "username"), (OpcUaIdentityType.Certificate, "certificate"));
 }
 
 public sealed class OpcUaGroupModeJson() : ConfigEnumConverter(Names)

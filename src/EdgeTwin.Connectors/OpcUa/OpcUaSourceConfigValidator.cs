@@ -20,12 +20,28 @@ public static class OpcUaSourceConfigValidator
         {
             check.Error(path + ".url", $"'{s.Url}' is not an opc.tcp://host:port/path endpoint URL");
         }
-        check.Known(path + ".securityMode", s.SecurityMode, OpcUaSecurityModeJson.Names);
+        if (check.Known(path + ".securityMode", s.SecurityMode, OpcUaSecurityModeJson.Names) & check.Known(path + ".securityPolicy", s.SecurityPolicy, OpcUaSecurityPolicyJson.Names))
+        {
+            if (s.SecurityPolicy == OpcUaSecurityPolicy.None && s.SecurityMode != OpcUaSecurityMode.None)
+            {
+                check.Error(path + ".securityPolicy", $"is \"none\", but securityMode is \"{OpcUaSecurityModeJson.Names.NameOf(s.SecurityMode)}\": name a policy (or \"best\") to sign");
+            }
+            else if (s.SecurityPolicy != OpcUaSecurityPolicy.None && s.SecurityMode == OpcUaSecurityMode.None)
+            {
+                check.Error(path + ".securityMode", $"is \"none\", but securityPolicy is \"{OpcUaSecurityPolicyJson.Names.NameOf(s.SecurityPolicy)}\": set \"sign\", \"signAndEncrypt\" or \"best\"");
+            }
+        }
+        if (s.PkiDirectory is { } pki && string.IsNullOrWhiteSpace(pki)) check.Error(path + ".pkiDirectory", "must not be blank (leave it out for the state directory's pki folder)");
         if (s.Identity is null) check.Error(path + ".identity", "is null");
         else if (!check.Known(path + ".identity.type", s.Identity.Type, OpcUaIdentityTypeJson.Names)) { }
         else if (s.Identity.Type == OpcUaIdentityType.Username)
         {
             if (string.IsNullOrEmpty(s.Identity.Username)) check.Error(path + ".identity.username", "a username identity needs a username");
+        }
+        else if (s.Identity.Type == OpcUaIdentityType.Certificate)
+        {
+            if (string.IsNullOrEmpty(s.Identity.CertificateFile)) check.Error(path + ".identity.certificateFile", "a certificate identity needs the user's certificate file");
+            if (string.IsNullOrEmpty(s.Identity.PrivateKeyFile)) check.Error(path + ".identity.privateKeyFile", "a certificate identity needs the user's private key file (PEM)");
         }
         else if (s.Identity.Username is not null || s.Identity.Password is not null)
         {

@@ -93,7 +93,10 @@ public sealed class GatewayRuntime : IDisposable
         }
         for (var i = 0; i < Config.Sources.OpcUa.Count; i++)
         {
-            Sources.Add(new OpcUaSource(Config.Sources.OpcUa[i], $"$.sources.opcua[{i}]", Time, loggers.CreateLogger<OpcUaSource>(), loggers.CreateLogger<EdgeTwin.OpcUa.Client.UaClient>()));
+            Sources.Add(new OpcUaSource(Config.Sources.OpcUa[i], $"$.sources.opcua[{i}]", Time, loggers.CreateLogger<OpcUaSource>(), loggers.CreateLogger<EdgeTwin.OpcUa.Client.UaClient>())
+            {
+                StateDirectory = Config.Gateway.StateDirectory,
+            });
         }
         foreach (var file in Config.Sinks.File) Sinks.Add(new JsonlFileSink(file, Config.Gateway.Id, Time, loggers.CreateLogger<JsonlFileSink>()));
         foreach (var kafka in Config.Sinks.Kafka) Sinks.Add(new KafkaSink(kafka, Config.Gateway.Id, Registry.Assets, loggers.CreateLogger<KafkaSink>()));

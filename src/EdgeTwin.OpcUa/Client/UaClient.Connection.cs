@@ -185,8 +185,10 @@ public sealed partial class UaClient
         {
         }
 
-        if (ended == channel.Completion)
+        // A failed channel fails its pending requests (ending the Publish loop) just before its Completion: its reason is the one to report.
+        if (ended == channel.Completion || !channel.IsOpen)
         {
+            await Task.WhenAny(channel.Completion, Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None)).ConfigureAwait(false);
             return channel.Completion.Exception?.InnerException?.Message ?? "the secure channel closed";
         }
 

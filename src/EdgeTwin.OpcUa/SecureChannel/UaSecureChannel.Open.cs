@@ -11,8 +11,9 @@ public sealed partial class UaSecureChannel
     private async Task OpenSecureChannelAsync(bool renew, CancellationToken cancellationToken)
     {
         var sent = _time.GetTimestamp();
+        var clientNonce = _policy.CreateClientNonce();
         var request = new OpenSecureChannelRequest(
-            renew ? SecurityTokenRequestType.Renew : SecurityTokenRequestType.Issue, _policy.Mode, ClientNonce: null, _options.RequestedLifetime);
+            renew ? SecurityTokenRequestType.Renew : SecurityTokenRequestType.Issue, _policy.Mode, clientNonce, _options.RequestedLifetime);
         using var response = await SendAsync(UaTcpMessageType.OpenSecureChannel, CreateRequestHeader(), request, cancellationToken).ConfigureAwait(false);
         var opened = DecodeResponse<OpenSecureChannelResponse>(response);
         if (opened.ServerProtocolVersion != 0)
@@ -38,8 +39,12 @@ public sealed partial class UaSecureChannel
         }
 
         var token = new ChannelSecurityToken(opened.ChannelId, opened.TokenId, opened.CreatedAt, opened.RevisedLifetime, sent, renewAfter);
+        // The new token's keys exist before anything is sent with it; the previous token's stay for what the server
+        // still sends with it (OPC 10000-6 §6.7.4).
+        _policy.AddToken(opened.TokenId, clientNonce, opened.ServerNonce);
         _previousTokenId = _token?.TokenId ?? 0;
         _token = token;
+        _policy.KeepTokens(token.TokenId, _previousTokenId);
         if (renew)
         {
             Interlocked.Increment(ref _renewals);

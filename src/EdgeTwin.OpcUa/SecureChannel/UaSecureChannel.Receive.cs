@@ -85,7 +85,7 @@ public sealed partial class UaSecureChannel
             throw new UaTcpProtocolException(StatusCode.BadSecureChannelTokenUnknown, $"a chunk used token {tokenId}; the channel's token is {token.TokenId}");
         }
 
-        var plain = _policy.VerifySymmetricChunk(chunk);
+        var plain = _policy.VerifySymmetricChunk(chunk, tokenId);
         DispatchSequenced(header.ChunkType, plain, UaChunkLayout.SymmetricHeaderSize);
     }
 
@@ -101,7 +101,8 @@ public sealed partial class UaSecureChannel
 
         _policy.ReadAsymmetricSecurityHeader(ref reader);
         var consumed = reader.Position;
-        DispatchSequenced(UaTcpChunkType.Final, chunk.Slice(consumed), consumed);
+        var plain = _policy.VerifyAsymmetricChunk(chunk, (int)consumed);
+        DispatchSequenced(UaTcpChunkType.Final, plain, consumed);
     }
 
     /// <summary>Reads the sequence header, checks the sequence number and hands the body to its request.</summary>

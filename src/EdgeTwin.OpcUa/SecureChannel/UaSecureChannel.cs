@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using EdgeTwin.Buffers;
 using EdgeTwin.OpcUa.Encoding;
+using EdgeTwin.OpcUa.SecureChannel.Security;
 using EdgeTwin.OpcUa.Services;
 using EdgeTwin.OpcUa.Transport;
 using EdgeTwin.OpcUa.Types;
@@ -42,16 +43,22 @@ public sealed partial class UaSecureChannel : IAsyncDisposable
     private long _chunksSent;
     private long _chunksReceived;
 
-    private UaSecureChannel(UaTcpConnection connection, UaSecureChannelOptions options, string endpointUrl)
+    private UaSecureChannel(UaTcpConnection connection, UaSecureChannelOptions options, string endpointUrl, UaSecurityPolicy policy)
     {
         _connection = connection;
         _options = options;
-        _policy = options.SecurityPolicy;
+        _policy = policy;
         _time = options.TimeProvider;
         _endpointUrl = endpointUrl;
     }
 
     public string EndpointUrl => _endpointUrl;
+
+    /// <summary>The channel's security policy: <see cref="UaSecurityPolicyNone"/> or a <see cref="UaSecuredPolicy"/>.</summary>
+    public UaSecurityPolicy SecurityPolicy => _policy;
+
+    /// <summary>The endpoint a secured channel was opened on (from GetEndpoints); null on SecurityPolicy None.</summary>
+    public EndpointDescription? Endpoint { get; private init; }
 
     public UaTcpNegotiatedLimits Limits => _connection.Limits;
 
@@ -72,12 +79,36 @@ public sealed partial class UaSecureChannel : IAsyncDisposable
     /// <summary>Chunks framed from the connection (all message types).</summary>
     public long ChunksReceived => Interlocked.Read(ref _chunksReceived);
 
-    /// <summary>Connects, exchanges Hello/Acknowledge and opens the channel (OPN Issue).</summary>
+    /// <summary>
+    /// Connects, exchanges Hello/Acknowledge and opens the channel (OPN Issue). With a secured
+    /// <see cref="UaSecureChannelOptions.Security"/>, first asks the server for its endpoints over SecurityPolicy None,
+    /// chooses one, validates its certificate, and opens the channel on that endpoint's policy and mode.
+    /// </summary>
     public static async Task<UaSecureChannel> OpenAsync(string endpointUrl, UaSecureChannelOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new UaSecureChannelOptions();
+        if (options.Security.IsNone)
+        {
+            return await OpenWithPolicyAsync(endpointUrl, options, UaSecurityPolicyNone.Instance, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        var discovery = await UaDiscovery.GetEndpointsAsync(endpointUrl, options with { Security = UaChannelSecurity.None }, cancellationToken).ConfigureAwait(false);
+        var (endpoint, policy) = UaEndpointChoice.Prepare(discovery, options.Security, endpointUrl);
+        try
+        {
+            return await OpenWithPolicyAsync(endpointUrl, options, policy, endpoint, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            policy.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task<UaSecureChannel> OpenWithPolicyAsync(string endpointUrl, UaSecureChannelOptions options, UaSecurityPolicy policy, EndpointDescription? endpoint, CancellationToken cancellationToken)
+    {
         var connection = await UaTcpConnection.ConnectAsync(endpointUrl, options.TcpLimits, cancellationToken).ConfigureAwait(false);
-        var channel = new UaSecureChannel(connection, options, endpointUrl);
+        var channel = new UaSecureChannel(connection, options, endpointUrl, policy) { Endpoint = endpoint };
         try
         {
             channel._receiveLoop = Task.Run(channel.ReceiveLoopAsync, CancellationToken.None);
@@ -187,6 +218,7 @@ public sealed partial class UaSecureChannel : IAsyncDisposable
         _renewTimer?.Dispose();
         _shutdown.Dispose();
         _sendLock.Dispose();
+        (_policy as IDisposable)?.Dispose();
     }
 
     private uint NextRequestId()
@@ -290,15 +322,16 @@ public sealed partial class UaSecureChannel : IAsyncDisposable
             offset += part.Length;
             var span = _connection.Output.GetSpan(chunkSize);
             var length = UaChunkLayout.SymmetricHeaderSize + UaChunkLayout.SequenceHeaderSize + part.Length;
+            var secured = _policy.SecuredSymmetricLength(length);
+            var chunkType = i == chunks - 1 ? UaTcpChunkType.Final : UaTcpChunkType.Intermediate;
+            UaTcpChunkScanner.WriteHeader(span, type, chunkType, (uint)secured);
             BinaryPrimitives.WriteUInt32LittleEndian(span[8..], token.ChannelId);
             BinaryPrimitives.WriteUInt32LittleEndian(span[12..], token.TokenId);
             BinaryPrimitives.WriteUInt32LittleEndian(span[16..], NextSequenceNumber());
             BinaryPrimitives.WriteUInt32LittleEndian(span[20..], requestId);
             part.CopyTo(span[24..]);
-            length = _policy.SecureSymmetricChunk(span, length);
-            var chunkType = i == chunks - 1 ? UaTcpChunkType.Final : UaTcpChunkType.Intermediate;
-            UaTcpChunkScanner.WriteHeader(span, type, chunkType, (uint)length);
-            _connection.Output.Advance(length);
+            _policy.SecureSymmetricChunk(span, length, token.TokenId);
+            _connection.Output.Advance(secured);
             Interlocked.Increment(ref _chunksSent);
         }
     }
@@ -311,18 +344,20 @@ public sealed partial class UaSecureChannel : IAsyncDisposable
         writer.WriteUInt32(0);
         writer.WriteUInt32(_token?.ChannelId ?? 0);
         _policy.WriteAsymmetricSecurityHeader(ref writer);
+        var sequenceOffset = chunk.WrittenCount;
         writer.WriteUInt32(NextSequenceNumber());
         writer.WriteUInt32(requestId);
         writer.WriteRaw(body);
-        if (chunk.WrittenCount > Limits.SendChunkSize)
+        var plain = chunk.WrittenSpan.ToArray();
+        UaTcpChunkScanner.WriteHeader(plain, UaTcpMessageType.OpenSecureChannel, UaTcpChunkType.Final, (uint)plain.Length);
+        var secured = _policy.SecureAsymmetricChunk(plain, plain.Length, sequenceOffset);
+        if (secured.Length > Limits.SendChunkSize)
         {
-            throw new UaServiceException(StatusCode.BadRequestTooLarge, $"the OpenSecureChannel request is {chunk.WrittenCount} bytes, over the {Limits.SendChunkSize}-byte chunk size");
+            throw new UaServiceException(StatusCode.BadRequestTooLarge, $"the OpenSecureChannel request is {secured.Length} bytes, over the {Limits.SendChunkSize}-byte chunk size");
         }
 
-        var span = _connection.Output.GetSpan(chunk.WrittenCount);
-        chunk.WrittenSpan.CopyTo(span);
-        UaTcpChunkScanner.WriteHeader(span, UaTcpMessageType.OpenSecureChannel, UaTcpChunkType.Final, (uint)chunk.WrittenCount);
-        _connection.Output.Advance(chunk.WrittenCount);
+        secured.Span.CopyTo(_connection.Output.GetSpan(secured.Length));
+        _connection.Output.Advance(secured.Length);
         Interlocked.Increment(ref _chunksSent);
     }
 

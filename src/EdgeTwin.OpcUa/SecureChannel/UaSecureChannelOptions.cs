@@ -1,4 +1,5 @@
 using EdgeTwin.OpcUa.Encoding;
+using EdgeTwin.OpcUa.SecureChannel.Security;
 using EdgeTwin.OpcUa.Transport;
 
 namespace EdgeTwin.OpcUa.SecureChannel;
@@ -21,7 +22,8 @@ public sealed record UaSecureChannelOptions
     /// <summary>Bounds for decoding responses.</summary>
     public UaEncodingLimits EncodingLimits { get; init; } = UaEncodingLimits.Default;
 
-    public UaSecurityPolicy SecurityPolicy { get; init; } = UaSecurityPolicyNone.Instance;
+    /// <summary>Policy, mode, certificates and trust. Default SecurityPolicy None.</summary>
+    public UaChannelSecurity Security { get; init; } = UaChannelSecurity.None;
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

@@ -36,7 +36,11 @@ public sealed class UaSecurityPolicyNone : UaSecurityPolicy
 
     public override int MaxSymmetricBodySize(int chunkSize) => chunkSize - UaChunkLayout.SymmetricHeaderSize - UaChunkLayout.SequenceHeaderSize;
 
-    public override int SecureSymmetricChunk(Span<byte> chunk, int length) => length;
+    public override int SecuredSymmetricLength(int plainLength) => plainLength;
 
-    public override ReadOnlySequence<byte> VerifySymmetricChunk(ReadOnlySequence<byte> chunk) => chunk.Slice(UaChunkLayout.SymmetricHeaderSize);
+    public override void SecureSymmetricChunk(Span<byte> chunk, int plainLength, uint tokenId)
+    {
+    }
+
+    public override ReadOnlySequence<byte> VerifySymmetricChunk(ReadOnlySequence<byte> chunk, uint tokenId) => chunk.Slice(UaChunkLayout.SymmetricHeaderSize);
 }

@@ -28,4 +28,5 @@ public static class UaEncodingIds
     public const uint TranslateBrowsePathsToNodeIdsResponse = 557;
     public const uint AnonymousIdentityToken = 321;
     public const uint UserNameIdentityToken = 324;
+    public const uint X509IdentityToken = 327;
 }

@@ -9,7 +9,7 @@ namespace EdgeTwin.OpcUa.Session;
 /// view services. At every activation it reads the server's NamespaceArray and operation limits, so
 /// <c>nsu=</c> node ids resolve against this session's indexes and calls are split to the server's limits.
 /// </summary>
-public sealed class UaSession : IAsyncDisposable
+public sealed partial class UaSession : IAsyncDisposable
 {
     private readonly UaSessionOptions _options;
     private byte[]? _serverNonce;
@@ -23,6 +23,7 @@ public sealed class UaSession : IAsyncDisposable
         RevisedSessionTimeout = TimeSpan.FromMilliseconds(created.RevisedSessionTimeout);
         ServerEndpoints = created.ServerEndpoints;
         _serverNonce = created.ServerNonce;
+        _serverCertificate = created.ServerCertificate;
     }
 
     public UaSecureChannel Channel { get; private set; }
@@ -57,9 +58,11 @@ public sealed class UaSession : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(channel);
         options ??= new UaSessionOptions();
         var client = new ApplicationDescription(options.ApplicationUri, "urn:edgetwin", new LocalizedText(null, "EdgeTwin"), 1, null, null, null);
+        var clientCertificate = ClientCertificateOf(channel);
         var request = new CreateSessionRequest(client, channel.EndpointUrl, options.SessionName, SessionNonce.Create(),
-            options.SessionTimeout.TotalMilliseconds, channel.Limits.MaxResponseSize);
+            options.SessionTimeout.TotalMilliseconds, channel.Limits.MaxResponseSize, clientCertificate);
         var created = await channel.CallAsync<CreateSessionResponse>(channel.CreateRequestHeader(), request, cancellationToken).ConfigureAwait(false);
+        VerifyServerSignature(channel, created, request);
         var session = new UaSession(channel, options, created);
         await session.ActivateAsync(channel, cancellationToken).ConfigureAwait(false);
         return session;
@@ -89,17 +92,20 @@ public sealed class UaSession : IAsyncDisposable
     public async Task ActivateAsync(UaSecureChannel channel, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(channel);
-        var token = IdentityToken();
+        var (token, tokenSignature) = IdentityToken(channel);
+        var request = new ActivateSessionRequest(token, null, ClientSignature(channel), tokenSignature);
         ActivateSessionResponse activated;
         try
         {
-            activated = await channel.CallAsync<ActivateSessionResponse>(channel.CreateRequestHeader(AuthenticationToken), new ActivateSessionRequest(token), cancellationToken).ConfigureAwait(false);
+            activated = await channel.CallAsync<ActivateSessionResponse>(channel.CreateRequestHeader(AuthenticationToken), request, cancellationToken).ConfigureAwait(false);
         }
         catch (UaServiceException ex) when (ex.Status.Is(StatusCode.BadUserAccessDenied) || ex.Status.Is(StatusCode.BadIdentityTokenRejected) || ex.Status.Is(StatusCode.BadIdentityTokenInvalid))
         {
             throw new UaServiceException(ex.Status, _options.Identity.IsAnonymous
                 ? "the server refused an anonymous session"
-                : $"the server refused user '{_options.Identity.UserName}' (wrong user name or password, or the user may not log in)");
+                : _options.Identity.Certificate is not null
+                    ? $"the server refused the user {_options.Identity} (not trusted, or the user may not log in)"
+                    : $"the server refused user '{_options.Identity.UserName}' (wrong user name or password, or the user may not log in)");
         }
 
         _serverNonce = activated.ServerNonce;
@@ -252,32 +258,6 @@ public sealed class UaSession : IAsyncDisposable
 
         return new BrowseResult(first.StatusCode, null, references);
     }
-
-    private ExtensionObject IdentityToken()
-    {
-        var identity = _options.Identity;
-        var wanted = identity.IsAnonymous ? UserTokenType.Anonymous : UserTokenType.UserName;
-        var endpoint = ServerEndpoints.FirstOrDefault(e =>
-            e.SecurityMode == MessageSecurityMode.None
-            && e.SecurityPolicyUri == UaSecurityPolicyNone.Uri
-            && e.UserIdentityTokens.Any(t => t.TokenType == wanted));
-        // A policy with the password in clear comes first: an encrypted one needs the server's certificate.
-        var policy = endpoint?.UserIdentityTokens.Where(t => t.TokenType == wanted).OrderBy(t => IsClear(t) ? 0 : 1).First()
-            ?? throw new UaServiceException(StatusCode.BadIdentityTokenInvalid, $"the server offers no {wanted} identity on a SecurityPolicy None endpoint");
-        if (identity.IsAnonymous)
-        {
-            return ActivateSessionRequest.AnonymousToken(policy.PolicyId);
-        }
-
-        if (!IsClear(policy))
-        {
-            throw new UaServiceException(StatusCode.BadIdentityTokenInvalid, $"the server wants the password encrypted with {policy.SecurityPolicyUri}, which needs a secured channel");
-        }
-
-        return ActivateSessionRequest.UserNameToken(policy.PolicyId, identity.UserName!, identity.Password ?? "");
-    }
-
-    private static bool IsClear(UserTokenPolicy policy) => string.IsNullOrEmpty(policy.SecurityPolicyUri) || policy.SecurityPolicyUri == UaSecurityPolicyNone.Uri;
 
     internal int DefaultMaxNodesPerCall => _options.DefaultMaxNodesPerCall;
 

@@ -26,8 +26,9 @@ public sealed partial class ConfigValueSetTests
         ["kafka sasl with an unknown mechanism"] = ("$.sinks.kafka[0].security.saslMechanism", "GSSAPI", "'GSSAPI'"),
         ["unknown full policy"] = ("$.queue.fullPolicy", "dropNewest", "'dropNewest'"),
         ["full policy in the wrong case"] = ("$.queue.fullPolicy", "DropOldest", "'DropOldest'"),
-        ["opcua signed security"] = ("$.sources.opcua[0].securityMode", "sign", "\"none\""),
-        ["opcua unknown identity"] = ("$.sources.opcua[0].identity.type", "certificate", "'certificate'"),
+        ["opcua unknown security mode"] = ("$.sources.opcua[0].securityMode", "signed", "'signed'"),
+        ["opcua unknown security policy"] = ("$.sources.opcua[0].securityPolicy", "Basic128Rsa15", "'Basic128Rsa15'"),
+        ["opcua unknown identity"] = ("$.sources.opcua[0].identity.type", "kerberos", "'kerberos'"),
         ["opcua unknown mode"] = ("$.sources.opcua[0].groups[0].mode", "push", "'push'"),
         ["opcua unknown deadband"] = ("$.sources.opcua[0].groups[0].deadbandType", "relative", "'relative'"),
     };

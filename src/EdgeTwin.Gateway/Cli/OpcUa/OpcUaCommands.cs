@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace EdgeTwin.Gateway.Cli.OpcUa;
 
-/// <summary>`edgetwin opcua …`: the technician's tools for an OPC UA server (SecurityPolicy None).</summary>
+/// <summary>`edgetwin opcua …`: the technician's tools for an OPC UA server, on SecurityPolicy None or a secured channel.</summary>
 internal static class OpcUaCommands
 {
     /// <summary>The `opcua` verbs, and `bench opcua` (built here to share their options; Program adds it under `bench`).</summary>
@@ -10,12 +10,17 @@ internal static class OpcUaCommands
     {
         var url = new Argument<string>("url") { Description = "The server, opc.tcp://host:port/path" };
         var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for the server before giving up (exit 69)", DefaultValueFactory = _ => 10 };
-        var user = new Option<string?>("--user") { Description = "Log in with this user name (UserName token in clear; the endpoint must offer it over SecurityPolicy None)" };
+        var user = new Option<string?>("--user") { Description = "Log in with this user name (the password goes encrypted for the server whenever its token policy allows)" };
         var password = new Option<string?>("--password") { Description = "The password for --user (default: $EDGETWIN_OPCUA_PASSWORD)" };
         var json = new Option<bool>("--json") { Description = "Machine-readable output" };
+        var policy = new Option<string>("--policy") { Description = "Security policy: None, Basic256Sha256, Aes128_Sha256_RsaOaep, Aes256_Sha256_RsaPss, or Best", DefaultValueFactory = _ => "None" };
+        var mode = new Option<string?>("--mode") { Description = "Sign or SignAndEncrypt (default with a policy: the most secure the server offers)" };
+        var pki = new Option<string?>("--pki") { Description = $"The PKI folder (own/, trusted/, issuers/, rejected/; default {OpcUaTarget.DefaultPki})" };
+        var trustServer = new Option<bool>("--trust-server") { Description = "Trust the server's certificate on first use (for commissioning; logged)" };
 
         OpcUaTarget Target(ParseResult r) => new(r.GetValue(url)!, r.GetValue(timeout), r.GetValue(user),
-            r.GetValue(password) ?? Environment.GetEnvironmentVariable("EDGETWIN_OPCUA_PASSWORD"));
+            r.GetValue(password) ?? Environment.GetEnvironmentVariable("EDGETWIN_OPCUA_PASSWORD"),
+            r.GetValue(policy)!, r.GetValue(mode), r.GetValue(pki), r.GetValue(trustServer));
         Command Verb(string name, string description)
         {
             var verb = new Command(name, description);
@@ -23,6 +28,10 @@ internal static class OpcUaCommands
             verb.Options.Add(timeout);
             verb.Options.Add(user);
             verb.Options.Add(password);
+            verb.Options.Add(policy);
+            verb.Options.Add(mode);
+            verb.Options.Add(pki);
+            verb.Options.Add(trustServer);
             return verb;
         }
 
@@ -81,6 +90,6 @@ internal static class OpcUaCommands
         bench.SetAction((r, ct) => OpcUaBenchCommand.RunAsync(Target(r),
             new OpcUaBenchCommand.Options(r.GetValue(items), r.GetValue(format)!, r.GetValue(seconds), r.GetValue(publishing), r.GetValue(sampling), r.GetValue(queue), r.GetValue(publishRequests)), ct));
 
-        return (new Command("opcua", "Look into an OPC UA server: endpoints, browse, read, and map nodes to an asset") { endpoints, browse, read, map }, bench);
+        return (new Command("opcua", "Look into an OPC UA server: endpoints, browse, read, and map nodes to an asset") { endpoints, browse, read, map, OpcUaCertVerbs.Create() }, bench);
     }
 }

@@ -1,6 +1,8 @@
 using System.Net.Sockets;
 using EdgeTwin.OpcUa;
+using EdgeTwin.OpcUa.Pki;
 using EdgeTwin.OpcUa.SecureChannel;
+using EdgeTwin.OpcUa.SecureChannel.Security;
 using EdgeTwin.OpcUa.Services;
 using EdgeTwin.OpcUa.Session;
 using EdgeTwin.OpcUa.Transport;
@@ -8,16 +10,53 @@ using EdgeTwin.OpcUa.Types;
 
 namespace EdgeTwin.Gateway.Cli.OpcUa;
 
-/// <summary>What every `edgetwin opcua` verb is given: the server, how long to wait for it, and who to log in as.</summary>
-internal sealed record OpcUaTarget(string Url, double TimeoutSeconds, string? User, string? Password)
+/// <summary>
+/// What every `edgetwin opcua` verb is given: the server, how long to wait for it, who to log in as, and the channel's
+/// security (policy, mode, PKI folder, and whether to trust the server's certificate on first use).
+/// </summary>
+internal sealed record OpcUaTarget(string Url, double TimeoutSeconds, string? User, string? Password,
+    string Policy = "None", string? Mode = null, string? Pki = null, bool TrustServer = false)
 {
+    /// <summary>The PKI folder when --pki is not given: the default state directory's.</summary>
+    public const string DefaultPki = "/var/lib/edgetwin/pki";
+
     public TimeSpan Timeout => TimeSpan.FromSeconds(TimeoutSeconds);
 
-    public UaSecureChannelOptions ChannelOptions => new() { RequestTimeout = Timeout };
+    public UaSecureChannelOptions ChannelOptions => new() { RequestTimeout = Timeout, Security = Security() };
+
+    private UaChannelSecurity Security()
+    {
+        var security = new UaChannelSecurity { Policy = Policy };
+        if (security.IsNone)
+        {
+            return Mode is null || Mode.Equals("None", StringComparison.OrdinalIgnoreCase)
+                ? security
+                : throw new OpcUaUsageException($"--mode {Mode} needs a --policy (Basic256Sha256, Aes128_Sha256_RsaOaep, Aes256_Sha256_RsaPss or Best)");
+        }
+
+        security = security with
+        {
+            Mode = Mode?.ToLowerInvariant() switch
+            {
+                null or "best" => MessageSecurityMode.Invalid,
+                "sign" => MessageSecurityMode.Sign,
+                "signandencrypt" => MessageSecurityMode.SignAndEncrypt,
+                _ => throw new OpcUaUsageException($"--mode is Sign or SignAndEncrypt, not '{Mode}'"),
+            },
+        };
+
+        var pki = new UaPki(Pki ?? DefaultPki);
+        return security with
+        {
+            ClientCertificate = () => pki.LoadOrCreateOwn(EdgeTwin.Connectors.OpcUa.OpcUaSource.ApplicationUri, System.Net.Dns.GetHostName(), DateTimeOffset.UtcNow),
+            Validator = new UaPkiValidator(pki, trustOnFirstUse: TrustServer, logger: TrustServer ? new StderrLogger() : null),
+        };
+    }
 
     public UaSessionOptions SessionOptions => new()
     {
         SessionName = "edgetwin-cli",
+        ApplicationUri = EdgeTwin.Connectors.OpcUa.OpcUaSource.ApplicationUri,
         Identity = User is null ? UaUserIdentity.Anonymous : new UaUserIdentity(User, Password ?? ""),
     };
 }
@@ -148,6 +187,23 @@ internal sealed class OpcUaConnection : IAsyncDisposable
     {
         Console.Error.WriteLine("edgetwin: " + message);
         return code;
+    }
+}
+
+/// <summary>Writes the library's warnings (a certificate trusted on first use) to stderr for the technician.</summary>
+internal sealed class StderrLogger : Microsoft.Extensions.Logging.ILogger
+{
+    public IDisposable? BeginScope<TState>(TState state)
+        where TState : notnull => null;
+
+    public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => logLevel >= Microsoft.Extensions.Logging.LogLevel.Warning;
+
+    public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        if (IsEnabled(logLevel))
+        {
+            Console.Error.WriteLine("edgetwin: " + formatter(state, exception));
+        }
     }
 }
 
