@@ -47,7 +47,7 @@ public sealed class TimescaleTests
 
         var first = await Migrator.MigrateAsync(db, NullLogger.Instance, CancellationToken.None);
         Assert.True(first.Timescale, "timescaledb " + ts.Version + " should be available");
-        Assert.Equal(["1 tables", "2 timescale hypertables and compression", "3 timescale continuous aggregates"], first.Applied);
+        Assert.Equal(["1 tables", "2 timescale hypertables and compression", "3 timescale continuous aggregates", "4 array and structure values (wire schema 1.1)"], first.Applied);
         Assert.Empty((await Migrator.MigrateAsync(db, NullLogger.Instance, CancellationToken.None)).Applied);
 
         await using var conn = new NpgsqlConnection(db);
