@@ -16,7 +16,8 @@ public static class WireCheck
         return point.Value.Kind switch
         {
             PointValueKind.None => "point has no value",
-            PointValueKind.Number when point.Value.IsNonFinite => point.Value.Kind == PointValueKind.Array ? "an array element is NaN or infinite, which JSON cannot carry" : "value is NaN or infinite, which JSON cannot carry",
+            PointValueKind.Number when point.Value.IsNonFinite => "value is NaN or infinite, which JSON cannot carry",
+            PointValueKind.Array when point.Value.IsNonFinite => "an array element is NaN or infinite, which JSON cannot carry",
             _ => null,
         };
     }

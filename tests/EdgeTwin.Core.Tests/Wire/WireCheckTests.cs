@@ -41,6 +41,17 @@ public sealed class WireCheckTests
         Assert.Equal("value is NaN or infinite, which JSON cannot carry", reason);
     }
 
+    [Theory]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    public void Unwritable_ArrayWithANonFiniteElement_SaysJsonCannotCarryIt(double value)
+    {
+        var array = PointValue.FromArray(ArrayValue.FromNumbers([1.5, value, 3]));
+
+        Assert.Equal("an array element is NaN or infinite, which JSON cannot carry", WireCheck.Unwritable(new TelemetryPoint(Stream, Ts, array, Quality.Good, 0)));
+        Assert.Null(WireCheck.Unwritable(new TelemetryPoint(Stream, Ts, PointValue.FromArray(ArrayValue.FromNumbers([1.5, 2, 3])), Quality.Good, 0)));
+    }
+
     [Fact]
     public void Unwritable_NoValue_SaysSo() =>
         Assert.Equal("point has no value", WireCheck.Unwritable(new TelemetryPoint(Stream, Ts, PointValue.None, Quality.Good, 0)));
