@@ -2,7 +2,7 @@
 # Cloud ingest benchmark (README "Cloud ingest benchmark"): on a private PostgreSQL 15 cluster and librdkafka's mock
 # cluster, points/s from Kafka into PostgreSQL end to end next to `psql \copy` of the same rows into the same table
 # (the limit), and the p50/p99 delay from a message's Kafka timestamp to its committed row at 10,000 points/s.
-#   tests/bench/cloud-ingest.sh            # POINTS=200000 RATE=10000 SECONDS=20 by default
+#   tests/bench/cloud-ingest.sh            # POINTS=200000 RATE=10000 SECONDS_AT_RATE=20 by default
 # Needs postgresql-15 (Debian) and a Release build: dotnet build src/EdgeTwin.Cloud -c Release
 set -euo pipefail
 cd "$(dirname "$0")/../.."

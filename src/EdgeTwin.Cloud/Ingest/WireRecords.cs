@@ -45,8 +45,6 @@ public sealed class IngestBatch
 
     public List<DeadLetter> DeadLetters { get; } = [];
 
-    public int Count => Telemetry.Count + Events.Count + Assets.Count + DeadLetters.Count;
-
     public void Clear()
     {
         Telemetry.Clear();

@@ -49,14 +49,10 @@ public sealed class SimulatedAssetConfig
     public string Asset { get; set; } = "";
 
     [JsonIgnore]
-
     public SimulatedModel Model { get; set; } = SimulatedModel.Pump;
 
-
     /// <summary>The JSON text of <see cref="Model"/> (see <see cref="ConfigEnumConverter"/>).</summary>
-
     [JsonPropertyName("model"), JsonConverter(typeof(SimulatedModelJson))]
-
     public string ModelText { get => SimulatedModelJson.Names.Text(Model); set => Model = SimulatedModelJson.Names.Parse(value); }
 }
 

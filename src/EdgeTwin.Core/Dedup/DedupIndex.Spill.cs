@@ -28,20 +28,17 @@ public sealed partial class DedupIndex
 
     private ISeriesSpill? _spill;
 
-    /// <summary>Bytes a ring costs (array header and the timestamps).</summary>
-    public long RingBytes => 24 + (8L * HistoryPerSeries);
+    /// <summary>Bytes a ring of <paramref name="history"/> timestamps costs (array header and the timestamps).</summary>
+    public static long RingBytesFor(int history) => 24 + (8L * history);
+
+    /// <summary>Bytes a ring costs here (<see cref="RingBytesFor"/> of <see cref="HistoryPerSeries"/>).</summary>
+    public long RingBytes => RingBytesFor(HistoryPerSeries);
 
     /// <summary>Estimated bytes of the series in memory.</summary>
     public long EstimatedBytes => ((long)_series.Count * StateBytes) + (_rings * RingBytes);
 
-    /// <summary>Series in memory whose history is a ring (not evenly spaced).</summary>
-    public int RingCount => _rings;
-
     /// <summary>Series that left memory since start-up.</summary>
     public long Evictions { get; private set; }
-
-    /// <summary>Series brought back from the spill since start-up.</summary>
-    public long Reloads { get; private set; }
 
     public void AttachSpill(ISeriesSpill spill) => _spill = spill;
 
@@ -55,7 +52,6 @@ public sealed partial class DedupIndex
             if (version != SnapshotVersion) throw new InvalidDataException($"dedup record: unknown version {version}");
             ReadSeries(ref r, version, _spill!.Stream, state);
             if (r.Offset != record.Length) throw new InvalidDataException($"dedup record: {record.Length - r.Offset} bytes after the series");
-            Reloads++;
         }
         catch (InvalidDataException)
         {

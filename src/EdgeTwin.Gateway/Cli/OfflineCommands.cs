@@ -65,7 +65,7 @@ public static partial class OfflineCommands
             var s = queue.GetStats();
             if (json)
             {
-                Console.WriteLine(JsonSerializer.Serialize(ToStatus(s), StatusJsonContext.Default.QueueStatus));
+                Console.WriteLine(JsonSerializer.Serialize(QueueStatus.From(s), StatusJsonContext.Default.QueueStatus));
                 return ExitCodes.Ok;
             }
             PrintStats(s, config.Gateway.StateDirectory, live: false);
@@ -107,17 +107,6 @@ public static partial class OfflineCommands
         Console.WriteLine($"  quarantine {s.QuarantineEntries} entr{(s.QuarantineEntries == 1 ? "y" : "ies")}, loss ledger {s.LossRecords} record(s) ({s.OpenLossRecords} open) / {s.LostPoints} point(s)");
         foreach (var c in s.SinkCursors) Console.WriteLine($"  sink {c.Key}: cursor {c.Value}, lag {s.SinkLagPoints.GetValueOrDefault(c.Key)} points");
     }
-
-    private static QueueStatus ToStatus(QueueStats s) => new()
-    {
-        Segments = s.Segments, Points = s.Points, Bytes = s.Bytes, MaxBytes = s.MaxBytes, FreeDiskBytes = s.FreeDiskBytes,
-        FirstSegmentId = s.FirstSegmentId, LastSegmentId = s.LastSegmentId,
-        OldestPointUtc = s.OldestPointTicks > 0 ? new DateTime(s.OldestPointTicks, DateTimeKind.Utc) : null,
-        QuarantineEntries = s.QuarantineEntries, LossRecords = s.LossRecords, LostPoints = s.LostPoints,
-        Series = s.Series, Streams = s.Streams, Full = s.Full,
-        SeriesStored = s.SeriesStored, SeriesEvictions = s.SeriesEvictions, SeriesMemoryBytes = s.SeriesMemoryBytes, SeriesMemoryLimit = s.SeriesMemoryLimit,
-        OpenLossRecords = s.OpenLossRecords, RefusingAtFloor = s.RefusingAtFloor, FloorRefusals = s.FloorRefusals,
-    };
 
     public static int QueueLoss(string? configPath, int limit, bool json)
     {

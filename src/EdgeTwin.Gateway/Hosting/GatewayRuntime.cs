@@ -174,16 +174,7 @@ public sealed class GatewayRuntime : IDisposable
             Pid = Environment.ProcessId,
             UpdatedUtc = Time.GetUtcNow().UtcDateTime,
             StartedUtc = StartedUtc,
-            Queue = new QueueStatus
-            {
-                Segments = q.Segments, Points = q.Points, Bytes = q.Bytes, MaxBytes = q.MaxBytes, FreeDiskBytes = q.FreeDiskBytes,
-                FirstSegmentId = q.FirstSegmentId, LastSegmentId = q.LastSegmentId,
-                OldestPointUtc = q.OldestPointTicks > 0 ? new DateTime(q.OldestPointTicks, DateTimeKind.Utc) : null,
-                QuarantineEntries = q.QuarantineEntries, LossRecords = q.LossRecords, LostPoints = q.LostPoints,
-                Series = q.Series, Streams = q.Streams, Full = q.Full,
-                SeriesStored = q.SeriesStored, SeriesEvictions = q.SeriesEvictions, SeriesMemoryBytes = q.SeriesMemoryBytes, SeriesMemoryLimit = q.SeriesMemoryLimit,
-                OpenLossRecords = q.OpenLossRecords, RefusingAtFloor = q.RefusingAtFloor, FloorRefusals = q.FloorRefusals,
-            },
+            Queue = QueueStatus.From(q),
             Pipeline = new PipelineStatus
             {
                 ReadingsIn = m.ReadingsIn, Accepted = m.Accepted, Duplicates = m.Duplicates, LateUnverified = m.LateUnverified,

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using EdgeTwin.Storage;
 
 namespace EdgeTwin.Gateway.Status;
 
@@ -23,6 +24,18 @@ public sealed class GatewayStatus
 
 public sealed class QueueStatus
 {
+    /// <summary>The queue's statistics as the status and the offline verbs show them.</summary>
+    public static QueueStatus From(QueueStats s) => new()
+    {
+        Segments = s.Segments, Points = s.Points, Bytes = s.Bytes, MaxBytes = s.MaxBytes, FreeDiskBytes = s.FreeDiskBytes,
+        FirstSegmentId = s.FirstSegmentId, LastSegmentId = s.LastSegmentId,
+        OldestPointUtc = s.OldestPointTicks > 0 ? new DateTime(s.OldestPointTicks, DateTimeKind.Utc) : null,
+        QuarantineEntries = s.QuarantineEntries, LossRecords = s.LossRecords, LostPoints = s.LostPoints,
+        Series = s.Series, Streams = s.Streams, Full = s.Full,
+        SeriesStored = s.SeriesStored, SeriesEvictions = s.SeriesEvictions, SeriesMemoryBytes = s.SeriesMemoryBytes, SeriesMemoryLimit = s.SeriesMemoryLimit,
+        OpenLossRecords = s.OpenLossRecords, RefusingAtFloor = s.RefusingAtFloor, FloorRefusals = s.FloorRefusals,
+    };
+
     public long Segments { get; set; }
     public long Points { get; set; }
     public long Bytes { get; set; }

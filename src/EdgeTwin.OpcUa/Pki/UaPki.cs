@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Security.Cryptography.X509Certificates;
-using EdgeTwin.OpcUa.SecureChannel.Security;
 
 namespace EdgeTwin.OpcUa.Pki;
 
@@ -88,13 +87,6 @@ public sealed partial class UaPki
         return found;
     }
 
-    /// <summary>Whether a certificate with this thumbprint is in trusted/certs.</summary>
-    public bool IsTrusted(X509Certificate2 certificate)
-    {
-        ArgumentNullException.ThrowIfNull(certificate);
-        return Read(TrustedCerts).Any(t => t.Certificate.Thumbprint == certificate.Thumbprint);
-    }
-
     /// <summary>
     /// Copies a refused certificate to rejected/certs, once: the file's time is when it was first seen. Returns the file.
     /// </summary>
@@ -170,7 +162,4 @@ public sealed partial class UaPki
         var safe = new string((string.IsNullOrWhiteSpace(name) ? "certificate" : name).Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' or ' ' or '@' ? c : '_').ToArray());
         return string.Create(CultureInfo.InvariantCulture, $"{safe} [{certificate.Thumbprint}].der");
     }
-
-    /// <summary>The SHA-1 thumbprint in hex, as OPC UA names certificates.</summary>
-    public static string ThumbprintOf(X509Certificate2 certificate) => Convert.ToHexString(UaSecuredPolicy.Thumbprint(certificate.RawData));
 }

@@ -67,7 +67,7 @@ public sealed partial class UaSession
         var endpoint = ServerEndpoints.FirstOrDefault(e =>
             e.SecurityMode == channel.SecurityPolicy.Mode && e.SecurityPolicyUri == channelPolicy && e.UserIdentityTokens.Any(t => t.TokenType == wanted));
         var policy = endpoint?.UserIdentityTokens.Where(t => t.TokenType == wanted).OrderBy(t => TokenPreference(t, channelPolicy)).First()
-            ?? throw new UaServiceException(StatusCode.BadIdentityTokenInvalid, $"the server offers no {wanted} identity on the {PolicyName(channelPolicy)}/{channel.SecurityPolicy.Mode} endpoint");
+            ?? throw new UaServiceException(StatusCode.BadIdentityTokenInvalid, $"the server offers no {wanted} identity on the {UaSecurityAlgorithms.ShortName(channelPolicy)}/{channel.SecurityPolicy.Mode} endpoint");
         if (identity.IsAnonymous)
         {
             return (ActivateSessionRequest.AnonymousToken(policy.PolicyId), null);
@@ -135,5 +135,4 @@ public sealed partial class UaSession
         return UaSecurityAlgorithms.FromUri(uri) is not null ? 0 : uri == UaSecurityPolicyNone.Uri ? 1 : 2;
     }
 
-    private static string PolicyName(string uri) => uri[(uri.LastIndexOf('#') + 1)..];
 }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using EdgeTwin.OpcUa;
 using EdgeTwin.OpcUa.SecureChannel;
+using EdgeTwin.OpcUa.SecureChannel.Security;
 using EdgeTwin.OpcUa.Services;
 using EdgeTwin.OpcUa.Types;
 
@@ -53,9 +54,9 @@ internal static class OpcUaVerbs
             foreach (var e in endpoints)
             {
                 var usable = e.SecurityMode == MessageSecurityMode.None ? "  (usable by EdgeTwin)" : "";
-                Console.WriteLine($"  {e.EndpointUrl}  {e.SecurityMode}  {PolicyName(e.SecurityPolicyUri)}  level {e.SecurityLevel}{usable}");
+                Console.WriteLine($"  {e.EndpointUrl}  {e.SecurityMode}  {UaSecurityAlgorithms.ShortName(e.SecurityPolicyUri, "-")}  level {e.SecurityLevel}{usable}");
                 Console.WriteLine($"    server {e.Server.ApplicationName.Text} ({e.Server.ApplicationUri})");
-                Console.WriteLine($"    identities: {string.Join(", ", e.UserIdentityTokens.Select(t => t.TokenType + (string.IsNullOrEmpty(t.SecurityPolicyUri) ? "" : "/" + PolicyName(t.SecurityPolicyUri))))}");
+                Console.WriteLine($"    identities: {string.Join(", ", e.UserIdentityTokens.Select(t => t.TokenType + (string.IsNullOrEmpty(t.SecurityPolicyUri) ? "" : "/" + UaSecurityAlgorithms.ShortName(t.SecurityPolicyUri, "-"))))}");
             }
 
             return ExitCodes.Ok;
@@ -242,7 +243,6 @@ internal static class OpcUaVerbs
 
     private static string Label(OpcUaTreeNode n) => n.BrowseName.Name is { Length: > 0 } name ? name : n.DisplayName;
 
-    private static string PolicyName(string? uri) => uri is null ? "-" : uri[(uri.LastIndexOf('#') + 1)..];
 
     private static string Time(DateTime? time) => time?.ToString("O", CultureInfo.InvariantCulture) ?? "-";
 

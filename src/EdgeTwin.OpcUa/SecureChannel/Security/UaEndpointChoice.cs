@@ -33,7 +33,7 @@ public static class UaEndpointChoice
             .ToList();
         if (candidates.Count == 0)
         {
-            var offered = endpoints.Select(e => $"{PolicyName(e.SecurityPolicyUri)}/{e.SecurityMode}").Distinct().ToList();
+            var offered = endpoints.Select(e => $"{UaSecurityAlgorithms.ShortName(e.SecurityPolicyUri)}/{e.SecurityMode}").Distinct().ToList();
             var asked = $"{(wanted?.Name ?? "any supported policy")} with {(security.Mode == MessageSecurityMode.Invalid ? "Sign or SignAndEncrypt" : security.Mode.ToString())}";
             throw new UaServiceException(StatusCode.BadSecurityPolicyRejected,
                 $"the server offers {(offered.Count == 0 ? "no endpoints" : string.Join(", ", offered))}; the config asks for {asked}: refused");
@@ -54,7 +54,6 @@ public static class UaEndpointChoice
         return (endpoint, new UaSecuredPolicy(UaSecurityAlgorithms.FromUri(endpoint.SecurityPolicyUri)!, endpoint.SecurityMode, own, certificates[0]));
     }
 
-    private static string PolicyName(string? uri) => uri is null ? "?" : uri[(uri.LastIndexOf('#') + 1)..];
 }
 
 /// <summary>Splits a ByteString of concatenated DER certificates (OPC 10000-6 §6.2.6) into certificates.</summary>

@@ -82,6 +82,9 @@ public sealed class UaSecurityAlgorithms
     /// <summary>Higher is more secure; the endpoint choice prefers the highest both sides support.</summary>
     public int Rank { get; }
 
+    /// <summary>A policy URI's short name, the part after '#' (<c>Basic256Sha256</c>, <c>None</c>); <paramref name="absent"/> for none.</summary>
+    public static string ShortName(string? uri, string absent = "?") => uri is null ? absent : uri[(uri.LastIndexOf('#') + 1)..];
+
     public static UaSecurityAlgorithms? FromUri(string? uri) => All.FirstOrDefault(a => a.PolicyUri == uri);
 
     /// <summary>By short name ("Basic256Sha256") or full URI, ignoring case; null when unknown.</summary>
