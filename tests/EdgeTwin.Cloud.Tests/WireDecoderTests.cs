@@ -84,6 +84,9 @@ public sealed class WireDecoderTests
     [InlineData("""{"schema_version":"1.0","gateway_id":"g","asset_id":"a","metric":"m","ts":"2026-01-01T00:00:00.0000000Z","value":1,"quality":"good","status_code":-1,"source":"s"}""", "$.status_code")]
     [InlineData("""{"schema_version":"1.0","gateway_id":"g","asset_id":"a","metric":"m","ts":"2026-01-01T00:00:00.0000000Z","value":1,"quality":"good","status_code":0,"source":"s","extra":1}""", "$.extra: not a field of schema 1.0")]
     [InlineData("""{"schema_version":"1.0","gateway_id":"g","asset_id":"a","metric":"m","ts":"2026-01-01T00:00:00.0000000Z","value":"a\u0000b","quality":"good","status_code":0,"source":"s"}""", "U+0000")]
+    [InlineData("""{"schema_version":"1.0","gateway_id":"g","asset_id":"a","metric":"m","ts":"2026-01-01T00:00:00.0000000Z","value":1,"quality":"good","status_code":0,"source":"s","model":"m\u0000"}""", "U+0000")]
+    [InlineData("""{"schema_version":"1.0","gateway_id":"g","asset_id":"a","metric":"m","ts":"2026-01-01T00:00:00.0000000Z","value":1,"quality":"good","status_code":0,"source":"s","model_version":"v\u0000"}""", "U+0000")]
+    [InlineData("""{"schema_version":"1.0","gateway_id":"g","asset_id":"a\u0000","metric":"m","ts":"2026-01-01T00:00:00.0000000Z","value":1,"quality":"good","status_code":0,"source":"s"}""", "$.asset_id: 'a\\u0000' is empty or contains '|' or U+0000")]
     [InlineData("""{"schema_version":"1.0","gateway_id":"g","metric":"m","ts":"2026-01-01T00:00:00.0000000Z","value":1,"quality":"good","status_code":0,"source":"s"}""", "$.asset_id: required")]
     public void Poison_IsRefusedWithItsReason(string json, string reason)
     {
@@ -130,5 +133,7 @@ public sealed class WireDecoderTests
         var gone = WireDecoder.DecodeAsset("pump-1"u8, []);
         Assert.True(gone.Deleted);
         Assert.Equal("pump-1", gone.Id);
+        Assert.Contains("U+0000", Assert.Throws<WireFormatException>(() => WireDecoder.DecodeAsset("pump-1"u8, Encoding.UTF8.GetBytes(
+            """{"schema_version":"1.0","gateway_id":"gw","asset_id":"pump-1","name":"Pump 1","parent":"line\u0000"}"""))).Message, StringComparison.Ordinal);
     }
 }

@@ -78,6 +78,7 @@ public static partial class WireDecoder
             if (Replayed.Found is { } replayedFound) throw new WireFormatException($"$.replayed: expected a boolean, found {replayedFound}");
             // PostgreSQL's text and jsonb cannot hold U+0000: such a point could never be written, so it is refused here.
             if (Value.Text?.Contains('\0', StringComparison.Ordinal) == true || source.Contains('\0', StringComparison.Ordinal)
+                || model.Contains('\0', StringComparison.Ordinal) || modelVersion.Contains('\0', StringComparison.Ordinal)
                 || Value.Json?.Contains("\\u0000", StringComparison.Ordinal) == true
                 || TagsJson?.Contains("\\u0000", StringComparison.Ordinal) == true)
             {
@@ -120,7 +121,7 @@ public static partial class WireDecoder
         {
             var s = Required(field);
             if (s.Length == 0 || s.Contains('|', StringComparison.Ordinal) || s.Contains('\0', StringComparison.Ordinal))
-                throw new WireFormatException($"$.{NameOf(field)}: '{s}' is empty or contains '|'");
+                throw new WireFormatException($"$.{NameOf(field)}: '{s.Replace("\0", "\\u0000", StringComparison.Ordinal)}' is empty or contains '|' or U+0000");
             return s;
         }
 

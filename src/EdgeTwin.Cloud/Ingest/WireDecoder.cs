@@ -31,7 +31,8 @@ public static partial class WireDecoder
         var parent = Optional(root, "parent");
         var modelVersion = Optional(root, "model_version");
         var config = root.TryGetProperty("config", out var c) && c.ValueKind != JsonValueKind.Null ? c.GetRawText() : null;
-        if (config?.Contains("\\u0000", StringComparison.Ordinal) == true || name.Contains('\0', StringComparison.Ordinal))
+        if (config?.Contains("\\u0000", StringComparison.Ordinal) == true || name.Contains('\0', StringComparison.Ordinal)
+            || parent?.Contains('\0', StringComparison.Ordinal) == true || modelVersion?.Contains('\0', StringComparison.Ordinal) == true)
             throw new WireFormatException("a string contains U+0000, which PostgreSQL cannot store");
         return new AssetRow(id, name, parent, modelVersion, config, Key(root, "gateway_id"), Deleted: false);
     }
@@ -83,7 +84,7 @@ public static partial class WireDecoder
     private static string Key(JsonElement root, string name)
     {
         var s = String(root, name);
-        if (s.Length == 0 || s.Contains('|', StringComparison.Ordinal) || s.Contains('\0', StringComparison.Ordinal)) throw new WireFormatException($"$.{name}: '{s}' is empty or contains '|'");
+        if (s.Length == 0 || s.Contains('|', StringComparison.Ordinal) || s.Contains('\0', StringComparison.Ordinal)) throw new WireFormatException($"$.{name}: '{s.Replace("\0", "\\u0000", StringComparison.Ordinal)}' is empty or contains '|' or U+0000");
         return s;
     }
 
