@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using EdgeTwin.Cloud.Api;
 using EdgeTwin.Cloud.Config;
 using EdgeTwin.Cloud.Data;
@@ -58,6 +59,12 @@ internal static partial class Commands
     public static async Task<int> RunAsync(string path, CancellationToken cancellationToken)
     {
         if (TryLoad(path) is not { } config) return Config;
+        // SIGTERM and SIGINT stop the service gracefully at any stage: while it waits for the database, while it
+        // starts, or once it runs. Without these, a signal before the host is up would end the process at once (143).
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Stop(c, stop));
+        using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Stop(c, stop));
+        cancellationToken = stop.Token;
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>
@@ -74,6 +81,27 @@ internal static partial class Commands
         builder.Services.AddHostedService<IngestService>();
         await using var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeTwin.Cloud");
+        try
+        {
+            return await RunAppAsync(app, config, logger, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested || app.Lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            // SIGTERM while migrating or starting: a plain stop, not a failure for the supervisor to report.
+            using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await app.StopAsync(stopping.Token).ConfigureAwait(false);
+            return Ok;
+        }
+    }
+
+    private static void Stop(PosixSignalContext context, CancellationTokenSource stop)
+    {
+        context.Cancel = true; // the default action would end the process at once
+        stop.Cancel();
+    }
+
+    private static async Task<int> RunAppAsync(WebApplication app, CloudConfig config, ILogger logger, CancellationToken cancellationToken)
+    {
         if (config.Postgres.MigrateOnStart)
         {
             // The database may come up after the service (a compose stack): wait for it rather than exit.

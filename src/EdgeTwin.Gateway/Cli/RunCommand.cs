@@ -29,8 +29,8 @@ public static class RunCommand
             return ExitCodes.Config;
         }
 
-        // SIGINT and SIGTERM stop the gateway gracefully, however long that takes: the running host stops on them (its
-        // own handlers do too), and between the two hosts of a reload the loop below ends instead of starting the next.
+        // SIGINT and SIGTERM stop the gateway gracefully, however long that takes: the running host stops on them once
+        // it has started (it has no signal handlers of its own), and between the two hosts of a reload the loop below ends instead of starting the next.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var onInterrupt = OperatingSystem.IsWindows() ? null : PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Stop(c, stop));
         using var onTerminate = OperatingSystem.IsWindows() ? null : PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Stop(c, stop));
@@ -88,6 +88,8 @@ public static class RunCommand
             o.ServicesStartConcurrently = false;
             o.ServicesStopConcurrently = false;
         });
+        // Stop signals are ours alone (see the handlers in RunAsync): the host's own would cancel a start half-way.
+        builder.Services.AddSingleton<IHostLifetime, SignalFreeLifetime>();
 
         // The loggers exist before the host does: the queue's integrity check logs during Open.
         using var loggers = LoggerFactory.Create(l => ConfigureLogging(l, config));

@@ -155,6 +155,19 @@ public sealed partial class GatewayProcess : IDisposable
         if (line is null) return;
         var at = DateTime.UtcNow;
         lock (_lines) _lines.Add((at, line));
+        if (_terminateOn is { } text && line.Contains(text, StringComparison.Ordinal) && Interlocked.Exchange(ref _terminateOn, null) is not null) Terminate();
+    }
+
+    private string? _terminateOn;
+
+    /// <summary>
+    /// SIGTERM the moment a line containing <paramref name="text"/> is read (or at once if one already was): for
+    /// windows a few milliseconds wide, which polling the output would miss.
+    /// </summary>
+    public void TerminateOnLine(string text)
+    {
+        Volatile.Write(ref _terminateOn, text);
+        if (Output.Contains(text, StringComparison.Ordinal) && Interlocked.Exchange(ref _terminateOn, null) is not null) Terminate();
     }
 
     public bool WaitForExit(TimeSpan timeout)
