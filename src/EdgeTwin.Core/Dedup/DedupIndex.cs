@@ -16,7 +16,7 @@ public sealed partial class DedupIndex
     private readonly Dictionary<SeriesKey, SeriesState> _series = new();
 
     // Readers on other threads (the local API's shadow) list the series from here: the dictionary above belongs
-    // to the pipeline thread and may be growing while they read.
+    // to the pipeline thread and may be growing while they read. It is also the eviction clock's ring (SeriesState.Slot).
     private readonly List<SeriesState> _published = [];
     private readonly Lock _publishedGate = new();
 
@@ -38,7 +38,11 @@ public sealed partial class DedupIndex
         {
             state = new SeriesState(key);
             _series.Add(key, state);
-            lock (_publishedGate) _published.Add(state);
+            lock (_publishedGate)
+            {
+                state.Slot = _published.Count;
+                _published.Add(state);
+            }
             // A series evicted before comes back with its history and shadow.
             if (_spill is not null && _spill.Spilled > 0 && _spill.Load(key) is { } record) Reload(state, record);
         }
@@ -54,7 +58,7 @@ public sealed partial class DedupIndex
     public bool TryGet(SeriesKey key, out SeriesState? state) => _series.TryGetValue(key, out state);
 
     private const uint SnapshotMagic = 0x50534445; // "EDSP" little-endian
-    private const byte SnapshotVersion = 2;
+    private const byte SnapshotVersion = 3;
     private const byte HistoryList = 0;
     private const byte HistoryProgression = 1;
 
@@ -62,7 +66,8 @@ public sealed partial class DedupIndex
     /// Writes the whole state (history and shadow) for the queue's checkpoint. Layout, little-endian:
     /// magic u32, version u8, history-per-series i32, series count i32; per series: asset and metric as
     /// length-prefixed UTF-8, high-water mark i64, history count i32, and unless it is 0 the history's form u8:
-    /// 0 a list (i64[] oldest first), 1 a progression (first i64, step i64); then the shadow (has-value u8, and if set: ticks i64, quality u8, status u32, value).
+    /// 0 a list (i64[] oldest first), 1 a progression (first i64, step i64); then the shadow (has-value u8, and if set: ticks i64, quality u8, status u32, value);
+    /// then (from version 3) flags u8: bit 0 set when the queue's database holds a record of the series too.
     /// The shadow's stream is written as its catalog id by <paramref name="streamId"/>.
     /// </summary>
     public void WriteSnapshot(IBufferWriter<byte> output, Func<StreamDescriptor, int> streamId)
@@ -107,6 +112,7 @@ public sealed partial class DedupIndex
         {
             w.U8(0);
         }
+        w.U8(s.Stored ? (byte)1 : (byte)0);
     }
 
     /// <summary>
@@ -118,7 +124,7 @@ public sealed partial class DedupIndex
         var r = new SpanReader(data);
         if (r.U32() != SnapshotMagic) throw new InvalidDataException("dedup snapshot: bad magic");
         var version = r.U8();
-        if (version is not (1 or SnapshotVersion)) throw new InvalidDataException($"dedup snapshot: unknown version {version}");
+        if (version is not (1 or 2 or SnapshotVersion)) throw new InvalidDataException($"dedup snapshot: unknown version {version}");
         var writtenHistory = r.I32(); // the history length it was written with; we re-fit to the configured one
         if (writtenHistory < 1) throw new InvalidDataException($"dedup snapshot: history length {writtenHistory}");
         var count = r.I32();
@@ -160,6 +166,12 @@ public sealed partial class DedupIndex
             var status = r.U32();
             var value = r.Value();
             if (stream(id) is { } s) state.ApplyToShadow(new TelemetryPoint(s, ticks, value, quality, status));
+        }
+        if (version >= 3)
+        {
+            var flags = r.U8();
+            if (flags > 1) throw new InvalidDataException($"dedup snapshot: unknown series flags {flags} at offset {r.Offset - 1}");
+            if (into is null) MarkStored(state, (flags & 1) != 0);
         }
         return state;
     }

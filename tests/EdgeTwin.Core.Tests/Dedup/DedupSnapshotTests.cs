@@ -252,7 +252,7 @@ public class DedupSnapshotTests
     public void Read_UnknownValueKind_ThrowsInvalidDataException(byte kind)
     {
         var bytes = Write(SingleSeries(PointValue.FromBoolean(true)));
-        bytes[^2] = kind; // boolean value: kind u8, then the value u8
+        bytes[^3] = kind; // boolean value: kind u8, then the value u8, then the series' flags u8
 
         Assert.Throws<InvalidDataException>(() => DedupIndex.ReadSnapshot(bytes, History, Lookup));
     }
@@ -263,7 +263,7 @@ public class DedupSnapshotTests
     public void Read_UnknownQuality_ThrowsInvalidDataException(byte quality)
     {
         var bytes = Write(SingleSeries(PointValue.FromBoolean(true)));
-        bytes[bytes.Length - 7] = quality; // the shadow ends: quality u8, status u32, value kind u8, boolean u8
+        bytes[bytes.Length - 8] = quality; // the series ends: quality u8, status u32, value kind u8, boolean u8, flags u8
 
         Assert.Throws<InvalidDataException>(() => DedupIndex.ReadSnapshot(bytes, History, Lookup));
     }
