@@ -24,7 +24,18 @@ public sealed class StreamCatalog
     {
         lock (_lock)
         {
-            if (_ids.TryGetValue(stream, out var id)) return id;
+            if (_ids.TryGetValue(stream, out var id))
+            {
+                // An equal stream read from the database at start-up: keep the caller's (a mapping's) instead, so
+                // the catalog's copy and its strings are not held beside it (at a million streams, ~200 MB).
+                if (!ReferenceEquals(_byId[id], stream))
+                {
+                    _ids.Remove(stream);
+                    _ids.Add(stream, id);
+                    _byId[id] = stream;
+                }
+                return id;
+            }
             id = _byId.Count;
             _byId.Add(stream);
             _ids.Add(stream, id);

@@ -53,6 +53,8 @@ public sealed partial class KafkaSink
         if (!_keyPrefixes.TryGetValue(series, out var prefix))
         {
             prefix = Encoding.UTF8.GetBytes(IdempotentKey.Format(series, 0)[..^1]);
+            // Bounded: past the limit the cache starts over, so a million series do not each keep a prefix here.
+            if (_keyPrefixes.Count >= MaxCachedPrefixes) _keyPrefixes.Clear();
             _keyPrefixes[series] = prefix;
         }
         Span<byte> ticks = stackalloc byte[20];

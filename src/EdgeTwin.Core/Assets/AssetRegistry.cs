@@ -14,6 +14,7 @@ public sealed class AssetRegistry
     private readonly Dictionary<string, AssetDefinition> _assets = new(StringComparer.Ordinal);
     private readonly Dictionary<string, MappingTarget> _mappings = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Address, string Asset, string Metric), MappingTarget> _dynamic = new();
+    private readonly Dictionary<string, IReadOnlyList<KeyValuePair<string, string>>> _tagSets = new(StringComparer.Ordinal);
 
     public AssetRegistry(IEnumerable<AssetConfig> assets, IEnumerable<MappingConfig> mappings)
     {
@@ -46,8 +47,22 @@ public sealed class AssetRegistry
     public bool AddMapping(string source, string asset, string metric, string? unit, double scale = 1, double offset = 0, IReadOnlyDictionary<string, string>? tags = null)
     {
         if (_mappings.ContainsKey(source)) return false;
-        _mappings.Add(source, new MappingTarget(new StreamDescriptor(asset, metric, source, TagsOf(unit, tags)), scale, offset, unit));
+        _mappings.Add(source, new MappingTarget(new StreamDescriptor(asset, metric, source, SharedTags(unit, tags)), scale, offset, unit));
         return true;
+    }
+
+    /// <summary>One tag set per distinct unit and tags: a million mappings of a handful of units hold a handful of sets.</summary>
+    private IReadOnlyList<KeyValuePair<string, string>> SharedTags(string? unit, IReadOnlyDictionary<string, string>? tags)
+    {
+        var pairs = TagsOf(unit, tags).OrderBy(t => t.Key, StringComparer.Ordinal).ToList();
+        // Each part length-prefixed: no key or value can be mistaken for a separator.
+        var key = string.Concat(pairs.Select(t => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{t.Key.Length}:{t.Key}{t.Value.Length}:{t.Value}")));
+        if (!_tagSets.TryGetValue(key, out var set))
+        {
+            set = StreamDescriptor.ShareTags(pairs);
+            _tagSets.Add(key, set);
+        }
+        return set;
     }
 
     public bool TryMap(string address, out MappingTarget? target) => _mappings.TryGetValue(address, out target);
