@@ -67,6 +67,13 @@ public sealed class AssetRegistry
 
     public bool TryMap(string address, out MappingTarget? target) => _mappings.TryGetValue(address, out target);
 
+    /// <summary>The registry's own descriptor equal to <paramref name="stream"/> (a mapping's or a dynamic target's), or null.</summary>
+    public StreamDescriptor? Known(StreamDescriptor stream)
+    {
+        if (_mappings.TryGetValue(stream.Source, out var mapped) && mapped.Stream.Equals(stream)) return mapped.Stream;
+        return _dynamic.TryGetValue((stream.Source, stream.AssetId, stream.Metric), out var dynamic) && dynamic.Stream.Equals(stream) ? dynamic.Stream : null;
+    }
+
     /// <summary>A target for a reading that names its own asset and metric; the asset must be registered.</summary>
     public MappingTarget GetOrAddDynamic(string address, string asset, string metric) =>
         _dynamic.GetOrAdd((address, asset, metric), static k => new MappingTarget(new StreamDescriptor(k.Asset, k.Metric, k.Address), 1, 0, null));
