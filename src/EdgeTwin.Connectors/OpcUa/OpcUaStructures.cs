@@ -17,8 +17,8 @@ public static class OpcUaStructures
 {
     public static string ToJson(ExtensionObject value, StructureTypes? types = null) => Render(w => Write(w, value, types));
 
-    /// <summary>An array of ExtensionObjects or Variants as a JSON array (nested arrays for a matrix's rows are not built: it is flat).</summary>
-    public static string ArrayToJson(Variant array, StructureTypes? types = null) => Render(w => WriteVariant(w, array, types));
+    /// <summary>An array of ExtensionObjects or Variants as a JSON array (a matrix's elements flat, row-major, as wire schema 1.1 has them).</summary>
+    public static string ArrayToJson(Variant array, StructureTypes? types = null) => Render(w => WriteArray(w, array.Type, array.AsArray()!, [array.AsArray()!.Length], types));
 
     public static void Write(Utf8JsonWriter w, ExtensionObject value, StructureTypes? types = null)
     {
@@ -113,46 +113,90 @@ public static class OpcUaStructures
         w.WriteEndObject();
     }
 
-    /// <summary>Any Variant as JSON: a scalar, or an array (flat) of its elements.</summary>
+    /// <summary>
+    /// Any Variant as JSON: a scalar, an array of its elements, or a matrix as nested arrays (row-major). Structures
+    /// inside it, in a Variant or DataValue too, decode through <paramref name="types"/>.
+    /// </summary>
     public static void WriteVariant(Utf8JsonWriter w, Variant value, StructureTypes? types = null)
     {
         if (!value.IsArray)
         {
-            if (value.Type == BuiltInType.ExtensionObject) Write(w, value.AsExtensionObject(), types);
-            else OpcUaValues.WriteScalar(w, value);
+            OpcUaValues.WriteScalar(w, value, types);
             return;
         }
         var array = value.AsArray()!;
-        w.WriteStartArray();
+        WriteArray(w, value.Type, array, value.ArrayDimensions is { Length: >= 2 } d ? d : [array.Length], types);
+    }
+
+    private static void WriteArray(Utf8JsonWriter w, BuiltInType type, Array array, int[] dimensions, StructureTypes? types)
+    {
+        if (array.Length == 0)
+        {
+            w.WriteStartArray();
+            w.WriteEndArray();
+            return;
+        }
         for (var i = 0; i < array.Length; i++)
         {
-            var element = array.GetValue(i);
-            switch (element)
-            {
-                case ExtensionObject e: Write(w, e, types); break;
-                case Variant v:
-                    // As OPC UA's JSON encoding writes a Variant: its built-in type id and its value.
-                    w.WriteStartObject();
-                    w.WriteNumber("Type", (int)v.Type);
-                    w.WritePropertyName("Body");
-                    WriteVariant(w, v, types);
-                    w.WriteEndObject();
-                    break;
-                case LocalizedText l: WriteLocalizedText(w, l); break;
-                case bool b: w.WriteBooleanValue(b); break;
-                case double d: OpcUaValues.WriteDouble(w, d); break;
-                case float f: OpcUaValues.WriteDouble(w, f); break;
-                case StatusCode s: w.WriteNumberValue(s.Code); break;
-                case sbyte or byte or short or ushort or int or uint or long:
-                    w.WriteNumberValue(Convert.ToInt64(element, System.Globalization.CultureInfo.InvariantCulture));
-                    break;
-                case ulong u: w.WriteNumberValue(u); break;
-                default:
-                    if (OpcUaValues.ElementText(value.Type, element) is { } text) w.WriteStringValue(text); else w.WriteNullValue();
-                    break;
-            }
+            OpenRows(w, dimensions, i);
+            WriteElement(w, type, array.GetValue(i), types);
+            CloseRows(w, dimensions, i);
         }
-        w.WriteEndArray();
+    }
+
+    private static void WriteElement(Utf8JsonWriter w, BuiltInType type, object? element, StructureTypes? types)
+    {
+        switch (element)
+        {
+            case ExtensionObject e: Write(w, e, types); break;
+            case Variant v:
+                // As OPC UA's JSON encoding writes a Variant: its built-in type id and its value.
+                w.WriteStartObject();
+                w.WriteNumber("Type", (int)v.Type);
+                w.WritePropertyName("Body");
+                WriteVariant(w, v, types);
+                w.WriteEndObject();
+                break;
+            case DataValue dv: WriteVariant(w, dv.Value, types); break;
+            case LocalizedText l: WriteLocalizedText(w, l); break;
+            case bool b: w.WriteBooleanValue(b); break;
+            case double d: OpcUaValues.WriteDouble(w, d); break;
+            case float f: OpcUaValues.WriteDouble(w, f); break;
+            case StatusCode s: w.WriteNumberValue(s.Code); break;
+            case sbyte or byte or short or ushort or int or uint or long:
+                w.WriteNumberValue(Convert.ToInt64(element, System.Globalization.CultureInfo.InvariantCulture));
+                break;
+            case ulong u: w.WriteNumberValue(u); break;
+            default:
+                if (OpcUaValues.ElementText(type, element) is { } text) w.WriteStringValue(text); else w.WriteNullValue();
+                break;
+        }
+    }
+
+    /// <summary>Before element <paramref name="index"/> of a row-major matrix: opens the arrays (rows) that start there.</summary>
+    internal static void OpenRows(Utf8JsonWriter w, int[] dimensions, int index)
+    {
+        for (var d = 0; d < dimensions.Length; d++)
+        {
+            if (index % Stride(dimensions, d) == 0) w.WriteStartArray();
+        }
+    }
+
+    /// <summary>After element <paramref name="index"/> of a row-major matrix: closes the arrays (rows) that end there.</summary>
+    internal static void CloseRows(Utf8JsonWriter w, int[] dimensions, int index)
+    {
+        for (var d = dimensions.Length - 1; d >= 0; d--)
+        {
+            if ((index + 1) % Stride(dimensions, d) == 0) w.WriteEndArray();
+        }
+    }
+
+    /// <summary>How many elements one entry of dimension <paramref name="from"/> spans (the product of it and the inner ones).</summary>
+    private static long Stride(int[] dimensions, int from)
+    {
+        long stride = 1;
+        for (var d = from; d < dimensions.Length; d++) stride *= dimensions[d];
+        return stride;
     }
 
     private static void WriteBuildInfo(Utf8JsonWriter w, BuildInfo b)
