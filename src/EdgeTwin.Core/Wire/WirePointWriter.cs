@@ -33,8 +33,7 @@ public sealed partial class WirePointWriter
         var parts = PartsOf(point.Stream);
         var value = point.Value;
         var tag = value.Tag;
-        var extended = tag is not null || value.Kind is PointValueKind.Array or PointValueKind.Structure;
-        Copy(extended ? parts.Prefix11 : parts.Prefix, output);
+        Copy(value.IsExtended ? parts.Prefix11 : parts.Prefix, output);
 
         var span = output.GetSpan(128);
         var n = 0;
@@ -79,8 +78,9 @@ public sealed partial class WirePointWriter
         n += statusLength;
         output.Advance(n);
 
-        // A per-point tag (an enumeration's name, a text's locale) joins the series' tags: that suffix is built per point.
-        Copy(tag is { } t ? EncodeSuffix(point.Stream, t) : parts.Suffix, output);
+        // A per-point tag (an enumeration's name, a text's locale) joins the series' tags: the suffix with the last tag
+        // seen on the stream is kept, so a state that repeats its name is not encoded again.
+        Copy(tag is { } t ? TaggedSuffix(point.Stream, parts, t) : parts.Suffix, output);
         span = output.GetSpan(64);
         n = 0;
         if (point.EndTicks != 0)
@@ -196,5 +196,21 @@ public sealed partial class WirePointWriter
         return (buffer, writer);
     }
 
-    private sealed record Parts(string GatewayId, byte[] Prefix, byte[] Prefix11, byte[] Suffix);
+    private static byte[] TaggedSuffix(StreamDescriptor stream, Parts parts, KeyValuePair<string, string> tag)
+    {
+        // One reference read and written whole: sinks on other threads share the stream's parts.
+        var last = parts.LastTagged;
+        if (last is not null && string.Equals(last.Key, tag.Key, StringComparison.Ordinal) && string.Equals(last.Value, tag.Value, StringComparison.Ordinal)) return last.Suffix;
+        var suffix = EncodeSuffix(stream, tag);
+        parts.LastTagged = new TaggedParts(tag.Key, tag.Value, suffix);
+        return suffix;
+    }
+
+    private sealed record Parts(string GatewayId, byte[] Prefix, byte[] Prefix11, byte[] Suffix)
+    {
+        /// <summary>The suffix with the stream's last per-point tag.</summary>
+        public TaggedParts? LastTagged { get; set; }
+    }
+
+    private sealed record TaggedParts(string Key, string Value, byte[] Suffix);
 }
