@@ -42,56 +42,42 @@ public static class OpcUaStructures
         {
             failure = ex.Message;
         }
-        switch (known)
+        if (known is not null)
         {
-            case UaRange r:
-                w.WriteStartObject();
-                OpcUaValues.WriteDouble(w.WithName("Low"), r.Low);
-                OpcUaValues.WriteDouble(w.WithName("High"), r.High);
-                w.WriteEndObject();
-                return;
-            case EUInformation eu:
-                w.WriteStartObject();
-                WriteString(w, "NamespaceUri", eu.NamespaceUri);
-                w.WriteNumber("UnitId", eu.UnitId);
-                w.WritePropertyName("DisplayName");
-                WriteLocalizedText(w, eu.DisplayName);
-                w.WritePropertyName("Description");
-                WriteLocalizedText(w, eu.Description);
-                w.WriteEndObject();
-                return;
-            case BuildInfo b:
-                WriteBuildInfo(w, b);
-                return;
-            case ServerStatusDataType s:
-                w.WriteStartObject();
-                w.WriteString("StartTime", OpcUaValues.DateTimeText(s.StartTime));
-                w.WriteString("CurrentTime", OpcUaValues.DateTimeText(s.CurrentTime));
-                w.WriteNumber("State", (int)s.State);
-                w.WritePropertyName("BuildInfo");
-                WriteBuildInfo(w, s.BuildInfo);
-                w.WriteNumber("SecondsTillShutdown", s.SecondsTillShutdown);
-                w.WritePropertyName("ShutdownReason");
-                WriteLocalizedText(w, s.ShutdownReason);
-                w.WriteEndObject();
-                return;
-            case Argument a:
-                w.WriteStartObject();
-                WriteString(w, "Name", a.Name);
-                w.WriteString("DataType", a.DataType.ToString());
-                w.WriteNumber("ValueRank", a.ValueRank);
-                if (a.ArrayDimensions is { } dims)
-                {
-                    w.WriteStartArray("ArrayDimensions");
-                    foreach (var d in dims) w.WriteNumberValue(d);
-                    w.WriteEndArray();
-                }
-                w.WritePropertyName("Description");
-                WriteLocalizedText(w, a.Description);
-                w.WriteEndObject();
-                return;
+            WriteFields(w, known);
+            return;
         }
         WriteOpaque(w, value, failure);
+    }
+
+    /// <summary>A well-known structure's fields (<see cref="UaStructure.Fields"/>) as a JSON object.</summary>
+    private static void WriteFields(Utf8JsonWriter w, UaStructure structure)
+    {
+        w.WriteStartObject();
+        foreach (var (name, value) in structure.Fields())
+        {
+            w.WritePropertyName(name);
+            switch (value)
+            {
+                case null: w.WriteNullValue(); break;
+                case string text: w.WriteStringValue(text); break;
+                case double number: OpcUaValues.WriteDouble(w, number); break;
+                case int number: w.WriteNumberValue(number); break;
+                case uint number: w.WriteNumberValue(number); break;
+                case DateTime time: w.WriteStringValue(OpcUaValues.DateTimeText(time)); break;
+                case LocalizedText text: WriteLocalizedText(w, text); break;
+                case ServerState state: w.WriteNumberValue((int)state); break;
+                case NodeId id: w.WriteStringValue(id.ToString()); break;
+                case uint[] dimensions:
+                    w.WriteStartArray();
+                    foreach (var d in dimensions) w.WriteNumberValue(d);
+                    w.WriteEndArray();
+                    break;
+                case UaStructure nested: WriteFields(w, nested); break;
+                default: throw new InvalidOperationException($"field {name} of {structure.GetType().Name} has no JSON form");
+            }
+        }
+        w.WriteEndObject();
     }
 
     /// <summary>An undecoded structure: its encoding's type id and its body, so nothing is lost.</summary>
@@ -197,29 +183,6 @@ public static class OpcUaStructures
         long stride = 1;
         for (var d = from; d < dimensions.Length; d++) stride *= dimensions[d];
         return stride;
-    }
-
-    private static void WriteBuildInfo(Utf8JsonWriter w, BuildInfo b)
-    {
-        w.WriteStartObject();
-        WriteString(w, "ProductUri", b.ProductUri);
-        WriteString(w, "ManufacturerName", b.ManufacturerName);
-        WriteString(w, "ProductName", b.ProductName);
-        WriteString(w, "SoftwareVersion", b.SoftwareVersion);
-        WriteString(w, "BuildNumber", b.BuildNumber);
-        w.WriteString("BuildDate", OpcUaValues.DateTimeText(b.BuildDate));
-        w.WriteEndObject();
-    }
-
-    private static void WriteString(Utf8JsonWriter w, string name, string? value)
-    {
-        if (value is null) w.WriteNull(name); else w.WriteString(name, value);
-    }
-
-    private static Utf8JsonWriter WithName(this Utf8JsonWriter w, string name)
-    {
-        w.WritePropertyName(name);
-        return w;
     }
 
     private static string Render(Action<Utf8JsonWriter> write)
