@@ -25,7 +25,7 @@ public sealed partial class KafkaSink
 
     private static readonly byte[] Version10 = Encoding.UTF8.GetBytes(WirePointWriter.SchemaVersion);
     private static readonly byte[] Version11 = Encoding.UTF8.GetBytes(WirePointWriter.SchemaVersion11);
-    private string _headerVersion = WirePointWriter.SchemaVersion;
+    private bool _headerExtended;
 
     private Message<byte[], byte[]> Encode(in TelemetryPoint point)
     {
@@ -34,12 +34,12 @@ public sealed partial class KafkaSink
         _headers.Remove(KeyHeader);
         _headers.Add(KeyHeader, IdempotentKeyBytes(in point));
         // The version header follows the point's own version (1.1 for arrays and structures), as its body does.
-        var version = point.Value.WireVersion;
-        if (!ReferenceEquals(version, _headerVersion))
+        var extended = point.Value.IsExtended;
+        if (extended != _headerExtended)
         {
             _headers.Remove("schema_version");
-            _headers.Add("schema_version", version == WirePointWriter.SchemaVersion ? Version10 : Version11);
-            _headerVersion = version;
+            _headers.Add("schema_version", extended ? Version11 : Version10);
+            _headerExtended = extended;
         }
         _message.Key = KeyBytes(point.Stream.AssetId);
         _message.Value = _buffer.WrittenSpan.ToArray();

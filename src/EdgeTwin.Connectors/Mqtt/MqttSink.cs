@@ -198,7 +198,7 @@ public sealed class MqttSink : ISink, IAsyncDisposable
             .WithPayload(buffer.WrittenMemory.ToArray())
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .WithContentType("application/json")
-            .WithUserProperty("schema_version", point.Value.WireVersion == WirePointWriter.SchemaVersion ? SchemaVersionBytes : SchemaVersion11Bytes)
+            .WithUserProperty("schema_version", point.Value.IsExtended ? SchemaVersion11Bytes : SchemaVersionBytes)
             .WithUserProperty("gateway_id", _gatewayIdBytes)
             .WithUserProperty("key", System.Text.Encoding.UTF8.GetBytes(point.IdempotentKey).AsMemory())
             .Build();

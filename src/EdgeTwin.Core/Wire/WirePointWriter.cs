@@ -43,8 +43,7 @@ public sealed partial class WirePointWriter
         var stream = point.Stream;
         var value = point.Value;
         var tag = value.Tag;
-        var extended = tag is not null || value.Kind is PointValueKind.Array or PointValueKind.Structure;
-        Copy(extended ? _head11 : _head, output);
+        Copy(value.IsExtended ? _head11 : _head, output);
         Copy("\"asset_id\":"u8, output);
         WriteJsonString(stream.AssetId, output);
         Copy(",\"metric\":"u8, output);

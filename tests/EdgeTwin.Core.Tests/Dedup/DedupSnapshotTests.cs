@@ -90,6 +90,78 @@ public class DedupSnapshotTests
         }
     }
 
+    /// <summary>Extended values: an enumeration's name and a text's locale (tags), an array, a matrix and a structure.</summary>
+    private static PointValue[] ExtendedValues() =>
+    [
+        PointValue.FromNumber(2, "Running"), PointValue.FromString("Druck", "de-DE"),
+        PointValue.FromArray(ArrayValue.FromNumbers([1.5, -0.0, 3])), PointValue.FromArray(ArrayValue.FromStrings(["a", "b", "c", "d"], [2, 2])),
+        PointValue.FromStructure("{\"Speed\":1.5,\"Name\":\"ü\"}"),
+    ];
+
+    /// <summary>A series per value, each with the value as its shadow.</summary>
+    private DedupIndex ExtendedIndex(PointValue[] values)
+    {
+        var index = new DedupIndex(History);
+        for (var i = 0; i < values.Length; i++)
+        {
+            var state = index.GetOrAdd(new SeriesKey("asset", "x" + i));
+            index.Admit(state, 10 + i);
+            state.ApplyToShadow(new TelemetryPoint(Stream("asset", "x" + i), 10 + i, values[i], Quality.Good, 0));
+        }
+        index.Accept();
+        return index;
+    }
+
+    [Fact]
+    public void WriteThenRead_ShadowOfExtendedValues_KeepsTagsArraysAndStructures()
+    {
+        var values = ExtendedValues();
+        var index = ExtendedIndex(values);
+
+        var restored = DedupIndex.ReadSnapshot(Write(index), History, Lookup);
+
+        for (var i = 0; i < values.Length; i++)
+        {
+            Assert.True(restored.TryGet(new SeriesKey("asset", "x" + i), out var state));
+            var value = state!.Latest!.Value.Value;
+            Assert.Equal(values[i], value);
+            Assert.Equal(values[i].Tag, value.Tag);
+            Assert.Equal(values[i].WireVersion, value.WireVersion);
+        }
+    }
+
+    [Fact]
+    public void EvictionRecord_OfExtendedShadows_BringsTheTagsBack()
+    {
+        var values = ExtendedValues();
+        var index = ExtendedIndex(values);
+        var spill = new MemorySpill(Lookup);
+        index.AttachSpill(spill);
+
+        var evicted = index.PickEvictions(0, Id);
+        foreach (var (key, record) in evicted) spill.Records[key] = record;
+        index.CompleteEvictions(evicted);
+        Assert.Equal(0, index.SeriesCount);
+
+        for (var i = 0; i < values.Length; i++)
+        {
+            var value = index.GetOrAdd(new SeriesKey("asset", "x" + i)).Latest!.Value.Value;
+            Assert.Equal(values[i], value);
+            Assert.Equal(values[i].Tag, value.Tag);
+        }
+    }
+
+    private sealed class MemorySpill(Func<int, StreamDescriptor?> streams) : ISeriesSpill
+    {
+        public Dictionary<SeriesKey, byte[]> Records { get; } = [];
+
+        public long Spilled => Records.Count;
+
+        public byte[]? Load(SeriesKey key) => Records.GetValueOrDefault(key);
+
+        public StreamDescriptor? Stream(int id) => streams(id);
+    }
+
     [Fact]
     public void WriteThenRead_EmptyIndex_RoundTrips()
     {
