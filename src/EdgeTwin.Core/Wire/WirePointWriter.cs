@@ -183,8 +183,10 @@ public sealed partial class WirePointWriter
         {
             Copy(",\"tags\":{"u8, output);
             var first = true;
-            foreach (var t in tags)
+            // Indexed: a foreach over the interface would allocate an enumerator per point.
+            for (var i = 0; i < tags.Count; i++)
             {
+                var t = tags[i];
                 if (t.Key != pointTag?.Key) WriteMember(t.Key, t.Value, ref first, output);
             }
             if (pointTag is { } own) WriteMember(own.Key, own.Value, ref first, output);
