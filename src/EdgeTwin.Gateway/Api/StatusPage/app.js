@@ -201,7 +201,8 @@ function renderCertificates(c) {
       el("td", { class: "detail" }, e.store === "rejected"
         ? "curl -X POST -H 'Authorization: Bearer TOKEN' " + location.origin + "/api/opcua/certificates/" + e.thumbprint + "/trust"
         : ""))));
-  $("certificates-card").hidden = c.certificates.length === 0;
+  $("certificates-empty").hidden = c.certificates.length > 0;
+  $("certificates").hidden = c.certificates.length === 0;
 }
 
 function renderAnomalies(a) {
