@@ -43,8 +43,8 @@ public static class SegmentCodec
         {
             var p = points[i];
             var span = output.GetSpan(48);
-            var n = WriteVarUInt(span, (uint)streamId(p.Stream));
-            n += WriteVarULong(span[n..], ZigZag(p.TimestampTicks - prev));
+            var n = VarInt.Write(span, (uint)streamId(p.Stream));
+            n += VarInt.Write(span[n..], VarInt.ZigZag(p.TimestampTicks - prev));
             prev = p.TimestampTicks;
             var extended = PointValueCodec.HasPayload(p.Value);
             var flags = (byte)((extended ? 0 : (byte)p.Value.Kind) | ((byte)p.Quality << 2) | (extended ? 1 << 7 : 0));
@@ -71,11 +71,11 @@ public static class SegmentCodec
                 var text = p.Value.Text;
                 var len = Encoding.UTF8.GetByteCount(text);
                 span = output.GetSpan(len + 40);
-                n = WriteVarUInt(span, (uint)len);
+                n = VarInt.Write(span, (uint)len);
                 n += Encoding.UTF8.GetBytes(text, span[n..]);
             }
-            if (p.StatusCode != 0) n += WriteVarUInt(span[n..], p.StatusCode);
-            if (p.EndTicks != 0) n += WriteVarULong(span[n..], ZigZag(p.EndTicks - p.TimestampTicks));
+            if (p.StatusCode != 0) n += VarInt.Write(span[n..], p.StatusCode);
+            if (p.EndTicks != 0) n += VarInt.Write(span[n..], VarInt.ZigZag(p.EndTicks - p.TimestampTicks));
             output.Advance(n);
         }
 
@@ -115,7 +115,7 @@ public static class SegmentCodec
         {
             var id = (int)ReadVarUInt(data, ref pos);
             var s = stream(id) ?? throw new InvalidDataException($"segment point {i} refers to unknown stream {id} (payload offset {pos})");
-            var ts = prev + UnZigZag(ReadVarULong(data, ref pos));
+            var ts = prev + VarInt.UnZigZag(ReadVarULong(data, ref pos));
             prev = ts;
             if (pos >= data.Length) throw Truncated(pos);
             var flags = data[pos++];
@@ -133,7 +133,7 @@ public static class SegmentCodec
             if (quality > Quality.Bad) throw new InvalidDataException($"segment point {i} has quality {(int)quality} (payload offset {pos - 1})");
             var value = (flags & (1 << 7)) != 0 ? ReadPayload(i, kind, data, ref pos) : ReadScalar(i, kind, flags, data, ref pos);
             var status = (flags & (1 << 4)) != 0 ? ReadVarUInt(data, ref pos) : 0;
-            var end = (flags & (1 << 6)) != 0 ? ts + UnZigZag(ReadVarULong(data, ref pos)) : 0;
+            var end = (flags & (1 << 6)) != 0 ? ts + VarInt.UnZigZag(ReadVarULong(data, ref pos)) : 0;
             into.Add(new TelemetryPoint(s, ts, value, quality, status, replayed: false, endTicks: end));
         }
         if (pos != data.Length) throw new InvalidDataException($"segment has {data.Length - pos} trailing bytes after {count} points (payload offset {pos})");
@@ -175,14 +175,6 @@ public static class SegmentCodec
     }
 
     private static InvalidDataException Truncated(int pos) => new($"segment truncated at payload offset {pos}");
-
-    private static ulong ZigZag(long v) => VarInt.ZigZag(v);
-
-    private static long UnZigZag(ulong v) => VarInt.UnZigZag(v);
-
-    private static int WriteVarUInt(Span<byte> span, uint value) => VarInt.Write(span, value);
-
-    private static int WriteVarULong(Span<byte> span, ulong value) => VarInt.Write(span, value);
 
     private static uint ReadVarUInt(ReadOnlySpan<byte> data, ref int pos)
     {

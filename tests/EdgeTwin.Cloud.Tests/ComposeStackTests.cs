@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 
 namespace EdgeTwin.Cloud.Tests;
@@ -11,16 +10,8 @@ public sealed partial class ComposeStackTests
 {
     private static string Root => RepoRoot.Path;
 
-    private static (int Code, string Output) Compose(params string[] args)
-    {
-        var psi = new ProcessStartInfo("docker-compose") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = Path.Combine(Root, "packaging", "cloud") };
-        foreach (var a in new[] { "--env-file", ".env.example" }.Concat(args)) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException("docker-compose did not start (apt-get install docker-compose)");
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        Assert.True(p.WaitForExit(60_000), "docker-compose config took over a minute");
-        return (p.ExitCode, stdout.Result + stderr.Result);
-    }
+    private static (int Code, string Output) Compose(params string[] args) =>
+        Shell.RunWith("docker-compose", ["--env-file", ".env.example", .. args], TimeSpan.FromSeconds(60), Path.Combine(Root, "packaging", "cloud"));
 
     [Fact]
     public void ComposeFile_IsValid_AndHoldsEveryServiceTheReadmeNames()

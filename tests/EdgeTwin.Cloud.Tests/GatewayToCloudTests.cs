@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeTwin.Cloud.Data;
@@ -36,7 +34,7 @@ public sealed class GatewayToCloudTests(PostgresFixture pg)
         var config = Path.Combine(dir, "edgetwin.json");
 
         // 1. The uplink is unreachable: the queue fills and drops its oldest points, which the ledger records.
-        File.WriteAllText(config, GatewayConfig(state, $"127.0.0.1:{ClosedPort()}").ToJsonString());
+        File.WriteAllText(config, GatewayConfig(state, $"127.0.0.1:{FreePort.Pick()}").ToJsonString());
         using (var daemon = Start(binary!, "run", "--config", config))
         {
             Wait.Until(() => ReadingsIn(state) == Total, TimeSpan.FromSeconds(90), () => $"every reading taken in; status {ReadingsIn(state)}:{Environment.NewLine}{Output(daemon)}");
@@ -76,9 +74,12 @@ public sealed class GatewayToCloudTests(PostgresFixture pg)
         Assert.Equal(0, pg.Server.Scalar(db, "SELECT count(*) FROM dead_letters"));
         Assert.All(pg.Server.Rows(db, "SELECT DISTINCT gateway_id FROM telemetry"), r => Assert.Equal("gw-cloud-test", r[0]));
 
-        // The gateway has no point-level model outputs yet (no analytics stage): its points are measurements, and the
-        // model versions it reports are the registry's (checked below); TwinApiTests covers outputs of two versions.
-        Assert.Equal(0, pg.Server.Scalar(db, "SELECT count(*) FROM telemetry WHERE model <> ''"));
+        // Model outputs: the mapped series, every row of it with its model and version, and no other row with a model.
+        // (TwinApiTests covers outputs of two versions side by side.)
+        var outputs = pg.Server.Scalar(db, "SELECT count(*) FROM telemetry WHERE asset_id = 'pump-1' AND metric = 'vibration_score'");
+        Assert.True(outputs > 0, "the model's series reached the cloud");
+        Assert.Equal(outputs, pg.Server.Scalar(db, $"SELECT count(*) FROM telemetry WHERE model = '{ModelName}' AND model_version = '{ModelVersion}'"));
+        Assert.Equal(outputs, pg.Server.Scalar(db, "SELECT count(*) FROM telemetry WHERE model <> ''"));
 
         // Every loss event the gateway sent is one of its ledger records (series, start of the range, count), once.
         var events = JsonDocument.Parse(cloud.Get("gateways/gw-cloud-test/loss")).RootElement.EnumerateArray().ToList();
@@ -126,7 +127,7 @@ public sealed class GatewayToCloudTests(PostgresFixture pg)
         var second = first.AddMinutes(1);
         static string Iso(DateTime t) => t.ToString("O", CultureInfo.InvariantCulture);
 
-        File.WriteAllText(config, GatewayConfig(state, $"127.0.0.1:{ClosedPort()}", Iso(first)).ToJsonString());
+        File.WriteAllText(config, GatewayConfig(state, $"127.0.0.1:{FreePort.Pick()}", Iso(first)).ToJsonString());
         using (var daemon = Start(binary!, "run", "--config", config))
         {
             Wait.Until(() => ReadingsIn(state) == Total, TimeSpan.FromSeconds(90), () => $"every reading taken in:{Environment.NewLine}{Output(daemon)}");
@@ -165,6 +166,9 @@ public sealed class GatewayToCloudTests(PostgresFixture pg)
         Assert.Equal(Rows(), pg.Server.Scalar(db, "SELECT count(DISTINCT (asset_id, metric, time, time_frac)) FROM telemetry"));
     }
 
+    private const string ModelName = "vib-anomaly";
+    private const string ModelVersion = "1.2";
+
     private static readonly string Epoch = DateTime.UtcNow.AddMinutes(-5).ToString("O", CultureInfo.InvariantCulture);
 
     private static JsonObject GatewayConfig(string state, string bootstrap, string? epoch = null) => new()
@@ -177,7 +181,16 @@ public sealed class GatewayToCloudTests(PostgresFixture pg)
             new JsonObject { ["id"] = "line-1", ["name"] = "Line 1" },
             new JsonObject { ["id"] = "pump-1", ["name"] = "Pump 1", ["parent"] = "line-1" },
         },
-        ["mappings"] = new JsonArray(),
+        // One simulator channel stands for a model computed outside the gateway (a soft sensor in the controller): its
+        // mapping names the model and version, and its points carry them to the cloud.
+        ["mappings"] = new JsonArray
+        {
+            new JsonObject
+            {
+                ["source"] = "sim:sim-pump-00001/vibration", ["asset"] = "pump-1", ["metric"] = "vibration_score",
+                ["model"] = ModelName, ["modelVersion"] = ModelVersion,
+            },
+        },
         ["sources"] = new JsonObject
         {
             ["simulator"] = new JsonArray
@@ -209,13 +222,6 @@ public sealed class GatewayToCloudTests(PostgresFixture pg)
         }
     }
 
-    private static int ClosedPort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
-
     private static Process Start(string binary, params string[] args)
     {
         var psi = new ProcessStartInfo(binary) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -238,14 +244,5 @@ public sealed class GatewayToCloudTests(PostgresFixture pg)
         lock (log) return log.ToString();
     }
 
-    private static (int Code, string Output) Run(string binary, params string[] args)
-    {
-        var psi = new ProcessStartInfo(binary) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(60_000)) p.Kill(true);
-        return (p.ExitCode, stdout.Result + stderr.Result);
-    }
+    private static (int Code, string Output) Run(string binary, params string[] args) => Shell.RunWith(binary, args, TimeSpan.FromSeconds(60));
 }

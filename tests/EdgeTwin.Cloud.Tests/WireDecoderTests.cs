@@ -136,4 +136,14 @@ public sealed class WireDecoderTests
         Assert.Contains("U+0000", Assert.Throws<WireFormatException>(() => WireDecoder.DecodeAsset("pump-1"u8, Encoding.UTF8.GetBytes(
             """{"schema_version":"1.0","gateway_id":"gw","asset_id":"pump-1","name":"Pump 1","parent":"line\u0000"}"""))).Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void TwinMetadata_UnknownFieldIsRefusedInExactly10_AndKeptOutOfTheWayInALater1x()
+    {
+        const string Record = """{"schema_version":"VERSION","gateway_id":"gw","asset_id":"pump-1","name":"Pump 1","location":"hall 3"}""";
+        var refused = Assert.Throws<WireFormatException>(() => WireDecoder.DecodeAsset("pump-1"u8, Encoding.UTF8.GetBytes(Record.Replace("VERSION", "1.0", StringComparison.Ordinal))));
+        Assert.Equal("$.location: not a field of schema 1.0", refused.Message);
+        var later = WireDecoder.DecodeAsset("pump-1"u8, Encoding.UTF8.GetBytes(Record.Replace("VERSION", "1.4", StringComparison.Ordinal)));
+        Assert.Equal(("pump-1", "Pump 1"), (later.Id, later.Name));
+    }
 }

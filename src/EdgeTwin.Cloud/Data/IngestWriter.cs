@@ -35,6 +35,12 @@ public sealed partial class IngestWriter(string connectionString) : IAsyncDispos
         ON CONFLICT DO NOTHING
         """;
 
+    /// <summary>The staged events that events does not have yet.</summary>
+    private const string AbsorbEventsSql = $"""
+        INSERT INTO events ({EventColumns}) SELECT {EventColumns} FROM stage_events
+        ON CONFLICT DO NOTHING
+        """;
+
     private NpgsqlConnection? _conn;
 
     /// <summary>Whether the next telemetry batch tries the direct COPY (false after a batch met points already written).</summary>
@@ -50,10 +56,7 @@ public sealed partial class IngestWriter(string connectionString) : IAsyncDispos
         if (batch.Events.Count > 0)
         {
             Copy(conn, "stage_events", EventColumns, batch.Events, withUnit: false);
-            events = await ExecAsync(conn, tx, $"""
-                INSERT INTO events ({EventColumns}) SELECT {EventColumns} FROM stage_events
-                ON CONFLICT DO NOTHING
-                """, cancellationToken).ConfigureAwait(false);
+            events = await ExecAsync(conn, tx, AbsorbEventsSql, cancellationToken).ConfigureAwait(false);
         }
         var assets = await WriteAssetsAsync(conn, tx, batch.Assets, cancellationToken).ConfigureAwait(false);
         var dead = await WriteDeadLettersAsync(conn, tx, batch.DeadLetters, cancellationToken).ConfigureAwait(false);

@@ -25,7 +25,14 @@ public static partial class WireDecoder
         }
         using var doc = Parse(payload);
         var root = doc.RootElement;
-        CheckVersion(root);
+        if (CheckVersion(root))
+        {
+            // Exactly 1.0 has these fields and no others, as for points; a later 1.x may add optional ones.
+            foreach (var field in root.EnumerateObject())
+            {
+                if (!AssetFields.Contains(field.Name)) throw new WireFormatException($"$.{field.Name}: not a field of schema 1.0");
+            }
+        }
         var id = Key(root, "asset_id");
         var name = String(root, "name");
         var parent = Optional(root, "parent");
@@ -36,6 +43,11 @@ public static partial class WireDecoder
             throw new WireFormatException("a string contains U+0000, which PostgreSQL cannot store");
         return new AssetRow(id, name, parent, modelVersion, config, Key(root, "gateway_id"), Deleted: false);
     }
+
+    private static readonly HashSet<string> AssetFields = new(StringComparer.Ordinal)
+    {
+        "schema_version", "gateway_id", "asset_id", "name", "parent", "model_version", "config",
+    };
 
     /// <summary>Text, or the bytes' start escaped, for messages that are not even UTF-8.</summary>
     private static JsonDocument Parse(ReadOnlySpan<byte> payload)

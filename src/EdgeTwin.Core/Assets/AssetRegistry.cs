@@ -23,7 +23,7 @@ public sealed class AssetRegistry
         }
         foreach (var m in mappings)
         {
-            AddMapping(m.Source, m.Asset, m.Metric, m.Unit, m.Scale, m.Offset, m.Tags);
+            AddMapping(m.Source, m.Asset, m.Metric, m.Unit, m.Scale, m.Offset, m.Tags, m.Model, m.ModelVersion);
         }
     }
 
@@ -43,10 +43,11 @@ public sealed class AssetRegistry
     }
 
     /// <summary>Adds a mapping unless the address is mapped already (an explicit mapping wins over a generated one).</summary>
-    public bool AddMapping(string source, string asset, string metric, string? unit, double scale = 1, double offset = 0, IReadOnlyDictionary<string, string>? tags = null)
+    public bool AddMapping(string source, string asset, string metric, string? unit, double scale = 1, double offset = 0, IReadOnlyDictionary<string, string>? tags = null,
+        string? model = null, string? modelVersion = null)
     {
         if (_mappings.ContainsKey(source)) return false;
-        _mappings.Add(source, new MappingTarget(new StreamDescriptor(asset, metric, source, TagsOf(unit, tags)), scale, offset, unit));
+        _mappings.Add(source, new MappingTarget(new StreamDescriptor(asset, metric, source, TagsOf(unit, tags), model, modelVersion), scale, offset, unit));
         return true;
     }
 

@@ -36,6 +36,16 @@ public sealed class MappingConfig
     public double Offset { get; set; }
 
     public Dictionary<string, string>? Tags { get; set; }
+
+    /// <summary>
+    /// The model whose output this reading is, when a model outside the gateway computed it (a soft sensor in the
+    /// controller, an analytics service publishing to the broker). Its points carry <c>model</c> on the wire, so the
+    /// cloud keeps them apart from measurements.
+    /// </summary>
+    public string? Model { get; set; }
+
+    /// <summary>The version of <see cref="Model"/> that produced the value; carried as <c>model_version</c>.</summary>
+    public string? ModelVersion { get; set; }
 }
 
 public sealed class DedupConfig

@@ -41,6 +41,8 @@ public static class ModelConfigValidator
     /// <summary>$.mappings: one mapping per source address, to a known asset, with a usable metric and scaling.</summary>
     public static void Mappings(IReadOnlyList<MappingConfig?> mappings, string path, ConfigCheck check)
     {
+        // Per series, the first mapping that writes it and the model (name and version) it writes as.
+        var series = new Dictionary<(string Asset, string Metric), (int Index, string? Model, string? Version)>();
         for (var i = 0; i < mappings.Count; i++)
         {
             var at = $"{path}[{i}]";
@@ -57,7 +59,39 @@ public static class ModelConfigValidator
             {
                 if (tag.Value is null) check.Error($"{at}.tags.{tag.Key}", "must be a string, not null");
             }
+            ModelOutput(m, at, i, path, series, check);
         }
+    }
+
+    /// <summary>
+    /// A mapping's model and version: printable text, a version only with a model. The gateway keys a series by asset
+    /// and metric alone, so two versions (or a model and a measurement) on one series would deduplicate each other:
+    /// that is refused, with the advice to give each its own metric.
+    /// </summary>
+    private static void ModelOutput(MappingConfig m, string at, int i, string path,
+        Dictionary<(string Asset, string Metric), (int Index, string? Model, string? Version)> series, ConfigCheck check)
+    {
+        if (m.Model is not null && (m.Model.Length == 0 || m.Model.Any(char.IsControl)))
+            check.Error(at + ".model", $"'{m.Model.Replace("\0", "\\u0000", StringComparison.Ordinal)}' must be a non-empty name without control characters");
+        if (m.ModelVersion is not null)
+        {
+            if (m.Model is null) check.Error(at + ".modelVersion", "is the version of a model: name the model in \"model\" too");
+            else if (m.ModelVersion.Length == 0 || m.ModelVersion.Any(char.IsControl))
+                check.Error(at + ".modelVersion", $"'{m.ModelVersion.Replace("\0", "\\u0000", StringComparison.Ordinal)}' must be a non-empty version without control characters");
+        }
+        if (string.IsNullOrEmpty(m.Asset) || string.IsNullOrEmpty(m.Metric)) return;
+        var key = (m.Asset, m.Metric);
+        if (!series.TryGetValue(key, out var first))
+        {
+            series[key] = (i, m.Model, m.ModelVersion);
+            return;
+        }
+        if (first.Model == m.Model && first.Version == m.ModelVersion) return; // redundant sources of one series: dedup keeps one
+        check.Error(at + ".metric", $"'{m.Asset}/{m.Metric}' is written by {path}[{first.Index}] as {Describe(first.Model, first.Version)} and here as "
+            + $"{Describe(m.Model, m.ModelVersion)}; the gateway keys a series by asset and metric, so they would drop each other's points as duplicates: give each its own metric");
+
+        static string Describe(string? model, string? version) =>
+            model is null ? "a measurement" : version is null ? $"model '{model}'" : $"model '{model}' version '{version}'";
     }
 
     /// <summary>A sink's <c>drain</c> object (live-first lane and drain-rate limit).</summary>

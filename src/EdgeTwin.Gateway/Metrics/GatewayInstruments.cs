@@ -51,6 +51,7 @@ public sealed class GatewayInstruments : IDisposable
         _meter.CreateObservableGauge("edgetwin.queue.limit", () => Stats().MaxBytes, "By", "The queue's byte budget ($.queue.maxBytes)");
         _meter.CreateObservableGauge("edgetwin.queue.oldest_point.age", () => OldestAgeSeconds(Stats()), "s", "Age of the oldest queued point's timestamp (0 when the queue is empty)");
         _meter.CreateObservableGauge("edgetwin.queue.full", () => Stats().Full ? 1 : 0, description: "1 while the queue refuses or drops points (byte budget or free-disk watermark reached)");
+        _meter.CreateObservableCounter("edgetwin.queue.floor_refusals", () => Stats().FloorRefusals, "{commit}", "Commits refused at the free-disk floor (nothing left to drop, or the policy is block)");
         _meter.CreateObservableGauge("edgetwin.queue.sink_lag", () => Stats().SinkLagPoints.Select(kv =>
             new Measurement<long>(kv.Value, new KeyValuePair<string, object?>("sink", kv.Key))), "{point}", "Queued points a sink has not confirmed yet");
         _meter.CreateObservableGauge("edgetwin.disk.free", () => Stats().FreeDiskBytes, "By", "Free space on the state directory's file system");

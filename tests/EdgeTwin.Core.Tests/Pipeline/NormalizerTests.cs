@@ -12,6 +12,7 @@ public class NormalizerTests
     private const string TemperatureAddress = "opcua:nsu=urn:plc;s=Pump1.Temperature";
     private const string RunningAddress = "opcua:nsu=urn:plc;s=Pump1.Running";
     private const string StateAddress = "opcua:nsu=urn:plc;s=Pump1.State";
+    private const string HealthAddress = "mqtt:plant/pump-1/health";
 
     private static readonly long Now = new DateTime(2026, 11, 24, 3, 0, 0, DateTimeKind.Utc).Ticks;
 
@@ -31,6 +32,15 @@ public class NormalizerTests
         Assert.Equal(Now, point.TimestampTicks);
         Assert.False(point.Replayed);
         Assert.Equal(0, point.EndTicks);
+    }
+
+    [Fact]
+    public void TryNormalize_ModelOutputMapping_CarriesTheModelAndVersion_AndAMeasurementNone()
+    {
+        Assert.True(_normalizer.TryNormalize(new Reading(HealthAddress, Now, PointValue.FromNumber(0.93)), Now, out var output, out _, out _, out var detail), detail);
+        Assert.Equal(("pump-health", "2.1"), (output.Stream.Model, output.Stream.ModelVersion));
+        Assert.True(_normalizer.TryNormalize(new Reading(PressureAddress, Now, PointValue.FromNumber(1)), Now, out var measured, out _, out _, out detail), detail);
+        Assert.Equal((null, null), (measured.Stream.Model, measured.Stream.ModelVersion));
     }
 
     [Fact]
@@ -351,6 +361,7 @@ public class NormalizerTests
                 new MappingConfig { Source = StateAddress, Asset = "pump-1", Metric = "state" },
                 new MappingConfig { Source = "sim:pump-1/flow", Asset = "pump-1", Metric = "flow" },
                 new MappingConfig { Source = "sim:pump-1/counts", Asset = "pump-1", Metric = "counts", Scale = 1e10 },
+                new MappingConfig { Source = HealthAddress, Asset = "pump-1", Metric = "health_score", Model = "pump-health", ModelVersion = "2.1" },
             ];
         var validation = new ValidationConfig { MaxPastSkewSeconds = maxPastSeconds, MaxFutureSkewSeconds = maxFutureSeconds };
         return new Normalizer(new AssetRegistry(assets, mappings), validation);

@@ -77,6 +77,7 @@ public sealed class MetricsEndpointTests
         Assert.True(One("edgetwin_queue_oldest_point_age_seconds", "gauge").Value < 3600);
         Assert.Equal(1L << 30, One("edgetwin_queue_limit_bytes", "gauge").Value);
         Assert.Equal(0, One("edgetwin_queue_full", "gauge").Value);
+        Assert.Equal(0, One("edgetwin_queue_floor_refusals_total", "counter").Value);
         Assert.True(One("edgetwin_disk_free_bytes", "gauge").Value > 0);
         Assert.Equal(2, One("edgetwin_quarantine_entries", "gauge").Value);
         // Series: the simulator's (2 pumps, 1 thermal machine) and the spool's, all in memory under the default budget.

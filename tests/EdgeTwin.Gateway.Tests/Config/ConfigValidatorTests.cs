@@ -49,6 +49,18 @@ public sealed class ConfigValidatorTests
         ["NaN scale"] = (c => c.Mappings[0].Scale = double.NaN, "$.mappings[0].scale", "finite"),
         ["infinite offset"] = (c => c.Mappings[0].Offset = double.NegativeInfinity, "$.mappings[0].offset", "finite"),
         ["null tag value"] = (c => c.Mappings[0].Tags = new() { ["site"] = null! }, "$.mappings[0].tags.site", "null"),
+        ["model version without a model"] = (c => c.Mappings[0].ModelVersion = "2.1", "$.mappings[0].modelVersion", "\"model\""),
+        ["empty model name"] = (c => c.Mappings[0].Model = "", "$.mappings[0].model", "non-empty"),
+        ["model name with a control character"] = (c => c.Mappings[0].Model = "health\u0000", "$.mappings[0].model", "\\u0000"),
+        ["empty model version"] = (c => { c.Mappings[0].Model = "health"; c.Mappings[0].ModelVersion = ""; }, "$.mappings[0].modelVersion", "non-empty"),
+        ["two model versions on one series"] = (c =>
+        {
+            (c.Mappings[0].Model, c.Mappings[0].ModelVersion) = ("health", "1");
+            c.Mappings.Add(new MappingConfig { Source = "mqtt:health/v2", Asset = "pump-1", Metric = "pressure", Model = "health", ModelVersion = "2" });
+        }, "$.mappings[2].metric", "model 'health' version '1'"),
+        ["a model output and a measurement on one series"] = (c =>
+            c.Mappings.Add(new MappingConfig { Source = "mqtt:soft-sensor", Asset = "pump-2", Metric = "flow", Model = "flow-estimate" }),
+            "$.mappings[2].metric", "a measurement"),
 
         ["simulator named like the spool"] = (c => c.Sources.Simulator[0].Name = "spool", "$.sources.spool[0].name", "unique"),
 
@@ -72,6 +84,15 @@ public sealed class ConfigValidatorTests
 
     [Fact]
     public void Validate_TheBaseConfig_HasNoErrors() => Assert.Empty(ConfigValidator.Validate(Valid()));
+
+    [Fact]
+    public void Validate_RedundantSourcesOfOneModelOutput_AreAccepted()
+    {
+        var c = Valid();
+        (c.Mappings[0].Model, c.Mappings[0].ModelVersion) = ("health", "1");
+        c.Mappings.Add(new MappingConfig { Source = "mqtt:health/backup", Asset = "pump-1", Metric = "pressure", Model = "health", ModelVersion = "1" });
+        Assert.Empty(ConfigValidator.Validate(c));
+    }
 
     [Theory]
     [MemberData(nameof(MistakeNames))]

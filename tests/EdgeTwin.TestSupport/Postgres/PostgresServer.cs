@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Npgsql;
 
 namespace EdgeTwin.TestSupport.Postgres;
@@ -106,7 +105,6 @@ public sealed class PostgresServer : IDisposable
         }
     }
 
-
     private void Pg(string tool, TimeSpan timeout, params string[] args)
     {
         var exe = Path.Combine(BinDirectory, tool);
@@ -114,18 +112,5 @@ public sealed class PostgresServer : IDisposable
         else Run("/sbin/runuser", timeout, ["-u", _runAs, "--", exe, .. args]);
     }
 
-    private static void Run(string exe, TimeSpan timeout, params string[] args)
-    {
-        var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(timeout))
-        {
-            p.Kill(entireProcessTree: true);
-            throw new InvalidOperationException($"{exe} {string.Join(' ', args)} did not finish within {timeout}");
-        }
-        if (p.ExitCode != 0) throw new InvalidOperationException($"{exe} {string.Join(' ', args)} exited {p.ExitCode}: {stdout.Result}{stderr.Result}");
-    }
+    private static void Run(string exe, TimeSpan timeout, params string[] args) => Shell.CheckWith(exe, args, timeout);
 }

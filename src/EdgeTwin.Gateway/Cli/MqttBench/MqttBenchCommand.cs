@@ -86,7 +86,7 @@ public static class MqttBenchCommand
         Console.WriteLine();
         Console.WriteLine("| consumer | messages | seconds | messages/s | durable |");
         Console.WriteLine("|---|---:|---:|---:|---|");
-        Console.WriteLine(Row("EdgeTwin MQTT source → LiteDB queue", committed, gatewaySeconds, "fsync'd group commit"));
+        Console.WriteLine(Row("EdgeTwin MQTT source → durable queue", committed, gatewaySeconds, "fsync'd group commit"));
         Console.WriteLine(Row("mosquitto_sub → file", written, subSeconds, "no (page cache)"));
         Console.WriteLine();
         if (gatewaySeconds is { } g && subSeconds is { } m)
