@@ -31,7 +31,7 @@ public sealed partial class DurableQueue
                 OpenLossRecords = _ledger.OpenRecords,
                 RefusingAtFloor = _store.RefusingAtFloor,
                 FloorRefusals = _store.FloorRefusals,
-                SeriesStored = _store.Spill.Spilled,
+                SeriesStored = Math.Max(0, _store.Spill.Spilled - Dedup.StoredInMemory),
                 SeriesEvictions = Dedup.Evictions,
                 SeriesMemoryBytes = Dedup.EstimatedBytes,
                 SeriesMemoryLimit = _options.SeriesMemoryBytes,

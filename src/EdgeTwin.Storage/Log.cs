@@ -41,6 +41,6 @@ internal static partial class Log
     [LoggerMessage(2011, LogLevel.Warning, "Loss ledger over its allowance ($.queue.lossLedgerMaxRecords = {Max}): closed records coalesced, {Records} records now")]
     public static partial void LedgerCoalesced(ILogger logger, long records, int max);
 
-    [LoggerMessage(2012, LogLevel.Information, "Series state over its budget ($.dedup.memoryBytes): {Evicted} series least recently seen kept in the queue's database, {InMemory} in memory, {Spilled} held there")]
+    [LoggerMessage(2012, LogLevel.Information, "Series state over its budget ($.dedup.memoryBytes): {Evicted} cold series kept in the queue's database, {InMemory} in memory, {Spilled} held there")]
     public static partial void SeriesEvicted(ILogger logger, int evicted, int inMemory, long spilled);
 }

@@ -189,7 +189,8 @@ internal sealed class QuarantineStore
                 _ => 0.0,
             },
             ["vs"] = r.Value.Kind == PointValueKind.String ? r.Value.Text : BsonValue.Null,
-            ["vb"] = r.Value.Kind is PointValueKind.Array or PointValueKind.Structure ? Payload(r.Value) : BsonValue.Null,
+            // An extended value (array, structure, tagged scalar) is kept whole as its payload; vn/vs keep a scalar's plain value.
+            ["vb"] = PointValueCodec.HasPayload(r.Value) ? Payload(r.Value) : BsonValue.Null,
             ["st"] = (long)r.StatusCode,
             ["q"] = r.Quality is { } quality ? (int)quality : -1,
             ["raw"] = r.Raw is null ? BsonValue.Null : r.Raw,
@@ -202,10 +203,10 @@ internal sealed class QuarantineStore
         var kind = (PointValueKind)d["vk"].AsInt32;
         var value = kind switch
         {
+            PointValueKind.Number or PointValueKind.String or PointValueKind.Array or PointValueKind.Structure when d["vb"].IsBinary => ReadPayload(kind, d["vb"].AsBinary),
             PointValueKind.Number => PointValue.FromNumber(d["vn"].AsDouble),
             PointValueKind.Boolean => PointValue.FromBoolean(d["vn"].AsDouble != 0),
             PointValueKind.String => PointValue.FromString(d["vs"].AsString),
-            PointValueKind.Array or PointValueKind.Structure when d["vb"].IsBinary => ReadPayload(kind, d["vb"].AsBinary),
             _ => PointValue.None,
         };
         var q = d["q"].AsInt32;

@@ -31,7 +31,10 @@ public sealed record QueueStats(
     /// <summary>Commits refused at the free-disk floor since the queue opened.</summary>
     public long FloorRefusals { get; init; }
 
-    /// <summary>Series records in the database: evicted series (one that came back keeps its record until evicted again).</summary>
+    /// <summary>
+    /// Series held only in the database: evicted and not back. A series that came back keeps its record until it is
+    /// evicted again, but counts in memory (<see cref="Series"/>) only.
+    /// </summary>
     public long SeriesStored { get; init; }
 
     /// <summary>Series that left memory for the database since the queue opened.</summary>

@@ -70,7 +70,7 @@ internal sealed partial class SegmentStore
     }
 
     /// <summary>
-    /// The series state is over its budget: the series least recently seen go to the database (history and shadow,
+    /// The series state is over its budget: cold series (the dedup index's clock picks them) go to the database (history and shadow,
     /// durable first, with any stream their shadow names), then leave memory, down to 90% of the budget.
     /// </summary>
     private void EvictSeries()

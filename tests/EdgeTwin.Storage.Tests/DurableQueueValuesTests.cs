@@ -61,6 +61,30 @@ public class DurableQueueValuesTests
         Assert.Equal(wave.Value, listed.Reading.Value);
     }
 
+    [Fact]
+    public void QuarantinedTaggedScalars_KeepTheirTagsAcrossAReopen()
+    {
+        using var ctx = new QueueContext();
+        var queue = ctx.Open();
+        var values = new[] { PointValue.FromNumber(3, "Fault"), PointValue.FromString("Störung", "de-DE"), PointValue.FromNumber(4), PointValue.FromString("plain") };
+        queue.CommitPoints([], r =>
+        {
+            for (var i = 0; i < values.Length; i++)
+            {
+                r.Quarantine.Add(new QuarantineRecord(QuarantineReason.InvalidPayload, "test", "opcua:plc", At(10 + i),
+                    new Reading("opcua:nsu=urn:plc;s=State", At(i), values[i], 0, null, "line-1", "state")));
+            }
+        });
+        queue.Dispose();
+
+        using var reopened = ctx.Open();
+        var listed = reopened.ListQuarantine().OrderBy(q => q.Reading.TimestampTicks).Select(q => q.Reading.Value).ToArray();
+
+        Assert.Equal(values, listed);
+        Assert.Equal(values.Select(v => v.Tag), listed.Select(v => v.Tag));
+        Assert.Equal(["1.1", "1.1", "1.0", "1.0"], listed.Select(v => v.WireVersion));
+    }
+
     private static string Version(TelemetryPoint point)
     {
         var output = new ArrayBufferWriter<byte>();

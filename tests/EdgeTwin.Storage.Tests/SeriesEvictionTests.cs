@@ -8,7 +8,7 @@ namespace EdgeTwin.Storage.Tests;
 /// <summary>
 /// Over $.dedup.memoryBytes the series least recently seen leave memory for the queue's database, and a series
 /// that comes back is deduplicated exactly as if it had stayed: its history, high-water mark and shadow return
-/// with it, across a restart and a crash too.
+/// with it, across a restart and a crash too. Every series counts once, in memory or stored.
 /// </summary>
 public sealed class SeriesEvictionTests
 {
@@ -87,6 +87,37 @@ public sealed class SeriesEvictionTests
         var outcomes = queue.Probe(Series(Regular, 20, 10));
 
         Assert.Equal([.. Enumerable.Repeat(DedupOutcome.LateUnverified, 7), .. Enumerable.Repeat(DedupOutcome.Duplicate, 3)], outcomes);
+    }
+
+    [Fact]
+    public void SeriesThatCameBack_CountInMemoryOnly_AlsoAfterARestart()
+    {
+        const int all = 8_002; // the two early series and the crowd
+        using var ctx = new QueueContext();
+        var queue = ctx.Open(ctx.Options(seriesMemoryBytes: Budget));
+        queue.CommitPoints(Early());
+        queue.Maintain();
+        Crowd(queue, 100);
+        var evicted = queue.GetStats();
+        Assert.True(evicted.SeriesStored > 2, $"{evicted.SeriesStored} stored");
+        Assert.Equal(all, evicted.Series + evicted.SeriesStored);
+
+        // Both come back: their records stay in the database, but they count once, in memory.
+        queue.CommitPoints([Number(Regular, 30, 1), Number(Jittered, 30, 1)]);
+        var back = queue.GetStats();
+        Assert.Equal(evicted.SeriesStored - 2, back.SeriesStored);
+        Assert.Equal(all, back.Series + back.SeriesStored);
+
+        // The checkpoint remembers which series in memory have a record too.
+        queue.Maintain(force: true);
+        Assert.True(queue.Dedup.TryGet(Regular.Series, out _));
+        var written = queue.GetStats();
+        queue.Dispose();
+        using var reopened = ctx.Open(ctx.Options(seriesMemoryBytes: Budget));
+        var after = reopened.GetStats();
+        Assert.Equal(written.Series, after.Series);
+        Assert.Equal(written.SeriesStored, after.SeriesStored);
+        Assert.Equal(all, after.Series + after.SeriesStored);
     }
 
     private static void AssertCameBack(DurableQueue queue)

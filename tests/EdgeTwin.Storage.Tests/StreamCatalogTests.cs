@@ -52,6 +52,25 @@ public class StreamCatalogTests
     }
 
     [Fact]
+    public void StreamReadAtOpen_ThatTheProcessHolds_IsThatInstance_NotACopy()
+    {
+        using var ctx = new QueueContext();
+        var queue = ctx.Open();
+        queue.CommitPoints([Number(Stream("a", "m"), 1, 1), Number(Stream("b", "m"), 1, 2)]);
+        queue.Dispose();
+        var own = Stream("a", "m");
+        var options = ctx.Options();
+        options.KnownStream = s => s.Equals(own) ? own : null;
+
+        using var reopened = ctx.Open(options);
+
+        var read = reopened.ReadAllPoints();
+        Assert.Same(own, read.Single(p => p.Stream.AssetId == "a").Stream);
+        Assert.Equal(Stream("b", "m"), read.Single(p => p.Stream.AssetId == "b").Stream);
+        Assert.Equal(2, reopened.Streams.Count);
+    }
+
+    [Fact]
     public void ManyNewStreams_AreWrittenAsFewRecords_AndReadBackEqualAfterReopen()
     {
         using var ctx = new QueueContext();

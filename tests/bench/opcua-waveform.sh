@@ -55,13 +55,15 @@ start() {
   "$binary" run --config "$work/$1.json" > "$work/$1.log" 2>&1 & gw=$!
   until api status > /dev/null 2>&1; do kill -0 "$gw" 2>/dev/null || { cat "$work/$1.log"; exit 1; }; sleep 0.5; done
 }
-stop() { local hwm; hwm=$(awk '/VmHWM/ {print $2}' "/proc/$gw/status"); kill -TERM "$gw"; wait "$gw" || true; gw=; echo "$hwm"; }
+# Not in a $( ) subshell: only this shell can wait for the gateway, and the next phase must not start on its state
+# directory and API port before it has exited. Leaves the peak RSS in $hwm.
+stop() { hwm=$(awk '/VmHWM/ {print $2}' "/proc/$gw/status"); kill -TERM "$gw"; wait "$gw" || true; gw=; }
 
 echo "fill: ${fill} s of waveforms into the queue (no broker)"
 start fill
 sleep "$fill"
 queue=$(api queue)
-fill_hwm=$(stop)
+stop; fill_hwm=$hwm
 
 echo "run: the queue to the mock cluster, then live for ${measure} s"
 start run
@@ -75,7 +77,7 @@ done
 s0=$(api status); t0=$(date +%s.%N)
 sleep "$measure"
 s1=$(api status); t1=$(date +%s.%N)
-run_hwm=$(stop)
+stop; run_hwm=$hwm
 
 python3 - "$queue" "$s0" "$s1" "$t0" "$t1" "$fill_hwm" "$run_hwm" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'PY'
 import json, sys

@@ -70,6 +70,78 @@ public static class JsonReadingFields
     }
 
     /// <summary>
+    /// A schema 1.1 value that is not a scalar: an array of numbers, of booleans or of strings (never mixed; a matrix
+    /// flattened row-major with <paramref name="dimensions"/>, undefined when absent), or a structure (an object, or an
+    /// array of objects) kept as its JSON text.
+    /// </summary>
+    public static bool TryReadExtended(JsonElement e, JsonElement dimensions, out PointValue value, out string? error)
+    {
+        value = PointValue.None;
+        error = null;
+        if (e.ValueKind == JsonValueKind.Object || (e.ValueKind == JsonValueKind.Array && e.GetArrayLength() > 0 && e[0].ValueKind is JsonValueKind.Object or JsonValueKind.Null))
+        {
+            if (dimensions.ValueKind != JsonValueKind.Undefined) return Fail("\"dimensions\" is given with a structure: only an array of numbers, booleans or strings has dimensions", out error);
+            value = PointValue.FromStructure(e.GetRawText());
+            return true;
+        }
+        if (e.ValueKind != JsonValueKind.Array) return Fail($"is a JSON {e.ValueKind.ToString().ToLowerInvariant()}, not a value", out error);
+        int[]? shape = null;
+        if (dimensions.ValueKind != JsonValueKind.Undefined)
+        {
+            if (dimensions.ValueKind != JsonValueKind.Array) return Fail("\"dimensions\" is not an array of element counts", out error);
+            shape = new int[dimensions.GetArrayLength()];
+            var d = 0;
+            foreach (var count in dimensions.EnumerateArray())
+            {
+                if (count.ValueKind != JsonValueKind.Number || !count.TryGetInt32(out shape[d]) || shape[d] < 0) return Fail($"\"dimensions\"[{d}] {count.GetRawText()} is not an element count", out error);
+                d++;
+            }
+        }
+        var length = e.GetArrayLength();
+        var kind = length == 0 ? JsonValueKind.Number : e[0].ValueKind is JsonValueKind.False ? JsonValueKind.True : e[0].ValueKind;
+        var numbers = kind == JsonValueKind.Number ? new double[length] : null;
+        var booleans = kind == JsonValueKind.True ? new bool[length] : null;
+        var strings = kind == JsonValueKind.String ? new string[length] : null;
+        if (numbers is null && booleans is null && strings is null) return Fail($"is an array of JSON {kind.ToString().ToLowerInvariant()}s, not of numbers, booleans or strings", out error);
+        var i = 0;
+        foreach (var element in e.EnumerateArray())
+        {
+            var ok = false;
+            switch (kind)
+            {
+                case JsonValueKind.Number:
+                    ok = element.ValueKind == JsonValueKind.Number && element.TryGetDouble(out numbers![i]);
+                    break;
+                case JsonValueKind.True:
+                    ok = element.ValueKind is JsonValueKind.True or JsonValueKind.False;
+                    booleans![i] = element.ValueKind == JsonValueKind.True;
+                    break;
+                default:
+                    ok = element.ValueKind == JsonValueKind.String;
+                    if (ok) strings![i] = element.GetString()!;
+                    break;
+            }
+            if (!ok) return Fail($"element [{i}] {element.GetRawText()} is not a {(kind == JsonValueKind.True ? "boolean" : kind.ToString().ToLowerInvariant())} as element [0] is: an array's elements are all numbers, all booleans or all strings", out error);
+            i++;
+        }
+        try
+        {
+            value = PointValue.FromArray(numbers is not null ? ArrayValue.FromNumbers(numbers, shape) : booleans is not null ? ArrayValue.FromBooleans(booleans, shape) : ArrayValue.FromStrings(strings!, shape));
+            return true;
+        }
+        catch (ArgumentException ex)
+        {
+            return Fail(ex.Message.Split(" (Parameter", 2)[0], out error);
+        }
+    }
+
+    private static bool Fail(string message, out string? error)
+    {
+        error = message;
+        return false;
+    }
+
+    /// <summary>
     /// JSON cannot carry NaN or infinities; like System.Text.Json's named floating-point literals, the quoted
     /// forms "NaN", "Infinity" and "-Infinity" stand for them, so a sensor's NaN reaches validation (and
     /// quarantine) as a number instead of passing as text.

@@ -25,7 +25,7 @@ public sealed partial class KafkaSink
 
     private static readonly byte[] Version10 = Encoding.UTF8.GetBytes(WirePointWriter.SchemaVersion);
     private static readonly byte[] Version11 = Encoding.UTF8.GetBytes(WirePointWriter.SchemaVersion11);
-    private string _headerVersion = WirePointWriter.SchemaVersion;
+    private bool _headerExtended;
 
     private Message<byte[], byte[]> Encode(in TelemetryPoint point)
     {
@@ -34,12 +34,12 @@ public sealed partial class KafkaSink
         _headers.Remove(KeyHeader);
         _headers.Add(KeyHeader, IdempotentKeyBytes(in point));
         // The version header follows the point's own version (1.1 for arrays and structures), as its body does.
-        var version = point.Value.WireVersion;
-        if (!ReferenceEquals(version, _headerVersion))
+        var extended = point.Value.IsExtended;
+        if (extended != _headerExtended)
         {
             _headers.Remove("schema_version");
-            _headers.Add("schema_version", version == WirePointWriter.SchemaVersion ? Version10 : Version11);
-            _headerVersion = version;
+            _headers.Add("schema_version", extended ? Version11 : Version10);
+            _headerExtended = extended;
         }
         _message.Key = KeyBytes(point.Stream.AssetId);
         _message.Value = _buffer.WrittenSpan.ToArray();
@@ -53,6 +53,8 @@ public sealed partial class KafkaSink
         if (!_keyPrefixes.TryGetValue(series, out var prefix))
         {
             prefix = Encoding.UTF8.GetBytes(IdempotentKey.Format(series, 0)[..^1]);
+            // Bounded: past the limit the cache starts over, so a million series do not each keep a prefix here.
+            if (_keyPrefixes.Count >= MaxCachedPrefixes) _keyPrefixes.Clear();
             _keyPrefixes[series] = prefix;
         }
         Span<byte> ticks = stackalloc byte[20];

@@ -33,6 +33,7 @@ public sealed partial class KafkaSink : ISink, IAsyncDisposable, ISinkLink
     private readonly Headers _headers;
     private readonly Dictionary<string, byte[]> _keys = new(StringComparer.Ordinal);
     private readonly Dictionary<SeriesKey, byte[]> _keyPrefixes = [];
+    private const int MaxCachedPrefixes = 65_536;
 
     private IProducer<byte[], byte[]>? _producer;
     private volatile Error? _fatal;

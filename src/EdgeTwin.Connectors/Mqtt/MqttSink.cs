@@ -29,6 +29,7 @@ public sealed class MqttSink : ISink, IAsyncDisposable
     private readonly IMqttClient _client;
     private readonly MqttClientOptions _options;
     private readonly Dictionary<StreamDescriptor, string> _topics = [];
+    private const int MaxCachedTopics = 65_536;
     private Progress? _progress;
     private bool _disposed;
     private long _acknowledged;
@@ -197,7 +198,7 @@ public sealed class MqttSink : ISink, IAsyncDisposable
             .WithPayload(buffer.WrittenMemory.ToArray())
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .WithContentType("application/json")
-            .WithUserProperty("schema_version", point.Value.WireVersion == WirePointWriter.SchemaVersion ? SchemaVersionBytes : SchemaVersion11Bytes)
+            .WithUserProperty("schema_version", point.Value.IsExtended ? SchemaVersion11Bytes : SchemaVersionBytes)
             .WithUserProperty("gateway_id", _gatewayIdBytes)
             .WithUserProperty("key", System.Text.Encoding.UTF8.GetBytes(point.IdempotentKey).AsMemory())
             .Build();
@@ -210,6 +211,8 @@ public sealed class MqttSink : ISink, IAsyncDisposable
             .Replace("{gateway_id}", _gatewayId, StringComparison.Ordinal)
             .Replace("{asset_id}", stream.AssetId, StringComparison.Ordinal)
             .Replace("{metric}", stream.Metric, StringComparison.Ordinal);
+        // Bounded: past the limit the cache starts over, so a million series do not each keep a topic here.
+        if (_topics.Count >= MaxCachedTopics) _topics.Clear();
         _topics[stream] = topic;
         return topic;
     }

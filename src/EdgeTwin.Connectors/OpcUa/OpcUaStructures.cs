@@ -17,8 +17,8 @@ public static class OpcUaStructures
 {
     public static string ToJson(ExtensionObject value, StructureTypes? types = null) => Render(w => Write(w, value, types));
 
-    /// <summary>An array of ExtensionObjects or Variants as a JSON array (nested arrays for a matrix's rows are not built: it is flat).</summary>
-    public static string ArrayToJson(Variant array, StructureTypes? types = null) => Render(w => WriteVariant(w, array, types));
+    /// <summary>An array of ExtensionObjects or Variants as a JSON array (a matrix's elements flat, row-major, as wire schema 1.1 has them).</summary>
+    public static string ArrayToJson(Variant array, StructureTypes? types = null) => Render(w => WriteArray(w, array.Type, array.AsArray()!, [array.AsArray()!.Length], types));
 
     public static void Write(Utf8JsonWriter w, ExtensionObject value, StructureTypes? types = null)
     {
@@ -42,56 +42,42 @@ public static class OpcUaStructures
         {
             failure = ex.Message;
         }
-        switch (known)
+        if (known is not null)
         {
-            case UaRange r:
-                w.WriteStartObject();
-                OpcUaValues.WriteDouble(w.WithName("Low"), r.Low);
-                OpcUaValues.WriteDouble(w.WithName("High"), r.High);
-                w.WriteEndObject();
-                return;
-            case EUInformation eu:
-                w.WriteStartObject();
-                WriteString(w, "NamespaceUri", eu.NamespaceUri);
-                w.WriteNumber("UnitId", eu.UnitId);
-                w.WritePropertyName("DisplayName");
-                WriteLocalizedText(w, eu.DisplayName);
-                w.WritePropertyName("Description");
-                WriteLocalizedText(w, eu.Description);
-                w.WriteEndObject();
-                return;
-            case BuildInfo b:
-                WriteBuildInfo(w, b);
-                return;
-            case ServerStatusDataType s:
-                w.WriteStartObject();
-                w.WriteString("StartTime", OpcUaValues.DateTimeText(s.StartTime));
-                w.WriteString("CurrentTime", OpcUaValues.DateTimeText(s.CurrentTime));
-                w.WriteNumber("State", (int)s.State);
-                w.WritePropertyName("BuildInfo");
-                WriteBuildInfo(w, s.BuildInfo);
-                w.WriteNumber("SecondsTillShutdown", s.SecondsTillShutdown);
-                w.WritePropertyName("ShutdownReason");
-                WriteLocalizedText(w, s.ShutdownReason);
-                w.WriteEndObject();
-                return;
-            case Argument a:
-                w.WriteStartObject();
-                WriteString(w, "Name", a.Name);
-                w.WriteString("DataType", a.DataType.ToString());
-                w.WriteNumber("ValueRank", a.ValueRank);
-                if (a.ArrayDimensions is { } dims)
-                {
-                    w.WriteStartArray("ArrayDimensions");
-                    foreach (var d in dims) w.WriteNumberValue(d);
-                    w.WriteEndArray();
-                }
-                w.WritePropertyName("Description");
-                WriteLocalizedText(w, a.Description);
-                w.WriteEndObject();
-                return;
+            WriteFields(w, known);
+            return;
         }
         WriteOpaque(w, value, failure);
+    }
+
+    /// <summary>A well-known structure's fields (<see cref="UaStructure.Fields"/>) as a JSON object.</summary>
+    private static void WriteFields(Utf8JsonWriter w, UaStructure structure)
+    {
+        w.WriteStartObject();
+        foreach (var (name, value) in structure.Fields())
+        {
+            w.WritePropertyName(name);
+            switch (value)
+            {
+                case null: w.WriteNullValue(); break;
+                case string text: w.WriteStringValue(text); break;
+                case double number: OpcUaValues.WriteDouble(w, number); break;
+                case int number: w.WriteNumberValue(number); break;
+                case uint number: w.WriteNumberValue(number); break;
+                case DateTime time: w.WriteStringValue(OpcUaValues.DateTimeText(time)); break;
+                case LocalizedText text: WriteLocalizedText(w, text); break;
+                case ServerState state: w.WriteNumberValue((int)state); break;
+                case NodeId id: w.WriteStringValue(id.ToString()); break;
+                case uint[] dimensions:
+                    w.WriteStartArray();
+                    foreach (var d in dimensions) w.WriteNumberValue(d);
+                    w.WriteEndArray();
+                    break;
+                case UaStructure nested: WriteFields(w, nested); break;
+                default: throw new InvalidOperationException($"field {name} of {structure.GetType().Name} has no JSON form");
+            }
+        }
+        w.WriteEndObject();
     }
 
     /// <summary>An undecoded structure: its encoding's type id and its body, so nothing is lost.</summary>
@@ -113,69 +99,90 @@ public static class OpcUaStructures
         w.WriteEndObject();
     }
 
-    /// <summary>Any Variant as JSON: a scalar, or an array (flat) of its elements.</summary>
+    /// <summary>
+    /// Any Variant as JSON: a scalar, an array of its elements, or a matrix as nested arrays (row-major). Structures
+    /// inside it, in a Variant or DataValue too, decode through <paramref name="types"/>.
+    /// </summary>
     public static void WriteVariant(Utf8JsonWriter w, Variant value, StructureTypes? types = null)
     {
         if (!value.IsArray)
         {
-            if (value.Type == BuiltInType.ExtensionObject) Write(w, value.AsExtensionObject(), types);
-            else OpcUaValues.WriteScalar(w, value);
+            OpcUaValues.WriteScalar(w, value, types);
             return;
         }
         var array = value.AsArray()!;
-        w.WriteStartArray();
+        WriteArray(w, value.Type, array, value.ArrayDimensions is { Length: >= 2 } d ? d : [array.Length], types);
+    }
+
+    private static void WriteArray(Utf8JsonWriter w, BuiltInType type, Array array, int[] dimensions, StructureTypes? types)
+    {
+        if (array.Length == 0)
+        {
+            w.WriteStartArray();
+            w.WriteEndArray();
+            return;
+        }
         for (var i = 0; i < array.Length; i++)
         {
-            var element = array.GetValue(i);
-            switch (element)
-            {
-                case ExtensionObject e: Write(w, e, types); break;
-                case Variant v:
-                    // As OPC UA's JSON encoding writes a Variant: its built-in type id and its value.
-                    w.WriteStartObject();
-                    w.WriteNumber("Type", (int)v.Type);
-                    w.WritePropertyName("Body");
-                    WriteVariant(w, v, types);
-                    w.WriteEndObject();
-                    break;
-                case LocalizedText l: WriteLocalizedText(w, l); break;
-                case bool b: w.WriteBooleanValue(b); break;
-                case double d: OpcUaValues.WriteDouble(w, d); break;
-                case float f: OpcUaValues.WriteDouble(w, f); break;
-                case StatusCode s: w.WriteNumberValue(s.Code); break;
-                case sbyte or byte or short or ushort or int or uint or long:
-                    w.WriteNumberValue(Convert.ToInt64(element, System.Globalization.CultureInfo.InvariantCulture));
-                    break;
-                case ulong u: w.WriteNumberValue(u); break;
-                default:
-                    if (OpcUaValues.ElementText(value.Type, element) is { } text) w.WriteStringValue(text); else w.WriteNullValue();
-                    break;
-            }
+            OpenRows(w, dimensions, i);
+            WriteElement(w, type, array.GetValue(i), types);
+            CloseRows(w, dimensions, i);
         }
-        w.WriteEndArray();
     }
 
-    private static void WriteBuildInfo(Utf8JsonWriter w, BuildInfo b)
+    private static void WriteElement(Utf8JsonWriter w, BuiltInType type, object? element, StructureTypes? types)
     {
-        w.WriteStartObject();
-        WriteString(w, "ProductUri", b.ProductUri);
-        WriteString(w, "ManufacturerName", b.ManufacturerName);
-        WriteString(w, "ProductName", b.ProductName);
-        WriteString(w, "SoftwareVersion", b.SoftwareVersion);
-        WriteString(w, "BuildNumber", b.BuildNumber);
-        w.WriteString("BuildDate", OpcUaValues.DateTimeText(b.BuildDate));
-        w.WriteEndObject();
+        switch (element)
+        {
+            case ExtensionObject e: Write(w, e, types); break;
+            case Variant v:
+                // As OPC UA's JSON encoding writes a Variant: its built-in type id and its value.
+                w.WriteStartObject();
+                w.WriteNumber("Type", (int)v.Type);
+                w.WritePropertyName("Body");
+                WriteVariant(w, v, types);
+                w.WriteEndObject();
+                break;
+            case DataValue dv: WriteVariant(w, dv.Value, types); break;
+            case LocalizedText l: WriteLocalizedText(w, l); break;
+            case bool b: w.WriteBooleanValue(b); break;
+            case double d: OpcUaValues.WriteDouble(w, d); break;
+            case float f: OpcUaValues.WriteDouble(w, f); break;
+            case StatusCode s: w.WriteNumberValue(s.Code); break;
+            case sbyte or byte or short or ushort or int or uint or long:
+                w.WriteNumberValue(Convert.ToInt64(element, System.Globalization.CultureInfo.InvariantCulture));
+                break;
+            case ulong u: w.WriteNumberValue(u); break;
+            default:
+                if (OpcUaValues.ElementText(type, element) is { } text) w.WriteStringValue(text); else w.WriteNullValue();
+                break;
+        }
     }
 
-    private static void WriteString(Utf8JsonWriter w, string name, string? value)
+    /// <summary>Before element <paramref name="index"/> of a row-major matrix: opens the arrays (rows) that start there.</summary>
+    internal static void OpenRows(Utf8JsonWriter w, int[] dimensions, int index)
     {
-        if (value is null) w.WriteNull(name); else w.WriteString(name, value);
+        for (var d = 0; d < dimensions.Length; d++)
+        {
+            if (index % Stride(dimensions, d) == 0) w.WriteStartArray();
+        }
     }
 
-    private static Utf8JsonWriter WithName(this Utf8JsonWriter w, string name)
+    /// <summary>After element <paramref name="index"/> of a row-major matrix: closes the arrays (rows) that end there.</summary>
+    internal static void CloseRows(Utf8JsonWriter w, int[] dimensions, int index)
     {
-        w.WritePropertyName(name);
-        return w;
+        for (var d = dimensions.Length - 1; d >= 0; d--)
+        {
+            if ((index + 1) % Stride(dimensions, d) == 0) w.WriteEndArray();
+        }
+    }
+
+    /// <summary>How many elements one entry of dimension <paramref name="from"/> spans (the product of it and the inner ones).</summary>
+    private static long Stride(int[] dimensions, int from)
+    {
+        long stride = 1;
+        for (var d = from; d < dimensions.Length; d++) stride *= dimensions[d];
+        return stride;
     }
 
     private static string Render(Action<Utf8JsonWriter> write)

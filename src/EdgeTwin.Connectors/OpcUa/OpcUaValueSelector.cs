@@ -81,8 +81,7 @@ public sealed class OpcUaValueSelector
         if (_indexes is not null && value.Kind == PointValueKind.Array) return Element(value.Array, out error);
         if (value.Kind == PointValueKind.Structure)
         {
-            using var doc = JsonDocument.Parse(value.StructureJson);
-            if (!_path.TryFind(doc.RootElement, out var found))
+            if (!_path.TryFind(Parsed(value.StructureJson), out var found))
             {
                 error = $"the structure has no {(_indexes is null ? "field" : "element")} {Text}";
                 return PointValue.None;
@@ -98,6 +97,28 @@ public sealed class OpcUaValueSelector
             };
         }
         return None($"{Text} cannot be taken from a {value.Kind} value: the node's value is not {(_indexes is null ? "a structure" : "an array")}", out error);
+    }
+
+    // The structure last parsed on this thread: the entries that take fields of one node's value are converted one
+    // after the other, so the value is parsed once for all of them. Select does not yield, so no other value
+    // replaces it while an entry reads it.
+    [ThreadStatic]
+    private static string? t_json;
+
+    [ThreadStatic]
+    private static JsonDocument? t_document;
+
+    private static JsonElement Parsed(string json)
+    {
+        if (t_document is null || !string.Equals(json, t_json, StringComparison.Ordinal))
+        {
+            t_document?.Dispose();
+            t_document = null;
+            t_json = null;
+            t_document = JsonDocument.Parse(json);
+            t_json = json;
+        }
+        return t_document.RootElement;
     }
 
     private PointValue Element(ArrayValue array, out string? error)

@@ -144,7 +144,7 @@ public static class OpcUaValues
         return PointValue.FromArray(ArrayValue.FromNumbers(numbers, dimensions));
     }
 
-    internal static void WriteScalar(Utf8JsonWriter w, Variant value)
+    internal static void WriteScalar(Utf8JsonWriter w, Variant value, StructureTypes? types)
     {
         switch (value.Type)
         {
@@ -162,8 +162,8 @@ public static class OpcUaValues
             case BuiltInType.Double: WriteDouble(w, value.AsDouble()); break;
             case BuiltInType.StatusCode: w.WriteNumberValue(value.AsStatusCode().Code); break;
             case BuiltInType.LocalizedText: OpcUaStructures.WriteLocalizedText(w, value.AsLocalizedText()); break;
-            case BuiltInType.ExtensionObject: OpcUaStructures.Write(w, value.AsExtensionObject()); break;
-            case BuiltInType.DataValue: OpcUaStructures.WriteVariant(w, value.AsDataValue().Value); break;
+            case BuiltInType.ExtensionObject: OpcUaStructures.Write(w, value.AsExtensionObject(), types); break;
+            case BuiltInType.DataValue: OpcUaStructures.WriteVariant(w, value.AsDataValue().Value, types); break;
             case BuiltInType.DiagnosticInfo: w.WriteNullValue(); break;
             default:
                 if (ScalarText(value) is { } text) w.WriteStringValue(text); else w.WriteNullValue();

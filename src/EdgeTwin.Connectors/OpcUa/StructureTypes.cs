@@ -91,18 +91,18 @@ public sealed class StructureTypes
     private void WriteField(ref UaBinaryReader reader, StructureDefinition owner, StructureField field, Utf8JsonWriter w, int depth)
     {
         w.WritePropertyName(field.Name);
-        var array = field.ValueRank switch
+        // -1 a scalar, 1 an array, 2 or more a matrix (written as nested arrays, row-major).
+        if (field.ValueRank is not (-1 or >= 1))
         {
-            -1 => false,
-            1 => true,
-            _ => throw new UaDecodingException(StatusCode.BadDecodingError, reader.Position, $"field {field.Name} has value rank {field.ValueRank}; only scalars and one-dimensional arrays are decoded"),
-        };
+            throw new UaDecodingException(StatusCode.BadDecodingError, reader.Position, $"field {field.Name} has value rank {field.ValueRank}; only scalars, arrays and matrices of a fixed rank are decoded");
+        }
         var builtIn = DataTypeDefinitions.BuiltInOf(field.DataType);
         var definition = builtIn is null ? _byType.GetValueOrDefault(field.DataType) : null;
         if (definition is EnumDefinition) builtIn = BuiltInType.Int32;
         if (builtIn is { } type)
         {
-            OpcUaStructures.WriteVariant(w, reader.ReadField(type, array), this);
+            var value = field.ValueRank > 1 ? reader.ReadMatrixField(type, field.ValueRank) : reader.ReadField(type, field.ValueRank == 1);
+            OpcUaStructures.WriteVariant(w, value, this);
             return;
         }
         if (definition is not StructureDefinition nested)
@@ -111,24 +111,40 @@ public sealed class StructureTypes
         }
         // With subtyped values a structure field may hold a subtype: it is encoded as an ExtensionObject.
         var subtyped = owner.StructureType is StructureType.StructureWithSubtypedValues or StructureType.UnionWithSubtypedValues;
-        if (!array)
+        if (field.ValueRank == -1)
         {
             if (subtyped) OpcUaStructures.Write(w, reader.ReadExtensionObject(), this);
             else WriteStructure(ref reader, nested, w, depth + 1);
             return;
         }
-        var count = reader.ReadArrayLength();
-        if (count < 0)
+        int count;
+        int[]? dimensions;
+        if (field.ValueRank == 1)
+        {
+            count = reader.ReadArrayLength();
+            dimensions = count < 0 ? null : [count];
+        }
+        else
+        {
+            dimensions = reader.ReadMatrixDimensions(field.ValueRank, 1, out count);
+        }
+        if (dimensions is null)
         {
             w.WriteNullValue();
             return;
         }
-        w.WriteStartArray();
+        if (count == 0)
+        {
+            w.WriteStartArray();
+            w.WriteEndArray();
+            return;
+        }
         for (var i = 0; i < count; i++)
         {
+            OpcUaStructures.OpenRows(w, dimensions, i);
             if (subtyped) OpcUaStructures.Write(w, reader.ReadExtensionObject(), this);
             else WriteStructure(ref reader, nested, w, depth + 1);
+            OpcUaStructures.CloseRows(w, dimensions, i);
         }
-        w.WriteEndArray();
     }
 }

@@ -8,11 +8,13 @@ namespace EdgeTwin.Connectors.OpcUa;
 /// <summary>
 /// Reads, on one session, the data types of the configured nodes (their DataType attribute) and the
 /// DataTypeDefinition of every structure and enumeration among them, following structure fields to the types they
-/// use, so a nested structure decodes whole.
+/// use, so a nested structure decodes whole; an enumeration without a definition (a server older than 1.04) is
+/// defined by its EnumStrings or EnumValues property.
 /// </summary>
-internal static class StructureTypesLoader
+public static class StructureTypesLoader
 {
     private const int MaxTypes = 2_000;
+    private static readonly NodeId HasProperty = new(46);
 
     public static async Task<(StructureTypes Types, Dictionary<ExpandedNodeId, NodeId> DataTypes)> LoadAsync(
         UaSession session, IReadOnlyList<ExpandedNodeId> nodes, CancellationToken cancellationToken)
@@ -65,6 +67,71 @@ internal static class StructureTypesLoader
             }
         }
 
+        // A server older than 1.04 has no DataTypeDefinition: its enumerations name their values in the data type's
+        // EnumStrings or EnumValues property.
+        var without = seen.Where(t => !definitions.ContainsKey(t)).ToList();
+        if (without.Count > 0)
+        {
+            try
+            {
+                foreach (var (type, definition) in await EnumPropertiesAsync(session, without, cancellationToken).ConfigureAwait(false)) definitions[type] = definition;
+            }
+            catch (UaServiceException)
+            {
+                // A server that cannot translate or read them: those enumerations' values travel without names, and
+                // the definitions read above still apply.
+            }
+        }
+
         return (new StructureTypes(definitions), dataTypes);
     }
+
+    /// <summary>The enumerations among <paramref name="types"/> that have an EnumStrings or EnumValues property, defined by it.</summary>
+    internal static async Task<Dictionary<NodeId, EnumDefinition>> EnumPropertiesAsync(UaSession session, List<NodeId> types, CancellationToken cancellationToken)
+    {
+        var paths = types.SelectMany(t => new[] { PropertyPath(t, "EnumStrings"), PropertyPath(t, "EnumValues") }).ToArray();
+        var found = await session.TranslateBrowsePathsAsync(paths, cancellationToken).ConfigureAwait(false);
+        var reads = new List<(NodeId Type, bool Strings, ReadValueId Read)>();
+        for (var i = 0; i < found.Length && i < paths.Length; i++)
+        {
+            if (found[i].StatusCode.IsBad || found[i].Targets.Count == 0 || !session.Namespaces.TryResolve(found[i].Targets[0].TargetId, out var property)) continue;
+            reads.Add((types[i / 2], i % 2 == 0, new ReadValueId(property)));
+        }
+
+        var result = new Dictionary<NodeId, EnumDefinition>();
+        if (reads.Count == 0) return result;
+        var values = await session.ReadAsync([.. reads.Select(r => r.Read)], TimestampsToReturn.Neither, 0, cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < values.Length && i < reads.Count; i++)
+        {
+            var value = values[i].Value;
+            if (values[i].EffectiveStatus.IsBad || !value.IsArray || result.ContainsKey(reads[i].Type)) continue;
+            var fields = new List<EnumField>();
+            if (reads[i].Strings && value.Type == BuiltInType.LocalizedText)
+            {
+                // EnumStrings: the name of each value from 0 on.
+                var names = (LocalizedText[])value.AsArray()!;
+                for (var n = 0; n < names.Length; n++) fields.Add(new EnumField(n, names[n], default, names[n].Text));
+            }
+            else if (!reads[i].Strings && value.Type == BuiltInType.ExtensionObject)
+            {
+                try
+                {
+                    foreach (var element in (ExtensionObject[])value.AsArray()!)
+                    {
+                        if (DataTypeDefinitions.TryDecodeEnumValue(element) is { } field) fields.Add(field);
+                    }
+                }
+                catch (UaDecodingException)
+                {
+                    // As a definition that does not decode: the enumeration's values travel without names.
+                    continue;
+                }
+            }
+            if (fields.Count > 0) result[reads[i].Type] = new EnumDefinition(fields);
+        }
+
+        return result;
+    }
+
+    private static BrowsePath PropertyPath(NodeId type, string name) => new(type, [new RelativePathElement(new QualifiedName(0, name), HasProperty, IncludeSubtypes: false)]);
 }

@@ -168,9 +168,13 @@ public sealed partial class SpoolSource : ISource
                             JsonValueKind.String => JsonReadingFields.FromText(p.Value.GetString()!),
                             _ => PointValue.None,
                         };
+                        // An array (a matrix with "dimensions") or a structure, as wire schema 1.1 writes them.
                         if (p.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
                         {
-                            return new Reading(where, 0, PointValue.None, Raw: line, Error: $"\"value\" is a JSON {p.Value.ValueKind}, not a number, boolean or string");
+                            if (!JsonReadingFields.TryReadExtended(p.Value, root.TryGetProperty("dimensions", out var dimensions) ? dimensions : default, out value, out var why))
+                            {
+                                return new Reading(where, 0, PointValue.None, Raw: line, Error: $"\"value\" {why}");
+                            }
                         }
                         break;
                     case "quality":

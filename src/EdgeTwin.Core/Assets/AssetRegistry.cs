@@ -14,6 +14,7 @@ public sealed class AssetRegistry
     private readonly Dictionary<string, AssetDefinition> _assets = new(StringComparer.Ordinal);
     private readonly Dictionary<string, MappingTarget> _mappings = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Address, string Asset, string Metric), MappingTarget> _dynamic = new();
+    private readonly Dictionary<string, IReadOnlyList<KeyValuePair<string, string>>> _tagSets = new(StringComparer.Ordinal);
 
     public AssetRegistry(IEnumerable<AssetConfig> assets, IEnumerable<MappingConfig> mappings)
     {
@@ -47,11 +48,32 @@ public sealed class AssetRegistry
         string? model = null, string? modelVersion = null)
     {
         if (_mappings.ContainsKey(source)) return false;
-        _mappings.Add(source, new MappingTarget(new StreamDescriptor(asset, metric, source, TagsOf(unit, tags), model, modelVersion), scale, offset, unit));
+        _mappings.Add(source, new MappingTarget(new StreamDescriptor(asset, metric, source, SharedTags(unit, tags), model, modelVersion), scale, offset, unit));
         return true;
     }
 
+    /// <summary>One tag set per distinct unit and tags: a million mappings of a handful of units hold a handful of sets.</summary>
+    private IReadOnlyList<KeyValuePair<string, string>> SharedTags(string? unit, IReadOnlyDictionary<string, string>? tags)
+    {
+        var pairs = TagsOf(unit, tags).OrderBy(t => t.Key, StringComparer.Ordinal).ToList();
+        // Each part length-prefixed: no key or value can be mistaken for a separator.
+        var key = string.Concat(pairs.Select(t => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{t.Key.Length}:{t.Key}{t.Value.Length}:{t.Value}")));
+        if (!_tagSets.TryGetValue(key, out var set))
+        {
+            set = StreamDescriptor.ShareTags(pairs);
+            _tagSets.Add(key, set);
+        }
+        return set;
+    }
+
     public bool TryMap(string address, out MappingTarget? target) => _mappings.TryGetValue(address, out target);
+
+    /// <summary>The registry's own descriptor equal to <paramref name="stream"/> (a mapping's or a dynamic target's), or null.</summary>
+    public StreamDescriptor? Known(StreamDescriptor stream)
+    {
+        if (_mappings.TryGetValue(stream.Source, out var mapped) && mapped.Stream.Equals(stream)) return mapped.Stream;
+        return _dynamic.TryGetValue((stream.Source, stream.AssetId, stream.Metric), out var dynamic) && dynamic.Stream.Equals(stream) ? dynamic.Stream : null;
+    }
 
     /// <summary>A target for a reading that names its own asset and metric; the asset must be registered.</summary>
     public MappingTarget GetOrAddDynamic(string address, string asset, string metric) =>

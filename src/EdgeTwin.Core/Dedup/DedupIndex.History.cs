@@ -4,7 +4,6 @@ namespace EdgeTwin.Core.Dedup;
 public sealed partial class DedupIndex
 {
     private readonly List<Undo> _undo = new(1024);
-    private int _generation;
     private int _rings;
 
     /// <summary>
@@ -15,7 +14,7 @@ public sealed partial class DedupIndex
     public DedupOutcome Admit(SeriesState state, long ticks)
     {
         var hwm = state.HighWaterMark;
-        state.Touched = _generation;
+        state.Referenced = true;
         if (ticks == hwm) return DedupOutcome.Duplicate;
         if (state.Ring is null)
         {
@@ -141,7 +140,6 @@ public sealed partial class DedupIndex
     public void Accept()
     {
         _undo.Clear();
-        _generation++;
     }
 
     /// <summary>Undoes every admission since the last <see cref="Accept"/>, newest first.</summary>

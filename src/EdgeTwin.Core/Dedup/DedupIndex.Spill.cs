@@ -40,16 +40,32 @@ public sealed partial class DedupIndex
     /// <summary>Series that left memory since start-up.</summary>
     public long Evictions { get; private set; }
 
+    /// <summary>
+    /// Series in memory whose record the queue's database holds too (they came back after an eviction): the series
+    /// held only there are its records less these.
+    /// </summary>
+    public int StoredInMemory { get; private set; }
+
+    private int _hand;
+
+    private void MarkStored(SeriesState state, bool stored)
+    {
+        if (state.Stored == stored) return;
+        state.Stored = stored;
+        StoredInMemory += stored ? 1 : -1;
+    }
+
     public void AttachSpill(ISeriesSpill spill) => _spill = spill;
 
     private void Reload(SeriesState state, byte[] record)
     {
         var pending = _undo.Count;
+        MarkStored(state, true); // the record stays in the database until the series is evicted again
         try
         {
             var r = new SpanReader(record);
             var version = r.U8();
-            if (version != SnapshotVersion) throw new InvalidDataException($"dedup record: unknown version {version}");
+            if (version is not (2 or SnapshotVersion)) throw new InvalidDataException($"dedup record: unknown version {version}");
             ReadSeries(ref r, version, _spill!.Stream, state);
             if (r.Offset != record.Length) throw new InvalidDataException($"dedup record: {record.Length - r.Offset} bytes after the series");
         }
@@ -67,10 +83,12 @@ public sealed partial class DedupIndex
     }
 
     /// <summary>
-    /// The coldest series (least recently admitted) to evict until <see cref="EstimatedBytes"/> is at most
-    /// <paramref name="targetBytes"/>, each with its record (history and shadow, the snapshot's per-series layout
-    /// after a version byte). Call with no admission pending; nothing leaves memory until
-    /// <see cref="CompleteEvictions"/>, after the records are durable.
+    /// Cold series to evict until <see cref="EstimatedBytes"/> is at most <paramref name="targetBytes"/>, each with its
+    /// record (history and shadow, the snapshot's per-series layout after a version byte), chosen by a clock
+    /// (second chance): the hand sweeps the series in memory, passes over one admitted since it last came by (and
+    /// clears that mark) and picks one that was not. The cost follows the series picked and the marks cleared, not
+    /// the series count; when every series was admitted, one sweep clears them all and the next picks. Call with no
+    /// admission pending; nothing leaves memory until <see cref="CompleteEvictions"/>, after the records are durable.
     /// </summary>
     public List<(SeriesKey Key, byte[] Record)> PickEvictions(long targetBytes, Func<StreamDescriptor, int> streamId)
     {
@@ -78,16 +96,20 @@ public sealed partial class DedupIndex
         var picked = new List<(SeriesKey, byte[])>();
         var excess = EstimatedBytes - targetBytes;
         if (excess <= 0) return picked;
-        var states = new SeriesState[_series.Count];
-        _series.Values.CopyTo(states, 0);
-        // Oldest generation first; generations only grow, so the difference orders them even past a wrap.
-        var order = new int[states.Length];
-        for (var i = 0; i < states.Length; i++) order[i] = states[i].Touched - _generation;
-        Array.Sort(order, states);
         var output = new ArrayBufferWriter<byte>(256);
-        foreach (var s in states)
+        var ring = _published;
+        // Each slot is visited at most twice: a picked series is marked as admitted, so the second pass skips it (and
+        // if its record never becomes durable, it stays with a second chance).
+        for (var visits = 2 * ring.Count; excess > 0 && visits > 0; visits--)
         {
-            if (excess <= 0) break;
+            if (_hand >= ring.Count) _hand = 0;
+            var s = ring[_hand++];
+            if (s.Referenced)
+            {
+                s.Referenced = false;
+                continue;
+            }
+            s.Referenced = true;
             output.ResetWrittenCount();
             var w = new SpanWriter(output);
             w.U8(SnapshotVersion);
@@ -105,9 +127,17 @@ public sealed partial class DedupIndex
         {
             if (!_series.Remove(key, out var s)) continue;
             if (s.Ring is not null) _rings--;
+            MarkStored(s, false); // its record is the one just written, counted among the database's
             s.Evicted = true;
             Evictions++;
+            lock (_publishedGate)
+            {
+                // The last slot moves into the freed one: O(1) per series.
+                var last = _published[^1];
+                _published[s.Slot] = last;
+                last.Slot = s.Slot;
+                _published.RemoveAt(_published.Count - 1);
+            }
         }
-        lock (_publishedGate) _published.RemoveAll(s => s.Evicted);
     }
 }

@@ -16,7 +16,7 @@ public sealed partial class DedupIndex
     private readonly Dictionary<SeriesKey, SeriesState> _series = new();
 
     // Readers on other threads (the local API's shadow) list the series from here: the dictionary above belongs
-    // to the pipeline thread and may be growing while they read.
+    // to the pipeline thread and may be growing while they read. It is also the eviction clock's ring (SeriesState.Slot).
     private readonly List<SeriesState> _published = [];
     private readonly Lock _publishedGate = new();
 
@@ -38,7 +38,11 @@ public sealed partial class DedupIndex
         {
             state = new SeriesState(key);
             _series.Add(key, state);
-            lock (_publishedGate) _published.Add(state);
+            lock (_publishedGate)
+            {
+                state.Slot = _published.Count;
+                _published.Add(state);
+            }
             // A series evicted before comes back with its history and shadow.
             if (_spill is not null && _spill.Spilled > 0 && _spill.Load(key) is { } record) Reload(state, record);
         }
@@ -54,15 +58,21 @@ public sealed partial class DedupIndex
     public bool TryGet(SeriesKey key, out SeriesState? state) => _series.TryGetValue(key, out state);
 
     private const uint SnapshotMagic = 0x50534445; // "EDSP" little-endian
-    private const byte SnapshotVersion = 2;
+    private const byte SnapshotVersion = 3;
     private const byte HistoryList = 0;
     private const byte HistoryProgression = 1;
+
+    /// <summary>Set on a value's kind byte when the value is written as its <see cref="PointValueCodec"/> payload (an extended value).</summary>
+    private const byte ExtendedValue = 0x80;
 
     /// <summary>
     /// Writes the whole state (history and shadow) for the queue's checkpoint. Layout, little-endian:
     /// magic u32, version u8, history-per-series i32, series count i32; per series: asset and metric as
     /// length-prefixed UTF-8, high-water mark i64, history count i32, and unless it is 0 the history's form u8:
-    /// 0 a list (i64[] oldest first), 1 a progression (first i64, step i64); then the shadow (has-value u8, and if set: ticks i64, quality u8, status u32, value).
+    /// 0 a list (i64[] oldest first), 1 a progression (first i64, step i64); then the shadow (has-value u8, and if set: ticks i64, quality u8, status u32, value: kind u8 and
+    /// f64 | u8 | length-prefixed UTF-8, or for an extended value (<see cref="PointValue.IsExtended"/>) kind | 0x80,
+    /// payload length i32 and the <see cref="PointValueCodec"/> payload, tag included);
+    /// then (from version 3) flags u8: bit 0 set when the queue's database holds a record of the series too.
     /// The shadow's stream is written as its catalog id by <paramref name="streamId"/>.
     /// </summary>
     public void WriteSnapshot(IBufferWriter<byte> output, Func<StreamDescriptor, int> streamId)
@@ -107,6 +117,7 @@ public sealed partial class DedupIndex
         {
             w.U8(0);
         }
+        w.U8(s.Stored ? (byte)1 : (byte)0);
     }
 
     /// <summary>
@@ -118,7 +129,7 @@ public sealed partial class DedupIndex
         var r = new SpanReader(data);
         if (r.U32() != SnapshotMagic) throw new InvalidDataException("dedup snapshot: bad magic");
         var version = r.U8();
-        if (version is not (1 or SnapshotVersion)) throw new InvalidDataException($"dedup snapshot: unknown version {version}");
+        if (version is not (1 or 2 or SnapshotVersion)) throw new InvalidDataException($"dedup snapshot: unknown version {version}");
         var writtenHistory = r.I32(); // the history length it was written with; we re-fit to the configured one
         if (writtenHistory < 1) throw new InvalidDataException($"dedup snapshot: history length {writtenHistory}");
         var count = r.I32();
@@ -160,6 +171,12 @@ public sealed partial class DedupIndex
             var status = r.U32();
             var value = r.Value();
             if (stream(id) is { } s) state.ApplyToShadow(new TelemetryPoint(s, ticks, value, quality, status));
+        }
+        if (version >= 3)
+        {
+            var flags = r.U8();
+            if (flags > 1) throw new InvalidDataException($"dedup snapshot: unknown series flags {flags} at offset {r.Offset - 1}");
+            if (into is null) MarkStored(state, (flags & 1) != 0);
         }
         return state;
     }
@@ -224,19 +241,23 @@ public sealed partial class DedupIndex
 
         public void Value(PointValue v)
         {
+            if (v.IsExtended)
+            {
+                // An array, a structure or a tagged scalar: its kind with the payload flag, then the codec's payload.
+                U8((byte)((byte)v.Kind | ExtendedValue));
+                var payload = new ArrayBufferWriter<byte>();
+                PointValueCodec.Write(v, payload);
+                I32(payload.WrittenCount);
+                payload.WrittenSpan.CopyTo(_output.GetSpan(payload.WrittenCount));
+                _output.Advance(payload.WrittenCount);
+                return;
+            }
             U8((byte)v.Kind);
             switch (v.Kind)
             {
                 case PointValueKind.Number: I64(BitConverter.DoubleToInt64Bits(v.Number)); break;
                 case PointValueKind.Boolean: U8(v.Boolean ? (byte)1 : (byte)0); break;
                 case PointValueKind.String: Str(v.Text); break;
-                case PointValueKind.Array or PointValueKind.Structure:
-                    var payload = new ArrayBufferWriter<byte>();
-                    PointValueCodec.Write(v, payload);
-                    I32(payload.WrittenCount);
-                    payload.WrittenSpan.CopyTo(_output.GetSpan(payload.WrittenCount));
-                    _output.Advance(payload.WrittenCount);
-                    break;
             }
         }
     }
@@ -282,14 +303,18 @@ public sealed partial class DedupIndex
             }
         }
 
-        public PointValue Value() => (PointValueKind)U8() switch
+        public PointValue Value()
         {
-            PointValueKind.Number => PointValue.FromNumber(BitConverter.Int64BitsToDouble(I64())),
-            PointValueKind.Boolean => PointValue.FromBoolean(U8() != 0),
-            PointValueKind.String => PointValue.FromString(Str()),
-            PointValueKind.Array => Payload(PointValueKind.Array),
-            PointValueKind.Structure => Payload(PointValueKind.Structure),
-            var k => throw new InvalidDataException($"dedup snapshot: unknown value kind {k} at offset {_pos}"),
-        };
+            var kind = U8();
+            return kind switch
+            {
+                (byte)PointValueKind.Number => PointValue.FromNumber(BitConverter.Int64BitsToDouble(I64())),
+                (byte)PointValueKind.Boolean => PointValue.FromBoolean(U8() != 0),
+                (byte)PointValueKind.String => PointValue.FromString(Str()),
+                ExtendedValue | (byte)PointValueKind.Number or ExtendedValue | (byte)PointValueKind.String
+                    or ExtendedValue | (byte)PointValueKind.Array or ExtendedValue | (byte)PointValueKind.Structure => Payload((PointValueKind)(kind & ~ExtendedValue)),
+                _ => throw new InvalidDataException($"dedup snapshot: unknown value kind {kind} at offset {_pos - 1}"),
+            };
+        }
     }
 }

@@ -22,9 +22,13 @@ public sealed class SeriesState
     internal int Count;
     internal int Regular;
 
-    // The index's commit generation at the last admission (which series are coldest), and whether the series
-    // left memory: a cache holding this object (a mapping's) must look it up again.
-    internal int Touched;
+    // The eviction clock: this state's slot in the index's ring, and whether it was admitted since the clock's hand
+    // last passed (a second chance). Stored: the queue's database holds a record of it too (it was evicted and came
+    // back, or its record could not be read). Evicted: it left memory, so a cache holding this object (a mapping's)
+    // must look it up again.
+    internal int Slot;
+    internal bool Referenced;
+    internal bool Stored;
     public bool Evicted { get; internal set; }
 
     internal long HistoryAt(int i) => Ring is { } ring ? ring[(Head + i) % ring.Length] : First + (i * Step);

@@ -88,11 +88,14 @@ public readonly struct PointValue : IEquatable<PointValue>
         _ => false,
     };
 
-    /// <summary>The wire schema version that carries this value: "1.0" for scalars, "1.1" for arrays, structures and tagged scalars.</summary>
-    public string WireVersion => Kind is PointValueKind.Array or PointValueKind.Structure || Tag is not null ? "1.1" : "1.0";
+    /// <summary>
+    /// True for an array, a structure or a tagged scalar: a value of wire schema 1.1, stored with its payload
+    /// (<see cref="PointValueCodec"/>) wherever it is kept, so the tag is never lost.
+    /// </summary>
+    public bool IsExtended => Kind is PointValueKind.Array or PointValueKind.Structure || (Kind == PointValueKind.Number ? _ref is not null : _ref is LocalizedString);
 
-    /// <summary>The same value without its per-point tag.</summary>
-    public PointValue Untagged => Tag is null ? this : Kind == PointValueKind.Number ? FromNumber(_number) : FromString(Text);
+    /// <summary>The wire schema version that carries this value: "1.0" for scalars, "1.1" for extended values (<see cref="IsExtended"/>).</summary>
+    public string WireVersion => IsExtended ? "1.1" : "1.0";
 
     public bool Equals(PointValue other) => Kind == other.Kind && Kind switch
     {

@@ -55,7 +55,7 @@ public static class PointValueCodec
     };
 
     /// <summary>Whether <paramref name="value"/> is stored through this codec rather than as a plain scalar.</summary>
-    public static bool HasPayload(PointValue value) => value.Kind is PointValueKind.Array or PointValueKind.Structure || value.Tag is not null;
+    public static bool HasPayload(PointValue value) => value.IsExtended;
 
     private static PointValue ReadNamedNumber(ReadOnlySpan<byte> data, ref int pos)
     {

@@ -25,7 +25,7 @@ public sealed class StreamDescriptor : IEquatable<StreamDescriptor>
         ArgumentNullException.ThrowIfNull(source);
         Series = new SeriesKey(assetId, metric);
         Source = source;
-        Tags = tags is null ? NoTags : [.. tags.OrderBy(t => t.Key, StringComparer.Ordinal)];
+        Tags = tags is SharedTagSet shared ? shared : Sorted(tags);
         Model = model;
         ModelVersion = modelVersion;
         EventKind = eventKind;
@@ -45,6 +45,30 @@ public sealed class StreamDescriptor : IEquatable<StreamDescriptor>
         _hash = hash.ToHashCode();
     }
 
+    /// <summary>
+    /// <paramref name="tags"/> sorted once, for many descriptors to hold as they are (a mapping table whose
+    /// series share a unit would otherwise hold a copy per series).
+    /// </summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> ShareTags(IEnumerable<KeyValuePair<string, string>>? tags) => new SharedTagSet(Sorted(tags));
+
+    private static KeyValuePair<string, string>[] Sorted(IEnumerable<KeyValuePair<string, string>>? tags)
+    {
+        if (tags is null) return NoTags;
+        var sorted = tags.OrderBy(t => t.Key, StringComparer.Ordinal).ToArray();
+        return sorted.Length == 0 ? NoTags : sorted;
+    }
+
+    private sealed class SharedTagSet(KeyValuePair<string, string>[] items) : IReadOnlyList<KeyValuePair<string, string>>
+    {
+        public KeyValuePair<string, string> this[int index] => items[index];
+
+        public int Count => items.Length;
+
+        public IEnumerator<KeyValuePair<string, string>> GetEnumerator() => ((IEnumerable<KeyValuePair<string, string>>)items).GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => items.GetEnumerator();
+    }
+
     public SeriesKey Series { get; }
 
     public string AssetId => Series.AssetId;
@@ -62,9 +86,6 @@ public sealed class StreamDescriptor : IEquatable<StreamDescriptor>
     public string? ModelVersion { get; }
 
     public EventKind EventKind { get; }
-
-    /// <summary>Cache slot for the wire writer's pre-encoded constant parts; owned by <c>WirePointWriter</c>.</summary>
-    internal object? WireCache { get; set; }
 
     public bool Equals(StreamDescriptor? other)
     {

@@ -12,29 +12,44 @@ public sealed partial class WirePointWriter
     {
         output.GetSpan(1)[0] = (byte)'[';
         output.Advance(1);
-        for (var i = 0; i < array.Length; i++)
+        // One loop per element kind: the kind is the array's, not each element's.
+        switch (array.ElementKind)
         {
-            if (i > 0)
-            {
-                output.GetSpan(1)[0] = (byte)',';
-                output.Advance(1);
-            }
-            switch (array.ElementKind)
-            {
-                case PointValueKind.Number:
-                    var span = output.GetSpan(32);
-                    if (!Utf8Formatter.TryFormat(array.Numbers()[i], span, out var written)) throw new InvalidOperationException("number did not fit");
-                    output.Advance(written);
-                    break;
-                case PointValueKind.Boolean:
-                    var text = array.Booleans()[i] ? "true"u8 : "false"u8;
-                    text.CopyTo(output.GetSpan(5));
-                    output.Advance(text.Length);
-                    break;
-                default:
-                    WriteJsonString(array.Strings()[i], output);
-                    break;
-            }
+            case PointValueKind.Number:
+                var numbers = array.Numbers();
+                for (var i = 0; i < numbers.Length; i++)
+                {
+                    var span = output.GetSpan(33);
+                    var n = 0;
+                    if (i > 0) span[n++] = (byte)',';
+                    if (!Utf8Formatter.TryFormat(numbers[i], span[n..], out var written)) throw new InvalidOperationException("number did not fit");
+                    output.Advance(n + written);
+                }
+                break;
+            case PointValueKind.Boolean:
+                var booleans = array.Booleans();
+                for (var i = 0; i < booleans.Length; i++)
+                {
+                    var span = output.GetSpan(6);
+                    var n = 0;
+                    if (i > 0) span[n++] = (byte)',';
+                    var text = booleans[i] ? "true"u8 : "false"u8;
+                    text.CopyTo(span[n..]);
+                    output.Advance(n + text.Length);
+                }
+                break;
+            default:
+                var strings = array.Strings();
+                for (var i = 0; i < strings.Length; i++)
+                {
+                    if (i > 0)
+                    {
+                        output.GetSpan(1)[0] = (byte)',';
+                        output.Advance(1);
+                    }
+                    WriteJsonString(strings[i], output);
+                }
+                break;
         }
         output.GetSpan(1)[0] = (byte)']';
         output.Advance(1);

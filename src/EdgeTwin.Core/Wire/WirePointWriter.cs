@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Buffers.Text;
+using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using EdgeTwin.Core.Telemetry;
 
@@ -9,9 +11,10 @@ namespace EdgeTwin.Core.Wire;
 /// Writes points in the wire format (docs/architecture.md §4, config/schema/telemetry-point-1.0.schema.json and
 /// telemetry-point-1.1.schema.json), one JSON object per point. A point's version follows its value: scalars are
 /// written in 1.0, arrays and structures in 1.1 (<see cref="PointValue.WireVersion"/>), so a point queued as 1.0
-/// before an upgrade drains as 1.0 after it, and a consumer of 1.0 keeps reading every scalar series. The parts that never change for a stream (gateway, asset, metric, source,
-/// tags, model) are encoded once per stream and copied; per point only the timestamp, value, quality and
-/// status code are formatted, so the hot path does not allocate.
+/// before an upgrade drains as 1.0 after it, and a consumer of 1.0 keeps reading every scalar series. The gateway's
+/// part is encoded once per writer; a stream's strings (asset, metric, source, tags, model) are written per point,
+/// directly as UTF-8 when they need no escaping, so nothing is kept per stream (at a million series a per-stream
+/// cache cost ~250 MB) and the hot path does not allocate.
 /// </summary>
 public sealed partial class WirePointWriter
 {
@@ -22,19 +25,30 @@ public sealed partial class WirePointWriter
     public const string SchemaVersion11 = "1.1";
 
     private readonly string _gatewayId;
+    private readonly byte[] _head;
+    private readonly byte[] _head11;
 
-    public WirePointWriter(string gatewayId) => _gatewayId = gatewayId;
+    public WirePointWriter(string gatewayId)
+    {
+        _gatewayId = gatewayId;
+        _head = EncodeHead(SchemaVersion, gatewayId);
+        _head11 = EncodeHead(SchemaVersion11, gatewayId);
+    }
 
     public string GatewayId => _gatewayId;
 
     /// <summary>Writes one point as a JSON object followed by <paramref name="terminator"/> (e.g. '\n'; 0 for none).</summary>
     public void Write(in TelemetryPoint point, IBufferWriter<byte> output, byte terminator = (byte)'\n')
     {
-        var parts = PartsOf(point.Stream);
+        var stream = point.Stream;
         var value = point.Value;
         var tag = value.Tag;
-        var extended = tag is not null || value.Kind is PointValueKind.Array or PointValueKind.Structure;
-        Copy(extended ? parts.Prefix11 : parts.Prefix, output);
+        Copy(value.IsExtended ? _head11 : _head, output);
+        Copy("\"asset_id\":"u8, output);
+        WriteJsonString(stream.AssetId, output);
+        Copy(",\"metric\":"u8, output);
+        WriteJsonString(stream.Metric, output);
+        Copy(","u8, output);
 
         var span = output.GetSpan(128);
         var n = 0;
@@ -79,8 +93,8 @@ public sealed partial class WirePointWriter
         n += statusLength;
         output.Advance(n);
 
-        // A per-point tag (an enumeration's name, a text's locale) joins the series' tags: that suffix is built per point.
-        Copy(tag is { } t ? EncodeSuffix(point.Stream, t) : parts.Suffix, output);
+        // A per-point tag (an enumeration's name, a text's locale) joins the series' tags.
+        WriteSuffix(stream, tag, output);
         span = output.GetSpan(64);
         n = 0;
         if (point.EndTicks != 0)
@@ -113,88 +127,86 @@ public sealed partial class WirePointWriter
         return ascii.Length;
     }
 
-    private static void Copy(byte[] bytes, IBufferWriter<byte> output)
+    private static void Copy(ReadOnlySpan<byte> bytes, IBufferWriter<byte> output)
     {
         bytes.CopyTo(output.GetSpan(bytes.Length));
         output.Advance(bytes.Length);
     }
 
+    /// <summary>
+    /// A JSON string exactly as <see cref="Utf8JsonWriter"/> escapes it: printable ASCII that its default encoder leaves
+    /// alone (ids, metrics, addresses) is copied between quotes; anything else goes through the writer.
+    /// </summary>
     private static void WriteJsonString(string text, IBufferWriter<byte> output)
     {
+        if (text.Length <= PlainLimit)
+        {
+            var span = output.GetSpan(text.Length + 2);
+            if (Ascii.FromUtf16(text, span[1..], out var written) == OperationStatus.Done
+                && JavaScriptEncoder.Default.FindFirstCharacterToEncodeUtf8(span.Slice(1, written)) < 0)
+            {
+                span[0] = (byte)'"';
+                span[written + 1] = (byte)'"';
+                output.Advance(written + 2);
+                return;
+            }
+        }
         using var writer = new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = true });
         writer.WriteStringValue(text);
     }
 
-    private Parts PartsOf(StreamDescriptor stream)
+    /// <summary>Longest string tried as plain ASCII (longer ones are rare and go through the writer).</summary>
+    private const int PlainLimit = 1024;
+
+    /// <summary><c>{"schema_version":"…","gateway_id":"…",</c>: what every point of this writer starts with.</summary>
+    private static byte[] EncodeHead(string version, string gatewayId)
     {
-        if (stream.WireCache is Parts cached && ReferenceEquals(cached.GatewayId, _gatewayId)) return cached;
-        var parts = new Parts(_gatewayId, EncodePrefix(stream, SchemaVersion), EncodePrefix(stream, SchemaVersion11), EncodeSuffix(stream));
-        stream.WireCache = parts;
-        return parts;
+        var buffer = new ArrayBufferWriter<byte>(64);
+        Copy("{\"schema_version\":"u8, buffer);
+        WriteJsonString(version, buffer);
+        Copy(",\"gateway_id\":"u8, buffer);
+        WriteJsonString(gatewayId, buffer);
+        Copy(","u8, buffer);
+        return buffer.WrittenSpan.ToArray();
     }
-
-    private byte[] EncodePrefix(StreamDescriptor stream, string version)
-    {
-        var (buffer, w) = Scratch();
-        w.WriteStartObject();
-        w.WriteString("schema_version", version);
-        w.WriteString("gateway_id", _gatewayId);
-        w.WriteString("asset_id", stream.AssetId);
-        w.WriteString("metric", stream.Metric);
-        w.WriteString("ts", "");
-        w.Flush();
-        // Keep everything up to the "ts" property name; the per-point part writes it itself.
-        var bytes = buffer.WrittenSpan;
-        var cut = bytes.LastIndexOf("\"ts\""u8);
-        return bytes[..cut].ToArray();
-    }
-
-    private static byte[] EncodeSuffix(StreamDescriptor stream, KeyValuePair<string, string>? pointTag = null)
-    {
-        var (buffer, w) = Scratch();
-        w.WriteStartObject();
-        w.WriteString("source", stream.Source);
-        if (stream.Tags.Count > 0 || pointTag is not null)
-        {
-            w.WriteStartObject("tags");
-            foreach (var t in stream.Tags)
-            {
-                if (t.Key != pointTag?.Key) w.WriteString(t.Key, t.Value);
-            }
-            if (pointTag is { } own) w.WriteString(own.Key, own.Value);
-            w.WriteEndObject();
-        }
-        if (stream.Model is not null) w.WriteString("model", stream.Model);
-        if (stream.ModelVersion is not null) w.WriteString("model_version", stream.ModelVersion);
-        if (EventKinds.ToWire(stream.EventKind) is { } kind) w.WriteString("event", kind);
-        w.WriteEndObject();
-        w.Flush();
-        // Drop the braces: the suffix continues the point's object after status_code.
-        var inner = buffer.WrittenSpan[1..^1];
-        var result = new byte[inner.Length + 1];
-        result[0] = (byte)',';
-        inner.CopyTo(result.AsSpan(1));
-        return result;
-    }
-
-    [ThreadStatic]
-    private static ArrayBufferWriter<byte>? t_scratchBuffer;
-
-    [ThreadStatic]
-    private static Utf8JsonWriter? t_scratchWriter;
 
     /// <summary>
-    /// The thread's reusable writer for the per-stream parts: the first sighting of 10,000 streams at start-up then
-    /// allocates only the parts themselves, not a writer and buffer per stream.
+    /// The stream's part after status_code: source, tags (with <paramref name="pointTag"/>, a per-point tag such as an
+    /// enumeration's name, in place of a series tag of its key), model, model version and event kind.
     /// </summary>
-    private static (ArrayBufferWriter<byte> Buffer, Utf8JsonWriter Writer) Scratch()
+    private static void WriteSuffix(StreamDescriptor stream, KeyValuePair<string, string>? pointTag, IBufferWriter<byte> output)
     {
-        var buffer = t_scratchBuffer ??= new ArrayBufferWriter<byte>(512);
-        buffer.ResetWrittenCount();
-        var writer = t_scratchWriter ??= new Utf8JsonWriter(buffer);
-        writer.Reset(buffer);
-        return (buffer, writer);
+        Copy(",\"source\":"u8, output);
+        WriteJsonString(stream.Source, output);
+        var tags = stream.Tags;
+        if (tags.Count > 0 || pointTag is not null)
+        {
+            Copy(",\"tags\":{"u8, output);
+            var first = true;
+            foreach (var t in tags)
+            {
+                if (t.Key != pointTag?.Key) WriteMember(t.Key, t.Value, ref first, output);
+            }
+            if (pointTag is { } own) WriteMember(own.Key, own.Value, ref first, output);
+            Copy("}"u8, output);
+        }
+        if (stream.Model is { } model) WriteMember(",\"model\":"u8, model, output);
+        if (stream.ModelVersion is { } version) WriteMember(",\"model_version\":"u8, version, output);
+        if (EventKinds.ToWire(stream.EventKind) is { } kind) WriteMember(",\"event\":"u8, kind, output);
     }
 
-    private sealed record Parts(string GatewayId, byte[] Prefix, byte[] Prefix11, byte[] Suffix);
+    private static void WriteMember(string name, string value, ref bool first, IBufferWriter<byte> output)
+    {
+        if (!first) Copy(","u8, output);
+        first = false;
+        WriteJsonString(name, output);
+        Copy(":"u8, output);
+        WriteJsonString(value, output);
+    }
+
+    private static void WriteMember(ReadOnlySpan<byte> name, string value, IBufferWriter<byte> output)
+    {
+        Copy(name, output);
+        WriteJsonString(value, output);
+    }
 }

@@ -56,13 +56,23 @@ public static class BenchCommand
 
         var (smallBlock, largeBlock) = MeasureDisk(dir);
         Console.WriteLine();
-        Console.WriteLine("| series | committed points/s | forwarded points/s | commit p50 | commit p99 | commits/s | peak RSS | GC heap (committed) | CPU s / s | bytes/point |");
-        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| series | committed points/s | forwarded points/s | commit p50 | commit p99 | commits/s | peak RSS | GC heap (committed) | managed B/series | in memory | CPU s / s | bytes/point |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results)
         {
             Console.WriteLine(FormattableString.Invariant(
-                $"| {r.Series:N0} | {r.CommittedPerSecond:N0} | {r.ForwardedPerSecond:N0} | {r.CommitP50Micros / 1000.0:F1} ms | {r.CommitP99Micros / 1000.0:F1} ms | {r.CommitsPerSecond:F0} | {r.PeakRssBytes / 1048576.0:F1} MiB | {r.GcHeapBytes / 1048576.0:F1} ({r.GcCommittedBytes / 1048576.0:F1}) MiB | {r.CpuSeconds / r.Seconds:F2} | {r.QueueBytesPerPoint:F1} |"));
+                $"| {r.Series:N0} | {r.CommittedPerSecond:N0} | {r.ForwardedPerSecond:N0} | {r.CommitP50Micros / 1000.0:F1} ms | {r.CommitP99Micros / 1000.0:F1} ms | {r.CommitsPerSecond:F0} | {r.PeakRssBytes / 1048576.0:F1} MiB | {r.GcHeapBytes / 1048576.0:F1} ({r.GcCommittedBytes / 1048576.0:F1}) MiB | {r.ManagedBytesPerSeries:N0} | {r.SeriesInMemory:N0} | {r.CpuSeconds / r.Seconds:F2} | {r.QueueBytesPerPoint:F1} |"));
         }
+        if (results.Count > 1)
+        {
+            var least = results.MinBy(r => r.Series)!;
+            var most = results.MaxBy(r => r.Series)!;
+            Console.WriteLine();
+            Console.WriteLine(FormattableString.Invariant(
+                $"Committed points/s at {most.Series:N0} series: {most.CommittedPerSecond / least.CommittedPerSecond:F2} × the {least.Series:N0}-series figure of this run; peak RSS {most.PeakRssBytes / 1048576.0:F1} MiB, {most.ManagedBytesPerSeries:N0} managed bytes per series"));
+        }
+        Console.WriteLine();
+        Console.WriteLine("managed B/series: the managed heap after a full compacting collection at the end of the run, over the series count (everything the process holds, the pipeline's fixed buffers too); in memory: series whose dedup state is in memory (the rest are in the queue's database)");
         Console.WriteLine();
         Console.WriteLine($"Disk fsync'd write limit (dd oflag=dsync in {dir}): {smallBlock}; {largeBlock}");
         foreach (var r in results)
@@ -155,6 +165,10 @@ public static class BenchCommand
             GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
             await Console.Error.WriteLineAsync($"after a full compacting GC: heap {GC.GetGCMemoryInfo().HeapSizeBytes / 1048576.0:F1} MiB, total memory {GC.GetTotalMemory(false) / 1048576.0:F1} MiB").ConfigureAwait(false);
         }
+        // Everything still reachable, after the figures above: a full compacting collection is not free.
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        result.ManagedBytesPerSeries = GC.GetTotalMemory(forceFullCollection: false) / (double)series;
+        result.SeriesInMemory = runtime.Queue.Dedup.SeriesCount;
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         for (var i = services.Count - 1; i >= 0; i--) await services[i].StopAsync(stop.Token).ConfigureAwait(false);
         Console.WriteLine(JsonSerializer.Serialize(result, BenchJsonContext.Default.BenchResult));
@@ -208,6 +222,8 @@ public sealed class BenchResult
     public double CpuSeconds { get; set; }
     public double QueueBytesPerPoint { get; set; }
     public double QueueBytesPerSecond { get; set; }
+    public double ManagedBytesPerSeries { get; set; }
+    public int SeriesInMemory { get; set; }
 }
 
 [JsonSerializable(typeof(BenchResult))]

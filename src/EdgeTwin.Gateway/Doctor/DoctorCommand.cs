@@ -149,7 +149,7 @@ public static class DoctorCommand
         var detail = $"{mapped:N0} mapped series need about {Mib(need)} in memory (with evenly spaced timestamps; {DedupIndex.StateBytes + DedupIndex.RingBytesFor(config.Dedup.HistoryPerSeries)} B each otherwise), budget $.dedup.memoryBytes = {Mib(budget)}";
         return need > budget
             ? new DoctorCheck("memory", "series state", DoctorOutcome.Warning,
-                detail + ": the series least recently seen will be kept on disk, and each one that returns costs a database write and read; raise $.dedup.memoryBytes (edgetwin.service allows MemoryMax=512M in all)")
+                detail + ": series without a recent point will be kept on disk, and each one that returns costs a database write and read; raise $.dedup.memoryBytes (edgetwin.service allows MemoryMax=512M in all)")
             : new DoctorCheck("memory", "series state", DoctorOutcome.Ok, detail);
     }
 

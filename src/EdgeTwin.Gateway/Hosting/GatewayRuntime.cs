@@ -79,7 +79,9 @@ public sealed class GatewayRuntime : IDisposable
     {
         var registry = new AssetRegistry(config.Assets, config.Mappings);
         foreach (var sim in config.Sources.Simulator) SimulatorSource.Register(sim, registry);
-        var queue = DurableQueue.Open(config.ToQueueOptions(), loggers.CreateLogger<DurableQueue>(), time);
+        var options = config.ToQueueOptions();
+        options.KnownStream = registry.Known;
+        var queue = DurableQueue.Open(options, loggers.CreateLogger<DurableQueue>(), time);
         return new GatewayRuntime(config, configSource, queue, registry, time);
     }
 

@@ -58,7 +58,7 @@ public sealed class GatewayInstruments : IDisposable
         _meter.CreateObservableGauge("edgetwin.quarantine.entries", () => Stats().QuarantineEntries, "{entry}", "Entries in the quarantine store");
         _meter.CreateObservableCounter("edgetwin.loss.records", () => Stats().LossRecords, "{record}", "Loss-ledger records (series and time range dropped or evicted)");
         _meter.CreateObservableGauge("edgetwin.series.in_memory", () => (long)Stats().Series, "{series}", "Series whose dedup state and shadow are in memory");
-        _meter.CreateObservableGauge("edgetwin.series.stored", () => Stats().SeriesStored, "{series}", "Series records in the queue's database (evicted series; one that came back keeps its record)");
+        _meter.CreateObservableGauge("edgetwin.series.stored", () => Stats().SeriesStored, "{series}", "Series held only in the queue's database (evicted and not back; one that came back counts in memory)");
         _meter.CreateObservableGauge("edgetwin.series.memory", () => Stats().SeriesMemoryBytes, "By", "Estimated memory of the series state in memory");
         _meter.CreateObservableGauge("edgetwin.series.memory_limit", () => Stats().SeriesMemoryLimit, "By", "The series state's budget ($.dedup.memoryBytes)");
         _meter.CreateObservableCounter("edgetwin.series.evictions", () => Stats().SeriesEvictions, "{series}", "Series that left memory for the queue's database");

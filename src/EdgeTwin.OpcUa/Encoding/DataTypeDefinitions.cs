@@ -11,6 +11,7 @@ public static class DataTypeDefinitions
 {
     public const uint StructureDefinitionBinary = 122;
     public const uint EnumDefinitionBinary = 123;
+    public const uint EnumValueTypeBinary = 8251;
 
     /// <summary>The definition, or null when <paramref name="value"/> is neither; a malformed body throws <see cref="UaDecodingException"/>.</summary>
     public static DataTypeDefinition? TryDecode(ExtensionObject value)
@@ -33,7 +34,7 @@ public static class DataTypeDefinitions
 
     /// <summary>
     /// The built-in type a field of standard data type <paramref name="dataType"/> is encoded as: the built-in types
-    /// themselves (i=1..25), BaseDataType as Variant, Enumeration as Int32, and the standard subtypes of built-in
+    /// themselves (i=1..25, BaseDataType i=24 being Variant), Enumeration as Int32, and the standard subtypes of built-in
     /// types; null for anything else (a structure or enumeration whose definition must be read).
     /// </summary>
     public static BuiltInType? BuiltInOf(NodeId dataType)
@@ -43,7 +44,6 @@ public static class DataTypeDefinitions
         if (id is >= 1 and <= 25) return (BuiltInType)id;
         return id switch
         {
-            24 => BuiltInType.Variant,
             29 => BuiltInType.Int32, // Enumeration
             288 or 289 or 17588 => BuiltInType.UInt32, // IntegerId, Counter, Index
             290 => BuiltInType.Double, // Duration
@@ -53,6 +53,23 @@ public static class DataTypeDefinitions
             11737 => BuiltInType.UInt64, // BitFieldMaskDataType
             _ => null,
         };
+    }
+
+    /// <summary>
+    /// One element of an enumeration's EnumValues property (an EnumValueType, i=8251: value, display name,
+    /// description), as a field of the definition a pre-1.04 server does not give; null when it is not one.
+    /// </summary>
+    public static EnumField? TryDecodeEnumValue(ExtensionObject value)
+    {
+        if (value.Encoding != ExtensionObjectEncoding.Binary || value.TypeId.NamespaceIndex != 0 || value.TypeId.IdType != NodeIdType.Numeric
+            || value.TypeId.NumericIdentifier != EnumValueTypeBinary)
+        {
+            return null;
+        }
+
+        var reader = new UaBinaryReader(value.Body);
+        var field = new EnumField(reader.ReadInt64(), reader.ReadLocalizedText(), reader.ReadLocalizedText(), null);
+        return reader.End ? field : throw new UaDecodingException(StatusCode.BadDecodingError, reader.Position, $"{reader.Remaining} byte(s) left over after an EnumValueType");
     }
 
     private static StructureDefinition ReadStructure(ref UaBinaryReader reader)

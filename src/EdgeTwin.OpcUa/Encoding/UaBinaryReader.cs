@@ -10,7 +10,7 @@ namespace EdgeTwin.OpcUa.Encoding;
 /// against <see cref="UaEncodingLimits"/> and against the bytes that remain before anything is allocated,
 /// so truncated or hostile input fails with <see cref="UaDecodingException"/> naming the byte offset.
 /// </summary>
-public ref struct UaBinaryReader
+public ref partial struct UaBinaryReader
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
@@ -562,11 +562,12 @@ public ref struct UaBinaryReader
     private Array? ReadArrayOf(BuiltInType type)
     {
         var count = ReadArrayLength(MinimumSize(type));
-        if (count < 0)
-        {
-            return null;
-        }
+        return count < 0 ? null : ReadElements(type, count);
+    }
 
+    /// <summary><paramref name="count"/> elements of <paramref name="type"/>, checked by the caller against the bytes left.</summary>
+    private Array ReadElements(BuiltInType type, int count)
+    {
         switch (type)
         {
             case BuiltInType.Boolean: return Fill(new bool[count], ref this, static (ref UaBinaryReader r) => r.ReadBoolean());

@@ -90,6 +90,78 @@ public class DedupSnapshotTests
         }
     }
 
+    /// <summary>Extended values: an enumeration's name and a text's locale (tags), an array, a matrix and a structure.</summary>
+    private static PointValue[] ExtendedValues() =>
+    [
+        PointValue.FromNumber(2, "Running"), PointValue.FromString("Druck", "de-DE"),
+        PointValue.FromArray(ArrayValue.FromNumbers([1.5, -0.0, 3])), PointValue.FromArray(ArrayValue.FromStrings(["a", "b", "c", "d"], [2, 2])),
+        PointValue.FromStructure("{\"Speed\":1.5,\"Name\":\"ü\"}"),
+    ];
+
+    /// <summary>A series per value, each with the value as its shadow.</summary>
+    private DedupIndex ExtendedIndex(PointValue[] values)
+    {
+        var index = new DedupIndex(History);
+        for (var i = 0; i < values.Length; i++)
+        {
+            var state = index.GetOrAdd(new SeriesKey("asset", "x" + i));
+            index.Admit(state, 10 + i);
+            state.ApplyToShadow(new TelemetryPoint(Stream("asset", "x" + i), 10 + i, values[i], Quality.Good, 0));
+        }
+        index.Accept();
+        return index;
+    }
+
+    [Fact]
+    public void WriteThenRead_ShadowOfExtendedValues_KeepsTagsArraysAndStructures()
+    {
+        var values = ExtendedValues();
+        var index = ExtendedIndex(values);
+
+        var restored = DedupIndex.ReadSnapshot(Write(index), History, Lookup);
+
+        for (var i = 0; i < values.Length; i++)
+        {
+            Assert.True(restored.TryGet(new SeriesKey("asset", "x" + i), out var state));
+            var value = state!.Latest!.Value.Value;
+            Assert.Equal(values[i], value);
+            Assert.Equal(values[i].Tag, value.Tag);
+            Assert.Equal(values[i].WireVersion, value.WireVersion);
+        }
+    }
+
+    [Fact]
+    public void EvictionRecord_OfExtendedShadows_BringsTheTagsBack()
+    {
+        var values = ExtendedValues();
+        var index = ExtendedIndex(values);
+        var spill = new MemorySpill(Lookup);
+        index.AttachSpill(spill);
+
+        var evicted = index.PickEvictions(0, Id);
+        foreach (var (key, record) in evicted) spill.Records[key] = record;
+        index.CompleteEvictions(evicted);
+        Assert.Equal(0, index.SeriesCount);
+
+        for (var i = 0; i < values.Length; i++)
+        {
+            var value = index.GetOrAdd(new SeriesKey("asset", "x" + i)).Latest!.Value.Value;
+            Assert.Equal(values[i], value);
+            Assert.Equal(values[i].Tag, value.Tag);
+        }
+    }
+
+    private sealed class MemorySpill(Func<int, StreamDescriptor?> streams) : ISeriesSpill
+    {
+        public Dictionary<SeriesKey, byte[]> Records { get; } = [];
+
+        public long Spilled => Records.Count;
+
+        public byte[]? Load(SeriesKey key) => Records.GetValueOrDefault(key);
+
+        public StreamDescriptor? Stream(int id) => streams(id);
+    }
+
     [Fact]
     public void WriteThenRead_EmptyIndex_RoundTrips()
     {
@@ -252,7 +324,7 @@ public class DedupSnapshotTests
     public void Read_UnknownValueKind_ThrowsInvalidDataException(byte kind)
     {
         var bytes = Write(SingleSeries(PointValue.FromBoolean(true)));
-        bytes[^2] = kind; // boolean value: kind u8, then the value u8
+        bytes[^3] = kind; // boolean value: kind u8, then the value u8, then the series' flags u8
 
         Assert.Throws<InvalidDataException>(() => DedupIndex.ReadSnapshot(bytes, History, Lookup));
     }
@@ -263,7 +335,7 @@ public class DedupSnapshotTests
     public void Read_UnknownQuality_ThrowsInvalidDataException(byte quality)
     {
         var bytes = Write(SingleSeries(PointValue.FromBoolean(true)));
-        bytes[bytes.Length - 7] = quality; // the shadow ends: quality u8, status u32, value kind u8, boolean u8
+        bytes[bytes.Length - 8] = quality; // the series ends: quality u8, status u32, value kind u8, boolean u8, flags u8
 
         Assert.Throws<InvalidDataException>(() => DedupIndex.ReadSnapshot(bytes, History, Lookup));
     }

@@ -48,6 +48,23 @@ public sealed class OpcUaStructureTextTests
     }
 
     [Fact]
+    public void TextAndTheWiresJson_ShowTheSameFieldsInTheSameOrder()
+    {
+        // The EUInformation above and an Argument: the CLI's text and the source's JSON come from one list of fields.
+        foreach (var structure in new[]
+        {
+            Binary(889, 0, "05000000 756E656365 4C454300 02 03000000 C2B043 00"),
+            Binary(298, 0, "09000000 5468726573686F6C64 000B FFFFFFFF FFFFFFFF 02 05000000 6C696D6974"),
+        })
+        {
+            var text = OpcUaValues.Text(new Variant(structure), Namespaces);
+            var wire = JsonNode.Parse(EdgeTwin.Connectors.OpcUa.OpcUaStructures.ToJson(structure))!.AsObject();
+            var textNames = System.Text.RegularExpressions.Regex.Matches(text, @"(?:\{|, )([A-Z][A-Za-z]*): ").Select(m => m.Groups[1].Value);
+            Assert.Equal(wire.Select(p => p.Key), textNames);
+        }
+    }
+
+    [Fact]
     public void AnyOtherStructure_IsItsTypeIdAndLength_NeverADotNetTypeName()
     {
         var vendor = new Variant(Binary(5001, 2, "0102030405"));

@@ -1,5 +1,6 @@
 // The values test's nodes (server.js --values): a variable of every built-in type, arrays of several types, a
-// matrix, an enumeration with EnumStrings and one with EnumValues, structures (built-in ones and a nested custom
+// matrix, an enumeration with EnumStrings and one with EnumValues (and the same two without a DataTypeDefinition, as
+// a server older than 1.04 has them), structures (built-in ones and a nested custom
 // one with an optional field, defined in values-types.xml with its DataTypeDefinition), and with
 // --waveform-ms MS a 65,536-sample float64 waveform that changes every MS milliseconds.
 // Each node is ns=<urn:edgetwin:test:values>;s=V.<Name>. Prints "VALUES <json>": every node's value as the
@@ -8,7 +9,7 @@
 const path = require("path");
 const {
   Variant, DataType, VariantArrayType, StatusCodes, LocalizedText, QualifiedName, coerceNodeId, DataValue,
-  generateAddressSpaceRaw, makeNodeId,
+  generateAddressSpaceRaw, makeNodeId, AttributeIds,
 } = require("node-opcua");
 
 const VALUES_NS = "urn:edgetwin:test:values";
@@ -79,6 +80,19 @@ async function addValueNodes(addressSpace, option) {
     { displayName: "Low", value: 10 }, { displayName: "High", value: 20 }, { displayName: "Critical", value: 30 }] });
   add("Enum.Strings", DataType.Int32, 1, { value: 1, tags: { enum: "Running" } }, { dataTypeNode: pumpState });
   add("Enum.Values", DataType.Int32, 20, { value: 20, tags: { enum: "High" } }, { dataTypeNode: alarmLevel });
+  // As a server older than OPC UA 1.04 holds them: no DataTypeDefinition attribute, only the EnumStrings or EnumValues
+  // property of the data type.
+  const legacy = (type) => {
+    const read = type.readAttribute.bind(type);
+    type.readAttribute = (context, attributeId, ...rest) => attributeId === AttributeIds.DataTypeDefinition
+      ? new DataValue({ statusCode: StatusCodes.BadAttributeIdInvalid }) : read(context, attributeId, ...rest);
+    return type;
+  };
+  const valveState = legacy(ns.addEnumerationType({ browseName: "ValveState", enumeration: ["Closed", "Opening", "Open"] }));
+  const legacyLevel = legacy(ns.addEnumerationType({ browseName: "LegacyLevel", enumeration: [
+    { displayName: "Minor", value: 100 }, { displayName: "Major", value: 200 }] }));
+  add("Enum.LegacyStrings", DataType.Int32, 2, { value: 2, tags: { enum: "Open" } }, { dataTypeNode: valveState });
+  add("Enum.LegacyValues", DataType.Int32, 200, { value: 200, tags: { enum: "Major" } }, { dataTypeNode: legacyLevel });
 
   // Structures: built-in ones, decoded without asking the server, and the custom nested one with its optional field.
   const range = addressSpace.constructExtensionObject(coerceNodeId("i=884"), { low: -10, high: 90.5 });

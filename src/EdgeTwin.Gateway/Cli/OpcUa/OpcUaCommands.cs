@@ -60,6 +60,9 @@ internal static class OpcUaCommands
         var mapDepth = new Option<int>("--depth") { Description = "Levels below --under to look for variables", DefaultValueFactory = _ => 8 };
         var config = new Option<string?>("--config", "-c") { Description = "The configuration the block goes into: its assets are not repeated" };
         var output = new Option<string?>("--output", "-o") { Description = "Write the block to this file instead of stdout" };
+        var elements = new Option<bool>("--elements") { Description = "For an array variable, also an entry per element (\"element\": \"[3]\", \"[1][2]\" in a matrix), its metric the variable's with \".3\", \".1_2\"" };
+        var fields = new Option<bool>("--fields") { Description = "For a structure variable, also an entry per number, boolean or text field (\"field\": \"Status.Speed\"), its metric the variable's with \".status.speed\"" };
+        var maxEntries = new Option<int>("--max-entries") { Description = "A variable with more elements or fields than this is mapped whole, without them", DefaultValueFactory = _ => OpcUaMapVerb.DefaultMaxEntries };
         var map = Verb("map", "Write the configuration block that maps the variables below a node to an asset's metrics " +
             "(sources.opcua[].groups[].nodes[] entries { node, asset, metric } with metrics named after the browse names, and an assets[] entry for a new asset)");
         map.Options.Add(under);
@@ -69,8 +72,12 @@ internal static class OpcUaCommands
         map.Options.Add(mapDepth);
         map.Options.Add(config);
         map.Options.Add(output);
+        map.Options.Add(elements);
+        map.Options.Add(fields);
+        map.Options.Add(maxEntries);
         map.SetAction((r, ct) => OpcUaMapVerb.RunAsync(Target(r),
-            new OpcUaMapVerb.Options(r.GetValue(under)!, r.GetValue(asset)!, r.GetValue(prefix), r.GetValue(sourceName)!, r.GetValue(mapDepth), r.GetValue(config), r.GetValue(output)), ct));
+            new OpcUaMapVerb.Options(r.GetValue(under)!, r.GetValue(asset)!, r.GetValue(prefix), r.GetValue(sourceName)!, r.GetValue(mapDepth), r.GetValue(config), r.GetValue(output),
+                r.GetValue(elements), r.GetValue(fields), r.GetValue(maxEntries)), ct));
 
         var bench = Verb("opcua", "Subscribe to many items of an OPC UA server and count the data changes (the EdgeTwin half of tests/bench/opcua-vs-node.sh)");
         var items = new Option<int>("--items") { Description = "How many items", DefaultValueFactory = _ => 10_000 };

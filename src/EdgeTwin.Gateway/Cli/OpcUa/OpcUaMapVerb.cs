@@ -12,14 +12,19 @@ namespace EdgeTwin.Gateway.Cli.OpcUa;
 /// `edgetwin opcua map`: browses the variables below a node and writes the configuration block that maps them to
 /// one asset. The block has the shape
 /// <c>{ "assets": [ { "id", "name" } ], "sources": { "opcua": [ { "name", "url", "groups": [ { "name", "nodes": [ { "node", "asset", "metric" } ] } ] } ] } }</c>;
-/// "assets" is left out when --config names a configuration that already has the asset.
+/// "assets" is left out when --config names a configuration that already has the asset. With --elements and --fields
+/// an array or structure variable also gets an entry per element or field (<c>"element": "[3]"</c>, <c>"field": "Status.Speed"</c>).
 /// </summary>
-internal static class OpcUaMapVerb
+internal static partial class OpcUaMapVerb
 {
     /// <summary>Metric names longer than this are cut (the validator allows 200 characters).</summary>
     private const int MaxMetricLength = 200;
 
-    public sealed record Options(string Under, string Asset, string? MetricPrefix, string SourceName, int Depth, string? ConfigPath, string? OutputPath);
+    public sealed record Options(string Under, string Asset, string? MetricPrefix, string SourceName, int Depth, string? ConfigPath, string? OutputPath,
+        bool Elements = false, bool Fields = false, int MaxEntries = DefaultMaxEntries);
+
+    /// <summary>The most element or field entries --elements/--fields write for one variable.</summary>
+    public const int DefaultMaxEntries = 64;
 
     public static Task<int> RunAsync(OpcUaTarget target, Options options, CancellationToken cancellationToken) =>
         OpcUaConnection.RunAsync(target, async token =>
@@ -27,6 +32,7 @@ internal static class OpcUaMapVerb
             if (SeriesKey.Check(options.Asset) is { } why) throw new OpcUaUsageException($"--asset '{options.Asset}' {why}");
             if (options.MetricPrefix is { Length: > 0 } prefix && SeriesKey.Check(prefix) is { } prefixWhy) throw new OpcUaUsageException($"--metric-prefix '{prefix}' {prefixWhy}");
             if (options.Depth < 1) throw new OpcUaUsageException($"--depth must be at least 1, got {options.Depth}");
+            if (options.MaxEntries < 1) throw new OpcUaUsageException($"--max-entries must be at least 1, got {options.MaxEntries}");
             OpcUaConnection.ParseNodeId(options.Under);
             var assetIsNew = true;
             if (options.ConfigPath is { } configPath)
@@ -43,14 +49,18 @@ internal static class OpcUaMapVerb
             }
 
             await using var connection = await OpcUaConnection.OpenAsync(target, token).ConfigureAwait(false);
-            var root = await OpcUaTree.WalkAsync(connection, options.Under, options.Depth, readValues: false, token).ConfigureAwait(false);
+            var root = await OpcUaTree.WalkAsync(connection, options.Under, options.Depth, readValues: options.Elements || options.Fields, token).ConfigureAwait(false);
             var variables = OpcUaTree.DepthFirst(root).Where(n => n.NodeClass == EdgeTwin.OpcUa.Services.NodeClass.Variable && !n.Repeated && !n.IsProperty && n != root).ToList();
             if (variables.Count == 0)
             {
                 return OpcUaConnection.Fail(ExitCodes.DataError, $"no variables below {connection.Name(root.NodeId)} within {options.Depth} level(s) (properties are not mapped)");
             }
 
+            var selectors = options.Elements || options.Fields
+                ? await SelectorsAsync(connection, variables, options, token).ConfigureAwait(false)
+                : new Dictionary<OpcUaTreeNode, List<SelectorEntry>>();
             var metrics = new HashSet<string>(StringComparer.Ordinal);
+            var entries = 0;
             var buffer = new MemoryStream();
             using (var w = new Utf8JsonWriter(buffer, OpcUaValues.JsonOptions))
             {
@@ -77,11 +87,24 @@ internal static class OpcUaMapVerb
                 w.WriteStartArray("nodes");
                 foreach (var variable in variables)
                 {
+                    var metric = Unique(MetricName(options.MetricPrefix, variable, root), metrics);
                     w.WriteStartObject();
                     w.WriteString("node", connection.Name(variable.NodeId));
                     w.WriteString("asset", options.Asset);
-                    w.WriteString("metric", Unique(MetricName(options.MetricPrefix, variable, root), metrics));
+                    w.WriteString("metric", metric);
                     w.WriteEndObject();
+                    entries++;
+                    foreach (var selector in selectors.GetValueOrDefault(variable) ?? [])
+                    {
+                        w.WriteStartObject();
+                        w.WriteString("node", connection.Name(variable.NodeId));
+                        w.WriteString("asset", options.Asset);
+                        w.WriteString("metric", Unique(Cut(metric + "." + selector.MetricSuffix), metrics));
+                        if (selector.Element is { } element) w.WriteString("element", element);
+                        if (selector.Field is { } field) w.WriteString("field", field);
+                        w.WriteEndObject();
+                        entries++;
+                    }
                 }
 
                 w.WriteEndArray();
@@ -97,7 +120,8 @@ internal static class OpcUaMapVerb
             if (options.OutputPath is { } output)
             {
                 await File.WriteAllBytesAsync(output, buffer.ToArray(), token).ConfigureAwait(false);
-                Console.Error.WriteLine($"edgetwin: wrote {variables.Count} node mapping(s) for asset '{options.Asset}' to {output}");
+                Console.Error.WriteLine($"edgetwin: wrote {entries} node mapping(s) for asset '{options.Asset}' to {output}"
+                    + (entries > variables.Count ? $" ({entries - variables.Count} of them element or field entries)" : ""));
             }
             else
             {
@@ -124,8 +148,10 @@ internal static class OpcUaMapVerb
         parts.Reverse();
         var metric = (prefix ?? "") + string.Join('.', parts.Where(p => p.Length > 0));
         if (metric.Length == 0) metric = "value";
-        return metric.Length > MaxMetricLength ? metric[..MaxMetricLength] : metric;
+        return Cut(metric);
     }
+
+    private static string Cut(string metric) => metric.Length > MaxMetricLength ? metric[..MaxMetricLength] : metric;
 
     internal static string Sanitize(string name)
     {

@@ -100,7 +100,7 @@ internal static partial class OpcUaValues
         return text.Append('}').ToString();
     }
 
-    /// <summary>The decoded fields in wire order, or null (with why, when the body did not decode).</summary>
+    /// <summary>The decoded fields, or null (with why, when the body did not decode).</summary>
     private static List<(string Name, object? Value)>? Fields(ExtensionObject value, NamespaceTable namespaces, out string? problem)
     {
         problem = null;
@@ -115,51 +115,31 @@ internal static partial class OpcUaValues
             return null;
         }
 
-        return decoded switch
-        {
-            ServerStatusDataType s =>
-            [
-                ("State", new FieldText(Enum.IsDefined(s.State) ? s.State.ToString() : ((int)s.State).ToString(CultureInfo.InvariantCulture))),
-                ("StartTime", s.StartTime),
-                ("CurrentTime", s.CurrentTime),
-                ("SecondsTillShutdown", s.SecondsTillShutdown),
-                ("ShutdownReason", Text(s.ShutdownReason)),
-                ("BuildInfo", BuildFields(s.BuildInfo)),
-            ],
-            BuildInfo b => BuildFields(b),
-            UaRange r => [("Low", r.Low), ("High", r.High)],
-            EUInformation eu =>
-            [
-                ("DisplayName", Text(eu.DisplayName)),
-                ("Description", Text(eu.Description)),
-                ("UnitId", WellKnownStructures.UneceCode(eu.UnitId) is { } code && IsUnece(eu.NamespaceUri) ? new FieldText($"{eu.UnitId} ({code})") : eu.UnitId),
-                ("NamespaceUri", eu.NamespaceUri),
-            ],
-            Argument a =>
-            [
-                ("Name", a.Name),
-                ("DataType", new FieldText(BuiltInName(a.DataType) ?? namespaces.ToExpanded(a.DataType).ToString())),
-                ("ValueRank", new FieldText(ValueRankText(a.ValueRank))),
-                ("ArrayDimensions", a.ArrayDimensions),
-                ("Description", Text(a.Description)),
-            ],
-            _ => null,
-        };
+        return decoded is null ? null : Present(decoded, namespaces);
     }
+
+    /// <summary>
+    /// The structure's fields (<see cref="UaStructure.Fields"/>, the list the wire's JSON is written from) as a
+    /// technician reads them: a ServerState by name, a data type by name, a value rank with what it means, a UNECE
+    /// unit with its code, a LocalizedText as its text.
+    /// </summary>
+    private static List<(string Name, object? Value)> Present(UaStructure structure, NamespaceTable namespaces) =>
+    [
+        .. structure.Fields().Select(f => (f.Name, f.Value switch
+        {
+            ServerState state => (object?)new FieldText(Enum.IsDefined(state) ? state.ToString() : ((int)state).ToString(CultureInfo.InvariantCulture)),
+            LocalizedText text => Text(text),
+            NodeId id => new FieldText(BuiltInName(id) ?? namespaces.ToExpanded(id).ToString()),
+            UaStructure nested => Present(nested, namespaces),
+            int rank when structure is Argument && f.Name == "ValueRank" => new FieldText(ValueRankText(rank)),
+            int unit when structure is EUInformation eu && f.Name == "UnitId" && WellKnownStructures.UneceCode(unit) is { } code && IsUnece(eu.NamespaceUri) => new FieldText($"{unit} ({code})"),
+            var other => other,
+        })),
+    ];
 
     /// <summary>UnitIds are UNECE common codes in the namespace OPC 10000-8 names ("…/units/un/cefact"), or when none is given.</summary>
     private static bool IsUnece(string? namespaceUri) =>
         namespaceUri is null || namespaceUri.Contains("cefact", StringComparison.OrdinalIgnoreCase) || namespaceUri.Contains("unece", StringComparison.OrdinalIgnoreCase);
-
-    private static List<(string, object?)> BuildFields(BuildInfo b) =>
-    [
-        ("ProductName", b.ProductName),
-        ("ManufacturerName", b.ManufacturerName),
-        ("SoftwareVersion", b.SoftwareVersion),
-        ("BuildNumber", b.BuildNumber),
-        ("BuildDate", b.BuildDate),
-        ("ProductUri", b.ProductUri),
-    ];
 
     /// <summary>A LocalizedText as a quoted string (its locale, when there is one, is not what a technician looks for).</summary>
     private static string? Text(LocalizedText text) => text.Text;
