@@ -43,4 +43,10 @@ internal static partial class Log
 
     [LoggerMessage(4012, LogLevel.Warning, "OPC UA: refused the server certificate {Subject} ({Thumbprint}): {Reason}")]
     public static partial void CertificateRefused(ILogger logger, string subject, string thumbprint, string reason);
+
+    [LoggerMessage(4013, LogLevel.Warning, "OPC UA {Endpoint}: the gateway's renewed certificate {Thumbprint} is not in use yet, the channel on the old one goes on: {Reason}")]
+    public static partial void CertificateSwitchFailed(ILogger logger, string endpoint, string thumbprint, string reason);
+
+    [LoggerMessage(4014, LogLevel.Warning, "OPC UA {Endpoint}: subscription {SubscriptionId} could not be transferred to the new session ({Status}); it is created anew")]
+    public static partial void TransferRefused(ILogger logger, string endpoint, uint subscriptionId, string status);
 }

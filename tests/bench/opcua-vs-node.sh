@@ -11,7 +11,9 @@
 # Usage: tests/bench/opcua-vs-node.sh [binary]   (default artifacts/edgetwin/edgetwin; needs node and npm ci in the peer)
 # Environment: ITEMS (10000), CHANGE_MS (100), SAMPLING_MS (0: each change reported as it happens, which spares the
 #              server a sampling timer per item), PUBLISH_REQUESTS (5, node-opcua's default), WARMUP (10), WINDOW (30),
-#              PORT (free port).
+#              PORT (free port), POLICY (None; or Basic256Sha256, Aes128_Sha256_RsaOaep, Aes256_Sha256_RsaPss: both
+#              clients open a secured channel, reach the server by its host name, which its certificate names, and
+#              trust its certificate on first use) and MODE (SignAndEncrypt, or Sign; with a POLICY only).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 binary=${1:-${EDGETWIN_BINARY:-$root/artifacts/edgetwin/edgetwin}}
@@ -20,8 +22,15 @@ peer="$root/tests/peers/opcua-server"
 [ -x "$binary" ] || { echo "no binary at $binary (run tests/run.sh or dotnet publish first)" >&2; exit 1; }
 [ -d "$peer/node_modules/node-opcua" ] || { echo "node-opcua is not installed: (cd $peer && npm ci)" >&2; exit 1; }
 port=${PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
-url="opc.tcp://127.0.0.1:$port/UA/EdgeTwinTest"
 work=$(mktemp -d /tmp/edgetwin-opcuabench.XXXXXX)
+policy=${POLICY:-None}; mode=${MODE:-SignAndEncrypt}; label=$policy
+if [ "$policy" = None ]; then
+  url="opc.tcp://127.0.0.1:$port/UA/EdgeTwinTest"; ours_security=(); node_security=()
+else
+  url="opc.tcp://$(hostname):$port/UA/EdgeTwinTest"; label="$policy $mode"
+  ours_security=(--policy "$policy" --mode "$mode" --pki "$work/pki-edgetwin" --trust-server)
+  node_security=(--security-policy "$policy" --security-mode "$mode" --pki "$work/pki-node")
+fi
 server= ours= node=
 stop() { # the clients before the server (a client that loses its server would try to reconnect); KILL after 10 s
   kill -TERM "$1" 2>/dev/null || return 0
@@ -42,9 +51,9 @@ grep -q '^LISTENING' "$work/server.log" || fail "the server did not start"
 
 run_for=$((warmup + window + 120))
 "$binary" bench opcua "$url" --items "$items" --seconds "$run_for" --publishing-interval "$change" --sampling-interval "$sampling" \
-  --publish-requests "$requests" > "$work/ours.log" 2> "$work/ours.err.log" & ours=$!
+  --publish-requests "$requests" "${ours_security[@]}" > "$work/ours.log" 2> "$work/ours.err.log" & ours=$!
 (cd "$peer" && exec node bench-client.js --url "$url" --items "$items" --seconds "$run_for" --publishing-interval "$change" --sampling-interval "$sampling" \
-  --publish-requests "$requests" > "$work/node.log" 2> "$work/node.err.log") & node=$!
+  --publish-requests "$requests" "${node_security[@]}" > "$work/node.log" 2> "$work/node.err.log") & node=$!
 
 last_count() { awk '/^COUNT/ {c=$3} END {print c+0}' "$1"; }
 # Both clients have all items once they have counted at least one value per item.
@@ -68,17 +77,17 @@ ours_n1=$(last_count "$work/ours.log"); node_n1=$(last_count "$work/node.log"); 
 ours_hwm=$(hwm "$ours"); node_hwm=$(hwm "$node")
 
 python3 - "$items" "$change" "$ticks" "$t0" "$t1" "$ours_cpu0" "$ours_cpu1" "$node_cpu0" "$node_cpu1" "$server_cpu0" "$server_cpu1" \
-  "$ours_n0" "$ours_n1" "$node_n0" "$node_n1" "$ours_hwm" "$node_hwm" "$(nproc)" <<'PY'
+  "$ours_n0" "$ours_n1" "$node_n0" "$node_n1" "$ours_hwm" "$node_hwm" "$(nproc)" "$label" <<'PY'
 import sys
 items, change, ticks = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 t0, t1 = float(sys.argv[4]), float(sys.argv[5])
 oc0, oc1, nc0, nc1, sc0, sc1, on0, on1, nn0, nn1, oh, nh = (int(float(v)) for v in sys.argv[6:18])
-cores = sys.argv[18]
+cores, security = sys.argv[18], sys.argv[19]
 w = t1 - t0
 ours_cpu, node_cpu, server_cpu = (oc1 - oc0) / ticks, (nc1 - nc0) / ticks, (sc1 - sc0) / ticks
 ours_rate, node_rate = (on1 - on0) / w, (nn1 - nn0) / w
 offered = items * 1000 / change
-print(f"OPC UA client benchmark: {items} items changing every {change} ms ({offered:,.0f} changes/s offered), window {w:.1f} s, {cores} cores")
+print(f"OPC UA client benchmark: {items} items changing every {change} ms ({offered:,.0f} changes/s offered), window {w:.1f} s, {cores} cores, security {security}")
 print(f"{'client':<22}{'CPU s':>9}{'CPU %':>8}{'peak RSS MiB':>14}{'changes/s':>12}{'CPU µs/change':>15}")
 for name, cpu, hwm, rate in (("edgetwin (AOT)", ours_cpu, oh, ours_rate), ("node-opcua client", node_cpu, nh, node_rate)):
     per = cpu / (rate * w) * 1e6 if rate > 0 else float("nan")

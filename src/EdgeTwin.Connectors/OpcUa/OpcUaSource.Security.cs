@@ -9,8 +9,8 @@ using EdgeTwin.OpcUa.Session;
 namespace EdgeTwin.Connectors.OpcUa;
 
 // The source's channel security: the PKI folder (default the state directory's pki/), our certificate created on
-// first use and renewed at 80 % of its lifetime (the next channel takes the new one), and the server's certificate
-// validated against trusted/ on every connection.
+// first use and renewed at 80 % of its lifetime (the client moves its session and subscriptions onto the new one), and
+// the server's certificate validated against trusted/ on every connection.
 public sealed partial class OpcUaSource
 {
     /// <summary>The ApplicationUri the gateway's certificate and sessions carry.</summary>
@@ -18,9 +18,22 @@ public sealed partial class OpcUaSource
 
     private readonly Lock _ownLock = new();
     private X509Certificate2? _own;
+    private string? _ownFiles;
 
     /// <summary>The gateway's state directory, under which the PKI folder lives unless the config names one.</summary>
     public string StateDirectory { get; init; } = ".";
+
+    /// <summary>When the gateway's certificate this source uses expires (UTC); null until a secured channel asked for it.</summary>
+    public DateTime? OwnCertificateExpiry
+    {
+        get
+        {
+            lock (_ownLock)
+            {
+                return _own?.NotAfter.ToUniversalTime();
+            }
+        }
+    }
 
     /// <summary>The PKI folder this source uses.</summary>
     public string PkiDirectory => _config.PkiDirectory ?? Path.Combine(StateDirectory, "pki");
@@ -57,21 +70,33 @@ public sealed partial class OpcUaSource
         _ => UaChannelSecurity.BestPolicy,
     };
 
-    // Asked at every channel open: the stored certificate, created on first use, renewed once it has lived 80 % of its life.
+    // Asked at every channel open and every keep-alive interval: the newest stored certificate, created on first use,
+    // renewed once it has lived 80 % of its life. The store is read again whenever its files change, so a certificate
+    // renewed beside the running gateway (`edgetwin opcua cert renew`) is taken up, and the client moves to it.
     private X509Certificate2 OwnCertificate(UaPki pki)
     {
         lock (_ownLock)
         {
             var now = _time.GetUtcNow();
-            _own ??= pki.LoadOrCreateOwn(ApplicationUri, Dns.GetHostName(), now);
+            var files = OwnFiles(pki);
+            if (_own is null || files != _ownFiles)
+            {
+                _own = pki.LoadOrCreateOwn(ApplicationUri, Dns.GetHostName(), now);
+                _ownFiles = OwnFiles(pki);
+            }
+
             if (UaPki.RenewalDue(_own, now))
             {
                 _own = pki.CreateOwn(ApplicationUri, Dns.GetHostName(), now, UaPki.DefaultLifetime);
+                _ownFiles = OwnFiles(pki);
             }
 
             return _own;
         }
     }
+
+    private static string OwnFiles(UaPki pki) =>
+        Directory.Exists(pki.OwnCerts) ? string.Join('\n', Directory.EnumerateFiles(pki.OwnCerts).Order(StringComparer.Ordinal)) : "";
 
     private UaUserIdentity Identity() => _config.Identity.Type switch
     {

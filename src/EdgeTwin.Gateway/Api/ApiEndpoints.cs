@@ -103,6 +103,8 @@ public static class ApiEndpoints
             }
         });
 
+        CertificateEndpoints.Map(api, admin, runtime);
+
         app.MapGet("/", (HttpContext http) => page.ServePage(http, () => JsonSerializer.Serialize(ApiViews.PageState(runtime), ApiJsonContext.Default.PageStateResponse)));
         app.MapGet("/ui/{file}", (string file, HttpContext http) => page.Serve(http, file));
     }

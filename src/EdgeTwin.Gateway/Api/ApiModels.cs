@@ -120,4 +120,5 @@ public sealed record PageStateResponse(StatusResponse Status, ShadowResponse Sha
 [JsonSerializable(typeof(ReplayResponse))]
 [JsonSerializable(typeof(PurgeResponse))]
 [JsonSerializable(typeof(PageStateResponse))]
+[JsonSerializable(typeof(CertificatesResponse))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -22,4 +22,9 @@ public static class ExitCodes
 
     /// <summary>EX_CONFIG: the configuration is invalid. The unit file prevents restarts on it.</summary>
     public const int Config = 78;
+
+    /// <summary>
+    /// Past sysexits.h: the OPC UA server's certificate is not trusted (yet). The message names the command that trusts it.
+    /// </summary>
+    public const int Untrusted = 79;
 }

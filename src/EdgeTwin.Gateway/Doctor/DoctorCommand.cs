@@ -62,8 +62,9 @@ public static class DoctorCommand
         checks.AddRange(CheckClock());
         foreach (var spool in config.Sources.Spool) checks.Add(CheckFolder("spool source " + spool.Name, spool.Directory));
         foreach (var sink in config.Sinks.File) checks.Add(CheckFolder("file sink " + sink.Name, sink.Directory));
-        var opcua = config.Sources.OpcUa.Select((s, i) => OpcUaDoctor.CheckAsync(i, s, OpcUaTimeout, cancellationToken)).ToList();
+        var opcua = config.Sources.OpcUa.Select((s, i) => OpcUaDoctor.CheckAsync(i, s, config.Gateway.StateDirectory, OpcUaTimeout, cancellationToken)).ToList();
         checks.AddRange(await Task.WhenAll(opcua).ConfigureAwait(false));
+        checks.AddRange(config.Sources.OpcUa.Select((s, i) => OpcUaDoctor.CheckCertificate(i, s, config.Gateway.StateDirectory, DateTime.UtcNow)).OfType<DoctorCheck>());
         if (File.Exists(source))
         {
             using var doc = JsonDocument.Parse(File.ReadAllText(source), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });

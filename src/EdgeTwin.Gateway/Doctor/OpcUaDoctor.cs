@@ -4,6 +4,7 @@ using System.Text;
 using EdgeTwin.Connectors.OpcUa;
 using EdgeTwin.Gateway.Cli.OpcUa;
 using EdgeTwin.OpcUa;
+using EdgeTwin.OpcUa.Pki;
 using EdgeTwin.OpcUa.Services;
 using EdgeTwin.OpcUa.Transport;
 using EdgeTwin.OpcUa.Types;
@@ -20,11 +21,17 @@ internal static class OpcUaDoctor
 {
     private const int Listed = 5;
 
-    public static async Task<DoctorCheck> CheckAsync(int index, OpcUaSourceConfig source, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<DoctorCheck> CheckAsync(int index, OpcUaSourceConfig source, string stateDirectory, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var subject = $"OPC UA source {source.Name} {source.Url} ($.sources.opcua[{index}])";
         var username = source.Identity.Type == OpcUaIdentityType.Username;
         var target = new OpcUaTarget(source.Url, timeout.TotalSeconds, username ? source.Identity.Username : null, username ? source.Identity.Password : null);
+        if (source.SecurityPolicy != OpcUaSecurityPolicy.None)
+        {
+            // The channel the daemon would open: its policy, mode and PKI folder (the server's certificate must be trusted there).
+            target = target with { Policy = OpcUaSource.PolicyName(source.SecurityPolicy), Mode = ModeName(source.SecurityMode), Pki = PkiOf(source, stateDirectory) };
+        }
+
         var who = username ? $"user {source.Identity.Username}" : "anonymous";
         var nodes = ConfiguredNodes(index, source);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -85,6 +92,47 @@ internal static class OpcUaDoctor
             return new DoctorCheck("opcua", subject, DoctorOutcome.Failed, $"no OPC UA session: {ex.Message}");
         }
     }
+
+    /// <summary>
+    /// The gateway's own certificate of a secured source: a warning under 30 days before it expires, a failure once it
+    /// has (servers refuse it). Null for a source over SecurityPolicy None.
+    /// </summary>
+    public static DoctorCheck? CheckCertificate(int index, OpcUaSourceConfig source, string stateDirectory, DateTime now)
+    {
+        if (source.SecurityPolicy == OpcUaSecurityPolicy.None)
+        {
+            return null;
+        }
+
+        var pki = new UaPki(PkiOf(source, stateDirectory));
+        var subject = $"OPC UA certificate of source {source.Name} ({pki.OwnCerts}, $.sources.opcua[{index}])";
+        using var own = pki.NewestOwn();
+        if (own is null)
+        {
+            return new DoctorCheck("opcua", subject, DoctorOutcome.Ok, "none yet: created at the first secured connection");
+        }
+
+        var until = own.NotAfter.ToUniversalTime();
+        var days = (int)Math.Floor((until - now).TotalDays);
+        var renew = $"`edgetwin opcua cert renew --pki {pki.Root}`, then give it (`edgetwin opcua cert show --pki {pki.Root}`) to the servers' administrators";
+        if (until <= now)
+        {
+            return new DoctorCheck("opcua", subject, DoctorOutcome.Failed, $"{own.Thumbprint} expired on {until:u}: servers refuse it; renew it with {renew}");
+        }
+
+        return days < 30
+            ? new DoctorCheck("opcua", subject, DoctorOutcome.Warning, $"{own.Thumbprint} expires in {days} day(s), on {until:u}; the daemon renews it at 80 % of its life, or now with {renew}")
+            : new DoctorCheck("opcua", subject, DoctorOutcome.Ok, $"{own.Thumbprint} valid until {until:u} ({days} days left)");
+    }
+
+    private static string PkiOf(OpcUaSourceConfig source, string stateDirectory) => source.PkiDirectory ?? Path.Combine(stateDirectory, "pki");
+
+    private static string? ModeName(OpcUaSecurityMode mode) => mode switch
+    {
+        OpcUaSecurityMode.Sign => "Sign",
+        OpcUaSecurityMode.SignAndEncrypt => "SignAndEncrypt",
+        _ => null,
+    };
 
     private static List<(string Path, string Text, ExpandedNodeId Id)> ConfiguredNodes(int index, OpcUaSourceConfig source)
     {

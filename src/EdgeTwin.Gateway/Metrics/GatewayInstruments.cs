@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using EdgeTwin.Connectors.OpcUa;
 using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Quarantine;
 using EdgeTwin.Gateway.Hosting;
@@ -71,6 +72,11 @@ public sealed class GatewayInstruments : IDisposable
             new Measurement<int>(runtime.ConnectionOf(s) == SourceConnectionState.Connected ? 1 : 0, new KeyValuePair<string, object?>("source", s.Name))),
             description: "1 while a source is connected to its equipment (an OPC UA session, a subscription)");
         _meter.CreateObservableGauge("edgetwin.source.connection_state", SourceStates, description: "1 for the connection state each source is in, 0 for the others");
+
+        _meter.CreateObservableGauge("edgetwin.opcua.certificate.expiry", () => runtime.Sources.OfType<OpcUaSource>()
+            .Select(s => (s.Name, Expiry: s.OwnCertificateExpiry)).Where(s => s.Expiry is not null)
+            .Select(s => new Measurement<double>((s.Expiry!.Value - runtime.Time.GetUtcNow().UtcDateTime).TotalDays, new KeyValuePair<string, object?>("source", s.Name))),
+            "d", "Days until the gateway's own OPC UA certificate expires, per secured source (renewed at 80 % of its life)");
 
         _process.CreateObservableGauge("process.resident_memory", () => Environment.WorkingSet, "By", "Resident set size of the gateway process");
         _process.CreateObservableCounter("process.cpu", () => Environment.CpuUsage.TotalTime.TotalSeconds, "s", "CPU time (user + system) used by the gateway process");

@@ -1,8 +1,6 @@
 using EdgeTwin.OpcUa.SecureChannel;
 using EdgeTwin.OpcUa.Services;
 using EdgeTwin.OpcUa.Session;
-using EdgeTwin.OpcUa.Subscriptions;
-
 namespace EdgeTwin.OpcUa.Client;
 
 // The connection's life: the supervisor that connects with backoff, one connection attempt (same session on a new
@@ -29,10 +27,29 @@ public sealed partial class UaClient
             _state = UaClientState.Connected;
             _detail = "connected";
             Volatile.Read(ref _connected).TrySetResult();
-            var reason = await WatchAsync(token).ConfigureAwait(false);
-            if (token.IsCancellationRequested)
+            string reason;
+            while (true)
             {
-                return;
+                reason = await WatchAsync(token).ConfigureAwait(false);
+                if (token.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                if (Interlocked.Exchange(ref _renewedCertificate, null) is not { } renewed)
+                {
+                    break;
+                }
+
+                try
+                {
+                    await SwitchCertificateAsync(renewed, token).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (!token.IsCancellationRequested)
+                {
+                    reason = $"moving to the renewed certificate {renewed} failed: {ex.Message}";
+                    break;
+                }
             }
 
             _state = UaClientState.Reconnecting;
@@ -49,13 +66,17 @@ public sealed partial class UaClient
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         UaSecureChannel? channel = null;
-        UaPublisher? publisher = null;
         try
         {
             channel = await UaSecureChannel.OpenAsync(Endpoint, _options.Channel, cancellationToken).ConfigureAwait(false);
+            var certificate = CertificateOf(channel);
             var hadSession = _hadSession;
             var reactivated = false;
             var resumed = false;
+            var transferred = -1;
+            // A session the server still has, but created on our certificate before it was renewed, cannot move to
+            // this channel (OPC 10000-4 §5.6.3): a new session takes its subscriptions over instead.
+            var renewed = _session is not null && !_renewSession && _sessionCertificate != certificate;
             if (_resume is { } resume && _session is null)
             {
                 try
@@ -68,15 +89,16 @@ public sealed partial class UaClient
                     Interlocked.Increment(ref _sessionsResumed);
                     reactivated = resumed = true;
                 }
-                catch (UaServiceException ex) when (IsSessionGone(ex.Status))
+                catch (UaServiceException ex) when (IsSessionGone(ex.Status) || ex.Status.Is(BadNoValidCertificates))
                 {
+                    // BadNoValidCertificates: the session was created with the certificate we had before a renewal.
                     Log.SessionGone(_log, Endpoint, resume.SessionId.ToString(), ex.Status.ToString());
                     _session = null;
                 }
 
                 _resume = null;
             }
-            else if (_session is { } previous && !_renewSession)
+            else if (_session is { } previous && !_renewSession && !renewed)
             {
                 try
                 {
@@ -94,16 +116,31 @@ public sealed partial class UaClient
                 _session = await UaSession.CreateAsync(channel, _options.Session, cancellationToken).ConfigureAwait(false);
                 Interlocked.Increment(ref _generation);
                 Interlocked.Increment(ref _sessionsCreated);
-                _acks.Clear();
-                _byServerId.Clear();
                 _renewSession = false;
+                if (renewed && _subscriptions.Any(s => s.Current is not null))
+                {
+                    transferred = await TransferSubscriptionsAsync(_session, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    _acks.Clear();
+                    _byServerId.Clear();
+                    Volatile.Write(ref _ackGeneration, Volatile.Read(ref _generation));
+                }
+            }
+            else if (resumed)
+            {
+                Volatile.Write(ref _ackGeneration, Volatile.Read(ref _generation));
             }
 
+            _sessionCertificate = certificate;
             var session = _session!;
             _hadSession = true;
-            // The loop's only consumer is ForwardAsync, which maps each message to an event and waits again.
-            publisher = new UaPublisher(session, _options.Publisher with { DeliverInline = true }, _acks);
-            if (resumed)
+            if (transferred >= 0)
+            {
+                Log.Connected(_log, Endpoint, session.SessionId.ToString(), $"new session for the gateway's certificate {certificate}; subscriptions transferred to it: {transferred}");
+            }
+            else if (resumed)
             {
                 Log.Connected(_log, Endpoint, session.SessionId.ToString(), "session of the previous run resumed");
             }
@@ -121,28 +158,7 @@ public sealed partial class UaClient
                 }
             }
 
-            foreach (var subscription in _subscriptions)
-            {
-                if (subscription.Current is { } current && subscription.Generation == Volatile.Read(ref _generation))
-                {
-                    publisher.Add(current, subscription.LastSequenceNumber);
-                    continue;
-                }
-
-                var again = subscription.Creations > 0;
-                await CreateOnServerAsync(subscription, session, cancellationToken).ConfigureAwait(false);
-                publisher.Add(subscription.Current!);
-                if (again)
-                {
-                    await EmitAsync(new UaClientEvent(UaClientEventKind.SubscriptionRecreated, $"subscription created again as {subscription.Current!.SubscriptionId}") { Subscription = subscription }, cancellationToken).ConfigureAwait(false);
-                }
-            }
-
-            _channel = channel;
-            _publisher = publisher;
-            // Before the gate opens: a subscription added from now on is created on this session at once.
-            _state = UaClientState.Connected;
-            _forwarder = Task.Run(() => ForwardAsync(publisher, session, Volatile.Read(ref _generation)), CancellationToken.None);
+            await StartPublishingAsync(channel, session, cancellationToken).ConfigureAwait(false);
             if (reactivated && !resumed)
             {
                 await EmitAsync(new UaClientEvent(UaClientEventKind.ConnectionRestored, $"session {session.SessionId} activated on a new channel"), cancellationToken).ConfigureAwait(false);
@@ -150,11 +166,6 @@ public sealed partial class UaClient
         }
         catch
         {
-            if (publisher is not null)
-            {
-                await publisher.DisposeAsync().ConfigureAwait(false);
-            }
-
             if (channel is not null)
             {
                 await channel.DisposeAsync().ConfigureAwait(false);
@@ -174,8 +185,9 @@ public sealed partial class UaClient
         var channel = _channel!;
         using var watch = CancellationTokenSource.CreateLinkedTokenSource(token);
         var keepAlive = KeepAliveAsync(watch.Token);
+        var renewal = WatchCertificateAsync(channel, watch.Token);
         var stopped = Task.Delay(Timeout.Infinite, watch.Token);
-        var ended = await Task.WhenAny(channel.Completion, _forwarder, keepAlive, stopped).ConfigureAwait(false);
+        var ended = await Task.WhenAny(channel.Completion, _forwarder, keepAlive, renewal, stopped).ConfigureAwait(false);
         await watch.CancelAsync().ConfigureAwait(false);
         try
         {
@@ -183,6 +195,12 @@ public sealed partial class UaClient
         }
         catch (OperationCanceledException)
         {
+        }
+
+        if (ended == renewal && renewal.IsCompletedSuccessfully && channel.IsOpen)
+        {
+            Volatile.Write(ref _renewedCertificate, renewal.Result);
+            return "the gateway's certificate was renewed";
         }
 
         // A failed channel fails its pending requests (ending the Publish loop) just before its Completion: its reason is the one to report.

@@ -1,4 +1,5 @@
 using System.Globalization;
+using EdgeTwin.OpcUa.SecureChannel;
 using EdgeTwin.OpcUa.Services;
 using EdgeTwin.OpcUa.Session;
 using EdgeTwin.OpcUa.Subscriptions;
@@ -31,6 +32,44 @@ public sealed partial class UaClient
             _subscriptions[i].LastSequenceNumber = last;
             _byServerId[id] = _subscriptions[i];
         }
+    }
+
+    // Adds every subscription to a new Publish loop on the session (creating those the server does not have there),
+    // then starts handing its messages on.
+    private async Task StartPublishingAsync(UaSecureChannel channel, UaSession session, CancellationToken cancellationToken)
+    {
+        // The loop's only consumer is ForwardAsync, which maps each message to an event and waits again.
+        var publisher = new UaPublisher(session, _options.Publisher with { DeliverInline = true }, _acks);
+        try
+        {
+            foreach (var subscription in _subscriptions)
+            {
+                if (subscription.Current is { } current && subscription.Generation == Volatile.Read(ref _generation))
+                {
+                    publisher.Add(current, subscription.LastSequenceNumber);
+                    continue;
+                }
+
+                var again = subscription.Creations > 0;
+                await CreateOnServerAsync(subscription, session, cancellationToken).ConfigureAwait(false);
+                publisher.Add(subscription.Current!);
+                if (again)
+                {
+                    await EmitAsync(new UaClientEvent(UaClientEventKind.SubscriptionRecreated, $"subscription created again as {subscription.Current!.SubscriptionId}") { Subscription = subscription }, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch
+        {
+            await publisher.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        _channel = channel;
+        _publisher = publisher;
+        // Before the gate opens: a subscription added from now on is created on this session at once.
+        _state = UaClientState.Connected;
+        _forwarder = Task.Run(() => ForwardAsync(publisher, session, Volatile.Read(ref _generation)), CancellationToken.None);
     }
 
     private async Task CreateOnServerAsync(UaClientSubscription subscription, UaSession session, CancellationToken cancellationToken)

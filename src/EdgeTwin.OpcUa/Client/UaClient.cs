@@ -38,6 +38,7 @@ public sealed partial class UaClient : IAsyncDisposable
     private Task _forwarder = Task.CompletedTask;
     private Task? _supervisor;
     private int _generation;
+    private int _ackGeneration;
     private volatile bool _renewSession;
     private volatile UaClientState _state = UaClientState.Connecting;
     private volatile string _detail = "not started";
@@ -157,12 +158,12 @@ public sealed partial class UaClient : IAsyncDisposable
 
     /// <summary>
     /// Tells the server that a notification's data is safe. An acknowledgement for a session that has since been
-    /// replaced is dropped: that server no longer holds the message.
+    /// replaced is dropped (that server no longer holds the message), unless its subscriptions were transferred.
     /// </summary>
     public void Acknowledge(UaClientEvent notification)
     {
         ArgumentNullException.ThrowIfNull(notification);
-        if (notification is { Kind: UaClientEventKind.Notification, Message: { } message } && notification.Generation == Volatile.Read(ref _generation))
+        if (notification is { Kind: UaClientEventKind.Notification, Message: { } message } && notification.Generation >= Volatile.Read(ref _ackGeneration))
         {
             _acks.Enqueue(new SubscriptionAcknowledgement(notification.ServerSubscriptionId, message.SequenceNumber));
         }

@@ -46,6 +46,16 @@ public sealed class UaClientSubscription
         set => Volatile.Write(ref _lastSequenceNumber, value);
     }
 
+    /// <summary>The same subscription on the server, moved to a new session: what was delivered so far stays as it is.</summary>
+    internal void Move(UaSubscription moved, int generation)
+    {
+        Current = moved;
+        Generation = generation;
+    }
+
+    /// <summary>Forgets the subscription on the server (it could not be moved): the next connection creates it again.</summary>
+    internal void Detach() => Current = null;
+
     internal void Attach(UaSubscription subscription, int generation)
     {
         Current = subscription;

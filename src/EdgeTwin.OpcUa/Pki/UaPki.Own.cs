@@ -15,18 +15,34 @@ public sealed partial class UaPki
     /// <summary>Our newest certificate that has its private key, or null when there is none.</summary>
     public X509Certificate2? LoadOwn()
     {
-        X509Certificate2? best = null;
+        if (Newest() is not { } newest)
+        {
+            return null;
+        }
+
+        var (certificate, key) = newest;
+
+        using var rsa = RSA.Create();
+        rsa.ImportFromPem(File.ReadAllText(key));
+        using (certificate)
+        {
+            return certificate.CopyWithPrivateKey(rsa);
+        }
+    }
+
+    /// <summary>Our newest certificate that has a private key file, without its key (to show or check); null when there is none.</summary>
+    public X509Certificate2? NewestOwn() => Newest()?.Certificate;
+
+    private (X509Certificate2 Certificate, string KeyFile)? Newest()
+    {
+        (X509Certificate2 Certificate, string KeyFile)? best = null;
         foreach (var (certificate, file) in Read(OwnCerts))
         {
             var key = Path.Combine(OwnPrivate, Path.ChangeExtension(Path.GetFileName(file), ".pem"));
-            if (!File.Exists(key) || (best is not null && certificate.NotBefore <= best.NotBefore))
+            if (File.Exists(key) && (best is null || certificate.NotBefore > best.Value.Certificate.NotBefore))
             {
-                continue;
+                best = (certificate, key);
             }
-
-            using var rsa = RSA.Create();
-            rsa.ImportFromPem(File.ReadAllText(key));
-            best = certificate.CopyWithPrivateKey(rsa);
         }
 
         return best;

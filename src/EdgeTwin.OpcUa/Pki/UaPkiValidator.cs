@@ -80,6 +80,7 @@ public sealed class UaPkiValidator(UaPki pki, TimeProvider? time = null, bool tr
         if (itself is not null && !selfSigned)
         {
             // Trusted by name: this very certificate, whoever issued it (OPC 10000-4 §6.1.3).
+            CheckRevocation(certificate, sent, trusted);
             return;
         }
 
@@ -95,6 +96,7 @@ public sealed class UaPkiValidator(UaPki pki, TimeProvider? time = null, bool tr
             chain.ChainPolicy.ExtraStore.AddRange(UaPki.Read(pki.IssuerCerts).Select(t => t.Certificate).Concat(sent).ToArray());
             if (chain.Build(certificate))
             {
+                CheckRevocation(certificate, sent, trusted);
                 return;
             }
 
@@ -117,6 +119,20 @@ public sealed class UaPkiValidator(UaPki pki, TimeProvider? time = null, bool tr
             $"the server's certificate '{certificate.Subject}' ({certificate.Thumbprint}) is not trusted; it was copied to {rejected}. " +
             $"Trust it with `edgetwin opcua cert trust {certificate.Thumbprint} --pki {pki.Root}` or by moving it to {pki.TrustedCerts} (no restart needed)");
     }
+
+    // A revocation list in trusted/crl or issuers/crl, signed by the certificate's issuer (itself when self-signed), that
+    // names its serial number refuses it.
+    private void CheckRevocation(X509Certificate2 certificate, IReadOnlyList<X509Certificate2> sent, List<X509Certificate2> trusted)
+    {
+        var issuers = trusted.Concat(UaPki.Read(pki.IssuerCerts).Select(t => t.Certificate)).Concat(sent).Append(certificate);
+        if (UaRevocationLists.FindRevocation(certificate, issuers, pki.TrustedCrl, pki.IssuerCrl) is { } revocation)
+        {
+            throw new UaServiceException(BadCertificateRevoked,
+                $"the server's certificate '{certificate.Subject}' ({certificate.Thumbprint}) was {UaRevocationLists.Describe(revocation.RevokedAt, revocation.File)}; the server needs a new certificate");
+        }
+    }
+
+    private static readonly StatusCode BadCertificateRevoked = new(0x801D_0000);
 
     /// <summary>The URIs and the DNS names / IP addresses of the subjectAltName extension.</summary>
     public static (IReadOnlyList<string> Uris, IReadOnlyList<string> Hosts) SubjectAltNames(X509Certificate2 certificate)

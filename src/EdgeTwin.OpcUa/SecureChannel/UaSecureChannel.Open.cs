@@ -41,10 +41,10 @@ public sealed partial class UaSecureChannel
         var token = new ChannelSecurityToken(opened.ChannelId, opened.TokenId, opened.CreatedAt, opened.RevisedLifetime, sent, renewAfter);
         // The new token's keys exist before anything is sent with it; the previous token's stay for what the server
         // still sends with it (OPC 10000-6 §6.7.4).
-        _policy.AddToken(opened.TokenId, clientNonce, opened.ServerNonce);
-        _previousTokenId = _token?.TokenId ?? 0;
+        var previous = _token?.TokenId ?? 0;
+        _policy.AddToken(opened.TokenId, clientNonce, opened.ServerNonce, previous);
+        _previousTokenId = previous;
         _token = token;
-        _policy.KeepTokens(token.TokenId, _previousTokenId);
         if (renew)
         {
             Interlocked.Increment(ref _renewals);

@@ -18,13 +18,11 @@ public abstract class UaSecurityPolicy
     /// <summary>The client nonce for an OpenSecureChannel request; null for None.</summary>
     public virtual byte[]? CreateClientNonce() => null;
 
-    /// <summary>Derives the keys of a token the server issued, from both nonces (OPC 10000-6 §6.7.5).</summary>
-    public virtual void AddToken(uint tokenId, byte[]? clientNonce, byte[]? serverNonce)
-    {
-    }
-
-    /// <summary>Forgets the keys of every token but <paramref name="current"/> and <paramref name="previous"/>.</summary>
-    public virtual void KeepTokens(uint current, uint previous)
+    /// <summary>
+    /// Derives the keys of a token the server issued, from both nonces (OPC 10000-6 §6.7.5), and forgets those of every
+    /// token but it and <paramref name="previousTokenId"/> (still valid for what the server sent before the switch).
+    /// </summary>
+    public virtual void AddToken(uint tokenId, byte[]? clientNonce, byte[]? serverNonce, uint previousTokenId)
     {
     }
 

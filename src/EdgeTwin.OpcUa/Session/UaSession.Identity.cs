@@ -35,9 +35,8 @@ public sealed partial class UaSession
         }
 
         var signature = created.ServerSignature;
-        using var key = secured.ServerCertificate.GetRSAPublicKey()!;
         if (signature?.Signature is not { } bytes || signature.Algorithm != secured.Algorithms.AsymmetricSignatureUri
-            || !secured.Algorithms.Verify(key, [.. request.ClientCertificate!, .. request.ClientNonce], bytes))
+            || !secured.Algorithms.Verify(secured.ServerKey, [.. request.ClientCertificate!, .. request.ClientNonce], bytes))
         {
             throw new UaServiceException(StatusCode.BadApplicationSignatureInvalid, "the server's CreateSession signature over our certificate and nonce does not verify");
         }
@@ -50,8 +49,7 @@ public sealed partial class UaSession
             return null;
         }
 
-        using var key = secured.ClientCertificate.GetRSAPrivateKey()!;
-        return new SignatureData(secured.Algorithms.AsymmetricSignatureUri, secured.Algorithms.Sign(key, [.. secured.ServerCertificate.RawData, .. _serverNonce ?? []]));
+        return new SignatureData(secured.Algorithms.AsymmetricSignatureUri, secured.Algorithms.Sign(secured.ClientKey, [.. secured.ServerCertificate.RawData, .. _serverNonce ?? []]));
     }
 
     /// <summary>
@@ -108,9 +106,18 @@ public sealed partial class UaSession
         BinaryPrimitives.WriteUInt32LittleEndian(secret, (uint)(password.Length + nonce.Length));
         password.CopyTo(secret, 4);
         nonce.CopyTo(secret, 4 + password.Length);
-        using var serverCertificate = X509CertificateLoader.LoadCertificate(ServerLeafCertificate(channel));
-        using var serverKey = serverCertificate.GetRSAPublicKey()!;
-        var encrypted = algorithms.Encrypt(serverKey, secret);
+        byte[] encrypted;
+        if (channel.SecurityPolicy is UaSecuredPolicy secured)
+        {
+            encrypted = algorithms.Encrypt(secured.ServerKey, secret);
+        }
+        else
+        {
+            using var serverCertificate = X509CertificateLoader.LoadCertificate(ServerLeafCertificate(channel));
+            using var serverKey = serverCertificate.GetRSAPublicKey()!;
+            encrypted = algorithms.Encrypt(serverKey, secret);
+        }
+
         CryptographicOperations.ZeroMemory(secret);
         return (ActivateSessionRequest.UserNameToken(policy.PolicyId, identity.UserName!, encrypted, algorithms.AsymmetricEncryptionUri), null);
     }

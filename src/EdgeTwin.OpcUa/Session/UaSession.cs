@@ -203,7 +203,7 @@ public sealed partial class UaSession : IAsyncDisposable
             (await CallAsync<TranslateBrowsePathsResponse>(new TranslateBrowsePathsRequest(slice), token).ConfigureAwait(false)).Results, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>CloseSession, deleting the session's subscriptions on the server.</summary>
+    /// <summary>CloseSession, deleting the subscriptions the session still has on the server.</summary>
     public async Task CloseAsync(CancellationToken cancellationToken = default) =>
         await CallAsync<CloseSessionResponse>(new CloseSessionRequest(DeleteSubscriptions: true), cancellationToken).ConfigureAwait(false);
 

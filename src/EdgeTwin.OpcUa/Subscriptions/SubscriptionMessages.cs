@@ -25,6 +25,8 @@ public static class SubscriptionEncodingIds
     public const uint DataChangeFilter = 724;
     public const uint SetPublishingModeRequest = 799;
     public const uint SetPublishingModeResponse = 802;
+    public const uint TransferSubscriptionsRequest = 841;
+    public const uint TransferSubscriptionsResponse = 844;
 }
 
 /// <summary>CreateSubscriptionRequest (OPC 10000-4 §5.13.2).</summary>
@@ -257,4 +259,32 @@ public sealed record RepublishResponse(ResponseHeader Header, NotificationMessag
     public static uint EncodingId => SubscriptionEncodingIds.RepublishResponse;
 
     public static RepublishResponse Decode(ref UaBinaryReader reader, ResponseHeader header) => new(header, NotificationMessage.Read(ref reader, reader.Limits));
+}
+
+/// <summary>TransferSubscriptionsRequest (OPC 10000-4 §5.13.7): moves subscriptions to the session that sends it.</summary>
+public sealed record TransferSubscriptionsRequest(IReadOnlyList<uint> SubscriptionIds, bool SendInitialValues) : IUaRequest
+{
+    public uint EncodingId => SubscriptionEncodingIds.TransferSubscriptionsRequest;
+
+    public void EncodeBody(ref UaBinaryWriter writer)
+    {
+        new UInt32ArrayRequest(0, null, SubscriptionIds).EncodeBody(ref writer);
+        writer.WriteBoolean(SendInitialValues);
+    }
+}
+
+/// <summary>One subscription's TransferResult: whether it moved, and the sequence numbers the server still holds for it.</summary>
+public sealed record TransferResult(StatusCode StatusCode, uint[] AvailableSequenceNumbers);
+
+/// <summary>TransferSubscriptionsResponse (OPC 10000-4 §5.13.7).</summary>
+public sealed record TransferSubscriptionsResponse(ResponseHeader Header, TransferResult[] Results) : IUaResponse<TransferSubscriptionsResponse>
+{
+    public static uint EncodingId => SubscriptionEncodingIds.TransferSubscriptionsResponse;
+
+    public static TransferSubscriptionsResponse Decode(ref UaBinaryReader reader, ResponseHeader header)
+    {
+        var results = reader.ReadArray(8, static (ref UaBinaryReader r) => new TransferResult(r.ReadStatusCode(), PublishResponse.ReadUInt32Array(ref r)));
+        reader.ReadDiagnosticInfoArray();
+        return new TransferSubscriptionsResponse(header, results);
+    }
 }

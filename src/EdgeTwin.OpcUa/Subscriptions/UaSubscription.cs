@@ -56,6 +56,31 @@ public sealed class UaSubscription
         return new UaSubscription(session, new CreateSubscriptionResponse(null!, subscriptionId, options.PublishingInterval.TotalMilliseconds, options.LifetimeCount, options.MaxKeepAliveCount));
     }
 
+    /// <summary>
+    /// Moves subscriptions to <paramref name="session"/> (TransferSubscriptions, OPC 10000-4 §5.13.7) without
+    /// initial values: what the server had not yet sent follows on the new session, and what it sent but holds for
+    /// retransmission can be asked for with Republish there. One result per subscription, in order; for each that
+    /// moved, the subscription as it now is on <paramref name="session"/>.
+    /// </summary>
+    public static async Task<(StatusCode Status, UaSubscription? Moved)[]> TransferAsync(UaSession session, IReadOnlyList<UaSubscription> subscriptions, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(subscriptions);
+        var request = new TransferSubscriptionsRequest([.. subscriptions.Select(s => s.SubscriptionId)], SendInitialValues: false);
+        var response = await session.CallAsync<TransferSubscriptionsResponse>(request, cancellationToken).ConfigureAwait(false);
+        var results = new (StatusCode, UaSubscription?)[subscriptions.Count];
+        for (var i = 0; i < results.Length; i++)
+        {
+            var status = i < response.Results.Length ? response.Results[i].StatusCode : StatusCode.BadUnexpectedError;
+            var old = subscriptions[i];
+            results[i] = (status, status.IsGood
+                ? new UaSubscription(session, new CreateSubscriptionResponse(null!, old.SubscriptionId, old.RevisedPublishingInterval.TotalMilliseconds, old.RevisedLifetimeCount, old.RevisedMaxKeepAliveCount))
+                : null);
+        }
+
+        return results;
+    }
+
     /// <summary>Whether the server still has the subscription (SetPublishingMode with publishing on, OPC 10000-4 §5.13.4).</summary>
     public async Task<bool> ExistsAsync(CancellationToken cancellationToken = default)
     {

@@ -134,4 +134,46 @@ public sealed class DoctorTests(ITestOutputHelper output)
         Assert.Contains("session as user operator in", text, StringComparison.Ordinal);
         Assert.Contains("1 of 1 configured node(s) read Good", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void OpcUaCertificate_ValidIsOk_UnderThirtyDaysWarns_ExpiredFails()
+    {
+        using var dir = new TestDirectory("doctor-opcua-cert");
+        var now = DateTimeOffset.UtcNow;
+        string Check(string name, DateTimeOffset from, TimeSpan lifetime)
+        {
+            var pki = new EdgeTwin.OpcUa.Pki.UaPki(dir["pki-" + name]);
+            pki.CreateOwn("urn:edgetwin:gateway", Dns.GetHostName(), from, lifetime);
+            var config = GoodConfig(dir);
+            config.ExtraAssets.Add(new JsonObject { ["id"] = "ticker", ["name"] = "Ticking nodes" });
+            config.OpcUaSources.Add(new JsonObject
+            {
+                ["name"] = "plc",
+                ["url"] = $"opc.tcp://127.0.0.1:{FreePort.Pick()}/nobody",
+                ["securityPolicy"] = "Basic256Sha256",
+                ["securityMode"] = "signAndEncrypt",
+                ["pkiDirectory"] = pki.Root,
+                ["groups"] = new JsonArray(new JsonObject
+                {
+                    ["name"] = "ticks",
+                    ["mode"] = "polling",
+                    ["publishingIntervalMs"] = 1000,
+                    ["nodes"] = new JsonArray(new JsonObject { ["node"] = "nsu=urn:edgetwin:test;s=Tick00000", ["asset"] = "ticker", ["metric"] = "m0" }),
+                }),
+            });
+            var (_, text) = Doctor(config.Write(name + ".json"));
+            var line = text.Split('\n').FirstOrDefault(l => l.Contains("OPC UA certificate of source plc", StringComparison.Ordinal));
+            Assert.True(line is not null, text);
+            Assert.Contains(pki.OwnCerts, line, StringComparison.Ordinal);
+            return line;
+        }
+
+        Assert.Matches(@"^\[  ok  \] .*: [0-9A-F]{40} valid until .* \((364|365) days left\)", Check("valid", now, TimeSpan.FromDays(365)));
+        var soon = Check("soon", now.AddDays(-1), TimeSpan.FromDays(11));
+        Assert.Matches(@"^\[ WARN \] .*: [0-9A-F]{40} expires in (9|10) day\(s\)", soon);
+        Assert.Contains("`edgetwin opcua cert renew --pki ", soon, StringComparison.Ordinal);
+        var expired = Check("expired", now.AddDays(-10), TimeSpan.FromDays(5));
+        Assert.Matches(@"^\[ FAIL \] .*: [0-9A-F]{40} expired on \d{4}-\d\d-\d\d", expired);
+        Assert.Contains("servers refuse it", expired, StringComparison.Ordinal);
+    }
 }

@@ -7,12 +7,15 @@ namespace EdgeTwin.Gateway.Tests.OpcUa;
 /// <summary>A cheap run of tests/bench/opcua-vs-node.sh: both clients measured and printed. Not a speed test.</summary>
 public sealed partial class OpcUaBenchScriptTests
 {
-    [Fact]
-    public void Script_RunsBothClients_AndPrintsTheirFiguresAndRatios()
+    [Theory]
+    [InlineData("None")]
+    [InlineData("Basic256Sha256")]
+    public void Script_RunsBothClients_AndPrintsTheirFiguresAndRatios(string policy)
     {
         var script = Path.Combine(RepoRoot.Path, "tests", "bench", "opcua-vs-node.sh");
-        var (code, output) = Shell.Run("bash", new Dictionary<string, string> { ["ITEMS"] = "200", ["WARMUP"] = "1", ["WINDOW"] = "3" }, script, GatewayBinary.Path);
+        var (code, output) = Shell.Run("bash", new Dictionary<string, string> { ["ITEMS"] = "200", ["WARMUP"] = "1", ["WINDOW"] = "3", ["POLICY"] = policy }, script, GatewayBinary.Path);
         Assert.True(code == 0, output);
+        Assert.Contains(policy == "None" ? "cores, security None" : $"cores, security {policy} SignAndEncrypt", output, StringComparison.Ordinal);
         foreach (var client in new[] { "edgetwin (AOT)", "node-opcua client" })
         {
             var row = Row().Match(output[output.IndexOf(client, StringComparison.Ordinal)..]);

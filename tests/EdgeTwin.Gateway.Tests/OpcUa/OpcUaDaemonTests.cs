@@ -12,7 +12,7 @@ namespace EdgeTwin.Gateway.Tests.OpcUa;
 /// so the test knows every value the server produced and when.
 /// </summary>
 [Collection("daemon")]
-public sealed class OpcUaDaemonTests
+public sealed partial class OpcUaDaemonTests
 {
     private const string Ns = "urn:edgetwin:test";
 

@@ -15,21 +15,33 @@ public sealed class OpcUaFrontDoorTests
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
     [Fact]
-    public async Task BrowseMapCheckConfigRun_TheGeneratedBlock_DeliversTheMappedNodes()
+    public Task BrowseMapCheckConfigRun_TheGeneratedBlock_DeliversTheMappedNodes() => LoopAsync("opcua-front-door", secured: false);
+
+    [Fact]
+    public Task BrowseMapCheckConfigRun_OnASignAndEncryptEndpoint_TheBlockCarriesItsSecurity() => LoopAsync("opcua-front-door-secured", secured: true);
+
+    private static async Task LoopAsync(string name, bool secured)
     {
-        using var dir = new TestDirectory("opcua-front-door");
+        using var dir = new TestDirectory(name);
         await using var server = await OpcUaTestServer.StartAsync();
+        // A secured channel reaches the server by the host name its certificate names; the first contact trusts it.
+        var url = secured ? $"opc.tcp://{System.Net.Dns.GetHostName()}:{server.Port}/UA/EdgeTwinTest" : server.EndpointUrl;
+        string[] security = secured ? ["--policy", "Basic256Sha256", "--mode", "SignAndEncrypt", "--pki", dir["pki"]] : [];
 
         // 1. Browse: the folder to map is there.
-        var (code, output) = GatewayProcess.Run(Timeout, "opcua", "browse", server.EndpointUrl, "--node", Ns + "s=Dynamic", "--depth", "1");
+        var (code, output) = GatewayProcess.Run(Timeout, ["opcua", "browse", url, "--node", Ns + "s=Dynamic", "--depth", "1", .. security, .. secured ? new[] { "--trust-server" } : []]);
         Assert.True(code == 0, output);
         Assert.Contains(Ns + "s=Counter", output, StringComparison.Ordinal);
 
         // 2. Map it to one asset.
         var blockPath = dir["block.json"];
-        (code, output) = GatewayProcess.Run(Timeout, "opcua", "map", server.EndpointUrl, "--under", Ns + "s=Dynamic", "--asset", "tank-1", "--output", blockPath);
+        (code, output) = GatewayProcess.Run(Timeout, ["opcua", "map", url, "--under", Ns + "s=Dynamic", "--asset", "tank-1", "--output", blockPath, .. security]);
         Assert.True(code == 0, output);
         var block = JsonNode.Parse(File.ReadAllText(blockPath))!;
+        var mapped = block["sources"]!["opcua"]![0]!;
+        Assert.Equal(secured ? "Basic256Sha256" : null, (string?)mapped["securityPolicy"]);
+        Assert.Equal(secured ? "signAndEncrypt" : null, (string?)mapped["securityMode"]);
+        Assert.Equal(secured ? Path.GetFullPath(dir["pki"]) : null, (string?)mapped["pkiDirectory"]);
 
         // 3. Merge as the README says, 4. check-config accepts it and counts the OPC UA source.
         var (config, path) = MergeAndCheck(dir, block);

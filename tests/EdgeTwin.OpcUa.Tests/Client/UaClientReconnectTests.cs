@@ -10,7 +10,7 @@ namespace EdgeTwin.OpcUa.Tests.Client;
 /// The client against a real node-opcua server whose Tick nodes count k = floor(now / 100 ms) with source timestamp
 /// k × 100 ms, so every value the server produced is known.
 /// </summary>
-public class UaClientReconnectTests
+public partial class UaClientReconnectTests
 {
     private const int TickMs = 100;
     private static readonly ExpandedNodeId Tick = ExpandedNodeId.Parse("nsu=urn:edgetwin:test;s=Tick00000");

@@ -5,9 +5,10 @@ namespace EdgeTwin.OpcUa.Tests.Infrastructure;
 
 /// <summary>
 /// A TCP relay on loopback between the client and the server, so a test can cut every connection (as a network
-/// failure would, the server living on) or freeze them (a silent network: nothing flows, nothing closes).
+/// failure would, the server living on) or freeze them (a silent network: nothing flows, nothing closes). A derived
+/// relay may watch or change what flows by overriding <see cref="RelayToServerAsync"/> or <see cref="RelayToClientAsync"/>.
 /// </summary>
-public sealed class TcpRelay : IAsyncDisposable
+public class TcpRelay : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly int _targetPort;
@@ -26,7 +27,7 @@ public sealed class TcpRelay : IAsyncDisposable
 
     public int Connections { get; private set; }
 
-    public string EndpointUrl => $"opc.tcp://127.0.0.1:{Port}/UA/EdgeTwinTest";
+    public virtual string EndpointUrl => $"opc.tcp://127.0.0.1:{Port}/UA/EdgeTwinTest";
 
     /// <summary>Closes every connection now; new ones are relayed again.</summary>
     public void CutAll()
@@ -93,12 +94,19 @@ public sealed class TcpRelay : IAsyncDisposable
                 Connections++;
             }
 
-            _ = PumpAsync(client.GetStream(), server.GetStream(), stop.Token);
-            _ = PumpAsync(server.GetStream(), client.GetStream(), stop.Token);
+            _ = RelayToServerAsync(client.GetStream(), server.GetStream(), stop.Token);
+            _ = RelayToClientAsync(server.GetStream(), client.GetStream(), stop.Token);
         }
     }
 
-    private static async Task PumpAsync(NetworkStream from, NetworkStream to, CancellationToken token)
+    /// <summary>Moves what the client sends to the server.</summary>
+    protected virtual Task RelayToServerAsync(NetworkStream from, NetworkStream to, CancellationToken token) => PumpAsync(from, to, null, token);
+
+    /// <summary>Moves what the server sends to the client.</summary>
+    protected virtual Task RelayToClientAsync(NetworkStream from, NetworkStream to, CancellationToken token) => PumpAsync(from, to, null, token);
+
+    /// <summary>Copies until either side closes; <paramref name="seen"/> is shown each read before it is passed on.</summary>
+    protected static async Task PumpAsync(NetworkStream from, NetworkStream to, Action<ReadOnlyMemory<byte>>? seen, CancellationToken token)
     {
         var buffer = new byte[16384];
         try
@@ -111,6 +119,7 @@ public sealed class TcpRelay : IAsyncDisposable
                     break;
                 }
 
+                seen?.Invoke(buffer.AsMemory(0, read));
                 await to.WriteAsync(buffer.AsMemory(0, read), token);
             }
 

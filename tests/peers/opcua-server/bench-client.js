@@ -1,11 +1,11 @@
 // node-opcua's own client, subscribed to the same items as `edgetwin bench opcua`: the other half of
 // tests/bench/opcua-vs-node.sh. Every second it prints "COUNT <unix ms> <data changes so far>".
 // Usage: node bench-client.js --url URL [--items N] [--seconds S] [--publishing-interval MS] [--sampling-interval MS]
-//                             [--publish-requests N]
+//                             [--publish-requests N] [--security-policy NAME --security-mode MODE --pki DIR]
 "use strict";
 const { ClientSidePublishEngine } = require("node-opcua-client/dist/private/client_publish_engine");
 const {
-  OPCUAClient, AttributeIds, TimestampsToReturn, ClientSubscription, ClientMonitoredItemGroup, MessageSecurityMode, SecurityPolicy,
+  OPCUAClient, AttributeIds, TimestampsToReturn, ClientSubscription, ClientMonitoredItemGroup, MessageSecurityMode, SecurityPolicy, OPCUACertificateManager,
 } = require("node-opcua");
 
 function option(name, fallback) {
@@ -19,12 +19,23 @@ const seconds = parseFloat(option("seconds", "60"));
 const publishingInterval = parseFloat(option("publishing-interval", "100"));
 const samplingInterval = parseFloat(option("sampling-interval", "100"));
 const publishRequests = parseInt(option("publish-requests", "5"), 10);
+// --security-policy Basic256Sha256 --security-mode SignAndEncrypt --pki DIR: a secured channel, the client's own
+// certificate in DIR, the server's accepted on first use (as `edgetwin bench opcua --trust-server` does).
+const securityPolicy = option("security-policy", "None");
+const securityMode = option("security-mode", "None");
+const pki = option("pki", null);
 const perCall = 1000; // the test server's MaxMonitoredItemsPerCall
 
 async function main() {
   // Publish requests kept in flight (the library's default is 5), set like `edgetwin bench opcua --publish-requests`.
   ClientSidePublishEngine.publishRequestCountInPipeline = publishRequests;
-  const client = OPCUAClient.create({ endpointMustExist: false, securityMode: MessageSecurityMode.None, securityPolicy: SecurityPolicy.None, keepSessionAlive: true });
+  if (!(securityPolicy in SecurityPolicy) || !(securityMode in MessageSecurityMode)) {
+    throw new Error(`unknown --security-policy ${securityPolicy} or --security-mode ${securityMode}`);
+  }
+  const client = OPCUAClient.create({
+    endpointMustExist: false, securityMode: MessageSecurityMode[securityMode], securityPolicy: SecurityPolicy[securityPolicy], keepSessionAlive: true,
+    ...(pki ? { clientCertificateManager: new OPCUACertificateManager({ rootFolder: pki, automaticallyAcceptUnknownCertificate: true }) } : {}),
+  });
   await client.connect(url);
   const session = await client.createSession();
   const namespaceIndex = (await session.readNamespaceArray()).indexOf("urn:edgetwin:test");

@@ -2,7 +2,7 @@
 // Usage: node server.js --port N [--pki DIR] [--namespaces urn:a,urn:b] [--items N] [--max-nodes-per-read N]
 //                       [--token-lifetime MS] [--users name:password,…] [--no-anonymous]
 //                       [--change-items N] [--change-interval MS] [--tick-ms MS --tick-nodes N] [--namespace-uri URI]
-//                       [--values [--waveform-ms MS]]
+//                       [--values [--waveform-ms MS]] [--certificate FILE --private-key FILE (security.js)]
 // --tick-ms: nodes s=Tick00000… whose value is the tick number k = floor(now / MS), set with source timestamp
 // k × MS: a restarted server goes on with the same sequence, so a test can tell exactly which values exist.
 // With --tick-ms, s=Unstamped has the same tick number as its value but no source timestamp at all (as some PLC
@@ -52,6 +52,7 @@ async function main() {
     allowAnonymous,
     userManager: { isValidUser: (userName, password) => users.has(userName) && users.get(userName) === password },
     defaultSecureTokenLifetime: tokenLifetime,
+    ...require("./security").serverOptions(option),
     buildInfo: { productName: "EdgeTwinTestServer", buildNumber: "1", buildDate: new Date(0) },
     serverCapabilities: {
       maxBrowseContinuationPoints: 10,

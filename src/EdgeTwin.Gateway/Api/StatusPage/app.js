@@ -189,6 +189,22 @@ function renderQuarantine(q) {
   $("quarantine").hidden = q.entries.length === 0;
 }
 
+// The page is read-only: a rejected server certificate shows the request that trusts it, to run with the API token.
+function renderCertificates(c) {
+  fillRows($("certificates").tBodies[0], c.certificates.map((e) =>
+    el("tr", { "data-certificate": e.thumbprint, "data-store": e.store },
+      el("td", {}, e.store + (e.firstSeen ? " (first seen " + time(e.firstSeen) + ")" : "")),
+      el("td", { class: "detail" }, e.thumbprint),
+      el("td", { class: "detail" }, e.subject),
+      el("td", { title: e.notAfter }, e.notAfter.slice(0, 10)),
+      el("td", {}, e.sources.join(", ")),
+      el("td", { class: "detail" }, e.store === "rejected"
+        ? "curl -X POST -H 'Authorization: Bearer TOKEN' " + location.origin + "/api/opcua/certificates/" + e.thumbprint + "/trust"
+        : ""))));
+  $("certificates-empty").hidden = c.certificates.length > 0;
+  $("certificates").hidden = c.certificates.length === 0;
+}
+
 function renderAnomalies(a) {
   fillRows($("anomalies").tBodies[0], a.series.map((e) =>
     el("tr", {},
@@ -237,4 +253,5 @@ poll("/api/status", renderStatus, 2000);
 poll("/api/shadow", renderShadow, 1000);
 poll("/api/quarantine?limit=10&order=newest", renderQuarantine, 5000);
 poll("/api/anomalies?limit=20", renderAnomalies, 5000);
+poll("/api/opcua/certificates", renderCertificates, 10000);
 window.addEventListener("resize", drawChart);

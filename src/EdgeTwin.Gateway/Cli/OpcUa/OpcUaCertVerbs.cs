@@ -36,13 +36,13 @@ internal static class OpcUaCertVerbs
         reject.Options.Add(pki);
         reject.SetAction(r => Reject(new UaPki(r.GetValue(pki)!), r.GetValue(thumbprint)!));
 
-        var renew = new Command("renew", "Create a new gateway certificate now; the old one stays until channels open on the new one");
+        var renew = new Command("renew", "Create a new gateway certificate now; a running gateway moves its sessions to it within a keep-alive interval, no restart");
         renew.Options.Add(pki);
         renew.SetAction(r =>
         {
             var store = new UaPki(r.GetValue(pki)!);
             var certificate = store.CreateOwn(OpcUaSource.ApplicationUri, Dns.GetHostName(), DateTimeOffset.UtcNow, UaPki.DefaultLifetime);
-            Console.WriteLine($"renewed: {certificate.Thumbprint}, valid until {certificate.NotAfter.ToUniversalTime():u}; give the new certificate (`edgetwin opcua cert show`) to the servers' administrators");
+            Console.WriteLine($"renewed: {certificate.Thumbprint}, valid until {certificate.NotAfter.ToUniversalTime():u}; a running gateway moves to it within a keep-alive interval (no restart); give it (`edgetwin opcua cert show`) to the servers' administrators");
             return 0;
         });
 

@@ -130,7 +130,7 @@ internal sealed class OpcUaConnection : IAsyncDisposable
     /// <summary>
     /// Runs a verb with a deadline and turns what can go wrong into one line on stderr and an exit code:
     /// 64 a bad argument, 65 a node the server does not know or could not read, 69 the server cannot be reached or
-    /// does not answer, 77 the server refused the identity.
+    /// does not answer, 77 the server refused the identity, 79 the server's certificate is not trusted.
     /// </summary>
     public static async Task<int> RunAsync(OpcUaTarget target, Func<CancellationToken, Task<int>> verb, CancellationToken cancellationToken)
     {
@@ -164,6 +164,10 @@ internal sealed class OpcUaConnection : IAsyncDisposable
         catch (IOException ex)
         {
             return Fail(ExitCodes.Unavailable, $"{target.Url}: the connection failed: {ex.Message}");
+        }
+        catch (UaServiceException ex) when (ex.Status.Is(StatusCode.BadCertificateUntrusted))
+        {
+            return Fail(ExitCodes.Untrusted, $"{target.Url}: {ex.Message}");
         }
         catch (UaServiceException ex) when (ex.Status.Is(StatusCode.BadUserAccessDenied) || ex.Status.Is(StatusCode.BadIdentityTokenRejected) || ex.Status.Is(StatusCode.BadIdentityTokenInvalid))
         {

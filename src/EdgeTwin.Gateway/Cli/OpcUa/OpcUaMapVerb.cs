@@ -3,6 +3,8 @@ using System.Text.Json;
 using EdgeTwin.Core.Config;
 using EdgeTwin.Core.Telemetry;
 using EdgeTwin.Gateway.Config;
+using EdgeTwin.OpcUa.SecureChannel.Security;
+using EdgeTwin.OpcUa.SecureChannel;
 
 namespace EdgeTwin.Gateway.Cli.OpcUa;
 
@@ -78,6 +80,7 @@ internal static partial class OpcUaMapVerb
                 w.WriteStartObject();
                 w.WriteString("name", options.SourceName);
                 w.WriteString("url", target.Url);
+                WriteSecurity(w, target, connection);
                 w.WriteStartArray("groups");
                 w.WriteStartObject();
                 w.WriteString("name", options.Asset);
@@ -173,5 +176,31 @@ internal static partial class OpcUaMapVerb
 
         System.Diagnostics.Debug.Assert(SeriesKey.Check(candidate) is null);
         return candidate;
+    }
+
+    // The channel security and identity the block's source needs to connect as map did: the policy and mode actually
+    // used (also when --policy Best chose them), the PKI folder given with --pki (its trusted/ holds the server's
+    // certificate), and a user name. The configuration holds a password only in clear, so it is left for the
+    // technician to add, and said so on stderr.
+    private static void WriteSecurity(Utf8JsonWriter w, OpcUaTarget target, OpcUaConnection connection)
+    {
+        if (connection.Channel.SecurityPolicy is UaSecuredPolicy secured)
+        {
+            w.WriteString("securityPolicy", secured.Algorithms.Name);
+            w.WriteString("securityMode", secured.Mode == MessageSecurityMode.Sign ? "sign" : "signAndEncrypt");
+            if (target.Pki is { } pki)
+            {
+                w.WriteString("pkiDirectory", Path.GetFullPath(pki));
+            }
+        }
+
+        if (target.User is { } user)
+        {
+            w.WriteStartObject("identity");
+            w.WriteString("type", "username");
+            w.WriteString("username", user);
+            w.WriteEndObject();
+            Console.Error.WriteLine($"edgetwin: the block logs in as '{user}' but holds no password: add it as \"password\" in the source's \"identity\"");
+        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Formats.Asn1;
 using System.Security.Cryptography.X509Certificates;
 using EdgeTwin.OpcUa.Services;
 
@@ -64,40 +65,25 @@ public static class UaCertificateChain
         var certificates = new List<X509Certificate2>();
         while (!der.IsEmpty)
         {
-            var length = DerLength(der);
+            int length;
+            try
+            {
+                // One DER SEQUENCE: its tag, length and contents.
+                AsnDecoder.ReadEncodedValue(der, AsnEncodingRules.DER, out _, out _, out length);
+                if (der[0] != 0x30)
+                {
+                    throw new AsnContentException("it does not start with a SEQUENCE");
+                }
+            }
+            catch (AsnContentException ex)
+            {
+                throw new UaServiceException(StatusCode.BadCertificateInvalid, $"the server's certificate is not DER: {ex.Message}");
+            }
+
             certificates.Add(X509CertificateLoader.LoadCertificate(der[..length]));
             der = der[length..];
         }
 
         return certificates.Count == 0 ? throw new UaServiceException(StatusCode.BadCertificateInvalid, "the server sent no certificate") : certificates;
-    }
-
-    // The length of one DER SEQUENCE: tag, length (short or long form), contents.
-    private static int DerLength(ReadOnlySpan<byte> der)
-    {
-        if (der.Length < 2 || der[0] != 0x30)
-        {
-            throw new UaServiceException(StatusCode.BadCertificateInvalid, "the server's certificate is not DER");
-        }
-
-        if (der[1] < 0x80)
-        {
-            return 2 + der[1];
-        }
-
-        var octets = der[1] & 0x7F;
-        if (octets is 0 or > 4 || der.Length < 2 + octets)
-        {
-            throw new UaServiceException(StatusCode.BadCertificateInvalid, "the server's certificate has a malformed DER length");
-        }
-
-        var length = 0;
-        for (var i = 0; i < octets; i++)
-        {
-            length = (length << 8) | der[2 + i];
-        }
-
-        var total = 2 + octets + length;
-        return total > der.Length || length < 0 ? throw new UaServiceException(StatusCode.BadCertificateInvalid, "the server's certificate is truncated") : total;
     }
 }

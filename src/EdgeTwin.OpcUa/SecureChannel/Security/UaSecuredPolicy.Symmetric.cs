@@ -53,6 +53,18 @@ public sealed partial class UaSecuredPolicy
             throw Failed($"a {length}-byte chunk is too short to carry a signature");
         }
 
+        if (!Encrypts && chunk.IsSingleSegment)
+        {
+            // Signed only: verified where it lies, nothing copied.
+            var span = chunk.FirstSpan;
+            if (!keys.Verify(span[..(length - signature)], span[(length - signature)..]))
+            {
+                throw Failed($"the signature of a {length}-byte chunk does not match (token {tokenId})");
+            }
+
+            return chunk.Slice(HeaderSize, length - signature - HeaderSize);
+        }
+
         var data = Scratch(length);
         chunk.CopyTo(data);
         if (Encrypts)

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using EdgeTwin.OpcUa.Services;
@@ -57,6 +56,12 @@ public sealed partial class UaSecuredPolicy : UaSecurityPolicy, IDisposable
 
     public X509Certificate2 ServerCertificate { get; }
 
+    /// <summary>Our private key, loaded once for the channel: the session signs with it too.</summary>
+    internal RSA ClientKey => _ownKey;
+
+    /// <summary>The server's public key, loaded once for the channel: the session verifies and encrypts with it too.</summary>
+    internal RSA ServerKey => _serverKey;
+
     public override string PolicyUri => Algorithms.PolicyUri;
 
     public override MessageSecurityMode Mode => _mode;
@@ -65,7 +70,7 @@ public sealed partial class UaSecuredPolicy : UaSecurityPolicy, IDisposable
 
     public override byte[]? CreateClientNonce() => RandomNumberGenerator.GetBytes(Algorithms.NonceLength);
 
-    public override void AddToken(uint tokenId, byte[]? clientNonce, byte[]? serverNonce)
+    public override void AddToken(uint tokenId, byte[]? clientNonce, byte[]? serverNonce, uint previousTokenId)
     {
         if (clientNonce is null || serverNonce is null || serverNonce.Length != Algorithms.NonceLength)
         {
@@ -76,15 +81,7 @@ public sealed partial class UaSecuredPolicy : UaSecurityPolicy, IDisposable
         var keys = new TokenKeys(tokenId, UaSymmetricKeys.Derive(Algorithms, serverNonce, clientNonce), UaSymmetricKeys.Derive(Algorithms, clientNonce, serverNonce));
         lock (_keysLock)
         {
-            _tokens = [.. _tokens.Where(t => t.TokenId != tokenId), keys];
-        }
-    }
-
-    public override void KeepTokens(uint current, uint previous)
-    {
-        lock (_keysLock)
-        {
-            _tokens = _tokens.Where(t => t.TokenId == current || t.TokenId == previous).ToArray();
+            _tokens = [.. _tokens.Where(t => t.TokenId != tokenId && t.TokenId == previousTokenId), keys];
         }
     }
 
