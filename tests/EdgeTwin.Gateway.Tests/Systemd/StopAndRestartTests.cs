@@ -37,7 +37,8 @@ public sealed class StopAndRestartTests
         daemon.Interrupt();
 
         AssertStoppedCleanly(daemon, TimeSpan.FromSeconds(30), "SIGINT to stop the daemon");
-        Assert.DoesNotContain("arrived ignored", daemon.Output, StringComparison.Ordinal);
+        // Only SIGINT's warning: a suite started under nohup passes SIGHUP on ignored, which the daemon rightly reports.
+        Assert.DoesNotContain("SIGINT arrived ignored", daemon.Output, StringComparison.Ordinal);
     }
 
     [Theory]
