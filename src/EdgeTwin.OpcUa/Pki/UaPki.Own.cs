@@ -95,7 +95,18 @@ public sealed partial class UaPki
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromSubjectKeyIdentifier(keyIdentifier));
         var serial = RandomNumberGenerator.GetBytes(16);
         serial[0] &= 0x7F;
-        using var created = request.Create(subject, X509SignatureGenerator.CreateForRSA(rsa, RSASignaturePadding.Pkcs1), now.AddMinutes(-5), now + lifetime, serial);
+        // Backdated for clocks a little behind ours, and always after the newest one there is: validity times have
+        // whole seconds, and the newest by NotBefore is the one in use, so a renewal in the same second must still win.
+        var notBefore = now.AddMinutes(-5);
+        using (var previous = NewestOwn())
+        {
+            if (previous is not null && new DateTimeOffset(previous.NotBefore.ToUniversalTime()) >= notBefore.AddSeconds(-1))
+            {
+                notBefore = new DateTimeOffset(previous.NotBefore.ToUniversalTime()).AddSeconds(1);
+            }
+        }
+
+        using var created = request.Create(subject, X509SignatureGenerator.CreateForRSA(rsa, RSASignaturePadding.Pkcs1), notBefore, now + lifetime, serial);
         var certificate = created.CopyWithPrivateKey(rsa);
 
         var name = FileName(certificate);

@@ -66,6 +66,22 @@ public sealed class UaPkiTests
     }
 
     [Fact]
+    public void RenewedInTheSameSecond_TheNewCertificateIsStillTheNewest()
+    {
+        // Validity times have whole seconds: a renewal right after the first start (a technician's `cert renew`) must
+        // still be the certificate in use, never a tie the file order decides.
+        using var directory = new TestDirectory("pki");
+        var pki = new UaPki(directory.Path);
+        var first = pki.LoadOrCreateOwn("urn:edgetwin:gateway", "gw-01", Now);
+        for (var i = 0; i < 3; i++)
+        {
+            var renewed = pki.CreateOwn("urn:edgetwin:gateway", "gw-01", Now, UaPki.DefaultLifetime);
+            Assert.NotEqual(first.Thumbprint, renewed.Thumbprint);
+            Assert.Equal(renewed.Thumbprint, pki.LoadOwn()!.Thumbprint);
+        }
+    }
+
+    [Fact]
     public void Validator_RefusesAnExpiredCertificate_NamingTheDate()
     {
         var (pki, directory) = TrustingPki(out var certificate, notAfter: Now.AddDays(-1));
