@@ -227,13 +227,7 @@ public sealed partial class OpcUaDaemonTests
         second.StopGracefully();
 
         Assert.Contains("session of the previous run resumed", second.Output, StringComparison.Ordinal);
-        var lines = SinkOutput.Read(config.SinkDirectory).Telemetry();
-        SinkOutput.AssertNoDuplicates(lines);
-        AssertTicksMatchTimestamps(lines, 100);
-        foreach (var metric in Metrics(3))
-        {
-            AssertHoles(metric, TicksOf(lines, metric), 0);
-        }
+        AssertEveryTickOnce(config.SinkDirectory, Metrics(3), 100);
     }
 
     [Fact]
@@ -399,6 +393,18 @@ public sealed partial class OpcUaDaemonTests
         [.. lines.Where(l => l.Metric == metric).Select(l => (long)l.Value.GetDouble()).Order()];
 
     private static DateTime TimeOf(long tick, int tickMs) => DateTime.UnixEpoch.AddMilliseconds(tick * tickMs);
+
+    // Every tick of every metric in the sink once, each at its own timestamp, no hole between the first and the last.
+    private static void AssertEveryTickOnce(string sinkDirectory, IEnumerable<string> metrics, int tickMs)
+    {
+        var lines = SinkOutput.Read(sinkDirectory).Telemetry();
+        SinkOutput.AssertNoDuplicates(lines);
+        AssertTicksMatchTimestamps(lines, tickMs);
+        foreach (var metric in metrics)
+        {
+            AssertHoles(metric, TicksOf(lines, metric), 0);
+        }
+    }
 
     // The value is the tick number and the timestamp the server's source timestamp: they must agree exactly.
     private static void AssertTicksMatchTimestamps(List<SinkLine> lines, int tickMs)
