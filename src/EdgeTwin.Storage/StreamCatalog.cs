@@ -10,41 +10,50 @@ namespace EdgeTwin.Storage;
 /// </summary>
 public sealed class StreamCatalog
 {
-    private readonly Dictionary<StreamDescriptor, int> _ids = new();
     private readonly List<StreamDescriptor?> _byId = [null];
-    private readonly List<StreamDescriptor> _pending = [];
+    private readonly StreamIdTable _ids;
+    private readonly List<int> _pending = [];
     private readonly Lock _lock = new();
     private readonly Func<StreamDescriptor, StreamDescriptor?>? _known;
 
     /// <param name="known">The process's own instance of a stream equal to one read from the database, if it has one
     /// (<see cref="QueueOptions.KnownStream"/>).</param>
-    public StreamCatalog(Func<StreamDescriptor, StreamDescriptor?>? known = null) => _known = known;
+    public StreamCatalog(Func<StreamDescriptor, StreamDescriptor?>? known = null)
+    {
+        _known = known;
+        _ids = new StreamIdTable(_byId);
+    }
 
     public int Count { get { lock (_lock) return _ids.Count; } }
 
     /// <summary>Whether streams were added that are not yet written to the database.</summary>
     internal bool HasPending { get { lock (_lock) return _pending.Count > 0; } }
 
+    /// <summary>
+    /// The stream's id, numbering it when it is new. The id is found through the instance's
+    /// <see cref="StreamDescriptor.CatalogHint"/> when this catalog gave it (no lookup, the common case), else through
+    /// the id table by equality.
+    /// </summary>
     public int GetOrAdd(StreamDescriptor stream)
     {
         lock (_lock)
         {
-            if (_ids.TryGetValue(stream, out var id))
+            var hint = stream.CatalogHint;
+            if (hint > 0 && hint < _byId.Count && ReferenceEquals(_byId[hint], stream)) return hint;
+            var id = _ids.Find(stream);
+            if (id > 0)
             {
                 // An equal stream read from the database at start-up: keep the caller's (a mapping's) instead, so
                 // the catalog's copy and its strings are not held beside it (at a million streams, ~200 MB).
-                if (!ReferenceEquals(_byId[id], stream))
-                {
-                    _ids.Remove(stream);
-                    _ids.Add(stream, id);
-                    _byId[id] = stream;
-                }
+                _byId[id] = stream;
+                stream.CatalogHint = id;
                 return id;
             }
             id = _byId.Count;
             _byId.Add(stream);
-            _ids.Add(stream, id);
-            _pending.Add(stream);
+            _ids.Add(id);
+            _pending.Add(id);
+            stream.CatalogHint = id;
             return id;
         }
     }
@@ -108,7 +117,7 @@ public sealed class StreamCatalog
                 var blob = EncodeBatch(_pending, from, count);
                 collection.Upsert(new BsonDocument
                 {
-                    ["_id"] = _ids[_pending[from]],
+                    ["_id"] = _pending[from],
                     ["n"] = count,
                     ["c"] = (long)Crc32.Compute(blob),
                     ["b"] = blob,
@@ -127,18 +136,18 @@ public sealed class StreamCatalog
     /// A record holds consecutive ids, so only the first is stored (the document id). Per stream: asset, metric,
     /// source, the tag pairs, model and model version (each preceded by a presence byte) and the event kind.
     /// </summary>
-    private byte[] EncodeBatch(List<StreamDescriptor> streams, int from, int count)
+    private byte[] EncodeBatch(List<int> ids, int from, int count)
     {
         using var buffer = new MemoryStream(count * 64);
         using (var w = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
         {
             w.Write(RecordVersion);
-            var expected = _ids[streams[from]];
+            var expected = ids[from];
             for (var i = from; i < from + count; i++)
             {
-                var s = streams[i];
                 // Pending streams are numbered in the order they were added: a record's ids are consecutive.
-                if (_ids[s] != expected++) throw new InvalidOperationException("pending streams are not consecutively numbered");
+                if (ids[i] != expected++) throw new InvalidOperationException("pending streams are not consecutively numbered");
+                var s = _byId[ids[i]]!;
                 w.Write(s.AssetId);
                 w.Write(s.Metric);
                 w.Write(s.Source);
@@ -201,7 +210,8 @@ public sealed class StreamCatalog
     {
         while (_byId.Count <= id) _byId.Add(null);
         _byId[id] = stream;
-        _ids[stream] = id;
+        stream.CatalogHint = id;
+        _ids.Add(id);
     }
 
     internal void PendingWritten(int count)

@@ -71,6 +71,53 @@ public class StreamCatalogTests
     }
 
     [Fact]
+    public void DerivedStream_ReadAtOpen_IsTheRegistrysInstance_AndKeepsItsId()
+    {
+        using var ctx = new QueueContext();
+        var whole = new StreamDescriptor("pump-1", "speed", "sim:pump-1/speed");
+        var queue = ctx.Open();
+        queue.CommitPoints([Number(whole, 1, 1)]);
+        var id = queue.Streams.GetOrAdd(whole);
+        queue.Dispose();
+        var registry = new Core.Assets.AssetRegistry([], []);
+        var own = registry.AddDerivedMapping("sim:", "pump-1", "speed", null).Target.Stream;
+        var options = ctx.Options();
+        options.KnownStream = registry.Known;
+
+        using var reopened = ctx.Open(options);
+
+        Assert.Same(own, reopened.ReadAllPoints().Single().Stream);
+        Assert.Equal(id, reopened.Streams.GetOrAdd(own));
+        Assert.Equal(id, reopened.Streams.GetOrAdd(new StreamDescriptor("pump-1", "speed", "sim:pump-1/speed")));
+        Assert.Equal(1, reopened.Streams.Count);
+    }
+
+    [Fact]
+    public void IdsByEquality_HoldForManyStreams_AndForInstancesTwoCatalogsShare()
+    {
+        // The id table grows many times over; the hint an instance carries is one catalog's, checked by each.
+        var first = new StreamCatalog();
+        var second = new StreamCatalog();
+        var streams = Enumerable.Range(0, 20_000).Select(i => new StreamDescriptor($"pump-{i / 5}", $"m{i % 5}", $"sim:{i}")).ToList();
+        var ids = streams.Select(first.GetOrAdd).ToList();
+        second.GetOrAdd(Stream("other", "m"));
+        var secondIds = streams.Select(second.GetOrAdd).ToList();
+
+        for (var i = 0; i < streams.Count; i++)
+        {
+            Assert.Equal(ids[i], first.GetOrAdd(streams[i]));
+            Assert.Equal(secondIds[i], second.GetOrAdd(streams[i]));
+            Assert.Same(streams[i], first.Get(ids[i]));
+            // An equal instance finds the id by equality (and becomes the catalog's instance).
+            Assert.Equal(ids[i], first.GetOrAdd(new StreamDescriptor($"pump-{i / 5}", $"m{i % 5}", $"sim:{i}")));
+        }
+        Assert.Equal(Enumerable.Range(1, streams.Count), ids);
+        Assert.Equal(Enumerable.Range(2, streams.Count), secondIds);
+        Assert.Equal(streams.Count, first.Count);
+        Assert.Equal(streams.Count + 1, second.Count);
+    }
+
+    [Fact]
     public void ManyNewStreams_AreWrittenAsFewRecords_AndReadBackEqualAfterReopen()
     {
         using var ctx = new QueueContext();

@@ -54,7 +54,7 @@ internal sealed class ReadingGenerator
         ref readonly var slot = ref channels[_channel];
         var noise = SplitMix64.Gaussian(SplitMix64.At(_noiseKey, _next));
         var value = slot.Asset.Value(slot.Channel, _seconds, noise);
-        var reading = new Reading(slot.Address, _timestamp, PointValue.FromNumber(value));
+        var reading = slot.Reading(_timestamp, value);
         _next++;
         if (++_channel == channels.Length)
         {

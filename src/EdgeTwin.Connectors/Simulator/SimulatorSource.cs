@@ -37,8 +37,8 @@ public sealed partial class SimulatorSource : ISource
     private long _next;
     private int _running;
 
-    /// <param name="registry">When given, a channel whose address it maps shares the mapping's address string
-    /// instead of holding its own copy (at a million series, ~70 MB).</param>
+    /// <param name="registry">The pipeline's registry, when given: a channel it maps emits readings that carry the
+    /// mapping (<see cref="Core.Telemetry.Reading.Target"/>), with no address string of their own and no lookup by address.</param>
     public SimulatorSource(SimulatorSourceConfig config, TimeProvider timeProvider, ILogger? log = null, AssetRegistry? registry = null)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -77,8 +77,9 @@ public sealed partial class SimulatorSource : ISource
             {
                 if (!Simulates(config, specs[c].Name)) continue;
                 var address = AddressOf(planned.Id, specs[c].Name);
-                if (registry is not null && registry.TryMap(address, out var target)) address = target!.Stream.Source;
-                channels.Add(new SimulatorChannel(address, asset, c));
+                channels.Add(registry is not null && registry.TryMap(address, out var target)
+                    ? new SimulatorChannel(target!, asset, c)
+                    : new SimulatorChannel(address, asset, c));
             }
         }
         if (channels.Count == 0)
@@ -114,7 +115,10 @@ public sealed partial class SimulatorSource : ISource
         config.Channels is not { Count: > 0 } only || only.Contains(channel, StringComparer.Ordinal);
 
     /// <summary>The address of one simulated channel: <c>sim:{assetId}/{channel}</c>.</summary>
-    public static string AddressOf(string assetId, string channel) => string.Concat("sim:", assetId, "/", channel);
+    public static string AddressOf(string assetId, string channel) => string.Concat(AddressPrefix, assetId, "/", channel);
+
+    /// <summary>What every simulator address starts with.</summary>
+    public const string AddressPrefix = "sim:";
 
     /// <summary>
     /// Registers what <paramref name="config"/> simulates: generated assets are added to the registry, and every
@@ -142,7 +146,7 @@ public sealed partial class SimulatorSource : ISource
             foreach (var spec in specs)
             {
                 if (!Simulates(config, spec.Name)) continue;
-                if (registry.AddMapping(AddressOf(planned.Id, spec.Name), planned.Id, spec.Name, spec.Unit)) added++;
+                if (registry.AddDerivedMapping(AddressPrefix, planned.Id, spec.Name, spec.Unit).Added) added++;
             }
         }
         return added;

@@ -15,6 +15,13 @@ public sealed class AssetRegistry
     private readonly Dictionary<string, MappingTarget> _mappings = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Address, string Asset, string Metric), MappingTarget> _dynamic = new();
     private readonly Dictionary<string, IReadOnlyList<KeyValuePair<string, string>>> _tagSets = new(StringComparer.Ordinal);
+    private readonly Dictionary<(double Scale, double Offset, string? Unit), Scaling> _scalings = new();
+
+    // Generated mappings (a simulator's channels): their addresses are derived (prefix, asset id, '/', metric), so
+    // they are found by asset and metric instead of by an address string each; a handful of prefixes, few per asset.
+    private readonly Dictionary<string, MappingTarget[]> _derived = new(StringComparer.Ordinal);
+    private readonly List<string> _derivedPrefixes = [];
+    private int _derivedCount;
 
     public AssetRegistry(IEnumerable<AssetConfig> assets, IEnumerable<MappingConfig> mappings)
     {
@@ -30,9 +37,11 @@ public sealed class AssetRegistry
 
     public IReadOnlyCollection<AssetDefinition> Assets => _assets.Values;
 
-    public int MappingCount => _mappings.Count;
+    public int MappingCount => _mappings.Count + _derivedCount;
 
-    public IEnumerable<KeyValuePair<string, MappingTarget>> Mappings => _mappings;
+    /// <summary>Every mapping by its address (a derived address is built as it is listed).</summary>
+    public IEnumerable<KeyValuePair<string, MappingTarget>> Mappings =>
+        _mappings.Concat(_derived.Values.SelectMany(targets => targets).Select(t => new KeyValuePair<string, MappingTarget>(t.Stream.Source, t)));
 
     public bool TryGetAsset(string id, out AssetDefinition? asset) => _assets.TryGetValue(id, out asset);
 
@@ -47,9 +56,43 @@ public sealed class AssetRegistry
     public bool AddMapping(string source, string asset, string metric, string? unit, double scale = 1, double offset = 0, IReadOnlyDictionary<string, string>? tags = null,
         string? model = null, string? modelVersion = null)
     {
-        if (_mappings.ContainsKey(source)) return false;
-        _mappings.Add(source, new MappingTarget(new StreamDescriptor(asset, metric, source, SharedTags(unit, tags), model, modelVersion), scale, offset, unit));
+        if (_mappings.ContainsKey(source) || TryMapDerived(source, out _)) return false;
+        _mappings.Add(source, new MappingTarget(new StreamDescriptor(asset, metric, source, SharedTags(unit, tags), model, modelVersion), SharedScaling(scale, offset, unit)));
         return true;
+    }
+
+    /// <summary>
+    /// Adds a generated mapping whose address is <paramref name="prefix"/>, <paramref name="asset"/>, '/' and
+    /// <paramref name="metric"/>, kept without its address string (<see cref="StreamDescriptor.WithDerivedSource"/>), unless
+    /// the address is mapped already. Returns the address's target (the new one, or the mapping that was there), and
+    /// whether it was added.
+    /// </summary>
+    public (MappingTarget Target, bool Added) AddDerivedMapping(string prefix, string asset, string metric, string? unit)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(prefix);
+        var address = string.Concat(prefix, asset, "/", metric);
+        if (TryMap(address, out var existing)) return (existing!, false);
+        if (metric.Contains('/', StringComparison.Ordinal))
+        {
+            // The metric is what follows the address's last '/': one with a '/' of its own keeps its address.
+            AddMapping(address, asset, metric, unit);
+            return (_mappings[address], true);
+        }
+        var target = new MappingTarget(StreamDescriptor.WithDerivedSource(prefix, asset, metric, SharedTags(unit, null)), SharedScaling(1, 0, unit));
+        _derived[asset] = _derived.TryGetValue(asset, out var those) ? [.. those, target] : [target];
+        if (!_derivedPrefixes.Contains(prefix, StringComparer.Ordinal)) _derivedPrefixes.Add(prefix);
+        _derivedCount++;
+        return (target, true);
+    }
+
+    private Scaling SharedScaling(double scale, double offset, string? unit)
+    {
+        if (!_scalings.TryGetValue((scale, offset, unit), out var shared))
+        {
+            shared = new Scaling(scale, offset, unit);
+            _scalings.Add((scale, offset, unit), shared);
+        }
+        return shared;
     }
 
     /// <summary>One tag set per distinct unit and tags: a million mappings of a handful of units hold a handful of sets.</summary>
@@ -66,12 +109,37 @@ public sealed class AssetRegistry
         return set;
     }
 
-    public bool TryMap(string address, out MappingTarget? target) => _mappings.TryGetValue(address, out target);
+    public bool TryMap(string address, out MappingTarget? target) =>
+        _mappings.TryGetValue(address, out target) || (_derivedCount > 0 && TryMapDerived(address, out target));
+
+    /// <summary>A generated mapping by its address: prefix, then the asset id up to the last '/', then the metric.</summary>
+    private bool TryMapDerived(string address, out MappingTarget? target)
+    {
+        target = null;
+        var lookup = _derived.GetAlternateLookup<ReadOnlySpan<char>>();
+        foreach (var prefix in _derivedPrefixes)
+        {
+            if (!address.StartsWith(prefix, StringComparison.Ordinal)) continue;
+            var rest = address.AsSpan(prefix.Length);
+            var slash = rest.LastIndexOf('/');
+            if (slash <= 0 || !lookup.TryGetValue(rest[..slash], out var targets)) continue;
+            var metric = rest[(slash + 1)..];
+            foreach (var t in targets)
+            {
+                if (metric.SequenceEqual(t.Stream.Metric) && string.Equals(t.Stream.SourcePrefix, prefix, StringComparison.Ordinal))
+                {
+                    target = t;
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
 
     /// <summary>The registry's own descriptor equal to <paramref name="stream"/> (a mapping's or a dynamic target's), or null.</summary>
     public StreamDescriptor? Known(StreamDescriptor stream)
     {
-        if (_mappings.TryGetValue(stream.Source, out var mapped) && mapped.Stream.Equals(stream)) return mapped.Stream;
+        if (TryMap(stream.Source, out var mapped) && mapped!.Stream.Equals(stream)) return mapped.Stream;
         return _dynamic.TryGetValue((stream.Source, stream.AssetId, stream.Metric), out var dynamic) && dynamic.Stream.Equals(stream) ? dynamic.Stream : null;
     }
 

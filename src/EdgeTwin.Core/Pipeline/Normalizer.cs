@@ -91,7 +91,7 @@ public sealed class Normalizer
 
     private bool TryResolve(in Reading reading, out MappingTarget? target, out QuarantineReason reason, out string? detail)
     {
-        if (_registry.TryMap(reading.Address, out target))
+        if ((target = reading.Target) is not null || _registry.TryMap(reading.Address, out target))
         {
             reason = default;
             detail = null;

@@ -21,5 +21,21 @@ public readonly record struct Reading(
     string? Error = null,
     Quarantine.QuarantineReason? ErrorReason = null)
 {
+    /// <summary>
+    /// The source's address for the reading; for a reading that carries its <see cref="Target"/> without one (a
+    /// simulator's derived channel), the target's address, built when asked for (quarantine, logs).
+    /// </summary>
+    public string Address { get => field ?? Target?.Stream.Source ?? ""; init; } = Address;
+
+    /// <summary>
+    /// The mapping this reading lands on, when the source resolved it against the pipeline's own registry (a
+    /// simulator registered with it): the normalizer takes it as is instead of looking the address up.
+    /// </summary>
+    public Assets.MappingTarget? Target { get; init; }
+
+    /// <summary>A reading already resolved to <paramref name="target"/>, with no address string of its own.</summary>
+    public static Reading ForTarget(Assets.MappingTarget target, long timestampTicks, PointValue value) =>
+        new(null!, timestampTicks, value) { Target = target };
+
     public Quality EffectiveQuality => Quality ?? QualityCodes.FromStatusCode(StatusCode);
 }

@@ -11,6 +11,12 @@ public sealed class StreamDescriptor : IEquatable<StreamDescriptor>
     private static readonly KeyValuePair<string, string>[] NoTags = [];
     private readonly int _hash;
 
+    // The source address, or for a derived one (SourcePrefix) its prefix: the address is then prefix, asset id, '/',
+    // metric, built when asked for and written to the wire in parts. A million generated channels keep no
+    // address string each (~80 bytes).
+    private readonly string _source;
+    private readonly bool _derived;
+
     public StreamDescriptor(
         string assetId,
         string metric,
@@ -24,25 +30,51 @@ public sealed class StreamDescriptor : IEquatable<StreamDescriptor>
         ArgumentNullException.ThrowIfNull(metric);
         ArgumentNullException.ThrowIfNull(source);
         Series = new SeriesKey(assetId, metric);
-        Source = source;
+        _source = source;
         Tags = tags is SharedTagSet shared ? shared : Sorted(tags);
         Model = model;
         ModelVersion = modelVersion;
         EventKind = eventKind;
+        _hash = Hash(source);
+    }
 
+    /// <summary>
+    /// A stream whose source address is <paramref name="prefix"/>, <paramref name="assetId"/>, '/' and
+    /// <paramref name="metric"/> (a simulator channel's <c>sim:{asset}/{channel}</c>), kept as its parts: equal to a
+    /// stream built with the whole address, with the same hash.
+    /// </summary>
+    public static StreamDescriptor WithDerivedSource(string prefix, string assetId, string metric, IEnumerable<KeyValuePair<string, string>>? tags = null)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        ArgumentNullException.ThrowIfNull(assetId);
+        ArgumentNullException.ThrowIfNull(metric);
+        return new StreamDescriptor(new SeriesKey(assetId, metric), prefix, tags);
+    }
+
+    private StreamDescriptor(SeriesKey series, string prefix, IEnumerable<KeyValuePair<string, string>>? tags)
+    {
+        Series = series;
+        _source = prefix;
+        _derived = true;
+        Tags = tags is SharedTagSet shared ? shared : Sorted(tags);
+        _hash = Hash(Source);
+    }
+
+    private int Hash(string source)
+    {
         var hash = new HashCode();
-        hash.Add(assetId, StringComparer.Ordinal);
-        hash.Add(metric, StringComparer.Ordinal);
+        hash.Add(AssetId, StringComparer.Ordinal);
+        hash.Add(Metric, StringComparer.Ordinal);
         hash.Add(source, StringComparer.Ordinal);
         foreach (var tag in Tags)
         {
             hash.Add(tag.Key, StringComparer.Ordinal);
             hash.Add(tag.Value, StringComparer.Ordinal);
         }
-        hash.Add(model, StringComparer.Ordinal);
-        hash.Add(modelVersion, StringComparer.Ordinal);
-        hash.Add(eventKind);
-        _hash = hash.ToHashCode();
+        hash.Add(Model, StringComparer.Ordinal);
+        hash.Add(ModelVersion, StringComparer.Ordinal);
+        hash.Add(EventKind);
+        return hash.ToHashCode();
     }
 
     /// <summary>
@@ -76,7 +108,19 @@ public sealed class StreamDescriptor : IEquatable<StreamDescriptor>
     public string Metric => Series.Metric;
 
     /// <summary>Where the reading came from, e.g. <c>opcua:nsu=urn:plc;s=Line1.Pressure</c> or <c>sim:pump-1/pressure</c>.</summary>
-    public string Source { get; }
+    public string Source => _derived ? string.Concat(_source, AssetId, "/", Metric) : _source;
+
+    /// <summary>
+    /// Set when <see cref="Source"/> is derived (<see cref="WithDerivedSource"/>): the address is this prefix, the asset
+    /// id, '/' and the metric, and reading <see cref="Source"/> builds it. Null for a stream that holds its address.
+    /// </summary>
+    public string? SourcePrefix => _derived ? _source : null;
+
+    /// <summary>
+    /// The id a stream catalog gave this instance, a hint the catalog checks (its own entry for the id must be this
+    /// instance), so that finding a stream's id costs no lookup. 0 when none was given.
+    /// </summary>
+    public int CatalogHint { get; set; }
 
     /// <summary>Tags sorted by key (ordinal), so equal sets compare and serialize the same.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Tags { get; }
@@ -93,7 +137,7 @@ public sealed class StreamDescriptor : IEquatable<StreamDescriptor>
         if (other is null || other._hash != _hash) return false;
         if (!string.Equals(AssetId, other.AssetId, StringComparison.Ordinal)
             || !string.Equals(Metric, other.Metric, StringComparison.Ordinal)
-            || !string.Equals(Source, other.Source, StringComparison.Ordinal)
+            || !SameSource(other)
             || !string.Equals(Model, other.Model, StringComparison.Ordinal)
             || !string.Equals(ModelVersion, other.ModelVersion, StringComparison.Ordinal)
             || EventKind != other.EventKind
@@ -111,6 +155,11 @@ public sealed class StreamDescriptor : IEquatable<StreamDescriptor>
         }
         return true;
     }
+
+    private bool SameSource(StreamDescriptor other) =>
+        _derived == other._derived
+            ? string.Equals(_source, other._source, StringComparison.Ordinal) // both whole, or both prefixes of one asset and metric
+            : string.Equals(Source, other.Source, StringComparison.Ordinal);
 
     public override bool Equals(object? obj) => Equals(obj as StreamDescriptor);
 

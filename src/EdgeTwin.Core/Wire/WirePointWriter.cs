@@ -155,6 +155,34 @@ public sealed partial class WirePointWriter
         writer.WriteStringValue(text);
     }
 
+    /// <summary>
+    /// A derived source address (<c>{prefix}{asset}/{metric}</c>) as one JSON string, without building it, when all of
+    /// it is plain ASCII; false (nothing written) otherwise.
+    /// </summary>
+    private static bool TryWritePlainParts(string prefix, string asset, string metric, IBufferWriter<byte> output)
+    {
+        var length = prefix.Length + asset.Length + 1 + metric.Length;
+        if (length > PlainLimit) return false;
+        var span = output.GetSpan(length + 2);
+        var n = 1;
+        if (!AppendAscii(prefix, span, ref n) || !AppendAscii(asset, span, ref n) || !AppendAscii("/", span, ref n) || !AppendAscii(metric, span, ref n)
+            || JavaScriptEncoder.Default.FindFirstCharacterToEncodeUtf8(span[1..n]) >= 0)
+        {
+            return false;
+        }
+        span[0] = (byte)'"';
+        span[n++] = (byte)'"';
+        output.Advance(n);
+        return true;
+    }
+
+    private static bool AppendAscii(string text, Span<byte> span, ref int n)
+    {
+        if (Ascii.FromUtf16(text, span[n..], out var written) != OperationStatus.Done) return false;
+        n += written;
+        return true;
+    }
+
     /// <summary>Longest string tried as plain ASCII (longer ones are rare and go through the writer).</summary>
     private const int PlainLimit = 1024;
 
@@ -177,7 +205,10 @@ public sealed partial class WirePointWriter
     private static void WriteSuffix(StreamDescriptor stream, KeyValuePair<string, string>? pointTag, IBufferWriter<byte> output)
     {
         Copy(",\"source\":"u8, output);
-        WriteJsonString(stream.Source, output);
+        if (stream.SourcePrefix is not { } prefix || !TryWritePlainParts(prefix, stream.AssetId, stream.Metric, output))
+        {
+            WriteJsonString(stream.Source, output);
+        }
         var tags = stream.Tags;
         if (tags.Count > 0 || pointTag is not null)
         {
