@@ -69,9 +69,11 @@ public sealed partial class SimulatorSource : ISource
         var channels = new List<SimulatorChannel>();
         foreach (var planned in Plan(config))
         {
+            // The registry's id string when it has the asset, not a second copy per asset.
+            var id = registry is not null && registry.TryGetAsset(planned.Id, out var known) ? known!.Id : planned.Id;
             SimulatedAsset asset = planned.Model == PumpModel.ModelName
-                ? new PumpModel(planned.Id, config.Seed)
-                : new ThermalMachineModel(planned.Id, config.Seed);
+                ? new PumpModel(id, config.Seed)
+                : new ThermalMachineModel(id, config.Seed);
             var specs = asset.Channels;
             for (var c = 0; c < specs.Length; c++)
             {

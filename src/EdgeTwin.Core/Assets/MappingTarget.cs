@@ -9,8 +9,12 @@ public sealed record Scaling(double Scale, double Offset, string? Unit)
     public bool IsIdentity { get; } = Scale == 1 && Offset == 0;
 }
 
-/// <summary>Where a source address lands: the stream (asset, metric, source, tags) and its linear scaling.</summary>
-public sealed class MappingTarget
+/// <summary>
+/// Where a source address lands: the stream (asset, metric, source, tags) with its linear scaling. The target is its
+/// stream — one object per mapping, not a target beside a descriptor (at a million mappings, ~24 MB less and one
+/// object fewer to reach per point); its equality is the stream's.
+/// </summary>
+public sealed class MappingTarget : StreamDescriptor
 {
     private readonly Scaling _scaling;
 
@@ -19,15 +23,16 @@ public sealed class MappingTarget
     {
     }
 
+    /// <summary>A target for <paramref name="stream"/> (its fields are taken; the instance itself is not kept).</summary>
     public MappingTarget(StreamDescriptor stream, Scaling scaling)
+        : base(stream)
     {
-        ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(scaling);
-        Stream = stream;
         _scaling = scaling;
     }
 
-    public StreamDescriptor Stream { get; }
+    /// <summary>The stream points of this mapping carry: the target itself.</summary>
+    public StreamDescriptor Stream => this;
 
     public double Scale => _scaling.Scale;
 

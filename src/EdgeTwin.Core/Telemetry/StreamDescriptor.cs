@@ -6,7 +6,7 @@ namespace EdgeTwin.Core.Telemetry;
 /// to a descriptor instead of repeating these strings, so the hot path neither allocates nor copies them.
 /// Immutable; equality covers every field.
 /// </summary>
-public sealed class StreamDescriptor : IEquatable<StreamDescriptor>
+public class StreamDescriptor : IEquatable<StreamDescriptor>
 {
     private static readonly KeyValuePair<string, string>[] NoTags = [];
     private readonly int _hash;
@@ -49,6 +49,20 @@ public sealed class StreamDescriptor : IEquatable<StreamDescriptor>
         ArgumentNullException.ThrowIfNull(assetId);
         ArgumentNullException.ThrowIfNull(metric);
         return new StreamDescriptor(new SeriesKey(assetId, metric), prefix, tags);
+    }
+
+    /// <summary>A copy of <paramref name="stream"/>'s fields, for a type that extends a stream (a mapping's target).</summary>
+    protected StreamDescriptor(StreamDescriptor stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        Series = stream.Series;
+        _source = stream._source;
+        _derived = stream._derived;
+        Tags = stream.Tags;
+        Model = stream.Model;
+        ModelVersion = stream.ModelVersion;
+        EventKind = stream.EventKind;
+        _hash = stream._hash;
     }
 
     private StreamDescriptor(SeriesKey series, string prefix, IEnumerable<KeyValuePair<string, string>>? tags)
