@@ -10,7 +10,11 @@ namespace EdgeTwin.Storage;
 /// </summary>
 public sealed class StreamCatalog
 {
-    private readonly List<StreamDescriptor?> _byId = [null];
+    // By id (0 is never one), written under the lock and read without it: an array is published (volatile) before the
+    // count that covers its new slots, and a grown array holds every slot of the old one, so a reader that checks the
+    // id against the count it read first finds the stream (or an equal instance it replaced).
+    private StreamDescriptor?[] _byId = new StreamDescriptor?[256];
+    private int _count = 1;
     private readonly StreamIdTable _ids;
     private readonly List<int> _pending = [];
     private readonly Lock _lock = new();
@@ -21,7 +25,7 @@ public sealed class StreamCatalog
     public StreamCatalog(Func<StreamDescriptor, StreamDescriptor?>? known = null)
     {
         _known = known;
-        _ids = new StreamIdTable(_byId);
+        _ids = new StreamIdTable(id => _byId[id]);
     }
 
     public int Count { get { lock (_lock) return _ids.Count; } }
@@ -36,10 +40,11 @@ public sealed class StreamCatalog
     /// </summary>
     public int GetOrAdd(StreamDescriptor stream)
     {
+        // Without the lock: the hint is this catalog's when its slot holds this very instance.
+        var hint = stream.CatalogHint;
+        if (ReferenceEquals(Get(hint), stream)) return hint;
         lock (_lock)
         {
-            var hint = stream.CatalogHint;
-            if (hint > 0 && hint < _byId.Count && ReferenceEquals(_byId[hint], stream)) return hint;
             var id = _ids.Find(stream);
             if (id > 0)
             {
@@ -49,8 +54,8 @@ public sealed class StreamCatalog
                 stream.CatalogHint = id;
                 return id;
             }
-            id = _byId.Count;
-            _byId.Add(stream);
+            id = _count;
+            Set(id, stream);
             _ids.Add(id);
             _pending.Add(id);
             stream.CatalogHint = id;
@@ -58,9 +63,25 @@ public sealed class StreamCatalog
         }
     }
 
+    /// <summary>The stream of <paramref name="id"/>, or null; safe on any thread without the lock.</summary>
     public StreamDescriptor? Get(int id)
     {
-        lock (_lock) return id > 0 && id < _byId.Count ? _byId[id] : null;
+        var count = Volatile.Read(ref _count);
+        var byId = Volatile.Read(ref _byId);
+        return id > 0 && id < count ? byId[id] : null;
+    }
+
+    /// <summary>Puts <paramref name="stream"/> at <paramref name="id"/>, growing the list to it; under the lock.</summary>
+    private void Set(int id, StreamDescriptor stream)
+    {
+        if (id >= _byId.Length)
+        {
+            var grown = new StreamDescriptor?[Math.Max(id + 1, _byId.Length * 2)];
+            Array.Copy(_byId, grown, _count);
+            Volatile.Write(ref _byId, grown);
+        }
+        _byId[id] = stream;
+        if (id >= _count) Volatile.Write(ref _count, id + 1);
     }
 
     /// <summary>
@@ -72,8 +93,8 @@ public sealed class StreamCatalog
         lock (_lock)
         {
             _ids.Clear();
-            _byId.Clear();
-            _byId.Add(null);
+            Volatile.Write(ref _count, 1);
+            Volatile.Write(ref _byId, new StreamDescriptor?[256]);
             _pending.Clear();
         }
     }
@@ -208,8 +229,7 @@ public sealed class StreamCatalog
 
     private void Remember(int id, StreamDescriptor stream)
     {
-        while (_byId.Count <= id) _byId.Add(null);
-        _byId[id] = stream;
+        Set(id, stream);
         stream.CatalogHint = id;
         _ids.Add(id);
     }

@@ -8,7 +8,7 @@ namespace EdgeTwin.Storage;
 /// dictionary keyed by the stream cost about 36 (an entry and a bucket, grown by doubling). Ids are never removed
 /// one by one, so no slot is ever a tombstone. Not thread-safe: the catalog's lock guards it.
 /// </summary>
-internal sealed class StreamIdTable(List<StreamDescriptor?> streams)
+internal sealed class StreamIdTable(Func<int, StreamDescriptor?> streams)
 {
     private int[] _slots = new int[16];
 
@@ -22,7 +22,7 @@ internal sealed class StreamIdTable(List<StreamDescriptor?> streams)
         {
             var id = _slots[i];
             if (id == 0) return 0;
-            if (stream.Equals(streams[id])) return id;
+            if (stream.Equals(streams(id))) return id;
         }
     }
 
@@ -41,7 +41,7 @@ internal sealed class StreamIdTable(List<StreamDescriptor?> streams)
 
     private bool Place(int[] slots, int id)
     {
-        var stream = streams[id]!;
+        var stream = streams(id)!;
         var mask = slots.Length - 1;
         for (var i = Start(stream.GetHashCode(), mask); ; i = (i + 1) & mask)
         {
@@ -51,7 +51,7 @@ internal sealed class StreamIdTable(List<StreamDescriptor?> streams)
                 slots[i] = id;
                 return true;
             }
-            if (stream.Equals(streams[there]))
+            if (stream.Equals(streams(there)))
             {
                 slots[i] = id;
                 return false;
