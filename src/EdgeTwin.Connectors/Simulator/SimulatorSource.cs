@@ -133,12 +133,15 @@ public sealed partial class SimulatorSource : ISource
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(registry);
         var added = 0;
+        // A generated asset's name follows from its id: "Simulated pump 00001 (plant)" is not held per asset.
+        var pumpName = GeneratedNames("Simulated pump", config.Name);
+        var thermalName = GeneratedNames("Simulated thermal machine", config.Name);
         foreach (var planned in Plan(config))
         {
-            if (planned.GeneratedName is { } name)
+            if (planned.Generated)
             {
-                var version = planned.Model == PumpModel.ModelName ? PumpModel.ModelVersion : ThermalMachineModel.ModelVersion;
-                registry.AddGeneratedAsset(planned.Id, name, parent: null, version);
+                var pump = planned.Model == PumpModel.ModelName;
+                registry.AddGeneratedAsset(planned.Id, pump ? pumpName : thermalName, parent: null, pump ? PumpModel.ModelVersion : ThermalMachineModel.ModelVersion);
             }
             else if (!registry.TryGetAsset(planned.Id, out _))
             {
@@ -317,17 +320,17 @@ public sealed partial class SimulatorSource : ISource
             {
                 throw new ArgumentException($"simulator '{config.Name}': asset '{a.Asset}' has model {a.Model}, not '{PumpModel.ModelName}' or '{ThermalMachineModel.ModelName}'", nameof(config));
             }
-            planned.Add(new PlannedAsset(a.Asset, SimulatedModelJson.Names.NameOf(a.Model), null));
+            planned.Add(new PlannedAsset(a.Asset, SimulatedModelJson.Names.NameOf(a.Model), Generated: false));
         }
         for (var i = 1; i <= config.GeneratedPumps; i++)
         {
             var number = i.ToString("D5", CultureInfo.InvariantCulture);
-            planned.Add(new PlannedAsset($"{config.Name}-pump-{number}", PumpModel.ModelName, $"Simulated pump {number} ({config.Name})"));
+            planned.Add(new PlannedAsset($"{config.Name}-pump-{number}", PumpModel.ModelName, Generated: true));
         }
         for (var i = 1; i <= config.GeneratedThermalMachines; i++)
         {
             var number = i.ToString("D5", CultureInfo.InvariantCulture);
-            planned.Add(new PlannedAsset($"{config.Name}-thermal-{number}", ThermalMachineModel.ModelName, $"Simulated thermal machine {number} ({config.Name})"));
+            planned.Add(new PlannedAsset($"{config.Name}-thermal-{number}", ThermalMachineModel.ModelName, Generated: true));
         }
         if (planned.Count == 0) throw new ArgumentException($"simulator '{config.Name}' simulates nothing: list assets or generate some", nameof(config));
 
@@ -341,5 +344,9 @@ public sealed partial class SimulatorSource : ISource
         return planned;
     }
 
-    private readonly record struct PlannedAsset(string Id, string Model, string? GeneratedName);
+    /// <summary>Names generated assets "{kind} {number} ({source})", the number being what follows the id's last '-'.</summary>
+    private static Func<string, string> GeneratedNames(string kind, string source) =>
+        id => $"{kind} {id.AsSpan(id.LastIndexOf('-') + 1)} ({source})";
+
+    private readonly record struct PlannedAsset(string Id, string Model, bool Generated);
 }

@@ -52,6 +52,13 @@ public sealed class AssetRegistry
         _assets.TryAdd(id, new AssetDefinition(id, name, parent, modelVersion, null));
     }
 
+    /// <summary>Adds a generated asset named by <paramref name="nameOf"/> of its id (no name string held per asset).</summary>
+    public void AddGeneratedAsset(string id, Func<string, string> nameOf, string? parent, string? modelVersion)
+    {
+        if (SeriesKey.Check(id) is { } why) throw new ArgumentException($"generated asset id '{id}' {why}");
+        _assets.TryAdd(id, new AssetDefinition(id, nameOf, parent, modelVersion));
+    }
+
     /// <summary>Adds a mapping unless the address is mapped already (an explicit mapping wins over a generated one).</summary>
     public bool AddMapping(string source, string asset, string metric, string? unit, double scale = 1, double offset = 0, IReadOnlyDictionary<string, string>? tags = null,
         string? model = null, string? modelVersion = null)

@@ -17,6 +17,11 @@ public class StreamDescriptor : IEquatable<StreamDescriptor>
     private readonly string _source;
     private readonly bool _derived;
 
+    // What only a model's output or an event has, in one object that a measurement's stream does not carry.
+    private readonly Extra? _extra;
+
+    private sealed record Extra(string? Model, string? ModelVersion, EventKind EventKind);
+
     public StreamDescriptor(
         string assetId,
         string metric,
@@ -32,9 +37,7 @@ public class StreamDescriptor : IEquatable<StreamDescriptor>
         Series = new SeriesKey(assetId, metric);
         _source = source;
         Tags = tags is SharedTagSet shared ? shared : Sorted(tags);
-        Model = model;
-        ModelVersion = modelVersion;
-        EventKind = eventKind;
+        if (model is not null || modelVersion is not null || eventKind != EventKind.None) _extra = new Extra(model, modelVersion, eventKind);
         _hash = Hash(source);
     }
 
@@ -59,9 +62,7 @@ public class StreamDescriptor : IEquatable<StreamDescriptor>
         _source = stream._source;
         _derived = stream._derived;
         Tags = stream.Tags;
-        Model = stream.Model;
-        ModelVersion = stream.ModelVersion;
-        EventKind = stream.EventKind;
+        _extra = stream._extra;
         _hash = stream._hash;
     }
 
@@ -139,11 +140,11 @@ public class StreamDescriptor : IEquatable<StreamDescriptor>
     /// <summary>Tags sorted by key (ordinal), so equal sets compare and serialize the same.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Tags { get; }
 
-    public string? Model { get; }
+    public string? Model => _extra?.Model;
 
-    public string? ModelVersion { get; }
+    public string? ModelVersion => _extra?.ModelVersion;
 
-    public EventKind EventKind { get; }
+    public EventKind EventKind => _extra?.EventKind ?? EventKind.None;
 
     public bool Equals(StreamDescriptor? other)
     {

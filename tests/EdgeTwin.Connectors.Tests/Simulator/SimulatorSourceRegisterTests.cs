@@ -40,8 +40,10 @@ public sealed class SimulatorSourceRegisterTests
         Assert.Equal(9 + (3 * 6) + (2 * 3), added);
         Assert.True(registry.TryGetAsset("load-pump-00003", out var pump));
         Assert.Equal("sim-pump-v1", pump!.ModelVersion);
+        Assert.Equal("Simulated pump 00003 (load)", pump.Name);
         Assert.True(registry.TryGetAsset("load-thermal-00002", out var oven));
         Assert.Equal("sim-thermal-v1", oven!.ModelVersion);
+        Assert.Equal("Simulated thermal machine 00002 (load)", oven.Name);
         Assert.False(registry.TryGetAsset("load-pump-00004", out _));
         AssertMapped(registry, "sim:load-pump-00001/pressure", "load-pump-00001", "pressure", "bar");
         AssertMapped(registry, "sim:load-thermal-00002/core_temp", "load-thermal-00002", "core_temp", "°C");
@@ -58,6 +60,17 @@ public sealed class SimulatorSourceRegisterTests
 
         Assert.Equal(8, added);
         AssertMapped(registry, "sim:pump-1/pressure", "pump-1", "discharge_pressure", "kPa");
+        // The simulator's readings of that address land on the explicit mapping, scaled by it.
+        var sim = new SimulatorSource(SimulatorScenario.PumpAndOven(), TimeProvider.System, registry: registry);
+        var normalizer = new EdgeTwin.Core.Pipeline.Normalizer(registry, new ValidationConfig { MaxPastSkewSeconds = 1e12, MaxFutureSkewSeconds = 1e12 });
+        var generator = sim.CreateGenerator(new DateTime(2026, 12, 7, 0, 0, 0, DateTimeKind.Utc).Ticks, 0);
+        var landed = Enumerable.Range(0, sim.ChannelCount).Select(_ => generator.Read()).Select(r =>
+        {
+            Assert.True(normalizer.TryNormalize(r, r.TimestampTicks, out var point, out var target, out _, out _));
+            return (r.Address, target!.Stream.Metric, target.Scale);
+        }).ToList();
+        Assert.Contains(("sim:pump-1/pressure", "discharge_pressure", 100.0), landed);
+        Assert.Contains(("sim:pump-1/flow", "flow", 1.0), landed);
     }
 
     [Fact]
