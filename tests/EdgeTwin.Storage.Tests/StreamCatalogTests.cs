@@ -79,13 +79,14 @@ public class StreamCatalogTests
         queue.CommitPoints([Number(whole, 1, 1)]);
         var id = queue.Streams.GetOrAdd(whole);
         queue.Dispose();
-        var registry = new Core.Assets.AssetRegistry([], []);
+        var registry = new Core.Assets.AssetRegistry([new Core.Config.AssetConfig { Id = "pump-1" }], []);
         var own = registry.AddDerivedMapping("sim:", "pump-1", "speed", null).Target.Stream;
         var options = ctx.Options();
         options.KnownStream = registry.Known;
 
         using var reopened = ctx.Open(options);
 
+        Assert.Equal("sim:", own.SourcePrefix);
         Assert.Same(own, reopened.ReadAllPoints().Single().Stream);
         Assert.Equal(id, reopened.Streams.GetOrAdd(own));
         Assert.Equal(id, reopened.Streams.GetOrAdd(new StreamDescriptor("pump-1", "speed", "sim:pump-1/speed")));

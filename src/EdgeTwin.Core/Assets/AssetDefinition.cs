@@ -40,4 +40,7 @@ public sealed class AssetDefinition
     public string? ModelVersion { get; }
 
     public JsonElement? Config { get; }
+
+    /// <summary>The asset's generated mappings whose addresses are derived (<see cref="AssetRegistry.AddDerivedMapping"/>).</summary>
+    internal MappingTarget[]? Derived { get; set; }
 }

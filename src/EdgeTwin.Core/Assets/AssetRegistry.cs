@@ -18,8 +18,8 @@ public sealed class AssetRegistry
     private readonly Dictionary<(double Scale, double Offset, string? Unit), Scaling> _scalings = new();
 
     // Generated mappings (a simulator's channels): their addresses are derived (prefix, asset id, '/', metric), so
-    // they are found by asset and metric instead of by an address string each; a handful of prefixes, few per asset.
-    private readonly Dictionary<string, MappingTarget[]> _derived = new(StringComparer.Ordinal);
+    // they are found through their asset (AssetDefinition.Derived) instead of by an address string each; a handful of
+    // prefixes, few mappings per asset.
     private readonly List<string> _derivedPrefixes = [];
     private int _derivedCount;
 
@@ -41,7 +41,7 @@ public sealed class AssetRegistry
 
     /// <summary>Every mapping by its address (a derived address is built as it is listed).</summary>
     public IEnumerable<KeyValuePair<string, MappingTarget>> Mappings =>
-        _mappings.Concat(_derived.Values.SelectMany(targets => targets).Select(t => new KeyValuePair<string, MappingTarget>(t.Stream.Source, t)));
+        _mappings.Concat(_assets.Values.SelectMany(a => a.Derived ?? []).Select(t => new KeyValuePair<string, MappingTarget>(t.Stream.Source, t)));
 
     public bool TryGetAsset(string id, out AssetDefinition? asset) => _assets.TryGetValue(id, out asset);
 
@@ -79,14 +79,15 @@ public sealed class AssetRegistry
         ArgumentException.ThrowIfNullOrEmpty(prefix);
         var address = string.Concat(prefix, asset, "/", metric);
         if (TryMap(address, out var existing)) return (existing!, false);
-        if (metric.Contains('/', StringComparison.Ordinal))
+        if (metric.Contains('/', StringComparison.Ordinal) || !_assets.TryGetValue(asset, out var definition))
         {
-            // The metric is what follows the address's last '/': one with a '/' of its own keeps its address.
+            // The metric is what follows the address's last '/': one with a '/' of its own keeps its address, as does
+            // a mapping to an asset the registry does not hold.
             AddMapping(address, asset, metric, unit);
             return (_mappings[address], true);
         }
         var target = new MappingTarget(StreamDescriptor.WithDerivedSource(prefix, asset, metric, SharedTags(unit, null)), SharedScaling(1, 0, unit));
-        _derived[asset] = _derived.TryGetValue(asset, out var those) ? [.. those, target] : [target];
+        definition!.Derived = definition.Derived is { } those ? [.. those, target] : [target];
         if (!_derivedPrefixes.Contains(prefix, StringComparer.Ordinal)) _derivedPrefixes.Add(prefix);
         _derivedCount++;
         return (target, true);
@@ -123,13 +124,13 @@ public sealed class AssetRegistry
     private bool TryMapDerived(string address, out MappingTarget? target)
     {
         target = null;
-        var lookup = _derived.GetAlternateLookup<ReadOnlySpan<char>>();
+        var lookup = _assets.GetAlternateLookup<ReadOnlySpan<char>>();
         foreach (var prefix in _derivedPrefixes)
         {
             if (!address.StartsWith(prefix, StringComparison.Ordinal)) continue;
             var rest = address.AsSpan(prefix.Length);
             var slash = rest.LastIndexOf('/');
-            if (slash <= 0 || !lookup.TryGetValue(rest[..slash], out var targets)) continue;
+            if (slash <= 0 || !lookup.TryGetValue(rest[..slash], out var asset) || asset.Derived is not { } targets) continue;
             var metric = rest[(slash + 1)..];
             foreach (var t in targets)
             {

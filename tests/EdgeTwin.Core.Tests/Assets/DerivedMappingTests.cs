@@ -48,11 +48,12 @@ public class DerivedMappingTests
     [Fact]
     public void Registry_DerivedMapping_IsFoundByItsAddress_CountedAndListed()
     {
-        var registry = new AssetRegistry([], []);
+        var registry = Registry("pump-1");
 
         var (target, added) = registry.AddDerivedMapping("sim:", "pump-1", "speed", "rpm");
 
         Assert.True(added);
+        Assert.Equal("sim:", target.Stream.SourcePrefix);
         Assert.True(registry.TryMap("sim:pump-1/speed", out var found));
         Assert.Same(target, found);
         Assert.False(registry.TryMap("sim:pump-1/flow", out _));
@@ -67,7 +68,7 @@ public class DerivedMappingTests
     [Fact]
     public void Registry_AnExplicitMapping_WinsOverADerivedOne_AndADerivedOneIsNotMappedTwice()
     {
-        var registry = new AssetRegistry([],
+        var registry = new AssetRegistry([new AssetConfig { Id = "pump-1" }],
             [new MappingConfig { Source = "sim:pump-1/speed", Asset = "pump-1", Metric = "shaft_speed", Unit = "rpm", Scale = 2 }]);
 
         var (target, added) = registry.AddDerivedMapping("sim:", "pump-1", "speed", "rpm");
@@ -83,7 +84,7 @@ public class DerivedMappingTests
     [Fact]
     public void Registry_AssetIdWithASlash_IsSplitAtTheLastOne_AndAMetricWithOneKeepsItsAddress()
     {
-        var registry = new AssetRegistry([], []);
+        var registry = Registry("line/pump-1", "pump-2");
 
         var (slashed, _) = registry.AddDerivedMapping("sim:", "line/pump-1", "speed", null);
         var (metricSlash, _) = registry.AddDerivedMapping("sim:", "pump-2", "a/b", null);
@@ -93,12 +94,26 @@ public class DerivedMappingTests
         Assert.True(registry.TryMap("sim:pump-2/a/b", out found));
         Assert.Same(metricSlash, found);
         Assert.Null(metricSlash.Stream.SourcePrefix);
+        Assert.Equal("sim:", slashed.Stream.SourcePrefix);
+    }
+
+    [Fact]
+    public void Registry_AMappingToAnAssetItDoesNotHold_KeepsItsAddress()
+    {
+        var registry = Registry();
+
+        var (target, added) = registry.AddDerivedMapping("sim:", "pump-9", "speed", null);
+
+        Assert.True(added);
+        Assert.Null(target.Stream.SourcePrefix);
+        Assert.True(registry.TryMap("sim:pump-9/speed", out var found));
+        Assert.Same(target, found);
     }
 
     [Fact]
     public void Registry_Known_FindsTheDerivedInstance_ForAWholeAddressCopy()
     {
-        var registry = new AssetRegistry([], []);
+        var registry = Registry("pump-1");
         var (target, _) = registry.AddDerivedMapping("sim:", "pump-1", "speed", "rpm");
 
         var copy = new StreamDescriptor("pump-1", "speed", "sim:pump-1/speed", [new("unit", "rpm")]);
@@ -110,7 +125,7 @@ public class DerivedMappingTests
     [Fact]
     public void Normalizer_AReadingThatCarriesItsTarget_LandsOnIt_AndNamesItsAddressWhenQuarantined()
     {
-        var registry = new AssetRegistry([], []);
+        var registry = Registry("pump-1");
         var (target, _) = registry.AddDerivedMapping("sim:", "pump-1", "speed", "rpm");
         var normalizer = new Normalizer(registry, new ValidationConfig());
 
@@ -122,6 +137,8 @@ public class DerivedMappingTests
         Assert.Contains("'sim:pump-1/speed'", detail, StringComparison.Ordinal);
         Assert.Equal("sim:pump-1/speed", Reading.ForTarget(target, Ts, PointValue.FromNumber(1)).Address);
     }
+
+    private static AssetRegistry Registry(params string[] assets) => new(assets.Select(a => new AssetConfig { Id = a }), []);
 
     private static string Line(StreamDescriptor stream)
     {
