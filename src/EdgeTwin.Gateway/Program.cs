@@ -57,6 +57,7 @@ internal static class Program
         var rate = new Option<double>("--rate") { Description = "Offered points/s (0 = as fast as the pipeline takes them)", DefaultValueFactory = _ => 0 };
         var linger = new Option<double>("--linger-ms") { Description = "$.queue.commitLingerMs for the runs (0 = commit as soon as the sources pause)", DefaultValueFactory = _ => 0 };
         var dir = new Option<string>("--dir") { Description = "Scratch directory on the disk to measure", DefaultValueFactory = _ => Path.Combine(Path.GetTempPath(), "edgetwin-bench") };
+        var seriesMemory = new Option<long>("--series-memory") { Description = "$.dedup.memoryBytes for the runs (0 = its default)", DefaultValueFactory = _ => 0 };
         var child = new Option<bool>("--child") { Hidden = true };
         var bench = new Command("bench", "Measure the real pipeline (simulator → validate → dedup → durable queue → file sink) and the disk's fsync'd write limit");
         bench.Options.Add(series);
@@ -64,8 +65,9 @@ internal static class Program
         bench.Options.Add(rate);
         bench.Options.Add(linger);
         bench.Options.Add(dir);
+        bench.Options.Add(seriesMemory);
         bench.Options.Add(child);
-        bench.SetAction((r, ct) => BenchCommand.RunAsync(r.GetValue(series)!, r.GetValue(seconds), r.GetValue(rate), r.GetValue(linger), r.GetValue(dir)!, r.GetValue(child), ct));
+        bench.SetAction((r, ct) => BenchCommand.RunAsync(r.GetValue(series)!, r.GetValue(seconds), r.GetValue(rate), r.GetValue(linger), r.GetValue(seriesMemory), r.GetValue(dir)!, r.GetValue(child), ct));
         var mqttMessages = new Option<int>("--messages") { Description = "QoS 1 messages published, then drained by both consumers", DefaultValueFactory = _ => 300_000 };
         var mqttProtocol = new Option<string>("--protocol") { Description = "MQTT version of the gateway's connection: 5 or 3.1.1", DefaultValueFactory = _ => "5" };
         mqttProtocol.AcceptOnlyFromAmong("5", "3.1.1");

@@ -26,6 +26,9 @@ public sealed class QueueOptions
     /// </summary>
     public Func<StreamDescriptor, StreamDescriptor?>? KnownStream { get; set; }
 
+    /// <summary>The series the configuration maps (0 when not known): the stream catalog and the series index are sized for them once.</summary>
+    public int ExpectedSeries { get; set; }
+
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How often the database engine is closed and reopened to release its page cache.</summary>

@@ -13,7 +13,7 @@ public sealed class StreamCatalog
     // By id (0 is never one), written under the lock and read without it: an array is published (volatile) before the
     // count that covers its new slots, and a grown array holds every slot of the old one, so a reader that checks the
     // id against the count it read first finds the stream (or an equal instance it replaced).
-    private StreamDescriptor?[] _byId = new StreamDescriptor?[256];
+    private StreamDescriptor?[] _byId;
     private int _count = 1;
     private readonly StreamIdTable _ids;
     private readonly List<int> _pending = [];
@@ -22,10 +22,12 @@ public sealed class StreamCatalog
 
     /// <param name="known">The process's own instance of a stream equal to one read from the database, if it has one
     /// (<see cref="QueueOptions.KnownStream"/>).</param>
-    public StreamCatalog(Func<StreamDescriptor, StreamDescriptor?>? known = null)
+    /// <param name="expected">Streams expected (the mapped series), to size the catalog once; it grows beyond.</param>
+    public StreamCatalog(Func<StreamDescriptor, StreamDescriptor?>? known = null, int expected = 0)
     {
         _known = known;
-        _ids = new StreamIdTable(id => _byId[id]);
+        _byId = new StreamDescriptor?[Math.Max(256, expected + 1)];
+        _ids = new StreamIdTable(id => _byId[id], expected);
     }
 
     public int Count { get { lock (_lock) return _ids.Count; } }

@@ -8,9 +8,9 @@ namespace EdgeTwin.Storage;
 /// dictionary keyed by the stream cost about 36 (an entry and a bucket, grown by doubling). Ids are never removed
 /// one by one, so no slot is ever a tombstone. Not thread-safe: the catalog's lock guards it.
 /// </summary>
-internal sealed class StreamIdTable(Func<int, StreamDescriptor?> streams)
+internal sealed class StreamIdTable(Func<int, StreamDescriptor?> streams, int expected = 0)
 {
-    private int[] _slots = new int[16];
+    private int[] _slots = new int[Math.Max(16, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, expected) * 2))];
 
     public int Count { get; private set; }
 

@@ -45,6 +45,9 @@ public sealed class AssetRegistry
 
     public bool TryGetAsset(string id, out AssetDefinition? asset) => _assets.TryGetValue(id, out asset);
 
+    /// <summary>Room for <paramref name="more"/> assets beyond those held, so that adding many grows the table once.</summary>
+    public void EnsureAssetCapacity(int more) => _assets.EnsureCapacity(_assets.Count + more);
+
     /// <summary>Adds an asset that a source generates from its own config (simulator load tests).</summary>
     public void AddGeneratedAsset(string id, string name, string? parent, string? modelVersion)
     {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using EdgeTwin.Core.Config;
 using EdgeTwin.Gateway.Config;
 using EdgeTwin.Gateway.Hosting;
 using Microsoft.Extensions.Logging;
@@ -23,13 +24,15 @@ public static class BenchCommand
     /// </summary>
     private const double UnboundedRate = 2_000_000;
 
-    public static async Task<int> RunAsync(int[] seriesCounts, double seconds, double rate, double lingerMs, string dir, bool child, CancellationToken ct)
+    public static async Task<int> RunAsync(int[] seriesCounts, double seconds, double rate, double lingerMs, long seriesMemory, string dir, bool child, CancellationToken ct)
     {
-        if (child) return await RunChildAsync(seriesCounts[0], seconds, rate, lingerMs, dir, ct).ConfigureAwait(false);
+        if (seriesMemory < 0) seriesMemory = 0;
+        if (child) return await RunChildAsync(seriesCounts[0], seconds, rate, lingerMs, seriesMemory, dir, ct).ConfigureAwait(false);
 
         Directory.CreateDirectory(dir);
         Console.WriteLine($"EdgeTwin {GatewayRuntime.Version} pipeline benchmark on {Environment.ProcessorCount} cores, scratch {dir}");
-        Console.WriteLine($"  {WarmupSeconds} s warm-up, {seconds} s measured per run; offered rate {(rate > 0 ? rate.ToString("N0", CultureInfo.InvariantCulture) + " points/s" : "unbounded (back-pressure)")}, commit linger {lingerMs} ms");
+        Console.WriteLine($"  {WarmupSeconds} s warm-up, {seconds} s measured per run; offered rate {(rate > 0 ? rate.ToString("N0", CultureInfo.InvariantCulture) + " points/s" : "unbounded (back-pressure)")}, commit linger {lingerMs} ms, "
+            + $"series memory budget {(seriesMemory > 0 ? seriesMemory : DedupConfig.DefaultMemoryBytes).ToString("N0", CultureInfo.InvariantCulture)} bytes{(seriesMemory > 0 ? "" : " (the default)")}");
         var results = new List<BenchResult>();
         foreach (var n in seriesCounts)
         {
@@ -38,7 +41,7 @@ public static class BenchCommand
                 RedirectStandardOutput = true,
                 UseShellExecute = false,
             };
-            foreach (var a in new[] { "bench", "--child", "--series", n.ToString(CultureInfo.InvariantCulture), "--seconds", seconds.ToString(CultureInfo.InvariantCulture), "--rate", rate.ToString(CultureInfo.InvariantCulture), "--linger-ms", lingerMs.ToString(CultureInfo.InvariantCulture), "--dir", dir })
+            foreach (var a in new[] { "bench", "--child", "--series", n.ToString(CultureInfo.InvariantCulture), "--seconds", seconds.ToString(CultureInfo.InvariantCulture), "--rate", rate.ToString(CultureInfo.InvariantCulture), "--linger-ms", lingerMs.ToString(CultureInfo.InvariantCulture), "--series-memory", seriesMemory.ToString(CultureInfo.InvariantCulture), "--dir", dir })
             {
                 psi.ArgumentList.Add(a);
             }
@@ -111,11 +114,11 @@ public static class BenchCommand
         return $"{label}: {writesPerSecond}{summary.Split(',').LastOrDefault()?.Trim()}";
     }
 
-    private static async Task<int> RunChildAsync(int series, double seconds, double rate, double lingerMs, string dir, CancellationToken ct)
+    private static async Task<int> RunChildAsync(int series, double seconds, double rate, double lingerMs, long seriesMemory, string dir, CancellationToken ct)
     {
         var root = Path.Combine(dir, $"run-{series}");
         if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
-        var config = BenchConfig(series, rate, lingerMs, root);
+        var config = BenchConfig(series, rate, lingerMs, seriesMemory, root);
         using var loggers = LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
         using var runtime = GatewayRuntime.Open(config, "bench", loggers, TimeProvider.System);
         runtime.CreateEndpoints(loggers);
@@ -176,13 +179,14 @@ public static class BenchCommand
     }
 
     /// <summary>Generated pumps (5 channels each) for the series count; one channel for a single series.</summary>
-    private static EdgeTwinConfig BenchConfig(int series, double rate, double lingerMs, string root)
+    private static EdgeTwinConfig BenchConfig(int series, double rate, double lingerMs, long seriesMemory, string root)
     {
+        var dedup = seriesMemory > 0 ? $" \"dedup\": {{ \"memoryBytes\": {seriesMemory.ToString(CultureInfo.InvariantCulture)} }}," : "";
         var channels = series == 1 ? new List<string> { "pressure" } : ["speed", "flow", "pressure", "power", "vibration"];
         var pumps = Math.Max(1, series / channels.Count);
         var json = $$"""
         {
-          "gateway": { "id": "bench", "stateDirectory": "{{root}}/state", "logLevel": "Warning" },
+          "gateway": { "id": "bench", "stateDirectory": "{{root}}/state", "logLevel": "Warning" },{{dedup}}
           "queue": { "maxBytes": 8589934592, "minFreeDiskBytes": 268435456, "fullPolicy": "block", "commitLingerMs": {{lingerMs.ToString(CultureInfo.InvariantCulture)}} },
           "sources": { "simulator": [ {
               "name": "bench", "seed": 7, "pointsPerSecond": {{(rate > 0 ? rate : UnboundedRate).ToString(CultureInfo.InvariantCulture)}},
