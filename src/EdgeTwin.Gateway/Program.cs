@@ -58,6 +58,7 @@ internal static class Program
         var linger = new Option<double>("--linger-ms") { Description = "$.queue.commitLingerMs for the runs (0 = commit as soon as the sources pause)", DefaultValueFactory = _ => 0 };
         var dir = new Option<string>("--dir") { Description = "Scratch directory on the disk to measure", DefaultValueFactory = _ => Path.Combine(Path.GetTempPath(), "edgetwin-bench") };
         var seriesMemory = new Option<long>("--series-memory") { Description = "$.dedup.memoryBytes for the runs (0 = its default)", DefaultValueFactory = _ => 0 };
+        var memoryMax = new Option<long>("--memory-max") { Description = "Run each measurement in a memory cgroup of this many bytes, as edgetwin.service's MemoryMax= runs the daemon (needs root and a writable cgroup file system; 0 = none)", DefaultValueFactory = _ => 0 };
         var child = new Option<bool>("--child") { Hidden = true };
         var bench = new Command("bench", "Measure the real pipeline (simulator → validate → dedup → durable queue → file sink) and the disk's fsync'd write limit");
         bench.Options.Add(series);
@@ -66,8 +67,9 @@ internal static class Program
         bench.Options.Add(linger);
         bench.Options.Add(dir);
         bench.Options.Add(seriesMemory);
+        bench.Options.Add(memoryMax);
         bench.Options.Add(child);
-        bench.SetAction((r, ct) => BenchCommand.RunAsync(r.GetValue(series)!, r.GetValue(seconds), r.GetValue(rate), r.GetValue(linger), r.GetValue(seriesMemory), r.GetValue(dir)!, r.GetValue(child), ct));
+        bench.SetAction((r, ct) => BenchCommand.RunAsync(r.GetValue(series)!, r.GetValue(seconds), r.GetValue(rate), r.GetValue(linger), r.GetValue(seriesMemory), r.GetValue(memoryMax), r.GetValue(dir)!, r.GetValue(child), ct));
         var mqttMessages = new Option<int>("--messages") { Description = "QoS 1 messages published, then drained by both consumers", DefaultValueFactory = _ => 300_000 };
         var mqttProtocol = new Option<string>("--protocol") { Description = "MQTT version of the gateway's connection: 5 or 3.1.1", DefaultValueFactory = _ => "5" };
         mqttProtocol.AcceptOnlyFromAmong("5", "3.1.1");

@@ -24,15 +24,40 @@ public static class BenchCommand
     /// </summary>
     private const double UnboundedRate = 2_000_000;
 
-    public static async Task<int> RunAsync(int[] seriesCounts, double seconds, double rate, double lingerMs, long seriesMemory, string dir, bool child, CancellationToken ct)
+    public static async Task<int> RunAsync(int[] seriesCounts, double seconds, double rate, double lingerMs, long seriesMemory, long memoryMax, string dir, bool child, CancellationToken ct)
     {
         if (seriesMemory < 0) seriesMemory = 0;
         if (child) return await RunChildAsync(seriesCounts[0], seconds, rate, lingerMs, seriesMemory, dir, ct).ConfigureAwait(false);
+        BenchMemoryCgroup? cgroup = null;
+        if (memoryMax > 0)
+        {
+            try
+            {
+                cgroup = BenchMemoryCgroup.Create(memoryMax);
+            }
+            catch (InvalidOperationException ex)
+            {
+                await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+                return ExitCodes.Config;
+            }
+        }
+        using (cgroup)
+        {
+            return await RunAllAsync(seriesCounts, seconds, rate, lingerMs, seriesMemory, cgroup, memoryMax, dir, ct).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<int> RunAllAsync(int[] seriesCounts, double seconds, double rate, double lingerMs, long seriesMemory, BenchMemoryCgroup? cgroup, long memoryMax, string dir, CancellationToken ct)
+    {
 
         Directory.CreateDirectory(dir);
         Console.WriteLine($"EdgeTwin {GatewayRuntime.Version} pipeline benchmark on {Environment.ProcessorCount} cores, scratch {dir}");
         Console.WriteLine($"  {WarmupSeconds} s warm-up, {seconds} s measured per run; offered rate {(rate > 0 ? rate.ToString("N0", CultureInfo.InvariantCulture) + " points/s" : "unbounded (back-pressure)")}, commit linger {lingerMs} ms, "
             + $"series memory budget {(seriesMemory > 0 ? seriesMemory : DedupConfig.DefaultMemoryBytes).ToString("N0", CultureInfo.InvariantCulture)} bytes{(seriesMemory > 0 ? "" : " (the default)")}");
+        if (cgroup is not null)
+        {
+            Console.WriteLine($"  each run in the memory cgroup {cgroup.Path}, limited to {memoryMax.ToString("N0", CultureInfo.InvariantCulture)} bytes as the unit's MemoryMax= limits the daemon (the runtime's heap limit is 75 % of it)");
+        }
         var results = new List<BenchResult>();
         foreach (var n in seriesCounts)
         {
@@ -45,6 +70,7 @@ public static class BenchCommand
             {
                 psi.ArgumentList.Add(a);
             }
+            cgroup?.Wrap(psi);
             using var p = Process.Start(psi)!;
             var output = await p.StandardOutput.ReadToEndAsync(ct).ConfigureAwait(false);
             await p.WaitForExitAsync(ct).ConfigureAwait(false);
