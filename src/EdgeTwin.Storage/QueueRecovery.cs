@@ -150,7 +150,7 @@ internal sealed class QueueRecovery(QueueOptions options, ILogger log, TimeProvi
                         count = points.Count;
                         foreach (var p in points)
                         {
-                            var series = dedup.GetOrAdd(p.Series);
+                            var series = dedup.GetOrAdd(p.Stream);
                             dedup.Admit(series, p.TimestampTicks);
                             series.ApplyToShadow(p);
                         }

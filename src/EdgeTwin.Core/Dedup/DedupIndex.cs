@@ -13,9 +13,12 @@ namespace EdgeTwin.Core.Dedup;
 /// </summary>
 public sealed partial class DedupIndex
 {
-    private readonly Dictionary<SeriesKey, SeriesState> _series = new();
+    // The series in memory, found by their key: a set of the states themselves (each knows its key), so an entry is
+    // the state's reference with its hash and chain (16 bytes and a 4-byte bucket) rather than a copy of the key.
+    private readonly HashSet<SeriesState> _series = new(KeyComparer.Instance);
+    private readonly HashSet<SeriesState>.AlternateLookup<SeriesKey> _byKey;
 
-    // Readers on other threads (the local API's shadow) list the series from here: the dictionary above belongs
+    // Readers on other threads (the local API's shadow) list the series from here: the set above belongs
     // to the pipeline thread and may be growing while they read. It is also the eviction clock's ring (SeriesState.Slot).
     private readonly List<SeriesState> _published = [];
     private readonly Lock _publishedGate = new();
@@ -24,28 +27,50 @@ public sealed partial class DedupIndex
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(historyPerSeries, 1);
         HistoryPerSeries = historyPerSeries;
+        _byKey = _series.GetAlternateLookup<SeriesKey>();
     }
 
     public int HistoryPerSeries { get; }
 
     public int SeriesCount => _series.Count;
 
-    public IEnumerable<SeriesState> Series => _series.Values;
+    public IEnumerable<SeriesState> Series => _series;
 
-    public SeriesState GetOrAdd(SeriesKey key)
+    /// <summary>
+    /// Sizes the index for <paramref name="series"/> series at once (the mapped series, or a snapshot's count), so it
+    /// does not grow by doubling on the way there, which leaves up to twice the entries needed. Never shrinks it.
+    /// </summary>
+    public void EnsureCapacity(int series)
     {
-        if (!_series.TryGetValue(key, out var state))
+        ArgumentOutOfRangeException.ThrowIfNegative(series);
+        if (series <= _series.Count) return;
+        _series.EnsureCapacity(series);
+        lock (_publishedGate)
         {
-            state = new SeriesState(key);
-            _series.Add(key, state);
-            lock (_publishedGate)
-            {
-                state.Slot = _published.Count;
-                _published.Add(state);
-            }
-            // A series evicted before comes back with its history and shadow.
-            if (_spill is not null && _spill.Spilled > 0 && _spill.Load(key) is { } record) Reload(state, record);
+            if (_published.Capacity < series) _published.Capacity = series;
         }
+    }
+
+    public SeriesState GetOrAdd(SeriesKey key) =>
+        _byKey.TryGetValue(key, out var state) ? state : Add(new SeriesState(key));
+
+    /// <summary>
+    /// The state of <paramref name="stream"/>'s series; a new one holds the descriptor for its key (no copy of it).
+    /// The pipeline's way in: its points carry their descriptor.
+    /// </summary>
+    public SeriesState GetOrAdd(StreamDescriptor stream) =>
+        _byKey.TryGetValue(stream.Series, out var state) ? state : Add(new SeriesState(stream));
+
+    private SeriesState Add(SeriesState state)
+    {
+        _series.Add(state);
+        lock (_publishedGate)
+        {
+            state.Slot = _published.Count;
+            _published.Add(state);
+        }
+        // A series evicted before comes back with its history and shadow.
+        if (_spill is not null && _spill.Spilled > 0 && _spill.Load(state.Key) is { } record) Reload(state, record);
         return state;
     }
 
@@ -55,7 +80,28 @@ public sealed partial class DedupIndex
         lock (_publishedGate) return [.. _published];
     }
 
-    public bool TryGet(SeriesKey key, out SeriesState? state) => _series.TryGetValue(key, out state);
+    public bool TryGet(SeriesKey key, out SeriesState? state)
+    {
+        var found = _byKey.TryGetValue(key, out var s);
+        state = s;
+        return found;
+    }
+
+    /// <summary>Equality of states by their series' key, and the lookup of a state by a bare key.</summary>
+    private sealed class KeyComparer : IEqualityComparer<SeriesState>, IAlternateEqualityComparer<SeriesKey, SeriesState>
+    {
+        public static readonly KeyComparer Instance = new();
+
+        public bool Equals(SeriesState? x, SeriesState? y) => ReferenceEquals(x, y) || (x is not null && y is not null && x.Key == y.Key);
+
+        public int GetHashCode(SeriesState obj) => obj.Key.GetHashCode();
+
+        public bool Equals(SeriesKey alternate, SeriesState other) => alternate == other.Key;
+
+        public int GetHashCode(SeriesKey alternate) => alternate.GetHashCode();
+
+        public SeriesState Create(SeriesKey alternate) => new(alternate);
+    }
 
     private const uint SnapshotMagic = 0x50534445; // "EDSP" little-endian
     private const byte SnapshotVersion = 3;
@@ -82,7 +128,7 @@ public sealed partial class DedupIndex
         w.U8(SnapshotVersion);
         w.I32(HistoryPerSeries);
         w.I32(_series.Count);
-        foreach (var s in _series.Values) WriteSeries(ref w, s, streamId);
+        foreach (var s in _series) WriteSeries(ref w, s, streamId);
     }
 
     private static void WriteSeries(ref SpanWriter w, SeriesState s, Func<StreamDescriptor, int> streamId)
@@ -135,6 +181,8 @@ public sealed partial class DedupIndex
         var count = r.I32();
         if (count < 0) throw new InvalidDataException("dedup snapshot: negative series count");
         var index = new DedupIndex(historyPerSeries);
+        // Sized once from the count (bounded by what the data can hold: a series takes at least 15 bytes).
+        index.EnsureCapacity(Math.Min(count, data.Length / 15));
         for (var n = 0; n < count; n++) index.ReadSeries(ref r, version, stream, null);
         if (r.Offset != data.Length) throw new InvalidDataException($"dedup snapshot: {data.Length - r.Offset} bytes after the last series");
         index.Accept();
@@ -170,7 +218,12 @@ public sealed partial class DedupIndex
             var quality = (Quality)qualityByte;
             var status = r.U32();
             var value = r.Value();
-            if (stream(id) is { } s) state.ApplyToShadow(new TelemetryPoint(s, ticks, value, quality, status));
+            if (stream(id) is { } s)
+            {
+                // The shadow's stream holds the series' key too: a stream of another series is a corrupt id.
+                if (s.Series != state.Key) throw new InvalidDataException($"dedup snapshot: series {state.Key} has a shadow of stream {id}, which is {s.Series}, before offset {r.Offset}");
+                state.ApplyToShadow(new TelemetryPoint(s, ticks, value, quality, status));
+            }
         }
         if (version >= 3)
         {
@@ -212,10 +265,10 @@ public sealed partial class DedupIndex
             for (var i = count - keep; i < count; i++) Admit(state, first + (i * step));
             return;
         }
+        state.Ring = null; // First and Step are the progression's from here (a ring's Head and Regular share them)
         state.First = last - ((keep - 1) * step);
         state.Step = step;
         state.Count = keep;
-        state.Ring = null;
         state.HighWaterMark = Math.Max(state.HighWaterMark, last);
     }
 
