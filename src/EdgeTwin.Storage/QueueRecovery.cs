@@ -117,6 +117,9 @@ internal sealed class QueueRecovery(QueueOptions options, ILogger log, TimeProvi
         _store.Spill.Reset();
         dedup.AttachSpill(_store.Spill);
         var replayFrom = restored is null ? 0 : _store.SnapshotUpTo;
+        // The budget holds through the recovery too: a snapshot written under a larger budget, and the series the
+        // replay brings back or adds, leave memory as they would between commits (their records durable first).
+        KeepSeriesWithinBudget();
 
         var files = _store.Files;
         var index = _store.Index;
@@ -174,6 +177,7 @@ internal sealed class QueueRecovery(QueueOptions options, ILogger log, TimeProvi
                 index.Add(new SegmentInfo(id, count, at.Length, minTicks, at, committed));
                 _store.Bytes += at.Length;
                 _store.Points += count;
+                KeepSeriesWithinBudget();
             }
         }
         foreach (var cut in files.FinishRecovery()) Log.SegmentFileTrimmed(_log, cut);
@@ -194,6 +198,11 @@ internal sealed class QueueRecovery(QueueOptions options, ILogger log, TimeProvi
 
         _ledger.Load(_db.Loss);
         _store.LastRecycleTicks = NowTicks;
+    }
+
+    private void KeepSeriesWithinBudget()
+    {
+        if (_store.Dedup.EstimatedBytes > _options.SeriesMemoryBytes) _store.Report.SeriesEvicted += _store.EvictSeries();
     }
 
     /// <summary>
