@@ -101,9 +101,9 @@ internal sealed class QueueRecovery(QueueOptions options, ILogger log, TimeProvi
         DedupIndex? restored = null;
         try
         {
-            if ((_snapshot.Read() ?? LegacySnapshot()) is var (upTo, payload))
+            if ((_snapshot.Open() ?? LegacySnapshot()) is var (upTo, payload, length))
             {
-                restored = DedupIndex.ReadSnapshot(payload.Span, _options.HistoryPerSeries, Streams.Get);
+                using (payload) restored = DedupIndex.ReadSnapshot(payload, length, _options.HistoryPerSeries, Streams.Get);
                 _store.SnapshotUpTo = upTo;
                 report.SnapshotRestored = true;
             }
@@ -221,8 +221,10 @@ internal sealed class QueueRecovery(QueueOptions options, ILogger log, TimeProvi
     }
 
     /// <summary>The dedup snapshot as a queue written before <see cref="SnapshotFile"/> kept it (meta "state"), or null.</summary>
-    private (long UpTo, ReadOnlyMemory<byte> Payload)? LegacySnapshot() =>
-        _db.Meta.FindById("state") is { } state && state["b"].IsBinary && state["upTo"].IsInt64 ? (state["upTo"].AsInt64, state["b"].AsBinary) : null;
+    private (long UpTo, Stream Payload, long Length)? LegacySnapshot() =>
+        _db.Meta.FindById("state") is { } state && state["b"].IsBinary && state["upTo"].IsInt64
+            ? (state["upTo"].AsInt64, new MemoryStream(state["b"].AsBinary, writable: false), state["b"].AsBinary.LongLength)
+            : null;
 
     /// <summary>Where a segment document says its blob is; a document that does not say reads as a missing file.</summary>
     private static SegmentLocation LocationOf(BsonDocument doc) =>

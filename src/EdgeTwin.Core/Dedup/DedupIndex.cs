@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
-using System.Text;
 using EdgeTwin.Core.Telemetry;
 
 namespace EdgeTwin.Core.Dedup;
@@ -173,6 +171,26 @@ public sealed partial class DedupIndex
     public static DedupIndex ReadSnapshot(ReadOnlySpan<byte> data, int historyPerSeries, Func<int, StreamDescriptor?> stream)
     {
         var r = new SpanReader(data);
+        return ReadSnapshot(ref r, data.Length, historyPerSeries, stream);
+    }
+
+    /// <summary>
+    /// Restores a state written by <see cref="WriteSnapshot"/> from the next <paramref name="length"/> bytes of
+    /// <paramref name="payload"/>, read through a small buffer: at a million series a snapshot is tens of MB, which the
+    /// heap need not hold while the index is built. Throws <see cref="InvalidDataException"/> on a malformed snapshot
+    /// (also when the stream ends early); an I/O error propagates.
+    /// </summary>
+    public static DedupIndex ReadSnapshot(Stream payload, long length, int historyPerSeries, Func<int, StreamDescriptor?> stream)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        using var source = new ChunkSource(payload, length);
+        var r = new SpanReader(source);
+        return ReadSnapshot(ref r, length, historyPerSeries, stream);
+    }
+
+    private static DedupIndex ReadSnapshot(ref SpanReader r, long length, int historyPerSeries, Func<int, StreamDescriptor?> stream)
+    {
         if (r.U32() != SnapshotMagic) throw new InvalidDataException("dedup snapshot: bad magic");
         var version = r.U8();
         if (version is not (1 or 2 or SnapshotVersion)) throw new InvalidDataException($"dedup snapshot: unknown version {version}");
@@ -182,9 +200,9 @@ public sealed partial class DedupIndex
         if (count < 0) throw new InvalidDataException("dedup snapshot: negative series count");
         var index = new DedupIndex(historyPerSeries);
         // Sized once from the count (bounded by what the data can hold: a series takes at least 15 bytes).
-        index.EnsureCapacity(Math.Min(count, data.Length / 15));
+        index.EnsureCapacity((int)Math.Min(count, length / 15));
         for (var n = 0; n < count; n++) index.ReadSeries(ref r, version, stream, null);
-        if (r.Offset != data.Length) throw new InvalidDataException($"dedup snapshot: {data.Length - r.Offset} bytes after the last series");
+        if (r.Offset != length) throw new InvalidDataException($"dedup snapshot: {length - r.Offset} bytes after the last series");
         index.Accept();
         return index;
     }
@@ -246,7 +264,7 @@ public sealed partial class DedupIndex
     }
 
     /// <summary>A progression read back, re-fitted to this index's history length (the newest kept).</summary>
-    private void RestoreProgression(SeriesState state, int count, long first, long step, int offset)
+    private void RestoreProgression(SeriesState state, int count, long first, long step, long offset)
     {
         if (count < 2 || step <= 0) throw new InvalidDataException($"dedup snapshot: progression of {count} with step {step} before offset {offset}");
         long last;
@@ -270,104 +288,5 @@ public sealed partial class DedupIndex
         state.Step = step;
         state.Count = keep;
         state.HighWaterMark = Math.Max(state.HighWaterMark, last);
-    }
-
-    private ref struct SpanWriter(IBufferWriter<byte> output)
-    {
-        private readonly IBufferWriter<byte> _output = output;
-
-        public void U8(byte v) { _output.GetSpan(1)[0] = v; _output.Advance(1); }
-
-        public void U32(uint v) { BinaryPrimitives.WriteUInt32LittleEndian(_output.GetSpan(4), v); _output.Advance(4); }
-
-        public void I32(int v) { BinaryPrimitives.WriteInt32LittleEndian(_output.GetSpan(4), v); _output.Advance(4); }
-
-        public void I64(long v) { BinaryPrimitives.WriteInt64LittleEndian(_output.GetSpan(8), v); _output.Advance(8); }
-
-        public void Str(string s)
-        {
-            var n = Encoding.UTF8.GetByteCount(s);
-            I32(n);
-            Encoding.UTF8.GetBytes(s, _output.GetSpan(n));
-            _output.Advance(n);
-        }
-
-        public void Value(PointValue v)
-        {
-            if (v.IsExtended)
-            {
-                // An array, a structure or a tagged scalar: its kind with the payload flag, then the codec's payload.
-                U8((byte)((byte)v.Kind | ExtendedValue));
-                var payload = new ArrayBufferWriter<byte>();
-                PointValueCodec.Write(v, payload);
-                I32(payload.WrittenCount);
-                payload.WrittenSpan.CopyTo(_output.GetSpan(payload.WrittenCount));
-                _output.Advance(payload.WrittenCount);
-                return;
-            }
-            U8((byte)v.Kind);
-            switch (v.Kind)
-            {
-                case PointValueKind.Number: I64(BitConverter.DoubleToInt64Bits(v.Number)); break;
-                case PointValueKind.Boolean: U8(v.Boolean ? (byte)1 : (byte)0); break;
-                case PointValueKind.String: Str(v.Text); break;
-            }
-        }
-    }
-
-    private ref struct SpanReader(ReadOnlySpan<byte> data)
-    {
-        private readonly ReadOnlySpan<byte> _data = data;
-        private int _pos;
-
-        public readonly int Offset => _pos;
-
-        private ReadOnlySpan<byte> Take(int n)
-        {
-            // Compared as a remainder: _pos + n overflows for a corrupt length near int.MaxValue.
-            if (n < 0 || n > _data.Length - _pos) throw new InvalidDataException($"dedup snapshot: truncated at offset {_pos} (wanted {n} bytes)");
-            var s = _data.Slice(_pos, n);
-            _pos += n;
-            return s;
-        }
-
-        public byte U8() => Take(1)[0];
-
-        public uint U32() => BinaryPrimitives.ReadUInt32LittleEndian(Take(4));
-
-        public int I32() => BinaryPrimitives.ReadInt32LittleEndian(Take(4));
-
-        public long I64() => BinaryPrimitives.ReadInt64LittleEndian(Take(8));
-
-        public string Str() => Encoding.UTF8.GetString(Take(I32()));
-
-        private PointValue Payload(PointValueKind kind)
-        {
-            var at = _pos;
-            var payload = Take(I32());
-            var pos = 0;
-            try
-            {
-                return PointValueCodec.Read(kind, payload, ref pos);
-            }
-            catch (InvalidDataException ex)
-            {
-                throw new InvalidDataException($"dedup snapshot: value at offset {at}: {ex.Message}", ex);
-            }
-        }
-
-        public PointValue Value()
-        {
-            var kind = U8();
-            return kind switch
-            {
-                (byte)PointValueKind.Number => PointValue.FromNumber(BitConverter.Int64BitsToDouble(I64())),
-                (byte)PointValueKind.Boolean => PointValue.FromBoolean(U8() != 0),
-                (byte)PointValueKind.String => PointValue.FromString(Str()),
-                ExtendedValue | (byte)PointValueKind.Number or ExtendedValue | (byte)PointValueKind.String
-                    or ExtendedValue | (byte)PointValueKind.Array or ExtendedValue | (byte)PointValueKind.Structure => Payload((PointValueKind)(kind & ~ExtendedValue)),
-                _ => throw new InvalidDataException($"dedup snapshot: unknown value kind {kind} at offset {_pos - 1}"),
-            };
-        }
     }
 }
