@@ -26,6 +26,13 @@ public sealed class QueueOptions
     /// </summary>
     public Func<StreamDescriptor, StreamDescriptor?>? KnownStream { get; set; }
 
+    /// <summary>
+    /// The series the process expects (its mapped series), or 0: the dedup index is sized for them once when the queue
+    /// opens, up to what <see cref="SeriesMemoryBytes"/> holds, instead of growing there by doubling (which leaves up to
+    /// twice the entries needed, and holds both tables while it copies).
+    /// </summary>
+    public int ExpectedSeries { get; set; }
+
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How often the database engine is closed and reopened to release its page cache.</summary>

@@ -103,7 +103,7 @@ internal sealed class QueueRecovery(QueueOptions options, ILogger log, TimeProvi
         {
             if ((_snapshot.Open() ?? LegacySnapshot()) is var (upTo, payload, length))
             {
-                using (payload) restored = DedupIndex.ReadSnapshot(payload, length, _options.HistoryPerSeries, Streams.Get);
+                using (payload) restored = DedupIndex.ReadSnapshot(payload, length, _options.HistoryPerSeries, Streams.Get, ExpectedInMemory);
                 _store.SnapshotUpTo = upTo;
                 report.SnapshotRestored = true;
             }
@@ -113,7 +113,7 @@ internal sealed class QueueRecovery(QueueOptions options, ILogger log, TimeProvi
             report.Problems.Add("dedup snapshot unusable: " + ex.Message);
             Log.SnapshotUnusable(_log, ex.Message);
         }
-        var dedup = _store.Dedup = restored ?? new DedupIndex(_options.HistoryPerSeries);
+        var dedup = _store.Dedup = restored ?? NewIndex();
         _store.Spill.Reset();
         dedup.AttachSpill(_store.Spill);
         var replayFrom = restored is null ? 0 : _store.SnapshotUpTo;
@@ -198,6 +198,16 @@ internal sealed class QueueRecovery(QueueOptions options, ILogger log, TimeProvi
 
         _ledger.Load(_db.Loss);
         _store.LastRecycleTicks = NowTicks;
+    }
+
+    /// <summary>The series the index is sized for at open: those expected, as far as the budget holds them.</summary>
+    private int ExpectedInMemory => (int)Math.Min(_options.ExpectedSeries, _options.SeriesMemoryBytes / DedupIndex.StateBytes);
+
+    private DedupIndex NewIndex()
+    {
+        var index = new DedupIndex(_options.HistoryPerSeries);
+        index.EnsureCapacity(ExpectedInMemory);
+        return index;
     }
 
     private void KeepSeriesWithinBudget()

@@ -64,6 +64,38 @@ public sealed class SeriesRecoveryBudgetTests
         AssertWithinBudget_AndEverySeriesDeduplicated(reopened, ringsEvicted: false);
     }
 
+    [Fact]
+    public void TheIndex_IsSizedForTheExpectedSeries_AsFarAsTheBudgetHoldsThem()
+    {
+        using var ctx = new QueueContext();
+        using (var first = ctx.Open(ctx.Options(seriesMemoryBytes: 64L << 20)))
+        {
+            first.CommitPoints(PointsOf(1));
+            first.Maintain(force: true);
+        }
+
+        // Sized for 200,000 series at open (a set entry and a clock slot each, ~28 B): megabytes allocated up front.
+        var sized = AllocatedByOpen(ctx, expected: 200_000, budget: 64L << 20);
+        // Ten million expected, but the budget holds ~7,500: sized for those, not for ten million (~280 MB).
+        var capped = AllocatedByOpen(ctx, expected: 10_000_000, budget: Budget);
+        var unsized = AllocatedByOpen(ctx, expected: 0, budget: 64L << 20);
+
+        Assert.True(sized - unsized >= 200_000L * 24, $"sized for 200,000: {sized:N0} bytes allocated, {unsized:N0} unsized");
+        Assert.True(capped - unsized < 2_000_000, $"capped by the budget: {capped:N0} bytes allocated, {unsized:N0} unsized");
+    }
+
+    private static long AllocatedByOpen(QueueContext ctx, int expected, long budget)
+    {
+        var options = ctx.Options(seriesMemoryBytes: budget);
+        options.ExpectedSeries = expected;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        using var queue = ctx.Open(options);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(queue.Recovery.SnapshotRestored);
+        Assert.Equal(DedupOutcome.Duplicate, queue.Probe([PointsOf(1)[0]])[0]);
+        return allocated;
+    }
+
     private static void AssertWithinBudget_AndEverySeriesDeduplicated(DurableQueue queue, bool ringsEvicted)
     {
         var dedup = queue.Dedup;

@@ -180,16 +180,17 @@ public sealed partial class DedupIndex
     /// heap need not hold while the index is built. Throws <see cref="InvalidDataException"/> on a malformed snapshot
     /// (also when the stream ends early); an I/O error propagates.
     /// </summary>
-    public static DedupIndex ReadSnapshot(Stream payload, long length, int historyPerSeries, Func<int, StreamDescriptor?> stream)
+    /// <param name="capacity">Series to size the index for at least (<see cref="EnsureCapacity"/>), beside the snapshot's.</param>
+    public static DedupIndex ReadSnapshot(Stream payload, long length, int historyPerSeries, Func<int, StreamDescriptor?> stream, int capacity = 0)
     {
         ArgumentNullException.ThrowIfNull(payload);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         using var source = new ChunkSource(payload, length);
         var r = new SpanReader(source);
-        return ReadSnapshot(ref r, length, historyPerSeries, stream);
+        return ReadSnapshot(ref r, length, historyPerSeries, stream, capacity);
     }
 
-    private static DedupIndex ReadSnapshot(ref SpanReader r, long length, int historyPerSeries, Func<int, StreamDescriptor?> stream)
+    private static DedupIndex ReadSnapshot(ref SpanReader r, long length, int historyPerSeries, Func<int, StreamDescriptor?> stream, int capacity = 0)
     {
         if (r.U32() != SnapshotMagic) throw new InvalidDataException("dedup snapshot: bad magic");
         var version = r.U8();
@@ -200,7 +201,7 @@ public sealed partial class DedupIndex
         if (count < 0) throw new InvalidDataException("dedup snapshot: negative series count");
         var index = new DedupIndex(historyPerSeries);
         // Sized once from the count (bounded by what the data can hold: a series takes at least 15 bytes).
-        index.EnsureCapacity((int)Math.Min(count, length / 15));
+        index.EnsureCapacity(Math.Max(capacity, (int)Math.Min(count, length / 15)));
         for (var n = 0; n < count; n++) index.ReadSeries(ref r, version, stream, null);
         if (r.Offset != length) throw new InvalidDataException($"dedup snapshot: {length - r.Offset} bytes after the last series");
         index.Accept();

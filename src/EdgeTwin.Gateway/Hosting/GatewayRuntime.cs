@@ -81,6 +81,7 @@ public sealed class GatewayRuntime : IDisposable
         foreach (var sim in config.Sources.Simulator) SimulatorSource.Register(sim, registry);
         var options = config.ToQueueOptions();
         options.KnownStream = registry.Known;
+        options.ExpectedSeries = registry.MappingCount;
         var queue = DurableQueue.Open(options, loggers.CreateLogger<DurableQueue>(), time);
         return new GatewayRuntime(config, configSource, queue, registry, time);
     }
