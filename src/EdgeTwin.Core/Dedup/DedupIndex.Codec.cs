@@ -95,6 +95,9 @@ public sealed partial class DedupIndex
 
         public string Str() => Encoding.UTF8.GetString(Take(I32()));
 
+        /// <summary>A length-prefixed UTF-8 text's bytes, valid until the next read.</summary>
+        public ReadOnlySpan<byte> Utf8() => Take(I32());
+
         private PointValue Payload(PointValueKind kind)
         {
             var at = _pos;

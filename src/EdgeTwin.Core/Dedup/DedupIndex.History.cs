@@ -141,7 +141,11 @@ public sealed partial class DedupIndex
     public void Accept()
     {
         _undo.Clear();
+        // A batch far larger than a commit's (a replay, a test) leaves no large list behind.
+        if (_undo.Capacity > UndoCapacityKept) _undo.Capacity = UndoCapacityKept;
     }
+
+    private const int UndoCapacityKept = 1 << 16;
 
     /// <summary>Undoes every admission since the last <see cref="Accept"/>, newest first.</summary>
     public void Rollback()

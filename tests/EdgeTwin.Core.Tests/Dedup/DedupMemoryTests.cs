@@ -8,7 +8,8 @@ namespace EdgeTwin.Core.Tests.Dedup;
 /// What a series costs the dedup index in memory, measured: the managed heap after a full collection, before and
 /// after a million series (each with a point in its history and its shadow), over the series count. The budget
 /// ($.dedup.memoryBytes) counts <see cref="DedupIndex.StateBytes"/> per series, so that figure must not be below the
-/// truth. The descriptors exist before (the registry's), as in the daemon.
+/// truth, whether the series were added one by one or read back from a snapshot (which must allocate nothing but
+/// what it keeps). The descriptors exist before (the registry's), as in the daemon.
 /// </summary>
 [Collection(nameof(DedupMemoryCollection))]
 public sealed class DedupMemoryTests(ITestOutputHelper output)
@@ -30,7 +31,8 @@ public sealed class DedupMemoryTests(ITestOutputHelper output)
         for (var i = 0; i < streams.Length; i++)
         {
             var state = index.GetOrAdd(streams[i]);
-            index.Admit(state, 1_000);
+            // Half the series with one point (a snapshot writes that as a list), half with two (a progression).
+            if (i % 2 == 0) index.Admit(state, 1_000);
             index.Admit(state, 2_000);
             state.ApplyToShadow(new TelemetryPoint(streams[i], 2_000, PointValue.FromNumber(i), Quality.Good, 0));
             if (i % 1024 == 0) index.Accept();
@@ -57,6 +59,37 @@ public sealed class DedupMemoryTests(ITestOutputHelper output)
         Assert.True(sized <= DedupIndex.StateBytes, $"{sized:F1} B per series sized once, StateBytes {DedupIndex.StateBytes}");
         // Grown by doubling, the set and the clock's list may hold up to one spare entry (20 B) and slot (8 B) a series.
         Assert.True(grown <= DedupIndex.StateBytes + 28, $"{grown:F1} B per series grown, StateBytes {DedupIndex.StateBytes}");
+    }
+
+    [Fact]
+    public void AMillionSeries_ReadBackFromASnapshot_CostWhatTheyCostRunning()
+    {
+        var streams = Streams();
+        var ids = new Dictionary<StreamDescriptor, int>(ReferenceEqualityComparer.Instance);
+        for (var i = 0; i < streams.Length; i++) ids[streams[i]] = i;
+        using var snapshot = new MemoryStream();
+        {
+            BytesPerSeries(streams, sized: true, out var index);
+            var writer = new System.Buffers.ArrayBufferWriter<byte>(1 << 20);
+            index.WriteSnapshot(writer, s => ids[s]);
+            snapshot.Write(writer.WrittenSpan);
+        }
+
+        snapshot.Position = 0;
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+        var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+        var restored = DedupIndex.ReadSnapshot(snapshot, snapshot.Length, 64, id => streams[id], capacity: Series);
+        var allocated = (GC.GetAllocatedBytesForCurrentThread() - allocatedBefore) / (double)Series;
+        var after = GC.GetTotalMemory(forceFullCollection: true);
+        var perSeries = (after - before) / (double)Series;
+        Assert.Equal(Series, restored.SeriesCount);
+        Assert.All(restored.Series.Take(100), s => Assert.Same(streams[ids[s.Latest!.Value.Stream]], s.Latest!.Value.Stream));
+        GC.KeepAlive(restored);
+        output.WriteLine($"{Series:N0} series read back from a snapshot of {snapshot.Length:N0} bytes: {perSeries:F1} B each, {allocated:F1} B allocated each");
+
+        Assert.True(perSeries <= DedupIndex.StateBytes, $"{perSeries:F1} B per series read back, StateBytes {DedupIndex.StateBytes}");
+        // What is allocated is what is kept: no garbage between the states (it would fragment the heap they live in).
+        Assert.True(allocated <= perSeries + 8, $"{allocated:F1} B allocated per series read back, {perSeries:F1} B kept");
     }
 
     [Fact]
