@@ -26,7 +26,11 @@ public sealed class QueueOptions
     /// </summary>
     public Func<StreamDescriptor, StreamDescriptor?>? KnownStream { get; set; }
 
-    /// <summary>The series the configuration maps (0 when not known): the stream catalog and the series index are sized for them once.</summary>
+    /// <summary>
+    /// The series the process expects (its mapped series), or 0: the stream catalog, and the dedup index up to what
+    /// <see cref="SeriesMemoryBytes"/> holds, are sized for them once when the queue opens, instead of growing by
+    /// doubling (which leaves up to twice the entries needed, and holds both tables while it copies).
+    /// </summary>
     public int ExpectedSeries { get; set; }
 
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(10);

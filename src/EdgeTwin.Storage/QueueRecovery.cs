@@ -101,9 +101,9 @@ internal sealed class QueueRecovery(QueueOptions options, ILogger log, TimeProvi
         DedupIndex? restored = null;
         try
         {
-            if ((_snapshot.Read() ?? LegacySnapshot()) is var (upTo, payload))
+            if ((_snapshot.Open() ?? LegacySnapshot()) is var (upTo, payload, length))
             {
-                restored = DedupIndex.ReadSnapshot(payload.Span, _options.HistoryPerSeries, Streams.Get);
+                using (payload) restored = DedupIndex.ReadSnapshot(payload, length, _options.HistoryPerSeries, Streams.Get, ExpectedInMemory);
                 _store.SnapshotUpTo = upTo;
                 report.SnapshotRestored = true;
             }
@@ -113,10 +113,13 @@ internal sealed class QueueRecovery(QueueOptions options, ILogger log, TimeProvi
             report.Problems.Add("dedup snapshot unusable: " + ex.Message);
             Log.SnapshotUnusable(_log, ex.Message);
         }
-        var dedup = _store.Dedup = restored ?? new DedupIndex(_options.HistoryPerSeries);
+        var dedup = _store.Dedup = restored ?? NewIndex();
         _store.Spill.Reset();
         dedup.AttachSpill(_store.Spill);
         var replayFrom = restored is null ? 0 : _store.SnapshotUpTo;
+        // The budget holds through the recovery too: a snapshot written under a larger budget, and the series the
+        // replay brings back or adds, leave memory as they would between commits (their records durable first).
+        KeepSeriesWithinBudget();
 
         var files = _store.Files;
         var index = _store.Index;
@@ -150,7 +153,7 @@ internal sealed class QueueRecovery(QueueOptions options, ILogger log, TimeProvi
                         count = points.Count;
                         foreach (var p in points)
                         {
-                            var series = dedup.GetOrAdd(p.Series);
+                            var series = dedup.GetOrAdd(p.Stream);
                             dedup.Admit(series, p.TimestampTicks);
                             series.ApplyToShadow(p);
                         }
@@ -174,6 +177,7 @@ internal sealed class QueueRecovery(QueueOptions options, ILogger log, TimeProvi
                 index.Add(new SegmentInfo(id, count, at.Length, minTicks, at, committed));
                 _store.Bytes += at.Length;
                 _store.Points += count;
+                KeepSeriesWithinBudget();
             }
         }
         foreach (var cut in files.FinishRecovery()) Log.SegmentFileTrimmed(_log, cut);
@@ -196,6 +200,21 @@ internal sealed class QueueRecovery(QueueOptions options, ILogger log, TimeProvi
         _store.LastRecycleTicks = NowTicks;
     }
 
+    /// <summary>The series the index is sized for at open: those expected, as far as the budget holds them.</summary>
+    private int ExpectedInMemory => (int)Math.Min(_options.ExpectedSeries, _options.SeriesMemoryBytes / DedupIndex.StateBytes);
+
+    private DedupIndex NewIndex()
+    {
+        var index = new DedupIndex(_options.HistoryPerSeries);
+        index.EnsureCapacity(ExpectedInMemory);
+        return index;
+    }
+
+    private void KeepSeriesWithinBudget()
+    {
+        if (_store.Dedup.EstimatedBytes > _options.SeriesMemoryBytes) _store.Report.SeriesEvicted += _store.EvictSeries();
+    }
+
     /// <summary>
     /// A queue written before the segment files kept each segment's blob in its document ("b"): the blob moves to the
     /// segment log and the document then says where, in one committed step per segment, so an upgrade loses nothing.
@@ -212,8 +231,10 @@ internal sealed class QueueRecovery(QueueOptions options, ILogger log, TimeProvi
     }
 
     /// <summary>The dedup snapshot as a queue written before <see cref="SnapshotFile"/> kept it (meta "state"), or null.</summary>
-    private (long UpTo, ReadOnlyMemory<byte> Payload)? LegacySnapshot() =>
-        _db.Meta.FindById("state") is { } state && state["b"].IsBinary && state["upTo"].IsInt64 ? (state["upTo"].AsInt64, state["b"].AsBinary) : null;
+    private (long UpTo, Stream Payload, long Length)? LegacySnapshot() =>
+        _db.Meta.FindById("state") is { } state && state["b"].IsBinary && state["upTo"].IsInt64
+            ? (state["upTo"].AsInt64, new MemoryStream(state["b"].AsBinary, writable: false), state["b"].AsBinary.LongLength)
+            : null;
 
     /// <summary>Where a segment document says its blob is; a document that does not say reads as a missing file.</summary>
     private static SegmentLocation LocationOf(BsonDocument doc) =>

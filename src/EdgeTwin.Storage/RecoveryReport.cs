@@ -18,5 +18,8 @@ public sealed class RecoveryReport
 
     public bool SnapshotRestored { get; internal set; }
 
+    /// <summary>Series that left memory during the recovery to keep the series state within $.dedup.memoryBytes.</summary>
+    public int SeriesEvicted { get; internal set; }
+
     public TimeSpan Duration { get; internal set; }
 }

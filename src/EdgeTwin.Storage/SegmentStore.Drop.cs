@@ -205,7 +205,7 @@ internal sealed partial class SegmentStore
         foreach (var l in closed)
         {
             var stream = LossStream(l.AssetId, l.Metric);
-            var state = Dedup.GetOrAdd(stream.Series);
+            var state = Dedup.GetOrAdd(stream);
             // The event is stamped with the start of the lost range. A dropped loss event is accounted under its own
             // series, so a later event there may start at the same tick: the next free tick keeps its key unique.
             for (var ts = l.FromTicks; ts < l.FromTicks + LossEventTickSpread; ts++)

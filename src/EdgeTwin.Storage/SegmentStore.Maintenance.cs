@@ -71,12 +71,14 @@ internal sealed partial class SegmentStore
 
     /// <summary>
     /// The series state is over its budget: cold series (the dedup index's clock picks them) go to the database (history and shadow,
-    /// durable first, with any stream their shadow names), then leave memory, down to 90% of the budget.
+    /// durable first, with any stream their shadow names), then leave memory, down to 90% of the budget. Also between
+    /// the segments the recovery replays (<see cref="QueueRecovery"/>): what they admitted is durable already.
+    /// Returns the series evicted.
     /// </summary>
-    private void EvictSeries()
+    internal int EvictSeries()
     {
         var picked = Dedup.PickEvictions(_options.SeriesMemoryBytes / 10 * 9, Streams.GetOrAdd);
-        if (picked.Count == 0) return;
+        if (picked.Count == 0) return 0;
         var written = 0;
         var added = 0;
         Durably(() =>
@@ -88,6 +90,7 @@ internal sealed partial class SegmentStore
         Spill.Added(added);
         Dedup.CompleteEvictions(picked);
         Log.SeriesEvicted(_log, picked.Count, Dedup.SeriesCount, Spill.Spilled);
+        return picked.Count;
     }
 
     /// <summary>

@@ -78,20 +78,57 @@ internal sealed class SnapshotFile
         }
     }
 
-    /// <summary>The last snapshot, or null when there is none. Throws <see cref="InvalidDataException"/> when it is damaged.</summary>
-    public (long UpTo, ReadOnlyMemory<byte> Payload)? Read()
+    /// <summary>
+    /// The last snapshot, or null when there is none: what it covers, and its file positioned at the payload (the
+    /// caller disposes it) with the payload's length. The payload's CRC is checked first, reading through a small
+    /// buffer (at a million series the payload is tens of MB, which the heap need not hold), so a damaged snapshot
+    /// throws <see cref="InvalidDataException"/> here, before anything is restored from it.
+    /// </summary>
+    public (long UpTo, Stream Payload, long Length)? Open()
     {
         if (!System.IO.File.Exists(Path)) return null;
-        var bytes = System.IO.File.ReadAllBytes(Path);
-        if (bytes.Length < HeaderSize) throw new InvalidDataException($"{Path} is {bytes.Length} bytes, shorter than its {HeaderSize}-byte header");
-        if (!bytes.AsSpan(0, 4).SequenceEqual(Magic)) throw new InvalidDataException($"{Path}: magic is {Convert.ToHexString(bytes, 0, 4)}, not ETD1 (byte offset 0)");
-        var upTo = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(4));
-        var length = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(20));
-        if (length != bytes.Length - HeaderSize) throw new InvalidDataException($"{Path}: header says {length} payload bytes, {bytes.Length - HeaderSize} present (byte offset 20)");
-        var payload = bytes.AsSpan(HeaderSize);
-        var crc = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(28));
-        if (crc != Crc32.Compute(payload)) throw new InvalidDataException($"{Path}: payload CRC mismatch (header at byte offset 28)");
-        return (upTo, bytes.AsMemory(HeaderSize)); // no copy: at a million series the payload is tens of MB
+        var file = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
+        try
+        {
+            Span<byte> header = stackalloc byte[HeaderSize];
+            var size = file.Length;
+            if (size < HeaderSize) throw new InvalidDataException($"{Path} is {size} bytes, shorter than its {HeaderSize}-byte header");
+            file.ReadExactly(header);
+            if (!header[..4].SequenceEqual(Magic)) throw new InvalidDataException($"{Path}: magic is {Convert.ToHexString(header[..4])}, not ETD1 (byte offset 0)");
+            var upTo = BinaryPrimitives.ReadInt64LittleEndian(header[4..]);
+            var length = BinaryPrimitives.ReadInt64LittleEndian(header[20..]);
+            if (length != size - HeaderSize) throw new InvalidDataException($"{Path}: header says {length} payload bytes, {size - HeaderSize} present (byte offset 20)");
+            var crc = BinaryPrimitives.ReadUInt32LittleEndian(header[28..]);
+            if (crc != PayloadCrc(file, length)) throw new InvalidDataException($"{Path}: payload CRC mismatch (header at byte offset 28)");
+            file.Position = HeaderSize;
+            return (upTo, file, length);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    private static uint PayloadCrc(FileStream file, long length)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            uint crc = 0;
+            for (var left = length; left > 0;)
+            {
+                var read = file.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
+                if (read == 0) throw new InvalidDataException($"{file.Name}: ended {left} bytes before its payload's end");
+                crc = Crc32.Append(crc, buffer.AsSpan(0, read));
+                left -= read;
+            }
+            return crc;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>Removes the snapshot (the queue it described was moved aside).</summary>

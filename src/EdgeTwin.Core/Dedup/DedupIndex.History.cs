@@ -127,20 +127,25 @@ public sealed partial class DedupIndex
     /// <summary>The ring holds evenly spaced timestamps only: keep them as a progression and let the array go.</summary>
     private void Fold(SeriesState s, long hwm)
     {
-        _undo.Add(new Undo(s, UndoKind.Fold, hwm, s.First, s.Step, s.Head, s.Regular, s.Ring, false));
+        _undo.Add(new Undo(s, UndoKind.Fold, hwm, 0, 0, s.Head, s.Regular, s.Ring, false));
         var first = s.HistoryAt(0);
-        s.Step = s.Count >= 2 ? s.HistoryAt(1) - first : 0;
-        s.First = first;
+        var step = s.Count >= 2 ? s.HistoryAt(1) - first : 0;
+        // Head and Regular share First's and Step's fields: the ring goes before they are overwritten.
         s.Ring = null;
         _rings--;
-        s.Head = 0;
+        s.First = first;
+        s.Step = step;
     }
 
     /// <summary>The tentative admissions since the last <see cref="Accept"/> are now durable.</summary>
     public void Accept()
     {
         _undo.Clear();
+        // A batch far larger than a commit's (a replay, a test) leaves no large list behind.
+        if (_undo.Capacity > UndoCapacityKept) _undo.Capacity = UndoCapacityKept;
     }
+
+    private const int UndoCapacityKept = 1 << 16;
 
     /// <summary>Undoes every admission since the last <see cref="Accept"/>, newest first.</summary>
     public void Rollback()
@@ -158,13 +163,10 @@ public sealed partial class DedupIndex
                     s.First = u.A;
                     s.Step = u.B;
                     s.Count = u.C;
-                    s.Head = 0;
                     break;
                 case UndoKind.Fold:
                     _rings++;
                     s.Ring = u.Ring;
-                    s.First = u.A;
-                    s.Step = u.B;
                     s.Head = u.C;
                     s.Regular = u.D;
                     break;
@@ -196,7 +198,7 @@ public sealed partial class DedupIndex
 
     /// <summary>
     /// One admission to undo. Progression and Materialize: A, B, C are the progression's First, Step and Count
-    /// before it. Fold: the ring (with Head C, Regular D) and the First and Step (A, B) before it. Append and
+    /// before it. Fold: the ring with its Head C and Regular D (which share the progression's fields). Append and
     /// Insert: A the evicted timestamp when <see cref="Evicted"/>, C the inserted position, D the Regular before.
     /// </summary>
     private readonly record struct Undo(SeriesState State, UndoKind Kind, long HighWaterMark, long A, long B, int C, int D, long[]? Ring, bool Evicted);

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Text;
 using EdgeTwin.Core.Telemetry;
 
@@ -13,9 +12,12 @@ namespace EdgeTwin.Core.Dedup;
 /// </summary>
 public sealed partial class DedupIndex
 {
-    private readonly Dictionary<SeriesKey, SeriesState> _series = new();
+    // The series in memory, found by their key: a set of the states themselves (each knows its key), so an entry is
+    // the state's reference with its hash and chain (16 bytes and a 4-byte bucket) rather than a copy of the key.
+    private readonly HashSet<SeriesState> _series = new(KeyComparer.Instance);
+    private readonly HashSet<SeriesState>.AlternateLookup<SeriesKey> _byKey;
 
-    // Readers on other threads (the local API's shadow) list the series from here: the dictionary above belongs
+    // Readers on other threads (the local API's shadow) list the series from here: the set above belongs
     // to the pipeline thread and may be growing while they read. It is also the eviction clock's ring (SeriesState.Slot).
     private readonly List<SeriesState> _published = [];
     private readonly Lock _publishedGate = new();
@@ -24,28 +26,50 @@ public sealed partial class DedupIndex
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(historyPerSeries, 1);
         HistoryPerSeries = historyPerSeries;
+        _byKey = _series.GetAlternateLookup<SeriesKey>();
     }
 
     public int HistoryPerSeries { get; }
 
     public int SeriesCount => _series.Count;
 
-    public IEnumerable<SeriesState> Series => _series.Values;
+    public IEnumerable<SeriesState> Series => _series;
 
-    public SeriesState GetOrAdd(SeriesKey key)
+    /// <summary>
+    /// Sizes the index for <paramref name="series"/> series at once (the mapped series, or a snapshot's count), so it
+    /// does not grow by doubling on the way there, which leaves up to twice the entries needed. Never shrinks it.
+    /// </summary>
+    public void EnsureCapacity(int series)
     {
-        if (!_series.TryGetValue(key, out var state))
+        ArgumentOutOfRangeException.ThrowIfNegative(series);
+        if (series <= _series.Count) return;
+        _series.EnsureCapacity(series);
+        lock (_publishedGate)
         {
-            state = new SeriesState(key);
-            _series.Add(key, state);
-            lock (_publishedGate)
-            {
-                state.Slot = _published.Count;
-                _published.Add(state);
-            }
-            // A series evicted before comes back with its history and shadow.
-            if (_spill is not null && _spill.Spilled > 0 && _spill.Load(key) is { } record) Reload(state, record);
+            if (_published.Capacity < series) _published.Capacity = series;
         }
+    }
+
+    public SeriesState GetOrAdd(SeriesKey key) =>
+        _byKey.TryGetValue(key, out var state) ? state : Add(new SeriesState(key));
+
+    /// <summary>
+    /// The state of <paramref name="stream"/>'s series; a new one holds the descriptor for its key (no copy of it).
+    /// The pipeline's way in: its points carry their descriptor.
+    /// </summary>
+    public SeriesState GetOrAdd(StreamDescriptor stream) =>
+        _byKey.TryGetValue(stream.Series, out var state) ? state : Add(new SeriesState(stream));
+
+    private SeriesState Add(SeriesState state)
+    {
+        _series.Add(state);
+        lock (_publishedGate)
+        {
+            state.Slot = _published.Count;
+            _published.Add(state);
+        }
+        // A series evicted before comes back with its history and shadow.
+        if (_spill is not null && _spill.Spilled > 0 && _spill.Load(state.Key) is { } record) Reload(state, record);
         return state;
     }
 
@@ -55,7 +79,28 @@ public sealed partial class DedupIndex
         lock (_publishedGate) return [.. _published];
     }
 
-    public bool TryGet(SeriesKey key, out SeriesState? state) => _series.TryGetValue(key, out state);
+    public bool TryGet(SeriesKey key, out SeriesState? state)
+    {
+        var found = _byKey.TryGetValue(key, out var s);
+        state = s;
+        return found;
+    }
+
+    /// <summary>Equality of states by their series' key, and the lookup of a state by a bare key.</summary>
+    private sealed class KeyComparer : IEqualityComparer<SeriesState>, IAlternateEqualityComparer<SeriesKey, SeriesState>
+    {
+        public static readonly KeyComparer Instance = new();
+
+        public bool Equals(SeriesState? x, SeriesState? y) => ReferenceEquals(x, y) || (x is not null && y is not null && x.Key == y.Key);
+
+        public int GetHashCode(SeriesState obj) => obj.Key.GetHashCode();
+
+        public bool Equals(SeriesKey alternate, SeriesState other) => alternate == other.Key;
+
+        public int GetHashCode(SeriesKey alternate) => alternate.GetHashCode();
+
+        public SeriesState Create(SeriesKey alternate) => new(alternate);
+    }
 
     private const uint SnapshotMagic = 0x50534445; // "EDSP" little-endian
     private const byte SnapshotVersion = 3;
@@ -82,7 +127,7 @@ public sealed partial class DedupIndex
         w.U8(SnapshotVersion);
         w.I32(HistoryPerSeries);
         w.I32(_series.Count);
-        foreach (var s in _series.Values) WriteSeries(ref w, s, streamId);
+        foreach (var s in _series) WriteSeries(ref w, s, streamId);
     }
 
     private static void WriteSeries(ref SpanWriter w, SeriesState s, Func<StreamDescriptor, int> streamId)
@@ -127,6 +172,27 @@ public sealed partial class DedupIndex
     public static DedupIndex ReadSnapshot(ReadOnlySpan<byte> data, int historyPerSeries, Func<int, StreamDescriptor?> stream)
     {
         var r = new SpanReader(data);
+        return ReadSnapshot(ref r, data.Length, historyPerSeries, stream);
+    }
+
+    /// <summary>
+    /// Restores a state written by <see cref="WriteSnapshot"/> from the next <paramref name="length"/> bytes of
+    /// <paramref name="payload"/>, read through a small buffer: at a million series a snapshot is tens of MB, which the
+    /// heap need not hold while the index is built. Throws <see cref="InvalidDataException"/> on a malformed snapshot
+    /// (also when the stream ends early); an I/O error propagates.
+    /// </summary>
+    /// <param name="capacity">Series to size the index for at least (<see cref="EnsureCapacity"/>), beside the snapshot's.</param>
+    public static DedupIndex ReadSnapshot(Stream payload, long length, int historyPerSeries, Func<int, StreamDescriptor?> stream, int capacity = 0)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        using var source = new ChunkSource(payload, length);
+        var r = new SpanReader(source);
+        return ReadSnapshot(ref r, length, historyPerSeries, stream, capacity);
+    }
+
+    private static DedupIndex ReadSnapshot(ref SpanReader r, long length, int historyPerSeries, Func<int, StreamDescriptor?> stream, int capacity = 0)
+    {
         if (r.U32() != SnapshotMagic) throw new InvalidDataException("dedup snapshot: bad magic");
         var version = r.U8();
         if (version is not (1 or 2 or SnapshotVersion)) throw new InvalidDataException($"dedup snapshot: unknown version {version}");
@@ -135,50 +201,141 @@ public sealed partial class DedupIndex
         var count = r.I32();
         if (count < 0) throw new InvalidDataException("dedup snapshot: negative series count");
         var index = new DedupIndex(historyPerSeries);
+        // Sized once from the count (bounded by what the data can hold: a series takes at least 15 bytes).
+        index.EnsureCapacity(Math.Max(capacity, (int)Math.Min(count, length / 15)));
         for (var n = 0; n < count; n++) index.ReadSeries(ref r, version, stream, null);
-        if (r.Offset != data.Length) throw new InvalidDataException($"dedup snapshot: {data.Length - r.Offset} bytes after the last series");
+        if (r.Offset != length) throw new InvalidDataException($"dedup snapshot: {length - r.Offset} bytes after the last series");
         index.Accept();
         return index;
     }
 
-    /// <summary>One series as <see cref="WriteSeries"/> wrote it, into this index (or into <paramref name="into"/>).</summary>
+    /// <summary>
+    /// One series as <see cref="WriteSeries"/> wrote it, into this index (or into <paramref name="into"/>). Nothing
+    /// is allocated but what the state keeps: the key is read as UTF-8 into a pooled buffer and the state is made
+    /// for its shadow's stream (which holds the key), so a million series read back leave no garbage between the
+    /// states (at that count, the strings and boxes once dropped between them left ~90 MB more heap committed).
+    /// </summary>
     private SeriesState ReadSeries(ref SpanReader r, byte version, Func<int, StreamDescriptor?> stream, SeriesState? into)
     {
-        var key = new SeriesKey(r.Str(), r.Str());
-        if (into is not null && into.Key != key) throw new InvalidDataException($"dedup record: series {key} where {into.Key} was expected");
-        var state = into ?? GetOrAdd(key);
-        var hwm = r.I64();
-        var histCount = r.I32();
-        if (histCount < 0 || histCount > 65536) throw new InvalidDataException($"dedup snapshot: history count {histCount} at offset {r.Offset}");
-        var form = version == 1 || histCount == 0 ? HistoryList : r.U8();
-        if (form == HistoryProgression) RestoreProgression(state, histCount, r.I64(), r.I64(), r.Offset);
-        else if (form == HistoryList) for (var i = 0; i < histCount; i++) Admit(state, r.I64());
-        else throw new InvalidDataException($"dedup snapshot: unknown history form {form} at offset {r.Offset - 1}");
-        state.HighWaterMark = Math.Max(state.HighWaterMark, hwm);
-        if (state.Count == 0)
+        var key = ArrayPool<byte>.Shared.Rent(512);
+        long[]? list = null;
+        var pending = _undo.Count;
+        try
         {
-            // Every admission enters the history, so a mark without one is corrupt; kept, it would break Admit.
-            if (state.HighWaterMark != long.MinValue) throw new InvalidDataException($"dedup snapshot: series {state.Key} has a high-water mark but no history");
-        }
+            var asset = r.Utf8();
+            var assetLength = asset.Length;
+            if (assetLength > key.Length) Grow(ref key, assetLength, 0);
+            asset.CopyTo(key);
+            var metric = r.Utf8();
+            if (assetLength + metric.Length > key.Length) Grow(ref key, assetLength + metric.Length, assetLength);
+            metric.CopyTo(key.AsSpan(assetLength));
+            var assetBytes = key.AsSpan(0, assetLength);
+            var metricBytes = key.AsSpan(assetLength, metric.Length);
 
-        if (r.U8() == 1)
-        {
-            var id = r.I32();
-            var ticks = r.I64();
-            var qualityByte = r.U8();
-            if (qualityByte > (byte)Quality.Bad) throw new InvalidDataException($"dedup snapshot: unknown quality {qualityByte} at offset {r.Offset - 1}");
-            var quality = (Quality)qualityByte;
-            var status = r.U32();
-            var value = r.Value();
-            if (stream(id) is { } s) state.ApplyToShadow(new TelemetryPoint(s, ticks, value, quality, status));
+            var hwm = r.I64();
+            var histCount = r.I32();
+            if (histCount < 0 || histCount > 65536) throw new InvalidDataException($"dedup snapshot: history count {histCount} at offset {r.Offset}");
+            var form = version == 1 || histCount == 0 ? HistoryList : r.U8();
+            long first = 0, step = 0, progressionEnd = 0;
+            if (form == HistoryProgression)
+            {
+                first = r.I64();
+                step = r.I64();
+                progressionEnd = r.Offset;
+            }
+            else if (form == HistoryList)
+            {
+                list = ArrayPool<long>.Shared.Rent(Math.Max(histCount, 1));
+                for (var i = 0; i < histCount; i++) list[i] = r.I64();
+            }
+            else
+            {
+                throw new InvalidDataException($"dedup snapshot: unknown history form {form} at offset {r.Offset - 1}");
+            }
+
+            StreamDescriptor? shadow = null;
+            var shadowId = 0;
+            long ticks = 0;
+            var quality = Quality.Good;
+            uint status = 0;
+            var value = PointValue.None;
+            if (r.U8() == 1)
+            {
+                shadowId = r.I32();
+                ticks = r.I64();
+                var qualityByte = r.U8();
+                if (qualityByte > (byte)Quality.Bad) throw new InvalidDataException($"dedup snapshot: unknown quality {qualityByte} at offset {r.Offset - 1}");
+                quality = (Quality)qualityByte;
+                status = r.U32();
+                value = r.Value();
+                shadow = stream(shadowId);
+            }
+            var flags = 0;
+            if (version >= 3)
+            {
+                flags = r.U8();
+                if (flags > 1) throw new InvalidDataException($"dedup snapshot: unknown series flags {flags} at offset {r.Offset - 1}");
+            }
+
+            SeriesState state;
+            if (into is not null)
+            {
+                if (!Is(into.Key, assetBytes, metricBytes)) throw new InvalidDataException($"dedup record: series {KeyOf(assetBytes, metricBytes)} where {into.Key} was expected");
+                state = into;
+            }
+            else if (shadow is not null)
+            {
+                // The shadow's stream holds the series' key too: a stream of another series is a corrupt id.
+                if (!Is(shadow.Series, assetBytes, metricBytes)) throw new InvalidDataException($"dedup snapshot: series {KeyOf(assetBytes, metricBytes)} has a shadow of stream {shadowId}, which is {shadow.Series}, before offset {r.Offset}");
+                state = GetOrAdd(shadow);
+            }
+            else
+            {
+                state = GetOrAdd(KeyOf(assetBytes, metricBytes));
+            }
+
+            if (form == HistoryProgression) RestoreProgression(state, histCount, first, step, progressionEnd);
+            else for (var i = 0; i < histCount; i++) Admit(state, list![i]);
+            state.HighWaterMark = Math.Max(state.HighWaterMark, hwm);
+            if (state.Count == 0)
+            {
+                // Every admission enters the history, so a mark without one is corrupt; kept, it would break Admit.
+                if (state.HighWaterMark != long.MinValue) throw new InvalidDataException($"dedup snapshot: series {state.Key} has a high-water mark but no history");
+            }
+            if (shadow is not null) state.ApplyToShadow(new TelemetryPoint(shadow, ticks, value, quality, status));
+            if (version >= 3 && into is null) MarkStored(state, (flags & 1) != 0);
+            // What was read is durable: nothing of it is for a rollback (a snapshot of a million one-point series kept a
+            // million undo records, ~56 MB, until its end, and the list's capacity after it).
+            _undo.RemoveRange(pending, _undo.Count - pending);
+            return state;
         }
-        if (version >= 3)
+        finally
         {
-            var flags = r.U8();
-            if (flags > 1) throw new InvalidDataException($"dedup snapshot: unknown series flags {flags} at offset {r.Offset - 1}");
-            if (into is null) MarkStored(state, (flags & 1) != 0);
+            ArrayPool<byte>.Shared.Return(key);
+            if (list is not null) ArrayPool<long>.Shared.Return(list);
         }
-        return state;
+    }
+
+    private static void Grow(ref byte[] buffer, int size, int keep)
+    {
+        var larger = ArrayPool<byte>.Shared.Rent(size);
+        buffer.AsSpan(0, keep).CopyTo(larger);
+        ArrayPool<byte>.Shared.Return(buffer);
+        buffer = larger;
+    }
+
+    private static SeriesKey KeyOf(ReadOnlySpan<byte> asset, ReadOnlySpan<byte> metric) => new(Encoding.UTF8.GetString(asset), Encoding.UTF8.GetString(metric));
+
+    /// <summary>Whether <paramref name="key"/> is the UTF-8 <paramref name="asset"/> and <paramref name="metric"/>, without allocating.</summary>
+    private static bool Is(SeriesKey key, ReadOnlySpan<byte> asset, ReadOnlySpan<byte> metric) => Is(key.AssetId, asset) && Is(key.Metric, metric);
+
+    private static bool Is(string text, ReadOnlySpan<byte> utf8)
+    {
+        // Every char is at least one UTF-8 byte and at most three; beyond that the lengths alone tell.
+        if (text.Length > utf8.Length || utf8.Length > 3 * text.Length) return false;
+        Span<byte> small = stackalloc byte[256];
+        var encoded = utf8.Length <= small.Length ? small : new byte[utf8.Length];
+        return Encoding.UTF8.TryGetBytes(text, encoded, out var written) && encoded[..written].SequenceEqual(utf8);
     }
 
     private static bool EvenlySpaced(SeriesState s)
@@ -193,7 +350,7 @@ public sealed partial class DedupIndex
     }
 
     /// <summary>A progression read back, re-fitted to this index's history length (the newest kept).</summary>
-    private void RestoreProgression(SeriesState state, int count, long first, long step, int offset)
+    private void RestoreProgression(SeriesState state, int count, long first, long step, long offset)
     {
         if (count < 2 || step <= 0) throw new InvalidDataException($"dedup snapshot: progression of {count} with step {step} before offset {offset}");
         long last;
@@ -212,109 +369,10 @@ public sealed partial class DedupIndex
             for (var i = count - keep; i < count; i++) Admit(state, first + (i * step));
             return;
         }
+        state.Ring = null; // First and Step are the progression's from here (a ring's Head and Regular share them)
         state.First = last - ((keep - 1) * step);
         state.Step = step;
         state.Count = keep;
-        state.Ring = null;
         state.HighWaterMark = Math.Max(state.HighWaterMark, last);
-    }
-
-    private ref struct SpanWriter(IBufferWriter<byte> output)
-    {
-        private readonly IBufferWriter<byte> _output = output;
-
-        public void U8(byte v) { _output.GetSpan(1)[0] = v; _output.Advance(1); }
-
-        public void U32(uint v) { BinaryPrimitives.WriteUInt32LittleEndian(_output.GetSpan(4), v); _output.Advance(4); }
-
-        public void I32(int v) { BinaryPrimitives.WriteInt32LittleEndian(_output.GetSpan(4), v); _output.Advance(4); }
-
-        public void I64(long v) { BinaryPrimitives.WriteInt64LittleEndian(_output.GetSpan(8), v); _output.Advance(8); }
-
-        public void Str(string s)
-        {
-            var n = Encoding.UTF8.GetByteCount(s);
-            I32(n);
-            Encoding.UTF8.GetBytes(s, _output.GetSpan(n));
-            _output.Advance(n);
-        }
-
-        public void Value(PointValue v)
-        {
-            if (v.IsExtended)
-            {
-                // An array, a structure or a tagged scalar: its kind with the payload flag, then the codec's payload.
-                U8((byte)((byte)v.Kind | ExtendedValue));
-                var payload = new ArrayBufferWriter<byte>();
-                PointValueCodec.Write(v, payload);
-                I32(payload.WrittenCount);
-                payload.WrittenSpan.CopyTo(_output.GetSpan(payload.WrittenCount));
-                _output.Advance(payload.WrittenCount);
-                return;
-            }
-            U8((byte)v.Kind);
-            switch (v.Kind)
-            {
-                case PointValueKind.Number: I64(BitConverter.DoubleToInt64Bits(v.Number)); break;
-                case PointValueKind.Boolean: U8(v.Boolean ? (byte)1 : (byte)0); break;
-                case PointValueKind.String: Str(v.Text); break;
-            }
-        }
-    }
-
-    private ref struct SpanReader(ReadOnlySpan<byte> data)
-    {
-        private readonly ReadOnlySpan<byte> _data = data;
-        private int _pos;
-
-        public readonly int Offset => _pos;
-
-        private ReadOnlySpan<byte> Take(int n)
-        {
-            // Compared as a remainder: _pos + n overflows for a corrupt length near int.MaxValue.
-            if (n < 0 || n > _data.Length - _pos) throw new InvalidDataException($"dedup snapshot: truncated at offset {_pos} (wanted {n} bytes)");
-            var s = _data.Slice(_pos, n);
-            _pos += n;
-            return s;
-        }
-
-        public byte U8() => Take(1)[0];
-
-        public uint U32() => BinaryPrimitives.ReadUInt32LittleEndian(Take(4));
-
-        public int I32() => BinaryPrimitives.ReadInt32LittleEndian(Take(4));
-
-        public long I64() => BinaryPrimitives.ReadInt64LittleEndian(Take(8));
-
-        public string Str() => Encoding.UTF8.GetString(Take(I32()));
-
-        private PointValue Payload(PointValueKind kind)
-        {
-            var at = _pos;
-            var payload = Take(I32());
-            var pos = 0;
-            try
-            {
-                return PointValueCodec.Read(kind, payload, ref pos);
-            }
-            catch (InvalidDataException ex)
-            {
-                throw new InvalidDataException($"dedup snapshot: value at offset {at}: {ex.Message}", ex);
-            }
-        }
-
-        public PointValue Value()
-        {
-            var kind = U8();
-            return kind switch
-            {
-                (byte)PointValueKind.Number => PointValue.FromNumber(BitConverter.Int64BitsToDouble(I64())),
-                (byte)PointValueKind.Boolean => PointValue.FromBoolean(U8() != 0),
-                (byte)PointValueKind.String => PointValue.FromString(Str()),
-                ExtendedValue | (byte)PointValueKind.Number or ExtendedValue | (byte)PointValueKind.String
-                    or ExtendedValue | (byte)PointValueKind.Array or ExtendedValue | (byte)PointValueKind.Structure => Payload((PointValueKind)(kind & ~ExtendedValue)),
-                _ => throw new InvalidDataException($"dedup snapshot: unknown value kind {kind} at offset {_pos - 1}"),
-            };
-        }
     }
 }

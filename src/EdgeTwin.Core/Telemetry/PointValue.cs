@@ -36,6 +36,13 @@ public readonly struct PointValue : IEquatable<PointValue>
 
     public PointValueKind Kind { get; }
 
+    /// <summary>The value's parts, for a holder that keeps them apart (a series' shadow packs the kind beside its other bytes).</summary>
+    internal double RawNumber => _number;
+
+    internal object? RawReference => _ref;
+
+    internal static PointValue FromParts(PointValueKind kind, double number, object? reference) => new(kind, number, reference);
+
     public static PointValue None => default;
 
     public static PointValue FromNumber(double value) => new(PointValueKind.Number, value, null);

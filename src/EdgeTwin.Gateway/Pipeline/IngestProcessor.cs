@@ -43,7 +43,7 @@ public sealed class IngestProcessor
                 reasons[reason] = reasons.GetValueOrDefault(reason) + 1;
                 continue;
             }
-            var state = StateOf(target!, dedup, point.Series);
+            var state = StateOf(target!, dedup, point.Stream);
             switch (dedup.Admit(state, point.TimestampTicks))
             {
                 case DedupOutcome.Duplicate:
@@ -78,7 +78,7 @@ public sealed class IngestProcessor
                 remaining++;
                 continue;
             }
-            var state = StateOf(target!, dedup, point.Series);
+            var state = StateOf(target!, dedup, point.Stream);
             if (dedup.Admit(state, point.TimestampTicks) == DedupOutcome.Duplicate) duplicates++;
             else request.Points.Add(point);
             request.CuredQuarantineIds.Add(record.Id);
@@ -87,12 +87,12 @@ public sealed class IngestProcessor
         return (cured, remaining, duplicates);
     }
 
-    private static SeriesState StateOf(MappingTarget target, DedupIndex dedup, SeriesKey series)
+    private static SeriesState StateOf(MappingTarget target, DedupIndex dedup, StreamDescriptor stream)
     {
         // The mapping caches its series state; a reopened queue brings a new index, which invalidates it.
         // An evicted series is looked up again (and comes back from the queue's database).
         if (ReferenceEquals(target.CachedIndex, dedup) && target.CachedState is { Evicted: false } cached) return cached;
-        var state = dedup.GetOrAdd(series);
+        var state = dedup.GetOrAdd(stream);
         target.CachedState = state;
         target.CachedIndex = dedup;
         return state;

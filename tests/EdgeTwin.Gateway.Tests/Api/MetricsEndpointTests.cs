@@ -84,8 +84,8 @@ public sealed class MetricsEndpointTests
         Assert.True(One("edgetwin_series_in_memory", "gauge").Value >= 2);
         Assert.Equal(0, One("edgetwin_series_stored", "gauge").Value);
         Assert.Equal(0, One("edgetwin_series_evictions_total", "counter").Value);
-        Assert.Equal(128L << 20, One("edgetwin_series_memory_limit_bytes", "gauge").Value);
-        Assert.InRange(One("edgetwin_series_memory_bytes", "gauge").Value, 1, 128L << 20);
+        Assert.Equal(160L << 20, One("edgetwin_series_memory_limit_bytes", "gauge").Value);
+        Assert.InRange(One("edgetwin_series_memory_bytes", "gauge").Value, 1, 160L << 20);
         // Loss ledger totals: nothing lost here.
         Assert.Equal(0, One("edgetwin_loss_records_total", "counter").Value);
         Assert.Equal(0, One("edgetwin_loss_points_total", "counter").Value);

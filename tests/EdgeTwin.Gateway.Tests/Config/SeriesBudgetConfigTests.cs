@@ -21,9 +21,9 @@ public sealed class SeriesBudgetConfigTests : IDisposable
         """;
 
     [Fact]
-    public void MemoryBytes_DefaultsTo128MiB_AndBinds()
+    public void MemoryBytes_DefaultsTo160MiB_AndBinds()
     {
-        Assert.Equal(128L << 20, ConfigLoader.Load(Json(1, ""), "test.json", _folder).Dedup.MemoryBytes);
+        Assert.Equal(160L << 20, ConfigLoader.Load(Json(1, ""), "test.json", _folder).Dedup.MemoryBytes);
         Assert.Equal(300L << 20, ConfigLoader.Load(Json(1, "\"memoryBytes\": 314572800"), "test.json", _folder).Dedup.MemoryBytes);
     }
 
@@ -39,7 +39,7 @@ public sealed class SeriesBudgetConfigTests : IDisposable
     [Fact]
     public void Doctor_WarnsWhenTheBudgetCannotHoldTheMappedSeries_AndPassesWhenItCan()
     {
-        // 5 channels a pump: 100,000 pumps map 500,000 series, ~95 MiB of state, over 64 MiB and within the default 128 MiB.
+        // 5 channels a pump: 100,000 pumps map 500,000 series, ~67 MiB of state, over 64 MiB and within the default 160 MiB.
         var over = DoctorCommand.CheckSeriesBudget(ConfigLoader.Load(Json(100_000, "\"memoryBytes\": 67108864"), "test.json", _folder));
         var within = DoctorCommand.CheckSeriesBudget(ConfigLoader.Load(Json(100_000, ""), "test.json", _folder));
 

@@ -71,6 +71,9 @@ public sealed class TestConfig
 
     public double CommitLingerMs { get; set; }
 
+    /// <summary>$.queue.stateCheckpointSeconds (1 s keeps restarts short; a million series want fewer checkpoints).</summary>
+    public double CheckpointSeconds { get; set; } = 1;
+
     /// <summary>Entries of $.sources.opcua.</summary>
     public List<JsonObject> OpcUaSources { get; } = [];
 
@@ -123,7 +126,7 @@ public sealed class TestConfig
                 ["minFreeDiskBytes"] = MinFreeDiskBytes,
                 ["fullPolicy"] = FullPolicy,
                 ["maxSegmentPoints"] = MaxSegmentPoints,
-                ["stateCheckpointSeconds"] = 1,
+                ["stateCheckpointSeconds"] = CheckpointSeconds,
                 ["commitLingerMs"] = CommitLingerMs,
             },
             ["validation"] = new JsonObject { ["maxPastSkewSeconds"] = 86400 * 3, ["maxFutureSkewSeconds"] = MaxFutureSkewSeconds },
