@@ -50,7 +50,7 @@ public sealed partial class DurableQueue : IDisposable
         _quarantine = new QuarantineStore(_db, _ledger, options, log);
         _cursors = new SinkCursors(_db, _quarantine);
         _checkpoints = new SourceCheckpoints(_db);
-        _store = new SegmentStore(options, log, time, _gate, _db, snapshot, new StreamCatalog(options.KnownStream, options.ExpectedSeries), _ledger, _quarantine, _cursors, _checkpoints);
+        _store = new SegmentStore(options, log, time, _gate, _db, snapshot, new StreamCatalog(options.KnownStream, options.ExpectedStreams), _ledger, _quarantine, _cursors, _checkpoints);
         _recovery = new QueueRecovery(options, log, time, _db, snapshot, _store, _cursors, _quarantine, _ledger);
     }
 

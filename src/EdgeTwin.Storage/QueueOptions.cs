@@ -27,11 +27,14 @@ public sealed class QueueOptions
     public Func<StreamDescriptor, StreamDescriptor?>? KnownStream { get; set; }
 
     /// <summary>
-    /// The series the process expects (its mapped series), or 0: the stream catalog, and the dedup index up to what
-    /// <see cref="SeriesMemoryBytes"/> holds, are sized for them once when the queue opens, instead of growing by
-    /// doubling (which leaves up to twice the entries needed, and holds both tables while it copies).
+    /// The series the process expects (its mapped series), or 0: the dedup index is sized for them once when the queue
+    /// opens, up to what <see cref="SeriesMemoryBytes"/> holds, instead of growing by doubling (which leaves up to
+    /// twice the entries needed, and holds both tables while it copies).
     /// </summary>
     public int ExpectedSeries { get; set; }
+
+    /// <summary>The streams the process expects (its mappings), or 0: the stream catalog is sized for them once.</summary>
+    public int ExpectedStreams { get; set; }
 
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -82,6 +82,7 @@ public sealed class GatewayRuntime : IDisposable
         var options = config.ToQueueOptions();
         options.KnownStream = registry.Known;
         options.ExpectedSeries = registry.MappingCount;
+        options.ExpectedStreams = registry.MappingCount;
         var queue = DurableQueue.Open(options, loggers.CreateLogger<DurableQueue>(), time);
         return new GatewayRuntime(config, configSource, queue, registry, time);
     }
