@@ -197,6 +197,10 @@ internal sealed class QueueRecovery(QueueOptions options, ILogger log, TimeProvi
         _store.LastSnapshotTicks = NowTicks;
 
         _ledger.Load(_db.Loss);
+        // Recovery read the stream catalog, the segment index and the rest through LiteDB's page cache, which keeps every
+        // page it read until the engine closes (a million streams' catalog is tens of MB): the daemon starts on a fresh one.
+        _db.Close();
+        _db.Open();
         _store.LastRecycleTicks = NowTicks;
     }
 

@@ -5,9 +5,11 @@ using Xunit.Abstractions;
 namespace EdgeTwin.Gateway.Tests;
 
 /// <summary>
-/// A million series with the default series budget ($.dedup.memoryBytes, which holds them all): the daemon is killed
-/// with SIGKILL under load, restarts and drains. Every point reaches the sink exactly once, and the
-/// resident memory stays under systemd's MemoryMax (512 MiB) before the kill and through the recovery.
+/// A million series with the default series budget ($.dedup.memoryBytes, which holds them all), the daemon run as
+/// edgetwin.service runs it: in a memory cgroup of 512 MiB (its MemoryMax=), where the kernel kills a process that
+/// outgrows it and the runtime sizes its heap limit from it. The daemon is killed with SIGKILL under load, restarts
+/// and drains: the kernel never killed it for memory, every point reaches the sink exactly once, and the resident
+/// memory sampled before the kill and through the recovery stays under the limit.
 /// </summary>
 [Collection("daemon")]
 public sealed class SeriesScaleCrashTests(ITestOutputHelper output)
@@ -37,9 +39,10 @@ public sealed class SeriesScaleCrashTests(ITestOutputHelper output)
         };
         var path = config.Write();
 
+        using var cgroup = Cli.MemoryCgroup.Create("edgetwin-test-kill9", RssLimit);
         long killedAt;
         long peakBefore;
-        using (var daemon = GatewayProcess.Start("run", "--config", path))
+        using (var daemon = GatewayProcess.StartInCgroup(cgroup, "run", "--config", path))
         using (var rss = new RssSampler(daemon.Pid))
         {
             // Killed once every series was seen, before the last points came in. The default budget holds a million
@@ -67,13 +70,16 @@ public sealed class SeriesScaleCrashTests(ITestOutputHelper output)
         Assert.True(killedAt < total, "the kill came after every point was forwarded");
 
         long peakRecovery;
-        using (var final = GatewayProcess.Start("run", "--config", path, "--exit-when-drained"))
+        Assert.Equal(0, cgroup.OomKills);
+        using (var final = GatewayProcess.StartInCgroup(cgroup, "run", "--config", path, "--exit-when-drained"))
         using (var rss = new RssSampler(final.Pid))
         {
             Assert.True(final.WaitForExit(TimeSpan.FromMinutes(3)), "the restart did not drain:" + Environment.NewLine + final.Output);
             Assert.True(final.ExitCode == 0, $"the restart exited {final.ExitCode}:{Environment.NewLine}{final.Output}");
             peakRecovery = rss.Peak;
+            output.WriteLine("VmRSS through the restart, MiB every second: " + rss.Timeline());
         }
+        Assert.Equal(0, cgroup.OomKills);
         output.WriteLine($"peak RSS through the recovery and drain {peakRecovery / 1048576.0:F1} MiB");
 
         var (lines, distinct) = SinkOutput.CountKeys(config.SinkDirectory);
@@ -88,6 +94,7 @@ public sealed class SeriesScaleCrashTests(ITestOutputHelper output)
     {
         private readonly CancellationTokenSource _stop = new();
         private readonly Task _loop;
+        private readonly System.Collections.Concurrent.ConcurrentQueue<long> _samples = new();
         private long _peak;
 
         public RssSampler(int pid) => _loop = Task.Run(async () =>
@@ -95,6 +102,7 @@ public sealed class SeriesScaleCrashTests(ITestOutputHelper output)
             while (!_stop.IsCancellationRequested)
             {
                 if (Read(pid) is not { } rss) return;
+                _samples.Enqueue(rss);
                 if (rss > Volatile.Read(ref _peak)) Volatile.Write(ref _peak, rss);
                 try
                 {
@@ -108,6 +116,10 @@ public sealed class SeriesScaleCrashTests(ITestOutputHelper output)
         });
 
         public long Peak => Volatile.Read(ref _peak);
+
+        /// <summary>The samples, one per second (the largest of its ten), in MiB.</summary>
+        public string Timeline() =>
+            string.Join(' ', _samples.Chunk(10).Select(c => (c.Max() >> 20).ToString(CultureInfo.InvariantCulture)));
 
         private static long? Read(int pid)
         {

@@ -28,12 +28,12 @@ public static class BenchCommand
     {
         if (seriesMemory < 0) seriesMemory = 0;
         if (child) return await RunChildAsync(seriesCounts[0], seconds, rate, lingerMs, seriesMemory, dir, ct).ConfigureAwait(false);
-        BenchMemoryCgroup? cgroup = null;
+        MemoryCgroup? cgroup = null;
         if (memoryMax > 0)
         {
             try
             {
-                cgroup = BenchMemoryCgroup.Create(memoryMax);
+                cgroup = MemoryCgroup.Create("edgetwin-bench", memoryMax);
             }
             catch (InvalidOperationException ex)
             {
@@ -47,7 +47,7 @@ public static class BenchCommand
         }
     }
 
-    private static async Task<int> RunAllAsync(int[] seriesCounts, double seconds, double rate, double lingerMs, long seriesMemory, BenchMemoryCgroup? cgroup, long memoryMax, string dir, CancellationToken ct)
+    private static async Task<int> RunAllAsync(int[] seriesCounts, double seconds, double rate, double lingerMs, long seriesMemory, MemoryCgroup? cgroup, long memoryMax, string dir, CancellationToken ct)
     {
 
         Directory.CreateDirectory(dir);

@@ -22,6 +22,10 @@ public sealed partial class GatewayProcess : IDisposable
 
     public static GatewayProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
 
+    /// <summary>Starts the binary inside <paramref name="cgroup"/>, as edgetwin.service's MemoryMax= runs it.</summary>
+    public static GatewayProcess StartInCgroup(Cli.MemoryCgroup cgroup, params string[] args) =>
+        Launch(new Dictionary<string, string>(), [.. cgroup.CommandFor(GatewayBinary.Path, args)]);
+
     /// <summary>Starts the binary with extra environment variables (NOTIFY_SOCKET, WATCHDOG_USEC...).</summary>
     public static GatewayProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args) =>
         Launch(environment, [GatewayBinary.Path, .. args]);
