@@ -28,12 +28,13 @@ public static class BenchCommand
     {
         if (seriesMemory < 0) seriesMemory = 0;
         if (child) return await RunChildAsync(seriesCounts[0], seconds, rate, lingerMs, seriesMemory, dir, ct).ConfigureAwait(false);
-        MemoryCgroup? cgroup = null;
         if (memoryMax > 0)
         {
+            // Made once here to fail early with the reason; each run then gets a cgroup of its own, since the page cache
+            // of the files a run wrote stays charged to its cgroup and would crowd the next run.
             try
             {
-                cgroup = MemoryCgroup.Create("edgetwin-bench", memoryMax);
+                MemoryCgroup.Create("edgetwin-bench", memoryMax).Dispose();
             }
             catch (InvalidOperationException ex)
             {
@@ -41,22 +42,19 @@ public static class BenchCommand
                 return ExitCodes.Config;
             }
         }
-        using (cgroup)
-        {
-            return await RunAllAsync(seriesCounts, seconds, rate, lingerMs, seriesMemory, cgroup, memoryMax, dir, ct).ConfigureAwait(false);
-        }
+        return await RunAllAsync(seriesCounts, seconds, rate, lingerMs, seriesMemory, memoryMax, dir, ct).ConfigureAwait(false);
     }
 
-    private static async Task<int> RunAllAsync(int[] seriesCounts, double seconds, double rate, double lingerMs, long seriesMemory, MemoryCgroup? cgroup, long memoryMax, string dir, CancellationToken ct)
+    private static async Task<int> RunAllAsync(int[] seriesCounts, double seconds, double rate, double lingerMs, long seriesMemory, long memoryMax, string dir, CancellationToken ct)
     {
 
         Directory.CreateDirectory(dir);
         Console.WriteLine($"EdgeTwin {GatewayRuntime.Version} pipeline benchmark on {Environment.ProcessorCount} cores, scratch {dir}");
         Console.WriteLine($"  {WarmupSeconds} s warm-up, {seconds} s measured per run; offered rate {(rate > 0 ? rate.ToString("N0", CultureInfo.InvariantCulture) + " points/s" : "unbounded (back-pressure)")}, commit linger {lingerMs} ms, "
             + $"series memory budget {(seriesMemory > 0 ? seriesMemory : DedupConfig.DefaultMemoryBytes).ToString("N0", CultureInfo.InvariantCulture)} bytes{(seriesMemory > 0 ? "" : " (the default)")}");
-        if (cgroup is not null)
+        if (memoryMax > 0)
         {
-            Console.WriteLine($"  each run in the memory cgroup {cgroup.Path}, limited to {memoryMax.ToString("N0", CultureInfo.InvariantCulture)} bytes as the unit's MemoryMax= limits the daemon (the runtime's heap limit is 75 % of it)");
+            Console.WriteLine($"  each run in a memory cgroup of its own (edgetwin-bench-<series>-<pid>), limited to {memoryMax.ToString("N0", CultureInfo.InvariantCulture)} bytes as the unit's MemoryMax= limits the daemon (the runtime's heap limit is a share of it)");
         }
         var results = new List<BenchResult>();
         foreach (var n in seriesCounts)
@@ -70,6 +68,7 @@ public static class BenchCommand
             {
                 psi.ArgumentList.Add(a);
             }
+            using var cgroup = memoryMax > 0 ? MemoryCgroup.Create($"edgetwin-bench-{n.ToString(CultureInfo.InvariantCulture)}", memoryMax) : null;
             cgroup?.Wrap(psi);
             using var p = Process.Start(psi)!;
             var output = await p.StandardOutput.ReadToEndAsync(ct).ConfigureAwait(false);
