@@ -107,7 +107,7 @@ internal sealed partial class SegmentStore
             {
                 // A mapping's point reaches its series state through the mapping's cache (no lookup by key: at a
                 // million series that lookup was a quarter of the commit's time); other points look it up.
-                if (p.Stream is MappingTarget { CachedState: { Evicted: false } cached } target && ReferenceEquals(target.CachedIndex, Dedup)) cached.ApplyToShadow(p);
+                if (p.Stream is MappingTarget target && target.CachedStateIn(Dedup) is { } cached) cached.ApplyToShadow(p);
                 else if (Dedup.TryGet(p.Series, out var state)) state!.ApplyToShadow(p);
             }
             if (_droppedPastSnapshot) TrySnapshotAfterDrop();

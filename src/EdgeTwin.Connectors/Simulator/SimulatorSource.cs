@@ -89,10 +89,9 @@ public sealed partial class SimulatorSource : ISource
             for (var c = 0; c < specs.Length; c++)
             {
                 if (!Simulates(config, specs[c].Name)) continue;
-                var address = AddressOf(planned.Id, specs[c].Name);
-                channels[n++] = registry is not null && registry.TryMap(address, out var target)
+                channels[n++] = registry is not null && registry.TryMap(AddressPrefix, id, specs[c].Name, out var target)
                     ? new SimulatorChannel(target!, asset, c)
-                    : new SimulatorChannel(address, asset, c);
+                    : new SimulatorChannel(AddressOf(planned.Id, specs[c].Name), asset, c);
             }
         }
         if (count == 0)

@@ -16,6 +16,7 @@ public sealed class AssetRegistry
     private readonly ConcurrentDictionary<(string Address, string Asset, string Metric), MappingTarget> _dynamic = new();
     private readonly Dictionary<string, IReadOnlyList<KeyValuePair<string, string>>> _tagSets = new(StringComparer.Ordinal);
     private readonly Dictionary<(double Scale, double Offset, string? Unit), Scaling> _scalings = new();
+    private readonly Dictionary<string, IReadOnlyList<KeyValuePair<string, string>>> _unitTagSets = new(StringComparer.Ordinal);
 
     // Generated mappings (a simulator's channels): their addresses are derived (prefix, asset id, '/', metric), so
     // they are found through their asset (AssetDefinition.Derived) instead of by an address string each; a handful of
@@ -80,12 +81,12 @@ public sealed class AssetRegistry
     public (MappingTarget Target, bool Added) AddDerivedMapping(string prefix, string asset, string metric, string? unit)
     {
         ArgumentException.ThrowIfNullOrEmpty(prefix);
-        var address = string.Concat(prefix, asset, "/", metric);
-        if (TryMap(address, out var existing)) return (existing!, false);
+        if (TryMap(prefix, asset, metric, out var existing)) return (existing!, false);
         if (metric.Contains('/', StringComparison.Ordinal) || !_assets.TryGetValue(asset, out var definition))
         {
             // The metric is what follows the address's last '/': one with a '/' of its own keeps its address, as does
             // a mapping to an asset the registry does not hold.
+            var address = string.Concat(prefix, asset, "/", metric);
             AddMapping(address, asset, metric, unit);
             return (_mappings[address], true);
         }
@@ -106,9 +107,17 @@ public sealed class AssetRegistry
         return shared;
     }
 
+    private static readonly IReadOnlyDictionary<string, string> EmptyTags = new Dictionary<string, string>();
+
     /// <summary>One tag set per distinct unit and tags: a million mappings of a handful of units hold a handful of sets.</summary>
     private IReadOnlyList<KeyValuePair<string, string>> SharedTags(string? unit, IReadOnlyDictionary<string, string>? tags)
     {
+        // A unit and no tags (every generated channel): found by the unit, without sorting or building a key.
+        if (tags is null && unit is not null)
+        {
+            if (!_unitTagSets.TryGetValue(unit, out var byUnit)) _unitTagSets.Add(unit, byUnit = SharedTags(unit, EmptyTags));
+            return byUnit;
+        }
         var pairs = TagsOf(unit, tags).OrderBy(t => t.Key, StringComparer.Ordinal).ToList();
         // Each part length-prefixed: no key or value can be mistaken for a separator.
         var key = string.Concat(pairs.Select(t => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{t.Key.Length}:{t.Key}{t.Value.Length}:{t.Value}")));
@@ -123,6 +132,27 @@ public sealed class AssetRegistry
     public bool TryMap(string address, out MappingTarget? target) =>
         _mappings.TryGetValue(address, out target) || (_derivedCount > 0 && TryMapDerived(address, out target));
 
+    /// <summary>
+    /// The mapping of the address <paramref name="prefix"/>, <paramref name="asset"/>, '/', <paramref name="metric"/>:
+    /// a derived one is found through its asset without building the address; the address is built only to look for a
+    /// mapping that keeps it, when there is any.
+    /// </summary>
+    public bool TryMap(string prefix, string asset, string metric, out MappingTarget? target)
+    {
+        if (_derivedCount > 0 && _assets.TryGetValue(asset, out var definition) && (target = DerivedOf(definition, prefix, metric)) is not null) return true;
+        target = null;
+        return _mappings.Count > 0 && _mappings.TryGetValue(string.Concat(prefix, asset, "/", metric), out target);
+    }
+
+    private static MappingTarget? DerivedOf(AssetDefinition asset, string prefix, ReadOnlySpan<char> metric)
+    {
+        foreach (var t in asset.Derived ?? [])
+        {
+            if (metric.SequenceEqual(t.Metric) && string.Equals(t.SourcePrefix, prefix, StringComparison.Ordinal)) return t;
+        }
+        return null;
+    }
+
     /// <summary>A generated mapping by its address: prefix, then the asset id up to the last '/', then the metric.</summary>
     private bool TryMapDerived(string address, out MappingTarget? target)
     {
@@ -133,16 +163,7 @@ public sealed class AssetRegistry
             if (!address.StartsWith(prefix, StringComparison.Ordinal)) continue;
             var rest = address.AsSpan(prefix.Length);
             var slash = rest.LastIndexOf('/');
-            if (slash <= 0 || !lookup.TryGetValue(rest[..slash], out var asset) || asset.Derived is not { } targets) continue;
-            var metric = rest[(slash + 1)..];
-            foreach (var t in targets)
-            {
-                if (metric.SequenceEqual(t.Stream.Metric) && string.Equals(t.Stream.SourcePrefix, prefix, StringComparison.Ordinal))
-                {
-                    target = t;
-                    return true;
-                }
-            }
+            if (slash > 0 && lookup.TryGetValue(rest[..slash], out var asset) && (target = DerivedOf(asset, prefix, rest[(slash + 1)..])) is not null) return true;
         }
         return false;
     }

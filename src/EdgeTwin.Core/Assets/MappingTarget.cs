@@ -42,9 +42,25 @@ public sealed class MappingTarget : StreamDescriptor
 
     public bool IsIdentity => _scaling.IsIdentity;
 
-    /// <summary>The pipeline thread's cache of this mapping's series state, valid for <see cref="CachedIndex"/> only.</summary>
-    public SeriesState? CachedState { get; set; }
+    // The pipeline thread's cache of this mapping's series state, and the dedup index it belongs to (a reopened queue
+    // brings a new one).
+    private SeriesState? _cachedState;
+    private DedupIndex? _cachedIndex;
 
-    /// <summary>The dedup index <see cref="CachedState"/> belongs to; a reopened queue brings a new one.</summary>
-    public DedupIndex? CachedIndex { get; set; }
+    /// <summary>
+    /// This mapping's series state in <paramref name="index"/>: the cached one while it is that index's and in memory,
+    /// else looked up (an evicted series comes back from the queue's database) and cached. Pipeline thread only.
+    /// </summary>
+    public SeriesState StateIn(DedupIndex index)
+    {
+        if (CachedStateIn(index) is { } cached) return cached;
+        var state = index.GetOrAdd(this);
+        _cachedState = state;
+        _cachedIndex = index;
+        return state;
+    }
+
+    /// <summary>The cached series state when it is <paramref name="index"/>'s and in memory, or null (no lookup).</summary>
+    public SeriesState? CachedStateIn(DedupIndex index) =>
+        ReferenceEquals(_cachedIndex, index) && _cachedState is { Evicted: false } cached ? cached : null;
 }

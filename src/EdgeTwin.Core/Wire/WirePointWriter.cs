@@ -139,47 +139,32 @@ public sealed partial class WirePointWriter
     /// </summary>
     private static void WriteJsonString(string text, IBufferWriter<byte> output)
     {
-        if (text.Length <= PlainLimit)
-        {
-            var span = output.GetSpan(text.Length + 2);
-            if (Ascii.FromUtf16(text, span[1..], out var written) == OperationStatus.Done
-                && JavaScriptEncoder.Default.FindFirstCharacterToEncodeUtf8(span.Slice(1, written)) < 0)
-            {
-                span[0] = (byte)'"';
-                span[written + 1] = (byte)'"';
-                output.Advance(written + 2);
-                return;
-            }
-        }
+        if (TryWritePlain([text], output)) return;
         using var writer = new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = true });
         writer.WriteStringValue(text);
     }
 
     /// <summary>
-    /// A derived source address (<c>{prefix}{asset}/{metric}</c>) as one JSON string, without building it, when all of
-    /// it is plain ASCII; false (nothing written) otherwise.
+    /// <paramref name="parts"/> written one after the other as one JSON string, when all of it is plain ASCII that the
+    /// default encoder leaves alone; false (nothing written) otherwise. A derived source address is written from its
+    /// parts this way, without building it.
     /// </summary>
-    private static bool TryWritePlainParts(string prefix, string asset, string metric, IBufferWriter<byte> output)
+    private static bool TryWritePlain(ReadOnlySpan<string> parts, IBufferWriter<byte> output)
     {
-        var length = prefix.Length + asset.Length + 1 + metric.Length;
+        var length = 0;
+        foreach (var part in parts) length += part.Length;
         if (length > PlainLimit) return false;
         var span = output.GetSpan(length + 2);
         var n = 1;
-        if (!AppendAscii(prefix, span, ref n) || !AppendAscii(asset, span, ref n) || !AppendAscii("/", span, ref n) || !AppendAscii(metric, span, ref n)
-            || JavaScriptEncoder.Default.FindFirstCharacterToEncodeUtf8(span[1..n]) >= 0)
+        foreach (var part in parts)
         {
-            return false;
+            if (Ascii.FromUtf16(part, span[n..], out var written) != OperationStatus.Done) return false;
+            n += written;
         }
+        if (JavaScriptEncoder.Default.FindFirstCharacterToEncodeUtf8(span[1..n]) >= 0) return false;
         span[0] = (byte)'"';
         span[n++] = (byte)'"';
         output.Advance(n);
-        return true;
-    }
-
-    private static bool AppendAscii(string text, Span<byte> span, ref int n)
-    {
-        if (Ascii.FromUtf16(text, span[n..], out var written) != OperationStatus.Done) return false;
-        n += written;
         return true;
     }
 
@@ -205,7 +190,7 @@ public sealed partial class WirePointWriter
     private static void WriteSuffix(StreamDescriptor stream, KeyValuePair<string, string>? pointTag, IBufferWriter<byte> output)
     {
         Copy(",\"source\":"u8, output);
-        if (stream.SourcePrefix is not { } prefix || !TryWritePlainParts(prefix, stream.AssetId, stream.Metric, output))
+        if (stream.SourcePrefix is not { } prefix || !TryWritePlain([prefix, stream.AssetId, "/", stream.Metric], output))
         {
             WriteJsonString(stream.Source, output);
         }

@@ -1,8 +1,6 @@
-using EdgeTwin.Core.Assets;
 using EdgeTwin.Core.Dedup;
 using EdgeTwin.Core.Pipeline;
 using EdgeTwin.Core.Quarantine;
-using EdgeTwin.Core.Telemetry;
 using EdgeTwin.Storage;
 
 namespace EdgeTwin.Gateway.Pipeline;
@@ -43,7 +41,7 @@ public sealed class IngestProcessor
                 reasons[reason] = reasons.GetValueOrDefault(reason) + 1;
                 continue;
             }
-            var state = StateOf(target!, dedup, point.Stream);
+            var state = target!.StateIn(dedup);
             switch (dedup.Admit(state, point.TimestampTicks))
             {
                 case DedupOutcome.Duplicate:
@@ -78,23 +76,12 @@ public sealed class IngestProcessor
                 remaining++;
                 continue;
             }
-            var state = StateOf(target!, dedup, point.Stream);
+            var state = target!.StateIn(dedup);
             if (dedup.Admit(state, point.TimestampTicks) == DedupOutcome.Duplicate) duplicates++;
             else request.Points.Add(point);
             request.CuredQuarantineIds.Add(record.Id);
             cured++;
         }
         return (cured, remaining, duplicates);
-    }
-
-    private static SeriesState StateOf(MappingTarget target, DedupIndex dedup, StreamDescriptor stream)
-    {
-        // The mapping caches its series state; a reopened queue brings a new index, which invalidates it.
-        // An evicted series is looked up again (and comes back from the queue's database).
-        if (ReferenceEquals(target.CachedIndex, dedup) && target.CachedState is { Evicted: false } cached) return cached;
-        var state = dedup.GetOrAdd(stream);
-        target.CachedState = state;
-        target.CachedIndex = dedup;
-        return state;
     }
 }

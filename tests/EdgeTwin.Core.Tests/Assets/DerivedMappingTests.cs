@@ -56,6 +56,9 @@ public class DerivedMappingTests
         Assert.Equal("sim:", target.Stream.SourcePrefix);
         Assert.True(registry.TryMap("sim:pump-1/speed", out var found));
         Assert.Same(target, found);
+        Assert.True(registry.TryMap("sim:", "pump-1", "speed", out found));
+        Assert.Same(target, found);
+        Assert.False(registry.TryMap("sim:", "pump-1", "flow", out _));
         Assert.False(registry.TryMap("sim:pump-1/flow", out _));
         Assert.False(registry.TryMap("sim:pump-2/speed", out _));
         Assert.False(registry.TryMap("mqtt:pump-1/speed", out _));
@@ -75,6 +78,8 @@ public class DerivedMappingTests
 
         Assert.False(added);
         Assert.Equal("shaft_speed", target.Stream.Metric);
+        Assert.True(registry.TryMap("sim:", "pump-1", "speed", out var byParts));
+        Assert.Same(target, byParts);
         Assert.True(registry.AddDerivedMapping("sim:", "pump-1", "flow", "m3/h").Added);
         Assert.False(registry.AddDerivedMapping("sim:", "pump-1", "flow", "m3/h").Added);
         Assert.False(registry.AddMapping("sim:pump-1/flow", "pump-1", "other", null));
@@ -92,6 +97,8 @@ public class DerivedMappingTests
         Assert.True(registry.TryMap("sim:line/pump-1/speed", out var found));
         Assert.Same(slashed, found);
         Assert.True(registry.TryMap("sim:pump-2/a/b", out found));
+        Assert.Same(metricSlash, found);
+        Assert.True(registry.TryMap("sim:", "pump-2", "a/b", out found));
         Assert.Same(metricSlash, found);
         Assert.Null(metricSlash.Stream.SourcePrefix);
         Assert.Equal("sim:", slashed.Stream.SourcePrefix);
