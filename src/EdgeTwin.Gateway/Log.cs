@@ -14,8 +14,8 @@ internal static partial class Log
     [LoggerMessage(1002, LogLevel.Warning, "Queue recovery: {Problem}")]
     public static partial void RecoveryProblem(ILogger logger, string problem);
 
-    [LoggerMessage(1003, LogLevel.Information, "Stopped: {Readings} readings in, {Accepted} points committed, {Duplicates} duplicates dropped, {Quarantined} quarantined")]
-    public static partial void Stopped(ILogger logger, long readings, long accepted, long duplicates, long quarantined);
+    [LoggerMessage(1003, LogLevel.Information, "Stopped: {Readings} readings in, {Accepted} points committed, {Duplicates} duplicates dropped, {LateUnverified} late unverified, {Quarantined} quarantined")]
+    public static partial void Stopped(ILogger logger, long readings, long accepted, long duplicates, long lateUnverified, long quarantined);
 
     [LoggerMessage(1004, LogLevel.Critical, "Cannot start: {Reason}")]
     public static partial void CannotStart(ILogger logger, string reason);

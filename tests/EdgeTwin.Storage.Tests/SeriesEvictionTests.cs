@@ -78,15 +78,20 @@ public sealed class SeriesEvictionTests
     {
         using var ctx = new QueueContext();
         using var queue = ctx.Open(ctx.Options(seriesMemoryBytes: Budget, historyPerSeries: 8));
-        queue.CommitPoints(Series(Regular, 0, 30));
+        static double Jitter(int i) => i + ((i % 3) * 0.01);
+        queue.CommitPoints([.. Series(Regular, 0, 30), .. Enumerable.Range(0, 30).Select(i => Number(Jittered, Jitter(i), i))]);
         Crowd(queue, 100);
         Assert.False(queue.Dedup.TryGet(Regular.Series, out _));
+        Assert.False(queue.Dedup.TryGet(Jittered.Series, out _));
 
-        // Back with 30 .. 34 (new), then a redelivery of 20 .. 29: within the 8 newest → duplicates, older → late.
-        queue.CommitPoints(Series(Regular, 30, 5));
-        var outcomes = queue.Probe(Series(Regular, 20, 10));
+        // Back with 30 .. 34 (new), then a redelivery of 20 .. 29. Jittered: within the 8 newest → duplicates, older →
+        // late. Evenly spaced: the whole run came back from the database, so every one is a duplicate.
+        queue.CommitPoints([.. Series(Regular, 30, 5), .. Enumerable.Range(30, 5).Select(i => Number(Jittered, Jitter(i), i))]);
+        var jittered = queue.Probe(Enumerable.Range(20, 10).Select(i => Number(Jittered, Jitter(i), i)));
+        var regular = queue.Probe(Series(Regular, 20, 10));
 
-        Assert.Equal([.. Enumerable.Repeat(DedupOutcome.LateUnverified, 7), .. Enumerable.Repeat(DedupOutcome.Duplicate, 3)], outcomes);
+        Assert.Equal([.. Enumerable.Repeat(DedupOutcome.LateUnverified, 7), .. Enumerable.Repeat(DedupOutcome.Duplicate, 3)], jittered);
+        Assert.All(regular, o => Assert.Equal(DedupOutcome.Duplicate, o));
     }
 
     [Fact]

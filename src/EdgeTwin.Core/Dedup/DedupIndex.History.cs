@@ -9,7 +9,8 @@ public sealed partial class DedupIndex
     /// <summary>
     /// Checks <paramref name="ticks"/> against the series and, unless it is a duplicate, remembers it. The
     /// history holds the <see cref="HistoryPerSeries"/> most recent timestamps by time (not by arrival), so a
-    /// late point never pushes newer ones out of the window.
+    /// late point never pushes newer ones out of the window; while the timestamps are evenly spaced it holds their
+    /// whole unbroken run (<see cref="MaxRun"/>).
     /// </summary>
     public DedupOutcome Admit(SeriesState state, long ticks)
     {
@@ -21,12 +22,16 @@ public sealed partial class DedupIndex
             if (AdmitProgression(state, ticks, hwm) is { } outcome) return outcome;
             // Not on the progression: the window becomes explicit.
             _undo.Add(new Undo(state, UndoKind.Materialize, hwm, state.First, state.Step, state.Count, 0, null, false));
+            // The ring takes the run's newest timestamps; older ones of the run are below its window from now on.
             var ring = new long[HistoryPerSeries];
-            for (var i = 0; i < state.Count; i++) ring[i] = state.First + (i * state.Step);
+            var keep = Math.Min(state.Count, HistoryPerSeries);
+            var from = state.Count - keep;
+            for (var i = 0; i < keep; i++) ring[i] = state.First + ((from + i) * state.Step);
             state.Ring = ring;
             _rings++;
+            state.Count = keep;
             state.Head = 0;
-            state.Regular = state.Count;
+            state.Regular = keep;
         }
         return AdmitRing(state, ticks, hwm);
     }
@@ -50,7 +55,7 @@ public sealed partial class DedupIndex
             if (step <= 0 || (s.Count > 1 && step != s.Step)) return null;
             _undo.Add(new Undo(s, UndoKind.Progression, hwm, s.First, s.Step, s.Count, 0, null, false));
             s.Step = step;
-            if (s.Count == HistoryPerSeries) s.First += step;
+            if (s.Count == MaxRun) s.First += step;
             else s.Count++;
             s.HighWaterMark = ticks;
             return DedupOutcome.New;
@@ -58,11 +63,22 @@ public sealed partial class DedupIndex
         if (ticks >= s.First && ticks <= last)
         {
             var onGrid = s.Count == 1 ? ticks == s.First : (ticks - s.First) % s.Step == 0;
-            return onGrid ? DedupOutcome.Duplicate : null;
+            if (onGrid) return DedupOutcome.Duplicate;
+            // Off the grid and below the run's newest HistoryPerSeries: a ring would not hold it either, and the run
+            // stays whole rather than give way to a point it would not remember.
+            if (s.Count >= HistoryPerSeries && ticks < last - ((HistoryPerSeries - 1) * s.Step)) return DedupOutcome.LateUnverified;
+            return null;
         }
         // Older than everything remembered, with the window full: see AdmitRing.
-        return ticks < s.First && s.Count == HistoryPerSeries ? DedupOutcome.LateUnverified : null;
+        return ticks < s.First && s.Count >= HistoryPerSeries ? DedupOutcome.LateUnverified : null;
     }
+
+    /// <summary>
+    /// The longest run a progression remembers. A run costs the same three fields at any length, so an evenly spaced
+    /// series recognises a redelivery from anywhere in its unbroken run, far beyond <see cref="HistoryPerSeries"/>
+    /// (a broker that lost the acknowledgements of thousands of messages redelivers them all).
+    /// </summary>
+    internal const int MaxRun = int.MaxValue;
 
     private DedupOutcome AdmitRing(SeriesState state, long ticks, long hwm)
     {

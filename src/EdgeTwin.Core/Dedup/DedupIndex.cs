@@ -6,8 +6,9 @@ namespace EdgeTwin.Core.Dedup;
 
 /// <summary>
 /// Drops exact duplicates by asset + metric + timestamp (docs/architecture.md §2.2) and keeps new out-of-order
-/// points: per series a high-water mark and the last <see cref="HistoryPerSeries"/> timestamps (evenly spaced ones
-/// kept as a progression, without an array), so memory follows the series count. <see cref="Admit"/> is tentative until <see cref="Accept"/>; <see cref="Rollback"/> undoes it
+/// points: per series a high-water mark and the last <see cref="HistoryPerSeries"/> timestamps, or while they are
+/// evenly spaced their whole unbroken run kept as a progression (first, step, count: no array), so memory follows the
+/// series count. <see cref="Admit"/> is tentative until <see cref="Accept"/>; <see cref="Rollback"/> undoes it
 /// when a commit fails, so a point never made durable is never remembered as seen.
 /// </summary>
 public sealed partial class DedupIndex
@@ -234,8 +235,10 @@ public sealed partial class DedupIndex
 
             var hwm = r.I64();
             var histCount = r.I32();
-            if (histCount < 0 || histCount > 65536) throw new InvalidDataException($"dedup snapshot: history count {histCount} at offset {r.Offset}");
+            if (histCount < 0) throw new InvalidDataException($"dedup snapshot: history count {histCount} at offset {r.Offset}");
             var form = version == 1 || histCount == 0 ? HistoryList : r.U8();
+            // A progression's run has any length; a list is at most a ring.
+            if (form != HistoryProgression && histCount > 65536) throw new InvalidDataException($"dedup snapshot: history count {histCount} at offset {r.Offset}");
             long first = 0, step = 0, progressionEnd = 0;
             if (form == HistoryProgression)
             {
@@ -349,7 +352,7 @@ public sealed partial class DedupIndex
         return true;
     }
 
-    /// <summary>A progression read back, re-fitted to this index's history length (the newest kept).</summary>
+    /// <summary>A progression read back whole (a run is kept at any length).</summary>
     private void RestoreProgression(SeriesState state, int count, long first, long step, long offset)
     {
         if (count < 2 || step <= 0) throw new InvalidDataException($"dedup snapshot: progression of {count} with step {step} before offset {offset}");
@@ -362,17 +365,16 @@ public sealed partial class DedupIndex
         {
             throw new InvalidDataException($"dedup snapshot: progression from {first} by {step} overflows before offset {offset}");
         }
-        var keep = Math.Min(count, HistoryPerSeries);
         if (state.Count > 0)
         {
-            // The series was listed before (a corrupt file): merge, as a list would be.
-            for (var i = count - keep; i < count; i++) Admit(state, first + (i * step));
+            // The series was listed before (a corrupt file): merge the window's worth, as a list would be.
+            for (var i = count - Math.Min(count, HistoryPerSeries); i < count; i++) Admit(state, first + (i * step));
             return;
         }
         state.Ring = null; // First and Step are the progression's from here (a ring's Head and Regular share them)
-        state.First = last - ((keep - 1) * step);
+        state.First = first;
         state.Step = step;
-        state.Count = keep;
+        state.Count = count;
         state.HighWaterMark = Math.Max(state.HighWaterMark, last);
     }
 }

@@ -63,7 +63,7 @@ public sealed class SeriesState
 
     internal void HistorySet(int i, long value) => Ring![(Head + i) % Ring.Length] = value;
 
-    /// <summary>Timestamps remembered (at most the index's history length).</summary>
+    /// <summary>Timestamps remembered: at most the index's history length in a ring, a whole unbroken run in a progression.</summary>
     public int HistoryCount => Count;
 
     /// <summary>True while the history is a progression kept without an array (evenly spaced timestamps).</summary>

@@ -214,7 +214,7 @@ public static class RunCommand
             }
             reload.Disarm();
             var m = runtime.Metrics;
-            Log.Stopped(log, m.ReadingsIn, m.Accepted, m.Duplicates, m.Quarantined);
+            Log.Stopped(log, m.ReadingsIn, m.Accepted, m.Duplicates, m.LateUnverified, m.Quarantined);
             return new(runtime.Pipeline?.Completion.IsFaulted == true ? ExitCodes.Software : ExitCodes.Ok);
         }
     }

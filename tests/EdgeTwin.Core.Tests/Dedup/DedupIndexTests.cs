@@ -119,10 +119,51 @@ public class DedupIndexTests
     {
         var index = new DedupIndex(4);
         var state = index.GetOrAdd(Pressure);
-        for (var t = 10; t <= 60; t += 10) index.Admit(state, t); // remembers 30, 40, 50, 60
+        foreach (var t in new long[] { 10, 21, 30, 42, 50, 61 }) index.Admit(state, t); // remembers 30, 42, 50, 61
 
-        Assert.Equal(DedupOutcome.LateUnverified, index.Admit(state, 20)); // seen, but forgotten
+        Assert.Equal(DedupOutcome.LateUnverified, index.Admit(state, 21)); // seen, but forgotten
         Assert.Equal(DedupOutcome.LateUnverified, index.Admit(state, 15)); // never seen, but cannot tell
+    }
+
+    [Fact]
+    public void Admit_EvenlySpaced_RemembersTheWholeRun_FarBeyondTheHistory()
+    {
+        // A broker that lost thousands of PUBACKs redelivers them all: an evenly spaced series still knows each one.
+        var index = new DedupIndex(4);
+        var state = index.GetOrAdd(Pressure);
+        for (var t = 1; t <= 10_000; t++) index.Admit(state, t * 10);
+
+        Assert.True(state.HistoryIsCompact);
+        Assert.Equal(10_000, state.HistoryCount);
+        for (var t = 1; t <= 10_000; t++) Assert.Equal(DedupOutcome.Duplicate, index.Admit(state, t * 10));
+        Assert.Equal(DedupOutcome.LateUnverified, index.Admit(state, 5));      // before the run, with the window full
+        Assert.Equal(DedupOutcome.LateUnverified, index.Admit(state, 50_005)); // off the grid, below the last 4
+        Assert.True(state.HistoryIsCompact);                                    // ... which does not break the run
+        Assert.Equal(DedupOutcome.New, index.Admit(state, 99_995));           // off the grid, within the last 4
+        // The run is broken: from here the ring's window applies.
+        Assert.False(state.HistoryIsCompact);
+        Assert.Equal(4, state.HistoryCount);
+        Assert.Equal(DedupOutcome.Duplicate, index.Admit(state, 99_990));
+        Assert.Equal(DedupOutcome.LateUnverified, index.Admit(state, 99_960));
+    }
+
+    [Fact]
+    public void Admit_EvenlySpaced_RollbackRestoresTheRun()
+    {
+        var index = new DedupIndex(4);
+        var state = index.GetOrAdd(Pressure);
+        for (var t = 1; t <= 100; t++) index.Admit(state, t * 10);
+        index.Accept();
+
+        index.Admit(state, 995); // breaks the run: a ring of the newest 4 and 995
+        index.Admit(state, 1_010);
+        index.Rollback();
+
+        Assert.True(state.HistoryIsCompact);
+        Assert.Equal(100, state.HistoryCount);
+        Assert.Equal(1_000, state.HighWaterMark);
+        Assert.Equal(DedupOutcome.Duplicate, index.Admit(state, 10));
+        Assert.Equal(DedupOutcome.New, index.Admit(state, 995));
     }
 
     [Fact]

@@ -15,16 +15,31 @@ public sealed class DedupIndexWindowTests
     [Fact]
     public void Redelivery_LongerThanTheWindow_OnlyTheOverflowIsLate_TheRestAreDuplicates()
     {
+        // Jittered timestamps (no run): the window is the 64 most recent.
+        static long Jittered(long t) => (t * 10) + (t % 3);
         var index = new DedupIndex(historyPerSeries: 64);
         var state = index.GetOrAdd(Series);
-        for (long t = 1; t <= 68; t++) Assert.Equal(DedupOutcome.New, index.Admit(state, t * 10));
+        for (long t = 1; t <= 68; t++) Assert.Equal(DedupOutcome.New, index.Admit(state, Jittered(t)));
         index.Accept();
 
-        var outcomes = Enumerable.Range(1, 68).Select(t => index.Admit(state, t * 10L)).ToList();
+        var outcomes = Enumerable.Range(1, 68).Select(t => index.Admit(state, Jittered(t))).ToList();
 
         Assert.Equal(4, outcomes.Count(o => o == DedupOutcome.LateUnverified));
         Assert.Equal(64, outcomes.Count(o => o == DedupOutcome.Duplicate));
         Assert.DoesNotContain(DedupOutcome.New, outcomes);
+    }
+
+    [Fact]
+    public void Redelivery_LongerThanTheWindow_OfAnEvenlySpacedSeries_IsAllDuplicates()
+    {
+        var index = new DedupIndex(historyPerSeries: 64);
+        var state = index.GetOrAdd(Series);
+        for (long t = 1; t <= 6_800; t++) Assert.Equal(DedupOutcome.New, index.Admit(state, t * 10));
+        index.Accept();
+
+        var outcomes = Enumerable.Range(1, 6_800).Select(t => index.Admit(state, t * 10L)).ToList();
+
+        Assert.All(outcomes, o => Assert.Equal(DedupOutcome.Duplicate, o));
     }
 
     [Fact]

@@ -189,7 +189,7 @@ public class DedupSnapshotTests
     {
         var index = new DedupIndex(8);
         var state = index.GetOrAdd(new SeriesKey("a", "m"));
-        for (var t = 1; t <= 8; t++) index.Admit(state, t * 10);
+        foreach (var t in new long[] { 10, 21, 30, 42, 50, 61, 70, 80 }) index.Admit(state, t);
         index.Accept();
 
         var restored = DedupIndex.ReadSnapshot(Write(index), 2, Lookup);
@@ -198,8 +198,27 @@ public class DedupSnapshotTests
         Assert.Equal(2, restored.HistoryPerSeries);
         Assert.Equal(DedupOutcome.Duplicate, restored.Admit(s!, 70));
         Assert.Equal(DedupOutcome.Duplicate, restored.Admit(s!, 80));
-        Assert.Equal(DedupOutcome.LateUnverified, restored.Admit(s!, 60));
+        Assert.Equal(DedupOutcome.LateUnverified, restored.Admit(s!, 61));
         Assert.Equal(DedupOutcome.LateUnverified, restored.Admit(s!, 65));
+    }
+
+    [Fact]
+    public void Read_AnEvenlySpacedRun_KeepsItWhole_WhateverTheHistory()
+    {
+        var index = new DedupIndex(8);
+        var state = index.GetOrAdd(new SeriesKey("a", "m"));
+        for (var t = 1; t <= 100_000; t++) index.Admit(state, t * 10);
+        index.Accept();
+
+        var snapshot = Write(index);
+        var restored = DedupIndex.ReadSnapshot(snapshot, 2, Lookup);
+        Assert.True(restored.TryGet(new SeriesKey("a", "m"), out var s));
+
+        Assert.True(s!.HistoryIsCompact);
+        Assert.Equal(100_000, s.HistoryCount);
+        Assert.Equal(DedupOutcome.Duplicate, restored.Admit(s, 10));
+        Assert.Equal(DedupOutcome.Duplicate, restored.Admit(s, 500_000));
+        Assert.Equal(DedupOutcome.New, restored.Admit(s, 1_000_010));
     }
 
     [Fact]

@@ -87,10 +87,10 @@ public static class SinkOutput
 
     public static List<SinkLine> Telemetry(this List<SinkLine> lines) => lines.Where(l => l.Event is null).ToList();
 
-    /// <summary>Asserts no idempotent key occurs twice, naming the first duplicates when one does.</summary>
+    /// <summary>Asserts no idempotent key occurs twice, counting the keys that do and naming the first of them.</summary>
     public static void AssertNoDuplicates(IEnumerable<SinkLine> lines)
     {
-        var dupes = lines.GroupBy(l => l.Key).Where(g => g.Count() > 1).Take(5).Select(g => $"{g.Key} ×{g.Count()}").ToList();
-        Assert.True(dupes.Count == 0, "duplicate keys in the sink: " + string.Join(", ", dupes));
+        var dupes = lines.GroupBy(l => l.Key).Where(g => g.Count() > 1).Select(g => $"{g.Key} ×{g.Count()}").ToList();
+        Assert.True(dupes.Count == 0, $"{dupes.Count} keys more than once in the sink, e.g. {string.Join(", ", dupes.Take(5))}");
     }
 }

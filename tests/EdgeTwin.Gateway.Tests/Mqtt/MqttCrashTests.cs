@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using EdgeTwin.Gateway.Tests.Infrastructure;
 using Xunit.Abstractions;
 using static EdgeTwin.Gateway.Tests.Infrastructure.MqttTestBroker;
@@ -12,7 +14,7 @@ namespace EdgeTwin.Gateway.Tests.Mqtt;
 /// restart of the broker in the middle of a run loses a message, and none is forwarded twice (docs/architecture.md §2.3).
 /// </summary>
 [Collection("daemon")]
-public sealed class MqttCrashTests(ITestOutputHelper output)
+public sealed partial class MqttCrashTests(ITestOutputHelper output)
 {
     private const int Assets = 10;
     private const int MetricsPerAsset = 10;
@@ -104,6 +106,106 @@ public sealed class MqttCrashTests(ITestOutputHelper output)
 
         AssertExactly(keys, config.SinkDirectory);
     }
+
+    /// <summary>
+    /// The broker reads the gateway's PUBACKs a second late (a relay holds them), and the gateway is killed: the RST drops
+    /// the PUBACKs on their way, so the broker redelivers thousands of messages that were durable and acknowledged, far
+    /// more than dedup.historyPerSeries per series (Mosquitto did the same on its own in CI, leaving them unread in its
+    /// socket). Evenly spaced timestamps: every one is recognised (the series' run), nothing is forwarded twice.
+    /// </summary>
+    [Fact]
+    public Task KillNine_WithThousandsOfPubacksUnread_EvenlySpacedSeries_NothingIsForwardedTwice() =>
+        KillNineWithPubacksInFlight(jitter: false);
+
+    /// <summary>
+    /// The same with jittered timestamps (no run): what falls below a series' window of dedup.historyPerSeries is
+    /// forwarded again, and exactly that is counted as late unverified; nothing is lost and nothing doubles silently.
+    /// </summary>
+    [Fact]
+    public Task KillNine_WithThousandsOfPubacksUnread_JitteredSeries_WhatIsForwardedTwiceIsCountedLateUnverified() =>
+        KillNineWithPubacksInFlight(jitter: true);
+
+    private async Task KillNineWithPubacksInFlight(bool jitter)
+    {
+        const int series = 10, total = 20_000, window = 64;
+        using var dir = new TestDirectory("mqtt-puback-loss");
+        using var broker = MqttTestBroker.Start(dir);
+        using var relay = new LaggingRelay(broker.Port, TimeSpan.FromSeconds(1));
+        var source = broker.Source("broker", Subscription("lag/{asset}/{metric}", "json"));
+        var config = new TestConfig(dir) { MaxSegmentPoints = 4096, CommitLingerMs = 2 };
+        config.ExtraAssets.Add(new JsonObject { ["id"] = "lag-0" });
+        config.MqttSources.Add(source);
+        source["port"] = relay.Port;
+        var path = config.Write();
+
+        // Message i: series i mod 10, 10 ms after that series' previous message (give or take 1–2 ms when jittered).
+        var start = DateTime.UtcNow.AddHours(-1);
+        var startMs = (long)(start - DateTime.UnixEpoch).TotalMilliseconds;
+        var messages = new List<(string, byte[])>(total);
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < total; i++)
+        {
+            var k = i / series;
+            var ms = startMs + (k * 10) + (jitter ? k % 3 : 0);
+            messages.Add(($"lag/lag-0/v{i % series}", Encoding.UTF8.GetBytes($$$"""{"ts":{{{ms}}},"value":{{{i}}}}""")));
+            keys.Add($"lag-0|v{i % series}|{DateTime.UnixEpoch.AddMilliseconds(ms).Ticks}");
+        }
+
+        string stopped;
+        var daemon = GatewayProcess.Start("run", "--config", path);
+        try
+        {
+            daemon.WaitConnected("broker");
+            await using var publisher = await broker.PublisherAsync();
+            var publishing = Task.Run(() => publisher.PublishAsync(messages, window: 500, CancellationToken.None));
+            Wait.Until(() => SinkOutput.CountCompleteLines(config.SinkDirectory) >= total / 3 || daemon.HasExited, TimeSpan.FromSeconds(60), "a third of the points in the sink");
+            Assert.False(daemon.HasExited, "the daemon exited on its own:" + Environment.NewLine + daemon.Output);
+            relay.Crash();
+            daemon.Kill();
+            output.WriteLine($"kill -9 with {SinkOutput.CountCompleteLines(config.SinkDirectory)} lines in the sink, {relay.DroppedBytes} bytes of PUBACKs dropped");
+            Assert.True(relay.DroppedBytes > 0, "no PUBACK was on its way at the kill: the test tests nothing");
+            daemon.Dispose();
+
+            source["port"] = broker.Port;
+            config.Write();
+            daemon = GatewayProcess.Start("run", "--config", path);
+            daemon.WaitConnected("broker");
+            Assert.Contains("session resumed", daemon.Output, StringComparison.Ordinal);
+            await publishing.WaitAsync(TimeSpan.FromMinutes(2));
+            Wait.Until(() => SinkOutput.CountCompleteLines(config.SinkDirectory) >= total, TimeSpan.FromMinutes(2), $"all {total} points in the sink:{Environment.NewLine}{daemon.Output}");
+            Thread.Sleep(1000);
+            daemon.StopGracefully();
+            stopped = daemon.Output.Split('\n').LastOrDefault(l => l.Contains("Stopped:", StringComparison.Ordinal)) ?? "";
+            output.WriteLine(stopped);
+        }
+        finally
+        {
+            daemon.Dispose();
+        }
+
+        var counts = StoppedCounts().Match(stopped);
+        Assert.True(counts.Success, "no stop line with the counts: " + stopped);
+        var duplicates = long.Parse(counts.Groups["duplicates"].Value, CultureInfo.InvariantCulture);
+        var late = long.Parse(counts.Groups["late"].Value, CultureInfo.InvariantCulture);
+        // The redelivery went beyond the window the dedup of a jittered series remembers, else this tests nothing.
+        Assert.True(duplicates + late > series * window, $"only {duplicates + late} durable messages came back; the window holds {series * window}");
+        if (jitter)
+        {
+            var lines = SinkOutput.Read(config.SinkDirectory);
+            var distinct = lines.Select(l => l.Key).ToHashSet(StringComparer.Ordinal);
+            Assert.True(distinct.SetEquals(keys), $"{keys.Count} keys expected, {distinct.Count} distinct in the sink");
+            Assert.True(late > 0, "no point fell below its window: " + stopped);
+            Assert.Equal(total + late, lines.Count);
+        }
+        else
+        {
+            Assert.Equal(0, late);
+            AssertExactly(keys, config.SinkDirectory);
+        }
+    }
+
+    [GeneratedRegex(@"(?<duplicates>\d+) duplicates dropped, (?<late>\d+) late unverified")]
+    private static partial Regex StoppedCounts();
 
     [Fact]
     public async Task BrokerRestart_MidRun_NothingIsLost_AndTheSourceReconnectsToItsSession()
