@@ -16,6 +16,9 @@ public sealed class QueueOptions
 
     public int HistoryPerSeries { get; init; } = 64;
 
+    /// <summary>Keys of recently committed points of irregular series kept besides the windows (<c>$.dedup.recentPoints</c>).</summary>
+    public int RecentPoints { get; init; } = DedupConfig.DefaultRecentPoints;
+
     /// <summary>Estimated bytes the series state may take in memory; beyond it the coldest series go to the database.</summary>
     public long SeriesMemoryBytes { get; init; } = DedupConfig.DefaultMemoryBytes;
 
@@ -75,6 +78,7 @@ public sealed class QueueOptions
         FullPolicy = queue.FullPolicy,
         HistoryPerSeries = dedup.HistoryPerSeries,
         SeriesMemoryBytes = dedup.MemoryBytes,
+        RecentPoints = dedup.RecentPoints,
         CheckpointInterval = TimeSpan.FromSeconds(queue.StateCheckpointSeconds),
         QuarantineMaxEntries = quarantine.MaxEntries,
         QuarantineMaxBytes = quarantine.MaxBytes,

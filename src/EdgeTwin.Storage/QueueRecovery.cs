@@ -103,7 +103,7 @@ internal sealed class QueueRecovery(QueueOptions options, ILogger log, TimeProvi
         {
             if ((_snapshot.Open() ?? LegacySnapshot()) is var (upTo, payload, length))
             {
-                using (payload) restored = DedupIndex.ReadSnapshot(payload, length, _options.HistoryPerSeries, Streams.Get, ExpectedInMemory);
+                using (payload) restored = DedupIndex.ReadSnapshot(payload, length, _options.HistoryPerSeries, Streams.Get, ExpectedInMemory, _options.RecentPoints);
                 _store.SnapshotUpTo = upTo;
                 report.SnapshotRestored = true;
             }
@@ -156,6 +156,7 @@ internal sealed class QueueRecovery(QueueOptions options, ILogger log, TimeProvi
                             var series = dedup.GetOrAdd(p.Stream);
                             dedup.Admit(series, p.TimestampTicks);
                             series.ApplyToShadow(p);
+                            dedup.Committed(series, p.TimestampTicks);
                         }
                         dedup.Accept();
                         report.SegmentsReplayed++;
@@ -209,7 +210,7 @@ internal sealed class QueueRecovery(QueueOptions options, ILogger log, TimeProvi
 
     private DedupIndex NewIndex()
     {
-        var index = new DedupIndex(_options.HistoryPerSeries);
+        var index = new DedupIndex(_options.HistoryPerSeries, _options.RecentPoints);
         index.EnsureCapacity(ExpectedInMemory);
         return index;
     }

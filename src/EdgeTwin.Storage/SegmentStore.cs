@@ -48,7 +48,7 @@ internal sealed partial class SegmentStore
         _cursors = cursors;
         _checkpoints = checkpoints;
         Spill = new SeriesSpill(db, streams);
-        Dedup = new DedupIndex(options.HistoryPerSeries);
+        Dedup = new DedupIndex(options.HistoryPerSeries, options.RecentPoints);
         Dedup.AttachSpill(Spill);
     }
 
@@ -107,8 +107,16 @@ internal sealed partial class SegmentStore
             {
                 // A mapping's point reaches its series state through the mapping's cache (no lookup by key: at a
                 // million series that lookup was a quarter of the commit's time); other points look it up.
-                if (p.Stream is MappingTarget target && target.CachedStateIn(Dedup) is { } cached) cached.ApplyToShadow(p);
-                else if (Dedup.TryGet(p.Series, out var state)) state!.ApplyToShadow(p);
+                if (p.Stream is MappingTarget target && target.CachedStateIn(Dedup) is { } cached)
+                {
+                    cached.ApplyToShadow(p);
+                    Dedup.Committed(cached, p.TimestampTicks);
+                }
+                else if (Dedup.TryGet(p.Series, out var state))
+                {
+                    state!.ApplyToShadow(p);
+                    Dedup.Committed(state, p.TimestampTicks);
+                }
             }
             if (_droppedPastSnapshot) TrySnapshotAfterDrop();
             return result;

@@ -7,6 +7,7 @@ public static class ModelConfigValidator
     {
         if (dedup.HistoryPerSeries is < 1 or > 65536) check.Error(path + ".historyPerSeries", $"must be between 1 and 65536, got {dedup.HistoryPerSeries}");
         if (dedup.MemoryBytes < 1L << 20) check.Error(path + ".memoryBytes", $"must be at least 1048576 (1 MiB), got {dedup.MemoryBytes}");
+        if (dedup.RecentPoints is < 0 or > 10_000_000) check.Error(path + ".recentPoints", $"must be between 0 and 10000000, got {dedup.RecentPoints}");
     }
 
     public static void Validation(ValidationConfig validation, string path, ConfigCheck check)

@@ -14,6 +14,22 @@ public sealed partial class DedupIndex
     /// </summary>
     public DedupOutcome Admit(SeriesState state, long ticks)
     {
+        var outcome = AdmitToHistory(state, ticks);
+        // Below the window: one of the last points committed for a ring is still known (RecentPoints).
+        return outcome == DedupOutcome.LateUnverified && Recent is { } recent && recent.Contains(state.Key, ticks) ? DedupOutcome.Duplicate : outcome;
+    }
+
+    /// <summary>
+    /// Remembers a committed point's key among the recent ones when its series keeps a ring (an evenly spaced run
+    /// recognises its own redeliveries). Called after the commit, and by the replay.
+    /// </summary>
+    public void Committed(SeriesState state, long ticks)
+    {
+        if (state.Ring is not null) Recent?.Add(state.Key, ticks);
+    }
+
+    private DedupOutcome AdmitToHistory(SeriesState state, long ticks)
+    {
         var hwm = state.HighWaterMark;
         state.Referenced = true;
         if (ticks == hwm) return DedupOutcome.Duplicate;

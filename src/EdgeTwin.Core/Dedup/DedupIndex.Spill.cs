@@ -67,7 +67,7 @@ public sealed partial class DedupIndex
         {
             var r = new SpanReader(record);
             var version = r.U8();
-            if (version is not (2 or SnapshotVersion)) throw new InvalidDataException($"dedup record: unknown version {version}");
+            if (version is not (2 or 3 or SnapshotVersion)) throw new InvalidDataException($"dedup record: unknown version {version}");
             ReadSeries(ref r, version, _spill!.Stream, state);
             if (r.Offset != record.Length) throw new InvalidDataException($"dedup record: {record.Length - r.Offset} bytes after the series");
         }

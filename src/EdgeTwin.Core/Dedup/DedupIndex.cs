@@ -23,12 +23,18 @@ public sealed partial class DedupIndex
     private readonly List<SeriesState> _published = [];
     private readonly Lock _publishedGate = new();
 
-    public DedupIndex(int historyPerSeries)
+    /// <param name="recentPoints">Keys of recently committed points of irregular series kept besides the windows (<see cref="RecentPoints"/>); 0 for none.</param>
+    public DedupIndex(int historyPerSeries, int recentPoints = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(historyPerSeries, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(recentPoints);
         HistoryPerSeries = historyPerSeries;
+        Recent = recentPoints > 0 ? new RecentPoints(recentPoints) : null;
         _byKey = _series.GetAlternateLookup<SeriesKey>();
     }
+
+    /// <summary>The last committed points of irregular series, recognised below their window; null when not kept.</summary>
+    public RecentPoints? Recent { get; }
 
     public int HistoryPerSeries { get; }
 
@@ -104,7 +110,7 @@ public sealed partial class DedupIndex
     }
 
     private const uint SnapshotMagic = 0x50534445; // "EDSP" little-endian
-    private const byte SnapshotVersion = 3;
+    private const byte SnapshotVersion = 4;
     private const byte HistoryList = 0;
     private const byte HistoryProgression = 1;
 
@@ -119,6 +125,8 @@ public sealed partial class DedupIndex
     /// f64 | u8 | length-prefixed UTF-8, or for an extended value (<see cref="PointValue.IsExtended"/>) kind | 0x80,
     /// payload length i32 and the <see cref="PointValueCodec"/> payload, tag included);
     /// then (from version 3) flags u8: bit 0 set when the queue's database holds a record of the series too.
+    /// After the series (from version 4): the recent points (<see cref="Recent"/>), count i32 and per point asset and
+    /// metric as length-prefixed UTF-8 and ticks i64, oldest first.
     /// The shadow's stream is written as its catalog id by <paramref name="streamId"/>.
     /// </summary>
     public void WriteSnapshot(IBufferWriter<byte> output, Func<StreamDescriptor, int> streamId)
@@ -129,6 +137,17 @@ public sealed partial class DedupIndex
         w.I32(HistoryPerSeries);
         w.I32(_series.Count);
         foreach (var s in _series) WriteSeries(ref w, s, streamId);
+        // Version 4: the recent points, oldest first.
+        w.I32(Recent?.Count ?? 0);
+        if (Recent is { } recent)
+        {
+            foreach (var (series, ticks) in recent.Oldest())
+            {
+                w.Str(series.AssetId);
+                w.Str(series.Metric);
+                w.I64(ticks);
+            }
+        }
     }
 
     private static void WriteSeries(ref SpanWriter w, SeriesState s, Func<StreamDescriptor, int> streamId)
@@ -170,10 +189,10 @@ public sealed partial class DedupIndex
     /// Restores a state written by <see cref="WriteSnapshot"/>; throws <see cref="InvalidDataException"/> (and nothing
     /// else: the queue's recovery relies on it) on a malformed snapshot.
     /// </summary>
-    public static DedupIndex ReadSnapshot(ReadOnlySpan<byte> data, int historyPerSeries, Func<int, StreamDescriptor?> stream)
+    public static DedupIndex ReadSnapshot(ReadOnlySpan<byte> data, int historyPerSeries, Func<int, StreamDescriptor?> stream, int recentPoints = 0)
     {
         var r = new SpanReader(data);
-        return ReadSnapshot(ref r, data.Length, historyPerSeries, stream);
+        return ReadSnapshot(ref r, data.Length, historyPerSeries, stream, 0, recentPoints);
     }
 
     /// <summary>
@@ -183,28 +202,30 @@ public sealed partial class DedupIndex
     /// (also when the stream ends early); an I/O error propagates.
     /// </summary>
     /// <param name="capacity">Series to size the index for at least (<see cref="EnsureCapacity"/>), beside the snapshot's.</param>
-    public static DedupIndex ReadSnapshot(Stream payload, long length, int historyPerSeries, Func<int, StreamDescriptor?> stream, int capacity = 0)
+    /// <param name="recentPoints">The index's <see cref="RecentPoints"/> capacity (0: none; the snapshot's are then skipped).</param>
+    public static DedupIndex ReadSnapshot(Stream payload, long length, int historyPerSeries, Func<int, StreamDescriptor?> stream, int capacity = 0, int recentPoints = 0)
     {
         ArgumentNullException.ThrowIfNull(payload);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         using var source = new ChunkSource(payload, length);
         var r = new SpanReader(source);
-        return ReadSnapshot(ref r, length, historyPerSeries, stream, capacity);
+        return ReadSnapshot(ref r, length, historyPerSeries, stream, capacity, recentPoints);
     }
 
-    private static DedupIndex ReadSnapshot(ref SpanReader r, long length, int historyPerSeries, Func<int, StreamDescriptor?> stream, int capacity = 0)
+    private static DedupIndex ReadSnapshot(ref SpanReader r, long length, int historyPerSeries, Func<int, StreamDescriptor?> stream, int capacity, int recentPoints)
     {
         if (r.U32() != SnapshotMagic) throw new InvalidDataException("dedup snapshot: bad magic");
         var version = r.U8();
-        if (version is not (1 or 2 or SnapshotVersion)) throw new InvalidDataException($"dedup snapshot: unknown version {version}");
+        if (version is not (1 or 2 or 3 or SnapshotVersion)) throw new InvalidDataException($"dedup snapshot: unknown version {version}");
         var writtenHistory = r.I32(); // the history length it was written with; we re-fit to the configured one
         if (writtenHistory < 1) throw new InvalidDataException($"dedup snapshot: history length {writtenHistory}");
         var count = r.I32();
         if (count < 0) throw new InvalidDataException("dedup snapshot: negative series count");
-        var index = new DedupIndex(historyPerSeries);
+        var index = new DedupIndex(historyPerSeries, recentPoints);
         // Sized once from the count (bounded by what the data can hold: a series takes at least 15 bytes).
         index.EnsureCapacity(Math.Max(capacity, (int)Math.Min(count, length / 15)));
         for (var n = 0; n < count; n++) index.ReadSeries(ref r, version, stream, null);
+        if (version >= 4) index.ReadRecent(ref r);
         if (r.Offset != length) throw new InvalidDataException($"dedup snapshot: {length - r.Offset} bytes after the last series");
         index.Accept();
         return index;
@@ -316,6 +337,22 @@ public sealed partial class DedupIndex
         {
             ArrayPool<byte>.Shared.Return(key);
             if (list is not null) ArrayPool<long>.Shared.Return(list);
+        }
+    }
+
+    /// <summary>The recent points section (version 4): a series in memory lends its key's strings.</summary>
+    private void ReadRecent(ref SpanReader r)
+    {
+        var count = r.I32();
+        if (count < 0) throw new InvalidDataException($"dedup snapshot: recent point count {count} at offset {r.Offset - 4}");
+        for (var i = 0; i < count; i++)
+        {
+            var asset = r.Utf8();
+            var metric = r.Utf8();
+            var ticks = r.I64();
+            if (Recent is null) continue;
+            var key = KeyOf(asset, metric);
+            Recent.Add(_byKey.TryGetValue(key, out var state) ? state.Key : key, ticks);
         }
     }
 

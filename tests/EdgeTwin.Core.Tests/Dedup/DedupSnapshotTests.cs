@@ -15,6 +15,9 @@ public class DedupSnapshotTests
     private const int History = 4;
     private const int HeaderBytes = 4 + 1 + 4 + 4;
 
+    // After the series: the recent points' count (none here), i32.
+    private const int TrailerBytes = 4;
+
     private readonly List<StreamDescriptor> _catalog = [];
 
     [Fact]
@@ -169,7 +172,7 @@ public class DedupSnapshotTests
 
         var restored = DedupIndex.ReadSnapshot(bytes, History, Lookup);
 
-        Assert.Equal(HeaderBytes, bytes.Length);
+        Assert.Equal(HeaderBytes + TrailerBytes, bytes.Length);
         Assert.Equal(0, restored.SeriesCount);
     }
 
@@ -343,7 +346,7 @@ public class DedupSnapshotTests
     public void Read_UnknownValueKind_ThrowsInvalidDataException(byte kind)
     {
         var bytes = Write(SingleSeries(PointValue.FromBoolean(true)));
-        bytes[^3] = kind; // boolean value: kind u8, then the value u8, then the series' flags u8
+        bytes[^(3 + TrailerBytes)] = kind; // boolean value: kind u8, then the value u8, then the series' flags u8
 
         Assert.Throws<InvalidDataException>(() => DedupIndex.ReadSnapshot(bytes, History, Lookup));
     }
@@ -354,7 +357,7 @@ public class DedupSnapshotTests
     public void Read_UnknownQuality_ThrowsInvalidDataException(byte quality)
     {
         var bytes = Write(SingleSeries(PointValue.FromBoolean(true)));
-        bytes[bytes.Length - 8] = quality; // the series ends: quality u8, status u32, value kind u8, boolean u8, flags u8
+        bytes[bytes.Length - 8 - TrailerBytes] = quality; // the series ends: quality u8, status u32, value kind u8, boolean u8, flags u8
 
         Assert.Throws<InvalidDataException>(() => DedupIndex.ReadSnapshot(bytes, History, Lookup));
     }

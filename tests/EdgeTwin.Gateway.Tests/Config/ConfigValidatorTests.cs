@@ -27,6 +27,8 @@ public sealed class ConfigValidatorTests
         ["unknown log level"] = (c => c.Gateway.LogLevel = "Verbose", "$.gateway.logLevel", "'Verbose'"),
         ["no dedup history"] = (c => c.Dedup.HistoryPerSeries = 0, "$.dedup.historyPerSeries", "between 1 and 65536"),
         ["dedup history too long"] = (c => c.Dedup.HistoryPerSeries = 65537, "$.dedup.historyPerSeries", "between 1 and 65536"),
+        ["negative recent points"] = (c => c.Dedup.RecentPoints = -1, "$.dedup.recentPoints", "between 0 and 10000000"),
+        ["too many recent points"] = (c => c.Dedup.RecentPoints = 10_000_001, "$.dedup.recentPoints", "between 0 and 10000000"),
         ["negative past skew"] = (c => c.Validation.MaxPastSkewSeconds = -1, "$.validation.maxPastSkewSeconds", "positive"),
         ["zero future skew"] = (c => c.Validation.MaxFutureSkewSeconds = 0, "$.validation.maxFutureSkewSeconds", "positive"),
 

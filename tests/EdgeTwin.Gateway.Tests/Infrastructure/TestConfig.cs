@@ -74,6 +74,9 @@ public sealed class TestConfig
     /// <summary>$.queue.stateCheckpointSeconds (1 s keeps restarts short; a million series want fewer checkpoints).</summary>
     public double CheckpointSeconds { get; set; } = 1;
 
+    /// <summary>$.dedup.recentPoints when set; the default otherwise.</summary>
+    public int? RecentPoints { get; set; }
+
     /// <summary>Entries of $.sources.opcua.</summary>
     public List<JsonObject> OpcUaSources { get; } = [];
 
@@ -137,6 +140,7 @@ public sealed class TestConfig
             ["api"] = Api.DeepClone(),
         };
         if (LossRangeSeconds is { } span) config["queue"]!["lossRangeSeconds"] = span;
+        if (RecentPoints is { } recent) config["dedup"] = new JsonObject { ["recentPoints"] = recent };
         var path = Dir[name];
         File.WriteAllText(path, config.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
         return path;

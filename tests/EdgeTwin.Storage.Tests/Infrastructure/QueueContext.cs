@@ -37,7 +37,8 @@ public sealed class QueueContext : IDisposable
         string? directory = null,
         TimeSpan? lossRangeSpan = null,
         int lossLedgerMaxRecords = 10_000,
-        long seriesMemoryBytes = EdgeTwin.Core.Config.DedupConfig.DefaultMemoryBytes) => new()
+        long seriesMemoryBytes = EdgeTwin.Core.Config.DedupConfig.DefaultMemoryBytes,
+        int recentPoints = EdgeTwin.Core.Config.DedupConfig.DefaultRecentPoints) => new()
         {
             Directory = directory ?? Directory,
             MaxBytes = maxBytes,
@@ -52,6 +53,7 @@ public sealed class QueueContext : IDisposable
             LossRangeSpan = lossRangeSpan ?? TimeSpan.FromHours(1),
             LossLedgerMaxRecords = lossLedgerMaxRecords,
             SeriesMemoryBytes = seriesMemoryBytes,
+            RecentPoints = recentPoints,
         };
 
     public DurableQueue Open(QueueOptions? options = null)
