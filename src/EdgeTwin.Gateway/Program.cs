@@ -75,13 +75,19 @@ internal static class Program
         mqttProtocol.AcceptOnlyFromAmong("5", "3.1.1");
         var mqttWindow = new Option<int>("--receive-maximum") { Description = "$.sources.mqtt[].receiveMaximum: unacknowledged messages allowed in flight", DefaultValueFactory = _ => new Connectors.Mqtt.MqttSourceConfig().ReceiveMaximum };
         var mqttLinger = new Option<double>("--linger-ms") { Description = "$.queue.commitLingerMs for the run", DefaultValueFactory = _ => 5 };
+        var mqttJitter = new Option<bool>("--jitter") { Description = "Timestamps 10 ms apart per series, give or take 1-2 ms (as device clocks stamp), so each series keeps a ring, not an evenly spaced run" };
+        var mqttRecent = new Option<int>("--recent-points") { Description = "$.dedup.recentPoints for the run", DefaultValueFactory = _ => Core.Config.DedupConfig.DefaultRecentPoints };
         var mqttBench = new Command("mqtt", "Sustained ingest from a private Mosquitto into the durable queue, next to mosquitto_sub writing the same messages to a file (needs mosquitto and mosquitto-clients)");
         mqttBench.Options.Add(mqttMessages);
         mqttBench.Options.Add(mqttProtocol);
         mqttBench.Options.Add(mqttWindow);
         mqttBench.Options.Add(mqttLinger);
+        mqttBench.Options.Add(mqttJitter);
+        mqttBench.Options.Add(mqttRecent);
         mqttBench.Options.Add(dir);
-        mqttBench.SetAction((r, ct) => MqttBenchCommand.RunAsync(r.GetValue(mqttMessages), r.GetValue(mqttProtocol)!, r.GetValue(mqttWindow), r.GetValue(mqttLinger), r.GetValue(dir)!, ct));
+        mqttBench.SetAction((r, ct) => MqttBenchCommand.RunAsync(
+            new MqttBenchOptions(r.GetValue(mqttMessages), r.GetValue(mqttProtocol)!, r.GetValue(mqttWindow), r.GetValue(mqttLinger), r.GetValue(mqttJitter), r.GetValue(mqttRecent)),
+            r.GetValue(dir)!, ct));
         bench.Subcommands.Add(mqttBench);
         var kafkaInput = new Option<string>("--input") { Description = "\"key TAB value\" lines, the file kcat -K TAB reads", Required = true };
         var kafkaBootstrap = new Option<string>("--bootstrap") { Description = "bootstrap.servers", DefaultValueFactory = _ => "127.0.0.1:9" };

@@ -65,7 +65,7 @@ public sealed class DedupConfig
     /// </summary>
     public int RecentPoints { get; set; } = DefaultRecentPoints;
 
-    /// <summary>100,000 keys, about 6 MB once full: what Mosquitto redelivered after a kill -9 in tests was 7,000–13,000.</summary>
+    /// <summary>100,000 keys, about 10 MB once full: what Mosquitto redelivered after a kill -9 in tests was 6,000–14,000.</summary>
     public const int DefaultRecentPoints = 100_000;
 
     /// <summary>

@@ -29,9 +29,6 @@ public sealed class RecentPoints
     /// <summary>Keys held (at most <see cref="Capacity"/>).</summary>
     public int Count { get; private set; }
 
-    /// <summary>Bytes one key costs here: its slot in the ring (a series key and a timestamp) and its set entry.</summary>
-    public const int BytesPerPoint = 24 + 40;
-
     /// <summary>Remembers a committed point's key, forgetting the oldest when full. A key held already is not added twice.</summary>
     public void Add(SeriesKey series, long ticks)
     {

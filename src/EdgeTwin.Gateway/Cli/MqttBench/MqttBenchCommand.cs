@@ -24,16 +24,20 @@ public static class MqttBenchCommand
     private const int MetricsPerAsset = 10;
     private const string SubscriberId = "edgetwin-bench-sub";
 
-    public static async Task<int> RunAsync(int messages, string protocol, int receiveMaximum, double lingerMs, string dir, CancellationToken ct)
+    public static async Task<int> RunAsync(MqttBenchOptions options, string dir, CancellationToken ct)
     {
+        var (messages, protocol, receiveMaximum, lingerMs, jitter, recentPoints) = options;
         var root = Path.Combine(dir, "mqtt");
         if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
         Directory.CreateDirectory(root);
         Console.WriteLine($"EdgeTwin {GatewayRuntime.Version} MQTT ingest benchmark on {Environment.ProcessorCount} cores, scratch {root}");
         Console.WriteLine($"  {messages:N0} QoS 1 JSON messages over {Assets * MetricsPerAsset} series; gateway on MQTT {protocol} with a receive window of {receiveMaximum}, mosquitto_sub on MQTT 3.1.1; commit linger {lingerMs} ms");
+        Console.WriteLine(jitter
+            ? $"  timestamps jittered (each series keeps a ring), dedup.recentPoints {recentPoints:N0}"
+            : $"  timestamps evenly spaced (each series keeps a run), dedup.recentPoints {recentPoints:N0}");
 
         using var broker = PrivateMosquitto.Start(Path.Combine(root, "broker"), persistence: false);
-        var config = BenchConfig(broker.Port, protocol, receiveMaximum, lingerMs, root);
+        var config = BenchConfig(broker.Port, protocol, receiveMaximum, lingerMs, recentPoints, root);
         var gatewayClientId = config.Sources.Mqtt[0].ClientId!;
 
         // 1. Both persistent sessions exist before anything is published, so the broker queues every message for both.
@@ -49,7 +53,7 @@ public static class MqttBenchCommand
         var publishClock = Stopwatch.StartNew();
         await using (var publisher = await MqttLoadPublisher.ConnectAsync("127.0.0.1", broker.Port, "edgetwin-bench-pub", ct).ConfigureAwait(false))
         {
-            await publisher.PublishAsync(Messages(messages), window: 2000, ct).ConfigureAwait(false);
+            await publisher.PublishAsync(Messages(messages, jitter), window: 2000, ct).ConfigureAwait(false);
         }
         var publishSeconds = publishClock.Elapsed.TotalSeconds;
         Console.WriteLine(FormattableString.Invariant($"  published {messages:N0} in {publishSeconds:F2} s ({messages / publishSeconds:N0} messages/s, every one acknowledged by the broker); peak RSS after publishing {BenchCommand.PeakRss() / 1048576.0:F0} MiB"));
@@ -109,23 +113,28 @@ public static class MqttBenchCommand
 
     private static string Port(PrivateMosquitto broker) => broker.Port.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>Message i goes to series i mod 100, one millisecond after that series' previous one: every key is distinct.</summary>
-    private static IEnumerable<(string, byte[])> Messages(int count)
+    /// <summary>
+    /// Message i goes to series i mod 100, one millisecond after that series' previous one; jittered, ten milliseconds
+    /// after it give or take one or two. Every key is distinct.
+    /// </summary>
+    private static IEnumerable<(string, byte[])> Messages(int count, bool jitter)
     {
         var topics = new string[Assets * MetricsPerAsset];
         for (var i = 0; i < topics.Length; i++) topics[i] = $"bench/bench-{i / MetricsPerAsset}/m{i % MetricsPerAsset}";
         var baseMs = DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeMilliseconds();
         for (var i = 0; i < count; i++)
         {
-            var ms = baseMs + (i / topics.Length);
+            var k = i / topics.Length;
+            var ms = jitter ? baseMs + (k * 10) + (k % 3) : baseMs + k;
             yield return (topics[i % topics.Length], Encoding.UTF8.GetBytes(FormattableString.Invariant($"{{\"ts\":{ms},\"value\":{i}}}")));
         }
     }
 
-    private static EdgeTwinConfig BenchConfig(int port, string protocol, int receiveMaximum, double lingerMs, string root)
+    private static EdgeTwinConfig BenchConfig(int port, string protocol, int receiveMaximum, double lingerMs, int recentPoints, string root)
     {
         var config = new EdgeTwinConfig
         {
+            Dedup = new DedupConfig { RecentPoints = recentPoints },
             Gateway = new GatewayConfig { Id = "bench", StateDirectory = Path.Combine(root, "state"), LogLevel = "Warning" },
             Queue = new QueueConfig { CommitLingerMs = lingerMs, MaxCommitDelayMs = Math.Max(20, lingerMs) },
             Validation = new ValidationConfig { MaxPastSkewSeconds = 86400 },
@@ -193,3 +202,6 @@ public static class MqttBenchCommand
         return n;
     }
 }
+
+/// <summary>What <c>edgetwin bench mqtt</c> runs: the messages, the gateway's connection and commit linger, and the timestamps' shape.</summary>
+public sealed record MqttBenchOptions(int Messages, string Protocol, int ReceiveMaximum, double LingerMs, bool Jitter, int RecentPoints);
