@@ -9,7 +9,7 @@ namespace EdgeTwin.Storage;
 /// <item>queue.db: a document per queued segment, the loss ledger (at most its allowance plus one open record per
 /// series), the stream catalog, and the quarantine (its byte bound, twice over for the database's own layout);
 /// the engine reuses freed pages, so the file stays at its high-water mark of these;</item>
-/// <item>the dedup snapshot (per series, its history of timestamps; twice, while a new one replaces the old), and the engine's log (checkpointed after every
+/// <item>the dedup snapshot (per series, its history of timestamps, and 12 bytes per recent point; twice, while a new one replaces the old), and the engine's log (checkpointed after every
 /// transaction, bounded by its headroom).</item>
 /// </list>
 /// </summary>
@@ -38,5 +38,9 @@ public static class QueueDiskBound
         + DatabaseBaseBytes + segments * SegmentDocumentBytes + (options.LossLedgerMaxRecords + series) * LossRecordBytes
         + streams * StreamBytes + 2 * options.QuarantineMaxBytes
         + 2 * series * (SeriesSnapshotBytes + 8L * options.HistoryPerSeries)
+        + 2 * options.RecentPoints * RecentPointSnapshotBytes
         + DurableQueue.EngineHeadroomBytes;
+
+    /// <summary>Bytes a recent point takes in the dedup snapshot: its stream's catalog id and its timestamp.</summary>
+    public const long RecentPointSnapshotBytes = 12;
 }

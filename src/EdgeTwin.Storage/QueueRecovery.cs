@@ -134,6 +134,7 @@ internal sealed class QueueRecovery(QueueOptions options, ILogger log, TimeProvi
             var last = _db.Segments.Max().AsInt64;
             maxId = last;
             var points = new List<TelemetryPoint>();
+            var states = new List<SeriesState>();
             for (var id = first; id <= last; id++)
             {
                 BsonDocument? doc = null;
@@ -151,14 +152,17 @@ internal sealed class QueueRecovery(QueueOptions options, ILogger log, TimeProvi
                         points.Clear();
                         SegmentCodec.Decode(blob, Streams.Get, points);
                         count = points.Count;
+                        states.Clear();
                         foreach (var p in points)
                         {
                             var series = dedup.GetOrAdd(p.Stream);
                             dedup.Admit(series, p.TimestampTicks);
                             series.ApplyToShadow(p);
-                            dedup.Committed(series, p.TimestampTicks);
+                            if (dedup.Recent is not null) states.Add(series);
                         }
                         dedup.Accept();
+                        // As a commit does: the segment's points, each by its series' form once all are admitted.
+                        for (var i = 0; i < states.Count; i++) dedup.Committed(states[i], points[i]);
                         report.SegmentsReplayed++;
                     }
                     else

@@ -110,12 +110,12 @@ internal sealed partial class SegmentStore
                 if (p.Stream is MappingTarget target && target.CachedStateIn(Dedup) is { } cached)
                 {
                     cached.ApplyToShadow(p);
-                    Dedup.Committed(cached, p.TimestampTicks);
+                    Dedup.Committed(cached, p);
                 }
                 else if (Dedup.TryGet(p.Series, out var state))
                 {
                     state!.ApplyToShadow(p);
-                    Dedup.Committed(state, p.TimestampTicks);
+                    Dedup.Committed(state, p);
                 }
             }
             if (_droppedPastSnapshot) TrySnapshotAfterDrop();

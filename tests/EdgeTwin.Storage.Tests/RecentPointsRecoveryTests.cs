@@ -87,4 +87,22 @@ public sealed class RecentPointsRecoveryTests
         Assert.Equal(0, queue.Dedup.Recent!.Count);
         Assert.All(queue.Probe(Enumerable.Range(0, SeriesCount).SelectMany(s => Series(Streams[s], 0, PerSeries))), o => Assert.Equal(DedupOutcome.Duplicate, o));
     }
+
+    [Fact]
+    public void ASeriesThatBecomesARingWithinACommit_IsRememberedTheSame_AfterTheReplay()
+    {
+        // 10, 20, 30, 40, 50 s are a run; 55 breaks it within the same commit: the commit remembers all six keys (the
+        // series keeps a ring once the commit's points are in), and the replay of that segment must do the same.
+        using var ctx = new QueueContext();
+        var options = ctx.Options(historyPerSeries: 4);
+        var queue = ctx.Open(options);
+        queue.CommitPoints([.. new[] { 10, 20, 30, 40, 50, 55 }.Select(t => Number(Streams[0], t, t))]);
+        var live = queue.Dedup.Recent!.Oldest().Select(p => (p.Stream.Series, p.Ticks)).ToList();
+        Assert.Equal(6, live.Count);
+
+        using var crashed = ctx.Open(ctx.Options(directory: ctx.CrashImage(), historyPerSeries: 4));
+
+        Assert.Equal(live, crashed.Dedup.Recent!.Oldest().Select(p => (p.Stream.Series, p.Ticks)));
+        Assert.All(crashed.Probe([Number(Streams[0], 10, 10)]), o => Assert.Equal(DedupOutcome.Duplicate, o));
+    }
 }

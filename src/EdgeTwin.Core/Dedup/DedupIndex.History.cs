@@ -1,3 +1,5 @@
+using EdgeTwin.Core.Telemetry;
+
 namespace EdgeTwin.Core.Dedup;
 
 // The per-series history: admission, and its undo until the commit is durable.
@@ -23,9 +25,9 @@ public sealed partial class DedupIndex
     /// Remembers a committed point's key among the recent ones when its series keeps a ring (an evenly spaced run
     /// recognises its own redeliveries). Called after the commit, and by the replay.
     /// </summary>
-    public void Committed(SeriesState state, long ticks)
+    public void Committed(SeriesState state, in TelemetryPoint point)
     {
-        if (state.Ring is not null) Recent?.Add(state.Key, ticks);
+        if (state.Ring is not null) Recent?.Add(point.Stream, point.TimestampTicks);
     }
 
     private DedupOutcome AdmitToHistory(SeriesState state, long ticks)

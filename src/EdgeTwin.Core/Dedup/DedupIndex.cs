@@ -125,8 +125,8 @@ public sealed partial class DedupIndex
     /// f64 | u8 | length-prefixed UTF-8, or for an extended value (<see cref="PointValue.IsExtended"/>) kind | 0x80,
     /// payload length i32 and the <see cref="PointValueCodec"/> payload, tag included);
     /// then (from version 3) flags u8: bit 0 set when the queue's database holds a record of the series too.
-    /// After the series (from version 4): the recent points (<see cref="Recent"/>), count i32 and per point asset and
-    /// metric as length-prefixed UTF-8 and ticks i64, oldest first.
+    /// After the series (from version 4): the recent points (<see cref="Recent"/>), count i32 and per point its stream's
+    /// catalog id i32 and ticks i64, oldest first.
     /// The shadow's stream is written as its catalog id by <paramref name="streamId"/>.
     /// </summary>
     public void WriteSnapshot(IBufferWriter<byte> output, Func<StreamDescriptor, int> streamId)
@@ -141,10 +141,9 @@ public sealed partial class DedupIndex
         w.I32(Recent?.Count ?? 0);
         if (Recent is { } recent)
         {
-            foreach (var (series, ticks) in recent.Oldest())
+            foreach (var (point, ticks) in recent.Oldest())
             {
-                w.Str(series.AssetId);
-                w.Str(series.Metric);
+                w.I32(streamId(point));
                 w.I64(ticks);
             }
         }
@@ -225,7 +224,7 @@ public sealed partial class DedupIndex
         // Sized once from the count (bounded by what the data can hold: a series takes at least 15 bytes).
         index.EnsureCapacity(Math.Max(capacity, (int)Math.Min(count, length / 15)));
         for (var n = 0; n < count; n++) index.ReadSeries(ref r, version, stream, null);
-        if (version >= 4) index.ReadRecent(ref r);
+        if (version >= 4) index.ReadRecent(ref r, stream);
         if (r.Offset != length) throw new InvalidDataException($"dedup snapshot: {length - r.Offset} bytes after the last series");
         index.Accept();
         return index;
@@ -340,19 +339,17 @@ public sealed partial class DedupIndex
         }
     }
 
-    /// <summary>The recent points section (version 4): a series in memory lends its key's strings.</summary>
-    private void ReadRecent(ref SpanReader r)
+    /// <summary>The recent points section (version 4): each point's stream by its catalog id, and its timestamp.</summary>
+    private void ReadRecent(ref SpanReader r, Func<int, StreamDescriptor?> stream)
     {
         var count = r.I32();
         if (count < 0) throw new InvalidDataException($"dedup snapshot: recent point count {count} at offset {r.Offset - 4}");
         for (var i = 0; i < count; i++)
         {
-            var asset = r.Utf8();
-            var metric = r.Utf8();
+            var id = r.I32();
             var ticks = r.I64();
-            if (Recent is null) continue;
-            var key = KeyOf(asset, metric);
-            Recent.Add(_byKey.TryGetValue(key, out var state) ? state.Key : key, ticks);
+            // A stream the catalog does not hold (it never should) only costs that key: its redelivery would be late.
+            if (Recent is not null && stream(id) is { } point) Recent.Add(point, ticks);
         }
     }
 

@@ -12,8 +12,9 @@ namespace EdgeTwin.Core.Dedup;
 /// </summary>
 public sealed class RecentPoints
 {
-    // Allocated with the first key: a site whose series are all evenly spaced never needs them.
-    private SeriesKey[] _series = [];
+    // Allocated with the first key: a site whose series are all evenly spaced never needs them. The ring keeps each
+    // point's stream, which the checkpoint writes as its catalog id; the set finds a key by series and timestamp.
+    private StreamDescriptor[] _streams = [];
     private long[] _ticks = [];
     private readonly HashSet<(SeriesKey Series, long Ticks)> _keys = [];
     private int _head;
@@ -30,18 +31,19 @@ public sealed class RecentPoints
     public int Count { get; private set; }
 
     /// <summary>Remembers a committed point's key, forgetting the oldest when full. A key held already is not added twice.</summary>
-    public void Add(SeriesKey series, long ticks)
+    public void Add(StreamDescriptor stream, long ticks)
     {
-        if (!_keys.Add((series, ticks))) return;
-        if (_series.Length == 0)
+        if (!_keys.Add((stream.Series, ticks))) return;
+        if (_streams.Length == 0)
         {
-            _series = new SeriesKey[Capacity];
+            _streams = new StreamDescriptor[Capacity];
             _ticks = new long[Capacity];
+            _keys.EnsureCapacity(Capacity); // once, rather than doubling past it
         }
         var slot = (_head + Count) % Capacity;
         if (Count == Capacity)
         {
-            _keys.Remove((_series[_head], _ticks[_head]));
+            _keys.Remove((_streams[_head].Series, _ticks[_head]));
             slot = _head;
             _head = (_head + 1) % Capacity;
         }
@@ -49,19 +51,19 @@ public sealed class RecentPoints
         {
             Count++;
         }
-        _series[slot] = series;
+        _streams[slot] = stream;
         _ticks[slot] = ticks;
     }
 
     public bool Contains(SeriesKey series, long ticks) => Count > 0 && _keys.Contains((series, ticks));
 
-    /// <summary>The keys held, oldest first.</summary>
-    public IEnumerable<(SeriesKey Series, long Ticks)> Oldest()
+    /// <summary>The points held, oldest first: each one's stream and timestamp.</summary>
+    public IEnumerable<(StreamDescriptor Stream, long Ticks)> Oldest()
     {
         for (var i = 0; i < Count; i++)
         {
             var slot = (_head + i) % Capacity;
-            yield return (_series[slot], _ticks[slot]);
+            yield return (_streams[slot], _ticks[slot]);
         }
     }
 }
