@@ -165,7 +165,14 @@ public sealed partial class MqttCrashTests(ITestOutputHelper output)
         {
             daemon.WaitConnected("broker");
             await using var publisher = await broker.PublisherAsync();
-            var publishing = Task.Run(() => publisher.PublishAsync(messages, window: 500, CancellationToken.None));
+            // The first points of a series are committed while its timestamps may still look evenly spaced (two always
+            // do), and such points do not enter the recent points (README, "Recent points"). They go first, and their
+            // PUBACKs reach the broker before the rest is published, so what the kill makes it redeliver is later.
+            const int first = series * 5;
+            await publisher.PublishAsync(messages.Take(first).ToList(), window: 500, CancellationToken.None);
+            Wait.Until(() => SinkOutput.CountCompleteLines(config.SinkDirectory) >= first, TimeSpan.FromSeconds(30), "the first points in the sink");
+            Thread.Sleep(relay.Lag * 2);
+            var publishing = Task.Run(() => publisher.PublishAsync(messages.Skip(first).ToList(), window: 500, CancellationToken.None));
             Wait.Until(() => SinkOutput.CountCompleteLines(config.SinkDirectory) >= total / 3 || daemon.HasExited, TimeSpan.FromSeconds(60), "a third of the points in the sink");
             Assert.False(daemon.HasExited, "the daemon exited on its own:" + Environment.NewLine + daemon.Output);
             relay.Crash();
