@@ -107,16 +107,11 @@ internal sealed partial class SegmentStore
             {
                 // A mapping's point reaches its series state through the mapping's cache (no lookup by key: at a
                 // million series that lookup was a quarter of the commit's time); other points look it up.
-                if (p.Stream is MappingTarget target && target.CachedStateIn(Dedup) is { } cached)
-                {
-                    cached.ApplyToShadow(p);
-                    Dedup.Committed(cached, p);
-                }
-                else if (Dedup.TryGet(p.Series, out var state))
-                {
-                    state!.ApplyToShadow(p);
-                    Dedup.Committed(state, p);
-                }
+                var state = p.Stream is MappingTarget target && target.CachedStateIn(Dedup) is { } cached ? cached
+                    : Dedup.TryGet(p.Series, out var found) ? found : null;
+                if (state is null) continue;
+                state.ApplyToShadow(p);
+                Dedup.Committed(state, p);
             }
             if (_droppedPastSnapshot) TrySnapshotAfterDrop();
             return result;

@@ -16,6 +16,14 @@ public sealed class RecentPointsTests
 
     private static TelemetryPoint Point(StreamDescriptor stream, long ticks) => new(stream, ticks, PointValue.FromNumber(1), Quality.Good, 0);
 
+    /// <summary>Commits A's first <paramref name="count"/> jittered points as the queue does: admitted, accepted, then remembered.</summary>
+    private static void Commit(DedupIndex index, SeriesState state, int count)
+    {
+        for (var k = 0; k < count; k++) index.Admit(state, Jittered(k));
+        index.Accept();
+        for (var k = 0; k < count; k++) index.Committed(state, Point(A, Jittered(k)));
+    }
+
     /// <summary>Timestamps not evenly spaced: the series keeps a ring.</summary>
     private static long Jittered(int k) => (k * 1_000) + (k % 3);
 
@@ -41,12 +49,7 @@ public sealed class RecentPointsTests
     {
         var index = new DedupIndex(historyPerSeries: 4, recentPoints: 1_000);
         var state = index.GetOrAdd(A);
-        for (var k = 0; k < 100; k++)
-        {
-            index.Admit(state, Jittered(k));
-            index.Committed(state, Point(A, Jittered(k)));
-        }
-        index.Accept();
+        Commit(index, state, 100);
 
         Assert.False(state.HistoryIsCompact);
         Assert.Equal(DedupOutcome.Duplicate, index.Admit(state, Jittered(3)));   // far below the window of 4, but recent
@@ -79,12 +82,7 @@ public sealed class RecentPointsTests
     {
         var index = new DedupIndex(historyPerSeries: 4, recentPoints: 50);
         var state = index.GetOrAdd(A);
-        for (var k = 0; k < 100; k++)
-        {
-            index.Admit(state, Jittered(k));
-            index.Committed(state, Point(A, Jittered(k)));
-        }
-        index.Accept();
+        Commit(index, state, 100);
         var output = new ArrayBufferWriter<byte>();
         index.WriteSnapshot(output, IdOf);
 
